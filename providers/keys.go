@@ -1,0 +1,214 @@
+package providers
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+)
+
+// ParsePrivateKey reads an RSA private key as PEM ("PRIVATE KEY" PKCS#8 or
+// "RSA PRIVATE KEY" PKCS#1) or as bare base64 DER of either form, which is how the
+// providers' consoles hand keys out (PayerMax: base64 PKCS#8, no armour).
+func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
+	der, err := keyDER(data)
+	if err != nil {
+		return nil, err
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("private key is %T, want RSA", k)
+		}
+		return rk, nil
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	return nil, errors.New("private key is neither PKCS#8 nor PKCS#1 RSA")
+}
+
+// ParsePublicKey reads an RSA public key as PEM or bare base64 DER, in X.509
+// SubjectPublicKeyInfo ("PUBLIC KEY") or PKCS#1 ("RSA PUBLIC KEY") form.
+//
+// Keys under 1024 bits are parsed by hand: Go 1.24+ refuses them in crypto/x509
+// unless GODEBUG=rsa1024min=0 is set for the whole process, and Ksher's provider key
+// is 512-bit. Parsing the numbers is harmless; only VerifyPKCS1v15 uses them.
+func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
+	der, err := keyDER(data)
+	if err != nil {
+		return nil, err
+	}
+	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
+		rk, ok := k.(*rsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("public key is %T, want RSA", k)
+		}
+		return rk, nil
+	}
+	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		return k, nil
+	}
+	if k, err := parseSmallRSAPublicKey(der); err == nil {
+		return k, nil
+	}
+	return nil, errors.New("public key is neither X.509 SubjectPublicKeyInfo nor PKCS#1 RSA")
+}
+
+func keyDER(data []byte) ([]byte, error) {
+	text := strings.TrimSpace(string(data))
+	if text == "" {
+		return nil, errors.New("key is empty")
+	}
+	if strings.HasPrefix(text, "-----BEGIN") {
+		block, _ := pem.Decode([]byte(text))
+		if block == nil {
+			return nil, errors.New("key has a PEM header but no readable PEM block")
+		}
+		return block.Bytes, nil
+	}
+	clean := strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, text)
+	der, err := base64.StdEncoding.DecodeString(clean)
+	if err != nil {
+		return nil, fmt.Errorf("key is neither PEM nor base64 DER: %v", err)
+	}
+	return der, nil
+}
+
+// SignPKCS1v15 signs data with RSASSA-PKCS1-v1_5 over the given hash.
+func SignPKCS1v15(key *rsa.PrivateKey, hash crypto.Hash, data []byte) ([]byte, error) {
+	h := hash.New()
+	h.Write(data)
+	return rsa.SignPKCS1v15(rand.Reader, key, hash, h.Sum(nil))
+}
+
+// VerifyPKCS1v15 verifies an RSASSA-PKCS1-v1_5 signature over data.
+//
+// For keys of 1024 bits and more it is crypto/rsa. For smaller keys (Ksher's 512-bit
+// provider key) it does the textbook check by hand — s^e mod n compared with the
+// EMSA-PKCS1-v1_5 encoding — because crypto/rsa refuses such keys unless the whole
+// process lowers its limit with GODEBUG=rsa1024min=0, which would also let a weak
+// merchant key through everywhere else. The exception is scoped to verification
+// (a public operation: no secret to leak through timing).
+func VerifyPKCS1v15(key *rsa.PublicKey, hash crypto.Hash, data, sig []byte) error {
+	h := hash.New()
+	h.Write(data)
+	digest := h.Sum(nil)
+	if key.N.BitLen() >= 1024 {
+		return rsa.VerifyPKCS1v15(key, hash, digest, sig)
+	}
+	return verifySmallKey(key, hash, digest, sig)
+}
+
+// DigestInfo prefixes from RFC 8017 §9.2 note 1.
+var digestInfoPrefix = map[crypto.Hash][]byte{
+	crypto.MD5:    {0x30, 0x20, 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05, 0x05, 0x00, 0x04, 0x10},
+	crypto.SHA1:   {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14},
+	crypto.SHA256: {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
+}
+
+var errVerification = errors.New("crypto/rsa: verification error")
+
+func verifySmallKey(key *rsa.PublicKey, hash crypto.Hash, digest, sig []byte) error {
+	prefix, ok := digestInfoPrefix[hash]
+	if !ok {
+		return fmt.Errorf("unsupported hash %v for a small RSA key", hash)
+	}
+	if key.E < 3 || key.N.Sign() <= 0 {
+		return errVerification
+	}
+	k := (key.N.BitLen() + 7) / 8
+	if len(sig) != k {
+		return errVerification
+	}
+	s := new(big.Int).SetBytes(sig)
+	if s.Cmp(key.N) >= 0 {
+		return errVerification
+	}
+	m := new(big.Int).Exp(s, big.NewInt(int64(key.E)), key.N)
+	em := m.FillBytes(make([]byte, k))
+	tLen := len(prefix) + len(digest)
+	if k < tLen+11 {
+		return errVerification
+	}
+	// EM = 0x00 || 0x01 || PS (0xff…, at least 8) || 0x00 || T
+	want := make([]byte, k)
+	want[1] = 0x01
+	for i := 2; i < k-tLen-1; i++ {
+		want[i] = 0xff
+	}
+	copy(want[k-tLen:], prefix)
+	copy(want[k-len(digest):], digest)
+	if subtleEqual(em, want) {
+		return nil
+	}
+	return errVerification
+}
+
+func subtleEqual(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := range a {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
+}
+
+// parseSmallRSAPublicKey reads SPKI or PKCS#1 DER without crypto/x509's size floor.
+func parseSmallRSAPublicKey(der []byte) (*rsa.PublicKey, error) {
+	var spki struct {
+		Algorithm struct {
+			Algorithm  asn1.ObjectIdentifier
+			Parameters asn1.RawValue `asn1:"optional"`
+		}
+		PublicKey asn1.BitString
+	}
+	inner := der
+	if rest, err := asn1.Unmarshal(der, &spki); err == nil && len(rest) == 0 && spki.Algorithm.Algorithm.Equal(oidRSAEncryption) {
+		inner = spki.PublicKey.RightAlign()
+	}
+	var pk struct {
+		N *big.Int
+		E int
+	}
+	rest, err := asn1.Unmarshal(inner, &pk)
+	if err != nil || len(rest) != 0 || pk.N == nil || pk.N.Sign() <= 0 || pk.E < 3 {
+		return nil, errors.New("not an RSA public key")
+	}
+	return &rsa.PublicKey{N: pk.N, E: pk.E}, nil
+}
+
+var oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+
+// GenerateKeyPEM makes a fresh RSA key pair for tests and --dev, as PKCS#8 private
+// and SPKI public PEM.
+func GenerateKeyPEM(bits int) (privatePEM, publicPEM []byte, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return nil, nil, err
+	}
+	p8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}),
+		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}), nil
+}
