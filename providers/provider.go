@@ -115,13 +115,13 @@ func FailedOutcome(reason Reason, code, message string) Outcome {
 type PaymentState string
 
 const (
-	PaymentPaid      PaymentState = "PAID"      // money moved
-	PaymentPending   PaymentState = "PENDING"   // still paying (created, in progress, user paying)
-	PaymentFailed    PaymentState = "FAILED"    // definitely not paid and will not be (failed)
-	PaymentClosed    PaymentState = "CLOSED"    // closed or cancelled: will not be paid
-	PaymentNotFound  PaymentState = "NOT_FOUND" // the provider has no such payment
-	PaymentRefunded  PaymentState = "REFUNDED"  // paid, then refunded
-	PaymentUnknown   PaymentState = "UNKNOWN"   // could not tell: ask again
+	PaymentPaid     PaymentState = "PAID"      // money moved
+	PaymentPending  PaymentState = "PENDING"   // still paying (created, in progress, user paying)
+	PaymentFailed   PaymentState = "FAILED"    // definitely not paid and will not be (failed)
+	PaymentClosed   PaymentState = "CLOSED"    // closed or cancelled: will not be paid
+	PaymentNotFound PaymentState = "NOT_FOUND" // the provider has no such payment
+	PaymentRefunded PaymentState = "REFUNDED"  // paid, then refunded
+	PaymentUnknown  PaymentState = "UNKNOWN"   // could not tell: ask again
 )
 
 // PaymentStatus is the answer to a payment-status query.

@@ -1,0 +1,231 @@
+// Package activities holds paycancel's activities: thin methods on a struct that
+// holds their dependencies. They call the provider adapters (package providers) and
+// translate provider outcomes into Temporal semantics — results for done and
+// pending, retryable errors for "unknown", NextRetryDelay for rate limits, and
+// non-retryable application errors with stable type strings for definite failures.
+// Secrets stay in the worker's configuration: no result or error carries one.
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/paycancel/paycancel/activities/webhook"
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/worker/config"
+)
+
+// Activities holds what the activities need. Construct it once per worker.
+type Activities struct {
+	// Config is the loaded worker configuration (credentials, merchants).
+	Config *config.Config
+	// HTTPClient delivers merchant notifications. Nil: a client with a 15 s timeout.
+	HTTPClient *http.Client
+	// Now is the clock for notification timestamps. Nil: time.Now.
+	Now func() time.Time
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *Activities) credential(name string) (*config.LoadedCredential, error) {
+	if a.Config != nil {
+		if c, ok := a.Config.Credential(name); ok {
+			return c, nil
+		}
+	}
+	return nil, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("credential %q is not configured on this worker", name), ErrUnknownCredential, nil)
+}
+
+// LoadPolicy resolves the non-secret cancel policy of a credential (run as a local
+// activity: its result is recorded once in history).
+func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPolicy, error) {
+	cred, err := a.credential(in.Credential)
+	if err != nil {
+		return CancelPolicy{}, err
+	}
+	if cred.Provider.Name() != in.Provider {
+		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("credential %q is for %s, not %s", in.Credential, cred.Provider.Name(), in.Provider), ErrUnknownCredential, nil)
+	}
+	m := a.Config.Merchants[cred.Merchant]
+	p := cred.Policy
+	pol := CancelPolicy{
+		Merchant:          cred.Merchant,
+		PaymentPoll:       p.PaymentPoll,
+		QueryBackoff:      Backoff(p.QueryBackoff),
+		CancelRetry:       Backoff(p.CancelRetry),
+		MaxCancelAttempts: p.MaxCancelAttempts,
+		WindowDeadline:    p.Window.Deadline(in.PayStartedAt),
+		WindowRule:        p.Window.Rule,
+		NotifyURL:         in.NotifyURL,
+		NotifySchedule:    m.RetrySchedule,
+	}
+	if pol.NotifyURL == "" {
+		pol.NotifyURL = m.DefaultURL
+	}
+	return pol, nil
+}
+
+// CancelPayment sends one cancel attempt. On a retry (attempt > 1) it first asks
+// the provider whether an earlier attempt took effect: after an unknown result the
+// providers say to query before cancelling again (GNETE, Ksher -6), and for the
+// others the query is harmless. The business key is the workflow's, unchanged.
+func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelResult, error) {
+	cred, err := a.credential(in.Credential)
+	if err != nil {
+		return CancelResult{}, err
+	}
+	info := activity.GetInfo(ctx)
+	log := activity.GetLogger(ctx)
+	stop := heartbeat(ctx)
+	defer stop()
+
+	if info.Attempt > 1 {
+		q := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
+		log.Info("status before re-sending the cancel", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", q.String())
+		switch {
+		case q.Done(), q.Kind == providers.Pending:
+			return CancelResult{Outcome: q, Attempt: info.Attempt}, nil
+		case q.Kind == providers.Failed && q.Reason == providers.ReasonAlreadyPaid:
+			return outcomeError(q, info.Attempt)
+		}
+	}
+	req := providers.CancelRequest{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef}
+	if a.Config != nil && a.Config.CallbackBaseURL != "" {
+		req.NotifyURL = a.Config.CallbackBaseURL + "/callbacks/" + cred.Provider.Name()
+	}
+	out := cred.Provider.Cancel(ctx, req)
+	log.Info("cancel sent", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", out.String())
+	switch out.Kind {
+	case providers.Succeeded, providers.AlreadyDone, providers.Pending:
+		return CancelResult{Outcome: out, Attempt: info.Attempt}, nil
+	}
+	return outcomeError(out, info.Attempt)
+}
+
+// outcomeError turns an unknown or failed outcome into the activity's error.
+func outcomeError(out providers.Outcome, attempt int32) (CancelResult, error) {
+	res := CancelResult{Outcome: out, Attempt: attempt}
+	msg := out.String()
+	switch {
+	case out.Kind == providers.Unknown:
+		// Retryable: the server retries on the policy's backoff with the same input.
+		return res, temporal.NewApplicationError(msg, ErrUnknownOutcome, res)
+	case out.Reason == providers.ReasonRateLimited:
+		return res, temporal.NewApplicationErrorWithOptions(msg, ErrRateLimited, temporal.ApplicationErrorOptions{
+			Details: []any{res}, NextRetryDelay: out.RetryAfter, // 0 keeps the policy's backoff
+		})
+	default:
+		return res, temporal.NewNonRetryableApplicationError(msg, ReasonErrorType(out.Reason), nil, res)
+	}
+}
+
+// QueryCancel asks whether the cancel took effect. Its outcome — pending and
+// unknown included — is data: the workflow decides, each query visible in history.
+func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.Outcome, error) {
+	cred, err := a.credential(in.Credential)
+	if err != nil {
+		return providers.Outcome{}, err
+	}
+	stop := heartbeat(ctx)
+	defer stop()
+	out := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
+	activity.GetLogger(ctx).Info("cancel status", "provider", cred.Provider.Name(), "outcome", out.String())
+	return out, nil
+}
+
+// QueryPayment asks for the payment's status.
+func (a *Activities) QueryPayment(ctx context.Context, in QueryCall) (providers.PaymentStatus, error) {
+	cred, err := a.credential(in.Credential)
+	if err != nil {
+		return providers.PaymentStatus{}, err
+	}
+	stop := heartbeat(ctx)
+	defer stop()
+	ps := cred.Provider.QueryPayment(ctx, in.Target)
+	activity.GetLogger(ctx).Info("payment status", "provider", cred.Provider.Name(), "state", string(ps.State), "outcome", ps.Outcome.String())
+	return ps, nil
+}
+
+// NotifyMerchant makes one delivery attempt of a merchant notification, signed with
+// the merchant's secret; a fresh webhook-timestamp per attempt, the same webhook-id
+// on every attempt. Any 2xx acknowledges. Failures are results, not errors: the
+// workflow's schedule decides when to try again.
+func (a *Activities) NotifyMerchant(ctx context.Context, in NotifyCall) (NotifyResult, error) {
+	m, ok := a.Config.Merchants[in.Merchant]
+	if !ok {
+		return NotifyResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("merchant %q is not configured on this worker", in.Merchant), ErrUnknownCredential, nil)
+	}
+	key, err := webhook.Key(m.NotifySecret.Reveal())
+	if err != nil {
+		return NotifyResult{Error: "merchant notification secret is malformed"}, nil
+	}
+	body, err := json.Marshal(in.Event)
+	if err != nil {
+		return NotifyResult{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(body))
+	if err != nil {
+		return NotifyResult{Error: "bad notify URL: " + err.Error()}, nil
+	}
+	for k, v := range webhook.Headers(key, in.EventID, a.now(), body) {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "paycancel-webhooks/1")
+	client := a.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 15 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return NotifyResult{Error: err.Error()}, nil
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	if resp.StatusCode/100 == 2 {
+		return NotifyResult{Delivered: true, Status: resp.StatusCode}, nil
+	}
+	return NotifyResult{Status: resp.StatusCode, Error: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet)))}, nil
+}
+
+// heartbeat reports liveness every few seconds while a provider call runs, so a
+// worker that dies mid-call is noticed by the heartbeat timeout, not the full
+// start-to-close timeout.
+func heartbeat(ctx context.Context) (stop func()) {
+	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(3 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
+}

@@ -1,0 +1,161 @@
+package activities
+
+import (
+	"time"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// Backoff is a capped exponential backoff: Initial, then ×Multiplier up to Max.
+type Backoff struct {
+	Initial    time.Duration `json:"initial"`
+	Max        time.Duration `json:"max"`
+	Multiplier float64       `json:"multiplier"`
+}
+
+// Next returns the delay after d (the first delay when d is 0).
+func (b Backoff) Next(d time.Duration) time.Duration {
+	if d <= 0 {
+		return b.Initial
+	}
+	n := time.Duration(float64(d) * b.Multiplier)
+	if n > b.Max || n <= 0 {
+		return b.Max
+	}
+	return n
+}
+
+// PolicyInput asks for one cancel's policy.
+type PolicyInput struct {
+	Credential   string    `json:"credential"`
+	Provider     string    `json:"provider"`
+	PayStartedAt time.Time `json:"payStartedAt"`
+	// NotifyURL is the cancel's own notify URL, if the order service gave one.
+	NotifyURL string `json:"notifyUrl,omitempty"`
+}
+
+// CancelPolicy is everything non-secret the workflow needs from the worker's
+// configuration for one cancel. It is recorded in history once (a local activity)
+// so replays see the policy the cancel ran with even if the configuration changed.
+type CancelPolicy struct {
+	Merchant string `json:"merchant"`
+	// PaymentPoll: poll the payment status this often while waiting for the pay
+	// deadline; 0 means signals only.
+	PaymentPoll time.Duration `json:"paymentPoll,omitempty"`
+	// QueryBackoff paces status queries of a pending cancel.
+	QueryBackoff Backoff `json:"queryBackoff"`
+	// CancelRetry paces cancel attempts after unknown results.
+	CancelRetry Backoff `json:"cancelRetry"`
+	// MaxCancelAttempts bounds cancel attempts before review.
+	MaxCancelAttempts int `json:"maxCancelAttempts"`
+	// WindowDeadline is when the provider stops accepting the cancel (or, for
+	// providers without a clock window, the longest we keep trying).
+	WindowDeadline time.Time `json:"windowDeadline"`
+	WindowRule     string    `json:"windowRule"`
+	// NotifyURL is where the merchant hears the outcome ("" = nowhere configured).
+	NotifyURL string `json:"notifyUrl,omitempty"`
+	// NotifySchedule is the wait before each notification attempt.
+	NotifySchedule []time.Duration `json:"notifySchedule"`
+}
+
+// CancelCall is one cancel activity call. Every field is fixed by the workflow and
+// identical on every attempt (retries included); per-attempt fields are made by the
+// adapter inside the attempt.
+type CancelCall struct {
+	Credential string           `json:"credential"`
+	Target     providers.Target `json:"target"`
+	// CancelKey is the business key of this cancel (PayerMax requestId).
+	CancelKey string `json:"cancelKey"`
+	// ProviderRef is the provider's cancel id from an earlier call (GNETE cancelOrderId).
+	ProviderRef string `json:"providerRef,omitempty"`
+	// WorkflowID lets the activity build a provider callback URL that names the cancel.
+	WorkflowID string `json:"workflowId"`
+}
+
+// QueryCall asks for a cancel's or a payment's status.
+type QueryCall struct {
+	Credential  string           `json:"credential"`
+	Target      providers.Target `json:"target"`
+	CancelKey   string           `json:"cancelKey,omitempty"`
+	ProviderRef string           `json:"providerRef,omitempty"`
+}
+
+// NotifyCall is one merchant notification attempt.
+type NotifyCall struct {
+	Merchant string `json:"merchant"`
+	URL      string `json:"url"`
+	// EventID is the webhook-id: stable across every retry and resend of this event.
+	EventID string `json:"eventId"`
+	// Event is the JSON body's content.
+	Event MerchantEvent `json:"event"`
+}
+
+// MerchantEvent is the body of a merchant notification.
+type MerchantEvent struct {
+	Type              string    `json:"type"` // "cancel.outcome"
+	WorkflowID        string    `json:"workflowId"`
+	Provider          string    `json:"provider"`
+	Credential        string    `json:"credential"`
+	MerchantOrderNo   string    `json:"merchantOrderNo"`
+	ProviderPaymentID string    `json:"providerPaymentId,omitempty"`
+	Amount            int64     `json:"amount"`
+	Currency          string    `json:"currency"`
+	State             string    `json:"state"`
+	Reason            string    `json:"reason,omitempty"`
+	ProviderCode      string    `json:"providerCode,omitempty"`
+	ProviderMessage   string    `json:"providerMessage,omitempty"`
+	ProviderRef       string    `json:"providerRef,omitempty"`
+	Resolution        string    `json:"resolution,omitempty"`
+	OccurredAt        time.Time `json:"occurredAt"`
+}
+
+// NotifyResult is the outcome of one notification attempt.
+type NotifyResult struct {
+	Delivered bool   `json:"delivered"`
+	Status    int    `json:"status,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// Error types of definite cancel failures (stable strings; workflows switch on them).
+const (
+	ErrWindowExpired  = "CancelWindowExpired"
+	ErrAlreadyPaid    = "PaymentAlreadyPaid"
+	ErrNotFound       = "PaymentNotFound"
+	ErrConfiguration  = "ProviderConfiguration"
+	ErrInvalidRequest = "InvalidCancelRequest"
+	ErrRejected       = "CancelRejected"
+	// ErrUnknownOutcome marks a retryable "we do not know"; after the last attempt
+	// the workflow sees it as the cause of exhaustion.
+	ErrUnknownOutcome = "CancelOutcomeUnknown"
+	ErrRateLimited    = "ProviderRateLimited"
+	// ErrUnknownCredential: the workflow names a credential this worker does not have.
+	ErrUnknownCredential = "UnknownCredential"
+)
+
+// ReasonErrorType maps a failure reason to its error type.
+func ReasonErrorType(r providers.Reason) string {
+	switch r {
+	case providers.ReasonWindowExpired:
+		return ErrWindowExpired
+	case providers.ReasonAlreadyPaid:
+		return ErrAlreadyPaid
+	case providers.ReasonNotFound:
+		return ErrNotFound
+	case providers.ReasonConfiguration:
+		return ErrConfiguration
+	case providers.ReasonInvalidRequest:
+		return ErrInvalidRequest
+	case providers.ReasonRateLimited:
+		return ErrRateLimited
+	default:
+		return ErrRejected
+	}
+}
+
+// CancelResult is a cancel activity's result, and the details of its failures.
+type CancelResult struct {
+	Outcome providers.Outcome `json:"outcome"`
+	// Attempt is the activity attempt that produced it (server-side retries leave
+	// no history events; this is how the workflow counts them).
+	Attempt int32 `json:"attempt"`
+}

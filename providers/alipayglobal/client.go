@@ -1,0 +1,345 @@
+// Package alipayglobal is the paycancel adapter for Alipay Global's offline acquiring
+// API: alipay.intl.acquiring.common.payCancel 2.0.2 (seed 004) and
+// alipay.intl.acquiring.offline.payQuery 2.0.2, both in the signed JSON envelope
+// {"request":{"head":…,"body":…},"signature":…} (shared/providers.md, "alipayglobal").
+//
+// Alipay Global has no cancel notification and no cancel query: a cancel's outcome
+// comes from its own answer, and QueryCancel derives it from payQuery.
+package alipayglobal
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// Name is the provider's short name.
+const Name = "alipayglobal"
+
+// Default paths and values (providers.md "alipayglobal"; production host
+// https://open-na.alipay.com).
+const (
+	DefaultCancelPath   = "/api/alipay/intl/acquiring/common/paycancel.htm"
+	DefaultPayQueryPath = "/api/alipay/intl/acquiring/offline/payquery.htm"
+	DefaultVersion      = "2.0.2"
+	DefaultTimeZone     = "Asia/Shanghai"
+)
+
+// Config is one Alipay Global credential set.
+type Config struct {
+	// BaseURL is the host root, e.g. "https://open-na.alipay.com" (required). The
+	// paths below are appended to it.
+	BaseURL string `yaml:"baseURL" json:"baseURL"`
+	// CancelPath is the payCancel path. Default "/api/alipay/intl/acquiring/common/paycancel.htm".
+	CancelPath string `yaml:"cancelPath" json:"cancelPath"`
+	// PayQueryPath is the payQuery path. Default "/api/alipay/intl/acquiring/offline/payquery.htm".
+	PayQueryPath string `yaml:"payQueryPath" json:"payQueryPath"`
+	// ClientID is the head's clientId assigned by Alipay (required, at most 32 characters).
+	ClientID string `yaml:"clientId" json:"clientId"`
+	// PartnerID is the body's partnerId, the settlement target (required, at most 32 characters).
+	PartnerID string `yaml:"partnerId" json:"partnerId"`
+	// Version is the head's API version. Default "2.0.2".
+	Version string `yaml:"version" json:"version"`
+	// TimeZone is the IANA zone reqTime is written in (RFC 3339 with its offset).
+	// Default "Asia/Shanghai".
+	TimeZone string `yaml:"timeZone" json:"timeZone"`
+	// Base64Twice encodes the request signature twice, as the official sample appears
+	// to do [OPEN]. Default false (once). Response signatures are accepted either way.
+	Base64Twice bool `yaml:"base64Twice" json:"base64Twice"`
+	// MerchantPrivateKey signs requests (RSA, PEM or base64 DER, PKCS#8 or PKCS#1). Required.
+	MerchantPrivateKey providers.SecretRef `yaml:"merchantPrivateKey" json:"merchantPrivateKey"`
+	// AlipayPublicKey verifies responses (RSA, PEM or base64 DER). Required.
+	AlipayPublicKey providers.SecretRef `yaml:"alipayPublicKey" json:"alipayPublicKey"`
+}
+
+// Client implements providers.Provider for Alipay Global.
+type Client struct {
+	cfg       Config
+	loc       *time.Location
+	key       *rsa.PrivateKey
+	alipayKey *rsa.PublicKey
+	http      *http.Client
+	now       func() time.Time
+	cancelURL string
+	queryURL  string
+}
+
+var _ providers.Provider = (*Client)(nil)
+
+// New checks cfg, fills its defaults and loads the keys.
+func New(cfg Config, deps providers.Deps) (*Client, error) {
+	if cfg.CancelPath == "" {
+		cfg.CancelPath = DefaultCancelPath
+	}
+	if cfg.PayQueryPath == "" {
+		cfg.PayQueryPath = DefaultPayQueryPath
+	}
+	if cfg.Version == "" {
+		cfg.Version = DefaultVersion
+	}
+	if cfg.TimeZone == "" {
+		cfg.TimeZone = DefaultTimeZone
+	}
+	if cfg.BaseURL == "" {
+		return nil, providers.FieldErr("baseURL", "required")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, providers.FieldErr("baseURL", "want an http(s) URL of the host root, got %q", cfg.BaseURL)
+	}
+	for _, p := range []struct{ field, path string }{{"cancelPath", cfg.CancelPath}, {"payQueryPath", cfg.PayQueryPath}} {
+		if !strings.HasPrefix(p.path, "/") {
+			return nil, providers.FieldErr(p.field, "must start with /")
+		}
+	}
+	if err := checkID("clientId", cfg.ClientID, maxClientID); err != nil {
+		return nil, err
+	}
+	if err := checkID("partnerId", cfg.PartnerID, maxPartnerID); err != nil {
+		return nil, err
+	}
+	if len(cfg.Version) > maxVersion {
+		return nil, providers.FieldErr("version", "at most %d characters", maxVersion)
+	}
+	loc, err := loadZone(cfg.TimeZone)
+	if err != nil {
+		return nil, providers.FieldErr("timeZone", "%v", err)
+	}
+	priv, err := cfg.MerchantPrivateKey.Load(deps.BaseDir)
+	if err != nil {
+		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+	}
+	key, err := providers.ParsePrivateKey([]byte(priv.Reveal()))
+	if err != nil {
+		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+	}
+	pub, err := cfg.AlipayPublicKey.Load(deps.BaseDir)
+	if err != nil {
+		return nil, providers.FieldErr("alipayPublicKey", "%v", err)
+	}
+	alipayKey, err := providers.ParsePublicKey([]byte(pub.Reveal()))
+	if err != nil {
+		return nil, providers.FieldErr("alipayPublicKey", "%v", err)
+	}
+	if alipayKey.N.BitLen() < 1024 {
+		return nil, providers.FieldErr("alipayPublicKey", "RSA key of %d bits is too small", alipayKey.N.BitLen())
+	}
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Client{
+		cfg:       cfg,
+		loc:       loc,
+		key:       key,
+		alipayKey: alipayKey,
+		http:      deps.Client(),
+		now:       now,
+		cancelURL: base + cfg.CancelPath,
+		queryURL:  base + cfg.PayQueryPath,
+	}, nil
+}
+
+func checkID(field, v string, max int) error {
+	switch {
+	case v == "":
+		return providers.FieldErr(field, "required")
+	case len(v) > max:
+		return providers.FieldErr(field, "at most %d characters", max)
+	}
+	return nil
+}
+
+// loadZone loads an IANA zone. Asia/Shanghai falls back to a fixed UTC+8 where the
+// host has no tzdata (China keeps no daylight saving time, so it is exact).
+func loadZone(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if err == nil {
+		return loc, nil
+	}
+	if name == DefaultTimeZone {
+		return beijing, nil
+	}
+	return nil, err
+}
+
+// Name implements providers.Provider.
+func (c *Client) Name() string { return Name }
+
+// Cancel sends one payCancel.
+//
+// Doc: seed 004 (alipay.intl.acquiring.common.payCancel 2.0.2); providers.md
+// "alipayglobal". resultStatus S means cancelled — also for a transaction that was
+// never created (Alipay closes it) and for a paid one (Alipay refunds it), and for a
+// repeat; U means send the same cancel again. There is no merchant cancel id: the
+// business key is the target id, and reqMsgId is fresh for every HTTP attempt.
+func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) providers.Outcome {
+	body, bad := c.targetBody(req.Target)
+	if bad != nil {
+		return *bad
+	}
+	resp, failure, ok := c.call(ctx, c.cancelURL, functionCancel, body)
+	if !ok {
+		return failure
+	}
+	o := resultOutcome(*resp.Body.ResultInfo)
+	if o.Kind == providers.Succeeded {
+		if err := checkEcho(body, resp.Body); err != "" {
+			return providers.UnknownOutcome(providers.CodeBadResponse, "payCancel success %s", err)
+		}
+	}
+	return o
+}
+
+// QueryCancel derives the cancel's outcome from payQuery: Alipay Global has no cancel
+// query (providers.md "alipayglobal").
+func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
+	ps := c.QueryPayment(ctx, q.Target)
+	if ps.Outcome.Kind != providers.Succeeded {
+		return ps.Outcome
+	}
+	if ps.State == providers.PaymentNotFound {
+		// No transaction and so no trace of our cancel: it never arrived. A payCancel
+		// of a never-created transaction answers S (Alipay closes it), so the
+		// right next step is to send the cancel again.
+		return providers.UnknownOutcome(codeOrderNotExist, "payQuery knows no such transaction: the cancel has not arrived; send it again")
+	}
+	kind, reason := cancelFromPayment(ps.State)
+	return providers.Outcome{Kind: kind, Reason: reason, Code: ps.Code, Message: "from payQuery acquirementStatus " + ps.Code}
+}
+
+// QueryPayment sends one payQuery.
+//
+// Doc: providers.md "alipayglobal" (alipay.intl.acquiring.offline.payQuery 2.0.2,
+// same envelope, partnerId plus acquirementId or merchantTransId). The status values
+// are [OPEN]; see paymentStates. ORDER_NOT_EXIST is a good answer: NOT_FOUND.
+func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers.PaymentStatus {
+	body, bad := c.targetBody(t)
+	if bad != nil {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: *bad}
+	}
+	resp, failure, ok := c.call(ctx, c.queryURL, functionPayQuery, body)
+	if !ok {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: failure}
+	}
+	ri := *resp.Body.ResultInfo
+	o := resultOutcome(ri)
+	switch {
+	case o.Kind == providers.Succeeded:
+		if err := checkEcho(body, resp.Body); err != "" {
+			return providers.PaymentStatus{State: providers.PaymentUnknown,
+				Outcome: providers.UnknownOutcome(providers.CodeBadResponse, "payQuery %s", err)}
+		}
+		st := resp.Body.AcquirementStatus
+		return providers.PaymentStatus{State: paymentState(st), Code: st, Outcome: o}
+	case o.Reason == providers.ReasonNotFound:
+		return providers.PaymentStatus{State: providers.PaymentNotFound, Code: ri.ResultCode, Message: ri.ResultMsg,
+			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: ri.ResultCode, Message: ri.ResultMsg}}
+	}
+	return providers.PaymentStatus{State: providers.PaymentUnknown, Code: ri.ResultCode, Message: ri.ResultMsg, Outcome: o}
+}
+
+// targetBody names the transaction: acquirementId (Target.ProviderPaymentID) when
+// known, as Alipay prefers it, else merchantTransId (Target.MerchantOrderNo). Only
+// one is sent, so the id Alipay acts on is never in doubt.
+func (c *Client) targetBody(t providers.Target) (requestBody, *providers.Outcome) {
+	b := requestBody{PartnerID: c.cfg.PartnerID}
+	field, id := "merchantTransId", t.MerchantOrderNo
+	if t.ProviderPaymentID != "" {
+		field, id = "acquirementId", t.ProviderPaymentID
+		b.AcquirementID = id
+	} else {
+		b.MerchantTransID = id
+	}
+	switch {
+	case id == "":
+		o := providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "no acquirementId or merchantTransId")
+		return b, &o
+	case len(id) > maxTargetID:
+		o := providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest,
+			field+" longer than 64 characters")
+		return b, &o
+	}
+	return b, nil
+}
+
+// checkEcho compares the ids a success answer names with the one we sent; an answer
+// about another transaction is not an answer to us. Empty means they agree.
+func checkEcho(sent requestBody, got responseBody) string {
+	if sent.AcquirementID != "" && got.AcquirementID != "" && got.AcquirementID != sent.AcquirementID {
+		return "names acquirementId " + got.AcquirementID + ", we asked about " + sent.AcquirementID
+	}
+	if sent.MerchantTransID != "" && got.MerchantTransID != "" && got.MerchantTransID != sent.MerchantTransID {
+		return "names merchantTransId " + got.MerchantTransID + ", we asked about " + sent.MerchantTransID
+	}
+	return ""
+}
+
+// call makes one signed HTTP attempt. The request object is marshalled once; the
+// signature covers those bytes and the envelope is built around the same bytes.
+// reqTime and reqMsgId are fresh for every attempt.
+func (c *Client) call(ctx context.Context, url, function string, body requestBody) (response, providers.Outcome, bool) {
+	head := requestHead{
+		Version:  c.cfg.Version,
+		Function: function,
+		ClientID: c.cfg.ClientID,
+		ReqTime:  c.now().In(c.loc).Format(reqTimeLayout),
+		ReqMsgID: rand.Text(), // 26 characters of crypto randomness, ≤ 64
+		Reserve:  "{}",
+		SignType: signTypeRSA2,
+	}
+	msg, err := marshalCompact(request{Head: head, Body: body})
+	if err != nil {
+		return response{}, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "encoding request: "+err.Error()), false
+	}
+	sig, err := signMessage(c.key, msg, c.cfg.Base64Twice)
+	if err != nil {
+		return response{}, providers.FailedOutcome(providers.ReasonConfiguration, providers.CodeLocalConfigFail, "signing request: "+err.Error()), false
+	}
+	header := http.Header{"Content-Type": {"application/json; charset=UTF-8"}}
+	resp, failure, ok := providers.Post(ctx, c.http, url, header, buildEnvelope("request", msg, sig))
+	if !ok {
+		return response{}, failure, false
+	}
+	return readResponse(resp, c.alipayKey, function, head.ReqMsgID)
+}
+
+// readResponse verifies and parses an answer. The signature must be present and
+// verify over the exact text of the "response" value ([C]); Alipay signs its error
+// answers too [I], so an unsigned one is Unknown rather than trusted.
+func readResponse(resp providers.Response, key *rsa.PublicKey, function, reqMsgID string) (response, providers.Outcome, bool) {
+	env, err := parseEnvelope(resp.Body, "response")
+	if err != nil {
+		if resp.Status/100 != 2 {
+			return response{}, providers.HTTPStatusOutcome(resp), false
+		}
+		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "unreadable response (%v): %s", err, providers.Snippet(resp.Body)), false
+	}
+	if !env.HasSig {
+		return response{}, providers.UnknownOutcome(providers.CodeUnverified, "response carries no signature; not trusted"), false
+	}
+	if err := verifyMessage(key, env.Message, env.Signature); err != nil {
+		return response{}, providers.UnknownOutcome(providers.CodeUnverified, "response signature does not verify with alipayPublicKey (tampered, or the wrong key): %v", err), false
+	}
+	var r response
+	if err := json.Unmarshal(env.Message, &r); err != nil {
+		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response object: %v", err), false
+	}
+	switch {
+	case r.Body.ResultInfo == nil:
+		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response has no resultInfo"), false
+	case r.Head.ReqMsgID != "" && r.Head.ReqMsgID != reqMsgID:
+		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response answers reqMsgId %q, not ours", r.Head.ReqMsgID), false
+	case r.Head.Function != "" && r.Head.Function != function:
+		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response is for function %q", r.Head.Function), false
+	}
+	return r, providers.Outcome{}, true
+}

@@ -1,0 +1,150 @@
+package alipayglobal
+
+import (
+	"time"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// resultStatus values of body.resultInfo (seed 004, "resultInfo").
+const (
+	statusSuccess = "S"
+	statusFailure = "F"
+	statusUnknown = "U"
+)
+
+// codeRow is one documented result code.
+type codeRow struct {
+	ID     string // resultCodeId
+	Status string // the resultStatus it comes with
+	Kind   providers.Kind
+	Reason providers.Reason
+}
+
+// Result codes. Names as the provider spells them.
+const (
+	codeSuccess                  = "SUCCESS"
+	codeUnknownException         = "UNKNOWN_EXCEPTION"
+	codeProcessFail              = "PROCESS_FAIL"
+	codeParamIllegal             = "PARAM_ILLEGAL"
+	codeInvalidSignature         = "INVALID_SIGNATURE"
+	codeKeyNoFound               = "KEY_NO_FOUND"
+	codeNoInterfaceDef           = "NO_INTERFACE_DEF"
+	codeAccessDenied             = "ACCESS_DENIED"
+	codeUnknownClient            = "UNKNOWN_CLIENT"
+	codeTrafficExceedLimit       = "REQUEST_TRAFFIC_EXCEED_LIMIT"
+	codeOrderStatusInvalid       = "ORDER_STATUS_INVALID"
+	codeOrderNotExist            = "ORDER_NOT_EXIST"
+	codeOrderCancelWindowExpired = "ORDER_CANCEL_WINDOW_EXPIRED"
+	codeSignTypeNotSupport       = "SIGN_TYPE_NOT_SUPPORT"
+)
+
+// resultCodes is every result code of seed 004 (the "Functional logic result code"
+// and "Basic result code" tables) with its outcome. A code not listed here, or one
+// arriving with a resultStatus other than its documented one, is Unknown (ask again).
+var resultCodes = map[string]codeRow{
+	// Basic result codes.
+	codeSuccess:                   {"00000000", statusSuccess, providers.Succeeded, providers.ReasonNone},
+	codeProcessFail:               {"00000019", statusFailure, providers.Failed, providers.ReasonRejected},
+	codeUnknownException:          {"00000901", statusUnknown, providers.Unknown, providers.ReasonNone},
+	codeParamIllegal:              {"00000004", statusFailure, providers.Failed, providers.ReasonInvalidRequest},
+	codeInvalidSignature:          {"00000007", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	codeKeyNoFound:                {"00000008", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	codeNoInterfaceDef:            {"00000013", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	"API_IS_INVALID":              {"00000014", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	"OAUTH_FAILED":                {"00000016", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	codeAccessDenied:              {"00000021", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	"CLIENT_FORBIDDEN_ACCESS_API": {"12014152", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	codeUnknownClient:             {"12014155", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	"INVALID_CLIENT_STATUS":       {"12014156", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	// Back off and retry (providers.md); Alipay gives no Retry-After hint.
+	codeTrafficExceedLimit: {"00000024", statusFailure, providers.Failed, providers.ReasonRateLimited},
+
+	// Functional logic result codes.
+	"USER_NOT_EXIST":       {"12002005", statusFailure, providers.Failed, providers.ReasonRejected},
+	"USER_STATUS_ABNORMAL": {"12002006", statusFailure, providers.Failed, providers.ReasonRejected},
+	// The transaction is in a state the cancel cannot act on — for a repeat cancel
+	// this may well mean "already cancelled". Query before deciding (providers.md
+	// [C]/[I]): Unknown makes the workflow query the payment status.
+	codeOrderStatusInvalid:        {"12005003", statusFailure, providers.Unknown, providers.ReasonNone},
+	codeOrderNotExist:             {"12005004", statusFailure, providers.Failed, providers.ReasonNotFound},
+	"MERCHANT_BALANCE_NOT_ENOUGH": {"12006009", statusFailure, providers.Failed, providers.ReasonRejected},
+	codeOrderCancelWindowExpired:  {"12002018", statusFailure, providers.Failed, providers.ReasonWindowExpired},
+	"SIGN_TYPE_INVALID":           {"12005134", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	codeSignTypeNotSupport:        {"12005135", statusFailure, providers.Failed, providers.ReasonConfiguration},
+}
+
+// resultOutcome maps a resultInfo onto an Outcome.
+func resultOutcome(ri resultInfo) providers.Outcome {
+	o := providers.Outcome{Code: ri.ResultCode, Message: ri.ResultMsg}
+	row, known := resultCodes[ri.ResultCode]
+	switch {
+	case ri.ResultStatus == statusUnknown:
+		// U is "unknown" whatever the code: send the cancel again (providers.md).
+		o.Kind = providers.Unknown
+	case !known || row.Status != ri.ResultStatus:
+		o.Kind = providers.Unknown
+		if o.Message == "" {
+			o.Message = "undocumented resultStatus/resultCode " + ri.ResultStatus + "/" + ri.ResultCode
+		}
+	default:
+		o.Kind, o.Reason = row.Kind, row.Reason
+	}
+	return o
+}
+
+// Payment statuses of payQuery's body.acquirementStatus. [OPEN] (providers.md):
+// INIT/PAYING pending, SUCCESS paid, CLOSED/CANCELLED closed. REFUNDED [I] is what
+// the sandbox shows for a paid transaction that a cancel reversed (Alipay refunds a
+// paid transaction on cancel, providers.md [C]). Anything else is Unknown.
+var paymentStates = map[string]providers.PaymentState{
+	"INIT":      providers.PaymentPending,
+	"PAYING":    providers.PaymentPending,
+	"SUCCESS":   providers.PaymentPaid,
+	"CLOSED":    providers.PaymentClosed,
+	"CANCELLED": providers.PaymentClosed,
+	"REFUNDED":  providers.PaymentRefunded,
+}
+
+// paymentState maps an acquirementStatus; unlisted values are Unknown.
+func paymentState(status string) providers.PaymentState {
+	if s, ok := paymentStates[status]; ok {
+		return s
+	}
+	return providers.PaymentUnknown
+}
+
+// cancelFromPayment derives a cancel's outcome from the payment status (there is no
+// cancel query): closed/cancelled → Succeeded; refunded → Succeeded too, because a
+// cancel of a paid Alipay transaction refunds it (providers.md [C]), so after our
+// cancel REFUNDED is the cancel having taken effect; paid → Failed/ALREADY_PAID;
+// pending → Pending; anything else → Unknown.
+func cancelFromPayment(st providers.PaymentState) (providers.Kind, providers.Reason) {
+	switch st {
+	case providers.PaymentClosed, providers.PaymentRefunded:
+		return providers.Succeeded, providers.ReasonNone
+	case providers.PaymentPaid:
+		return providers.Failed, providers.ReasonAlreadyPaid
+	case providers.PaymentPending:
+		return providers.Pending, providers.ReasonNone
+	}
+	return providers.Unknown, providers.ReasonNone
+}
+
+// beijing is UTC+8. China has kept no daylight saving time since 1991, so a fixed
+// zone is exact and needs no tzdata.
+var beijing = time.FixedZone("Asia/Shanghai", 8*60*60)
+
+// windowBuffer is the grace Alipay leaves past Beijing midnight (providers.md:
+// "same Beijing day (+15 min buffer)").
+const windowBuffer = 15 * time.Minute
+
+// CancelWindowEnd is when Alipay stops accepting payCancel for a transaction created
+// at created: the end of that Beijing (UTC+8) calendar day plus 15 minutes. The
+// provider enforces it (ORDER_CANCEL_WINDOW_EXPIRED); callers may use it for the
+// workflow's cancel-window deadline.
+func CancelWindowEnd(created time.Time) time.Time {
+	c := created.In(beijing)
+	midnight := time.Date(c.Year(), c.Month(), c.Day()+1, 0, 0, 0, 0, beijing)
+	return midnight.Add(windowBuffer)
+}

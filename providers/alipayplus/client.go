@@ -1,0 +1,326 @@
+// Package alipayplus is the paycancel adapter for an Alipay+ wallet's mini-program
+// OpenAPI: POST /v2/payments/cancel, with /v2/payments/inquiryPayment as the status
+// query (shared/seeds/001_068c231e7ea470c5.txt; shared/providers.md, "alipayplus").
+//
+// Alipay+ has no merchant cancel id: the cancel is idempotent by its target, so every
+// retry names the same paymentId (or paymentRequestId). There is no cancel query and
+// no cancel notification: QueryCancel derives the answer from inquiryPayment.
+package alipayplus
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// Name is the provider's short name.
+const Name = "alipayplus"
+
+// API paths appended to Config.BaseURL (seed 001; providers.md: each wallet hosts its
+// own copy, so host and prefix are configuration).
+const (
+	CancelPath  = "/v2/payments/cancel"
+	InquiryPath = "/v2/payments/inquiryPayment"
+)
+
+// Request-Time formats (Config.RequestTimeFormat).
+const (
+	// TimeRFC3339 is what the docs say: "2024-05-01T12:00:00+08:00".
+	TimeRFC3339 = "rfc3339"
+	// TimeEpochMillis is what the official SDKs send: "1714536000000".
+	TimeEpochMillis = "epochMillis"
+)
+
+// maxIDLen is the documented maximum of paymentId and paymentRequestId (seed 001).
+const maxIDLen = 64
+
+// Config is one Alipay+ wallet credential set.
+type Config struct {
+	// BaseURL is the wallet's OpenAPI host plus any path prefix (required), e.g.
+	// "https://open.wallet.example/api"; "/v2/payments/cancel" and
+	// "/v2/payments/inquiryPayment" are appended, and the signed path includes the prefix.
+	BaseURL string `yaml:"baseURL" json:"baseURL"`
+	// ClientID is the Client-Id the wallet assigned to the merchant (required).
+	ClientID string `yaml:"clientID" json:"clientID"`
+	// KeyVersion is the version of the merchant key registered with the wallet, sent
+	// as keyVersion in the Signature header. Default "1".
+	KeyVersion string `yaml:"keyVersion" json:"keyVersion"`
+	// RequestTimeFormat is the Request-Time header format: "rfc3339" (default, as the
+	// docs say) or "epochMillis" (as the official SDKs send) [OPEN]. The signature
+	// covers the header text either way.
+	RequestTimeFormat string `yaml:"requestTimeFormat" json:"requestTimeFormat"`
+	// MerchantPrivateKey signs requests (required): RSA, PKCS#8 or PKCS#1, PEM or bare base64 DER.
+	MerchantPrivateKey providers.SecretRef `yaml:"merchantPrivateKey" json:"merchantPrivateKey"`
+	// WalletPublicKey verifies the wallet's responses (required): RSA, X.509 SPKI or
+	// PKCS#1, PEM or bare base64 DER.
+	WalletPublicKey providers.SecretRef `yaml:"walletPublicKey" json:"walletPublicKey"`
+}
+
+// endpoint is one API: the URL to post to and the path as it is sent (and signed).
+type endpoint struct {
+	url  string
+	path string
+}
+
+// Client is a configured Alipay+ wallet. It implements providers.Provider.
+type Client struct {
+	clientID    string
+	keyVersion  string
+	timeFormat  string
+	cancel      endpoint
+	inquiry     endpoint
+	merchantKey *rsa.PrivateKey
+	walletKey   *rsa.PublicKey
+	deps        providers.Deps
+	httpClient  *http.Client
+}
+
+var _ providers.Provider = (*Client)(nil)
+
+// New fills defaults, validates cfg and loads the keys.
+func New(cfg Config, deps providers.Deps) (*Client, error) {
+	if cfg.KeyVersion == "" {
+		cfg.KeyVersion = "1"
+	}
+	if cfg.RequestTimeFormat == "" {
+		cfg.RequestTimeFormat = TimeRFC3339
+	}
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, providers.FieldErr("baseURL", "%v", err)
+	}
+	if strings.TrimSpace(cfg.ClientID) == "" {
+		return nil, providers.FieldErr("clientID", "required")
+	}
+	if strings.ContainsAny(cfg.ClientID, "\r\n") {
+		return nil, providers.FieldErr("clientID", "must be one line")
+	}
+	if !allDigits(cfg.KeyVersion) {
+		return nil, providers.FieldErr("keyVersion", "must be a number, got %q", cfg.KeyVersion)
+	}
+	if cfg.RequestTimeFormat != TimeRFC3339 && cfg.RequestTimeFormat != TimeEpochMillis {
+		return nil, providers.FieldErr("requestTimeFormat", "must be %q or %q, got %q", TimeRFC3339, TimeEpochMillis, cfg.RequestTimeFormat)
+	}
+	priv, err := cfg.MerchantPrivateKey.Load(deps.BaseDir)
+	if err != nil {
+		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+	}
+	merchantKey, err := providers.ParsePrivateKey([]byte(priv.Reveal()))
+	if err != nil {
+		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+	}
+	pub, err := cfg.WalletPublicKey.Load(deps.BaseDir)
+	if err != nil {
+		return nil, providers.FieldErr("walletPublicKey", "%v", err)
+	}
+	walletKey, err := providers.ParsePublicKey([]byte(pub.Reveal()))
+	if err != nil {
+		return nil, providers.FieldErr("walletPublicKey", "%v", err)
+	}
+	return &Client{
+		clientID:    cfg.ClientID,
+		keyVersion:  cfg.KeyVersion,
+		timeFormat:  cfg.RequestTimeFormat,
+		cancel:      endpointAt(base, CancelPath),
+		inquiry:     endpointAt(base, InquiryPath),
+		merchantKey: merchantKey,
+		walletKey:   walletKey,
+		deps:        deps,
+		httpClient:  deps.Client(),
+	}, nil
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("required")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("not a URL: %v", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("want http(s)://host[/prefix], got %q", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("must not carry a query, fragment or user info")
+	}
+	return u, nil
+}
+
+// endpointAt appends an API path to the base URL's path (keeping its escaping).
+// The result always starts with "/": it is also the path that is signed.
+func endpointAt(base *url.URL, apiPath string) endpoint {
+	u := *base
+	u.Path = strings.TrimRight(base.Path, "/") + apiPath
+	if base.RawPath != "" {
+		u.RawPath = strings.TrimRight(base.RawPath, "/") + apiPath
+	}
+	return endpoint{url: u.String(), path: u.EscapedPath()}
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Name implements providers.Provider.
+func (c *Client) Name() string { return Name }
+
+// Cancel sends one cancel attempt.
+//
+// Doc: shared/seeds/001 "POST /v2/payments/cancel"; shared/providers.md "alipayplus".
+// resultStatus S: cancelled (also for a repeat: the cancel is idempotent by target
+// [I]); F: the code says why; U (UNKNOWN_EXCEPTION): send the same cancel again.
+// req.CancelKey is not sent: Alipay+ has no merchant cancel id.
+func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) providers.Outcome {
+	sent, o, ok := targetFor(req.Target)
+	if !ok {
+		return o
+	}
+	body, o, ok := c.exchange(ctx, c.cancel, sent)
+	if !ok {
+		return o
+	}
+	return cancelAnswer(body, sent)
+}
+
+// cancelAnswer maps a verified /v2/payments/cancel response body.
+func cancelAnswer(body []byte, sent targetRequest) providers.Outcome {
+	var r cancelResponse
+	if err := json.Unmarshal(body, &r); err != nil || r.Result == nil {
+		return providers.UnknownOutcome(providers.CodeBadResponse, "cancel response: %s", providers.Snippet(body))
+	}
+	if mismatch(sent, r.PaymentID, r.PaymentRequestID) {
+		return providers.UnknownOutcome(providers.CodeBadResponse, "cancel response names payment %q/%q, we asked for %q", r.PaymentID, r.PaymentRequestID, sent.key())
+	}
+	return resultOutcome(*r.Result)
+}
+
+// QueryCancel answers from the payment's status: Alipay+ has no cancel query and no
+// cancel notification (providers.md, "alipayplus"). CANCELLED (or FAIL) → Succeeded,
+// SUCCESS → Failed/ALREADY_PAID, PROCESSING/AUTH_SUCCESS → Pending.
+func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
+	return cancelFromPayment(c.QueryPayment(ctx, q.Target))
+}
+
+// QueryPayment asks for the original payment's status.
+//
+// Doc: shared/providers.md "alipayplus", payment status: POST /v2/payments/inquiryPayment
+// with paymentId or paymentRequestId; paymentStatus SUCCESS / FAIL / PROCESSING (some
+// wallets add CANCELLED, AUTH_SUCCESS). ORDER_NOT_EXIST is a good answer: not found.
+func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers.PaymentStatus {
+	sent, o, ok := targetFor(t)
+	if !ok {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
+	}
+	body, o, ok := c.exchange(ctx, c.inquiry, sent)
+	if !ok {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
+	}
+	return inquiryAnswer(body, sent)
+}
+
+// inquiryAnswer maps a verified /v2/payments/inquiryPayment response body.
+func inquiryAnswer(body []byte, sent targetRequest) providers.PaymentStatus {
+	unknown := func(o providers.Outcome) providers.PaymentStatus {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
+	}
+	var r inquiryResponse
+	if err := json.Unmarshal(body, &r); err != nil || r.Result == nil {
+		return unknown(providers.UnknownOutcome(providers.CodeBadResponse, "inquiryPayment response: %s", providers.Snippet(body)))
+	}
+	res := resultOutcome(*r.Result)
+	switch {
+	case res.Kind == providers.Failed && res.Reason == providers.ReasonNotFound:
+		return providers.PaymentStatus{State: providers.PaymentNotFound, Code: res.Code, Message: res.Message,
+			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: res.Code}}
+	case res.Kind != providers.Succeeded:
+		return unknown(res)
+	}
+	if mismatch(sent, r.PaymentID, r.PaymentRequestID) {
+		return unknown(providers.UnknownOutcome(providers.CodeBadResponse, "inquiryPayment response names payment %q/%q, we asked for %q", r.PaymentID, r.PaymentRequestID, sent.key()))
+	}
+	state, ok := paymentStatuses[r.PaymentStatus]
+	if !ok {
+		return unknown(providers.Outcome{Kind: providers.Unknown, Code: r.PaymentStatus, Message: "unlisted paymentStatus " + strconv.Quote(r.PaymentStatus)})
+	}
+	return providers.PaymentStatus{State: state, Code: r.PaymentStatus, Message: r.PaymentFailReason,
+		Outcome: providers.Outcome{Kind: providers.Succeeded, Code: r.Result.ResultCode}}
+}
+
+// targetFor names the payment: paymentId (Target.ProviderPaymentID) when known, as it
+// wins over paymentRequestId (Target.MerchantOrderNo) at the wallet anyway (seed 001).
+// Only the winning id is sent, so the request and the sandbox's record name one id.
+func targetFor(t providers.Target) (targetRequest, providers.Outcome, bool) {
+	var r targetRequest
+	switch {
+	case t.ProviderPaymentID != "":
+		r.PaymentID = t.ProviderPaymentID
+	case t.MerchantOrderNo != "":
+		r.PaymentRequestID = t.MerchantOrderNo
+	default:
+		return r, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "paymentId and paymentRequestId are both empty"), false
+	}
+	if n := len([]rune(r.key())); n > maxIDLen {
+		return r, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest,
+			fmt.Sprintf("payment id is %d characters, Alipay+ allows %d", n, maxIDLen)), false
+	}
+	return r, providers.Outcome{}, true
+}
+
+// requestTime is the Request-Time header of one attempt, made fresh each time.
+func (c *Client) requestTime() string {
+	now := c.deps.Clock()
+	if c.timeFormat == TimeEpochMillis {
+		return strconv.FormatInt(now.UnixMilli(), 10)
+	}
+	return now.Format("2006-01-02T15:04:05Z07:00")
+}
+
+// exchange marshals v once, signs those bytes, posts them and returns the response
+// body once it is an Alipay+ answer with a valid wallet signature. Otherwise it
+// returns the outcome that says why not (Unknown for anything we cannot trust).
+func (c *Client) exchange(ctx context.Context, ep endpoint, v targetRequest) ([]byte, providers.Outcome, bool) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "encoding request: "+err.Error()), false
+	}
+	reqTime := c.requestTime()
+	sig, err := signMessage(c.merchantKey, ep.path, c.clientID, reqTime, body)
+	if err != nil {
+		return nil, providers.FailedOutcome(providers.ReasonConfiguration, providers.CodeLocalConfigFail, "signing with the merchant key failed"), false
+	}
+	h := http.Header{}
+	h.Set("Content-Type", contentType)
+	h.Set(headerClientID, c.clientID)
+	h.Set(headerRequestTime, reqTime)
+	h.Set(headerSignature, signatureHeader(c.keyVersion, sig))
+	resp, o, ok := providers.Post(ctx, c.httpClient, ep.url, h, body)
+	if !ok {
+		return nil, o, false
+	}
+	if _, err := decodeEnvelope(resp.Body); err != nil {
+		if resp.Status/100 != 2 {
+			return nil, providers.HTTPStatusOutcome(resp), false
+		}
+		return nil, providers.UnknownOutcome(providers.CodeBadResponse, "%v: %s", err, providers.Snippet(resp.Body)), false
+	}
+	if err := verifyResponse(c.walletKey, ep.path, c.clientID, resp.Header, resp.Body); err != nil {
+		return nil, providers.UnknownOutcome(providers.CodeUnverified, "wallet response not trusted: %v", err), false
+	}
+	return resp.Body, providers.Outcome{}, true
+}

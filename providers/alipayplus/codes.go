@@ -1,0 +1,115 @@
+package alipayplus
+
+import (
+	"fmt"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// codeRow is one documented result code and what it means for us.
+type codeRow struct {
+	// Status is the documented resultStatus ("S", "F", "U"; "F/U" where wallets
+	// document it differently). It is informative: the mapping is by code.
+	Status string
+	Kind   providers.Kind
+	Reason providers.Reason
+	// Source: [C] from the seed page or the wallets' published common codes, [I] inferred.
+	Source string
+}
+
+// resultCodes maps every Alipay+ result code we know onto one outcome. It serves
+// both /v2/payments/cancel and /v2/payments/inquiryPayment (the common codes are the
+// same; CANCEL_WINDOW_EXCEED only comes from the cancel). A code not in this table is
+// Unknown ("ask again"), never a guess.
+var resultCodes = map[string]codeRow{
+	// shared/seeds/001, "Error codes".
+	"SUCCESS":                     {"S", providers.Succeeded, providers.ReasonNone, "[C] seed 001"},
+	"CANCEL_WINDOW_EXCEED":        {"F", providers.Failed, providers.ReasonWindowExpired, "[C] seed 001"},
+	"ORDER_NOT_EXIST":             {"F", providers.Failed, providers.ReasonNotFound, "[C] seed 001"},
+	"KEY_NOT_FOUND":               {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
+	"CLIENT_INVALID":              {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
+	"INVALID_SIGNATURE":           {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
+	"METHOD_NOT_SUPPORTED":        {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
+	"MEDIA_TYPE_NOT_ACCEPTABLE":   {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
+	"MERCHANT_BALANCE_NOT_ENOUGH": {"F", providers.Failed, providers.ReasonRejected, "[C] seed 001"},
+	// seed 001, "Result process logic": U means the cancel's result is unknown; send
+	// the same cancel again (providers.md).
+	"UNKNOWN_EXCEPTION": {"U", providers.Unknown, providers.ReasonNone, "[C] seed 001"},
+
+	// Common codes of the wallets' mini-program OpenAPI V2 ("Common error codes"):
+	// not on the cancel page, but any API may answer them. Reason classes are ours [I].
+	"PROCESS_FAIL":                 {"F", providers.Failed, providers.ReasonRejected, "[I] common code: general business failure, do not retry"},
+	"PARAM_ILLEGAL":                {"F", providers.Failed, providers.ReasonInvalidRequest, "[I] common code"},
+	"INVALID_API":                  {"F", providers.Failed, providers.ReasonConfiguration, "[I] common code: API not active for this client"},
+	"ACCESS_DENIED":                {"F", providers.Failed, providers.ReasonConfiguration, "[I] common code"},
+	"REQUEST_TRAFFIC_EXCEED_LIMIT": {"F/U", providers.Failed, providers.ReasonRateLimited, "[I] common code: back off and retry"},
+	// inquiryPayment pages of some wallets list these spellings too.
+	"INVALID_CLIENT":        {"F", providers.Failed, providers.ReasonConfiguration, "[I] inquiryPayment code"},
+	"INVALID_CLIENT_STATUS": {"F", providers.Failed, providers.ReasonConfiguration, "[I] inquiryPayment code"},
+	"NO_INTERFACE_DEF":      {"F", providers.Failed, providers.ReasonConfiguration, "[I] inquiryPayment code"},
+	"FUNCTION_NOT_MATCH":    {"F", providers.Failed, providers.ReasonConfiguration, "[I] inquiryPayment code"},
+	"MSG_PARSE_ERROR":       {"F", providers.Failed, providers.ReasonInvalidRequest, "[I] inquiryPayment code"},
+
+	// codeOrderPaid: a cancel of a payment that already succeeded. Alipay+ cancel
+	// reverses authorisations, but a captured payment needs a refund; the seed lists no
+	// code for it. The sandbox answers this code and we read it as ALREADY_PAID [I].
+	codeOrderPaid: {"F", providers.Failed, providers.ReasonAlreadyPaid, "[I] our choice for cancelling a paid payment"},
+}
+
+// codeOrderPaid is the code the sandbox answers for a cancel of a paid payment
+// (Alipay+ wallets use ORDER_STATUS_INVALID for "the order's status does not allow
+// this"); mapped to ALREADY_PAID [I].
+const codeOrderPaid = "ORDER_STATUS_INVALID"
+
+// resultOutcome maps a result object onto an outcome. The code decides; the status
+// must agree on success: SUCCESS without "S", or "S" with another code, is Unknown.
+func resultOutcome(r Result) providers.Outcome {
+	switch r.ResultStatus {
+	case statusSuccess, statusFail, statusUnknown:
+	default:
+		return providers.UnknownOutcome(providers.CodeBadResponse, "resultStatus %q is not S, F or U (resultCode %q)", r.ResultStatus, r.ResultCode)
+	}
+	row, ok := resultCodes[r.ResultCode]
+	if !ok {
+		return providers.Outcome{Kind: providers.Unknown, Code: r.ResultCode,
+			Message: fmt.Sprintf("unlisted resultCode (resultStatus %s): %s", r.ResultStatus, r.ResultMessage)}
+	}
+	if (row.Kind == providers.Succeeded) != (r.ResultStatus == statusSuccess) {
+		return providers.Outcome{Kind: providers.Unknown, Code: r.ResultCode,
+			Message: fmt.Sprintf("resultStatus %s contradicts resultCode %s: %s", r.ResultStatus, r.ResultCode, r.ResultMessage)}
+	}
+	return providers.Outcome{Kind: row.Kind, Reason: row.Reason, Code: r.ResultCode, Message: r.ResultMessage}
+}
+
+// paymentStatuses maps inquiryPayment's paymentStatus (providers.md, "alipayplus").
+var paymentStatuses = map[string]providers.PaymentState{
+	"SUCCESS":    providers.PaymentPaid,    // [C]
+	"FAIL":       providers.PaymentFailed,  // [C]
+	"PROCESSING": providers.PaymentPending, // [C]
+	// Some wallets add these [C]; what they mean for us is [I].
+	"CANCELLED":    providers.PaymentClosed,
+	"AUTH_SUCCESS": providers.PaymentPending, // authorised, not captured: still cancellable
+}
+
+// cancelFromPayment derives a cancel's outcome from the payment's status: Alipay+
+// has no cancel query and no cancel notification (providers.md, "alipayplus").
+func cancelFromPayment(ps providers.PaymentStatus) providers.Outcome {
+	if ps.Outcome.Kind != providers.Succeeded {
+		return ps.Outcome // the query itself failed: unknown, rate limited, configuration…
+	}
+	switch ps.State {
+	case providers.PaymentClosed:
+		return providers.Outcome{Kind: providers.Succeeded, Code: ps.Code, Message: "payment is cancelled"}
+	case providers.PaymentFailed:
+		// [I] Wallets without a CANCELLED status show a cancelled payment as FAIL;
+		// either way it will never be paid, which is what the cancel is for.
+		return providers.Outcome{Kind: providers.Succeeded, Code: ps.Code, Message: "payment failed: it will not be paid"}
+	case providers.PaymentPaid:
+		return providers.FailedOutcome(providers.ReasonAlreadyPaid, ps.Code, "payment succeeded: refund instead of cancel")
+	case providers.PaymentPending:
+		return providers.Outcome{Kind: providers.Pending, Code: ps.Code, Message: "payment still in progress"}
+	case providers.PaymentNotFound:
+		return providers.FailedOutcome(providers.ReasonNotFound, ps.Code, ps.Message)
+	}
+	return providers.Outcome{Kind: providers.Unknown, Code: ps.Code, Message: "payment state " + string(ps.State)}
+}

@@ -1,0 +1,164 @@
+package alipayplus
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// Every documented code, row by row, with the outcome we expect written out here
+// (not read back from the table under test).
+func TestResultCodes(t *testing.T) {
+	type want struct {
+		kind   providers.Kind
+		reason providers.Reason
+	}
+	rows := []struct {
+		status, code string
+		want         want
+	}{
+		// seed 001
+		{"S", "SUCCESS", want{providers.Succeeded, ""}},
+		{"F", "CANCEL_WINDOW_EXCEED", want{providers.Failed, providers.ReasonWindowExpired}},
+		{"F", "ORDER_NOT_EXIST", want{providers.Failed, providers.ReasonNotFound}},
+		{"F", "KEY_NOT_FOUND", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "CLIENT_INVALID", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "INVALID_SIGNATURE", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "METHOD_NOT_SUPPORTED", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "MEDIA_TYPE_NOT_ACCEPTABLE", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "MERCHANT_BALANCE_NOT_ENOUGH", want{providers.Failed, providers.ReasonRejected}},
+		{"U", "UNKNOWN_EXCEPTION", want{providers.Unknown, ""}},
+		// common codes [I]
+		{"F", "PROCESS_FAIL", want{providers.Failed, providers.ReasonRejected}},
+		{"F", "PARAM_ILLEGAL", want{providers.Failed, providers.ReasonInvalidRequest}},
+		{"F", "INVALID_API", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "ACCESS_DENIED", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "REQUEST_TRAFFIC_EXCEED_LIMIT", want{providers.Failed, providers.ReasonRateLimited}},
+		{"U", "REQUEST_TRAFFIC_EXCEED_LIMIT", want{providers.Failed, providers.ReasonRateLimited}},
+		{"F", "INVALID_CLIENT", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "INVALID_CLIENT_STATUS", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "NO_INTERFACE_DEF", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "FUNCTION_NOT_MATCH", want{providers.Failed, providers.ReasonConfiguration}},
+		{"F", "MSG_PARSE_ERROR", want{providers.Failed, providers.ReasonInvalidRequest}},
+		// our code for cancelling a paid payment [I]
+		{"F", "ORDER_STATUS_INVALID", want{providers.Failed, providers.ReasonAlreadyPaid}},
+		// never guessed
+		{"F", "SOMETHING_NEW", want{providers.Unknown, ""}},
+		{"U", "SOMETHING_NEW", want{providers.Unknown, ""}},
+		{"S", "SOMETHING_NEW", want{providers.Unknown, ""}},
+		{"F", "SUCCESS", want{providers.Unknown, ""}},         // contradicts itself
+		{"U", "SUCCESS", want{providers.Unknown, ""}},         // contradicts itself
+		{"S", "ORDER_NOT_EXIST", want{providers.Unknown, ""}}, // contradicts itself
+		{"X", "SUCCESS", want{providers.Unknown, ""}},         // no such status
+		{"", "SUCCESS", want{providers.Unknown, ""}},
+	}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r.code] = true
+		got := resultOutcome(Result{ResultStatus: r.status, ResultCode: r.code, ResultMessage: "m"})
+		if got.Kind != r.want.kind || got.Reason != r.want.reason {
+			t.Errorf("%s/%s: got %v, want %s/%s", r.status, r.code, got, r.want.kind, r.want.reason)
+		}
+		if got.Kind == providers.Failed && got.Code != r.code {
+			t.Errorf("%s/%s: code %q not carried", r.status, r.code, got.Code)
+		}
+	}
+	for code := range resultCodes {
+		if !seen[code] {
+			t.Errorf("table code %s has no row in this test", code)
+		}
+	}
+}
+
+// Every code in the seed page's table is in ours (skipped when shared/ is absent).
+func TestSeedCodesCovered(t *testing.T) {
+	seed, err := os.ReadFile("../../../shared/seeds/001_068c231e7ea470c5.txt")
+	if err != nil {
+		t.Skip("shared/seeds not found beside the repository")
+	}
+	text := string(seed)
+	i := strings.Index(text, "resultCode\n\nresultStatus\n\nresultMessage")
+	if i < 0 {
+		t.Fatal("seed page has no error code table")
+	}
+	codes := regexp.MustCompile(`(?m)^([A-Z][A-Z_]+)\n\n([SFU])\n`).FindAllStringSubmatch(text[i:], -1)
+	if len(codes) < 9 {
+		t.Fatalf("found only %d codes in the seed table", len(codes))
+	}
+	for _, m := range codes {
+		row, ok := resultCodes[m[1]]
+		if !ok {
+			t.Errorf("seed code %s missing from the table", m[1])
+			continue
+		}
+		if row.Status != m[2] {
+			t.Errorf("seed code %s: status %s, table says %s", m[1], m[2], row.Status)
+		}
+	}
+	if _, ok := resultCodes["UNKNOWN_EXCEPTION"]; !ok {
+		t.Error("UNKNOWN_EXCEPTION (seed, U status) missing")
+	}
+}
+
+func TestPaymentStatuses(t *testing.T) {
+	for status, want := range map[string]providers.PaymentState{
+		"SUCCESS":      providers.PaymentPaid,
+		"FAIL":         providers.PaymentFailed,
+		"PROCESSING":   providers.PaymentPending,
+		"CANCELLED":    providers.PaymentClosed,
+		"AUTH_SUCCESS": providers.PaymentPending,
+	} {
+		body := []byte(`{"result":{"resultCode":"SUCCESS","resultStatus":"S"},"paymentId":"P1","paymentStatus":"` + status + `"}`)
+		got := inquiryAnswer(body, targetRequest{PaymentID: "P1"})
+		if got.State != want || got.Outcome.Kind != providers.Succeeded {
+			t.Errorf("%s: got %+v, want %s", status, got, want)
+		}
+	}
+	for _, body := range []string{
+		`{"result":{"resultCode":"SUCCESS","resultStatus":"S"},"paymentStatus":"REFUNDING"}`,
+		`{"result":{"resultCode":"SUCCESS","resultStatus":"S"}}`,
+		`{"result":{"resultCode":"SUCCESS","resultStatus":"S"},"paymentId":"P2","paymentStatus":"SUCCESS"}`, // another payment
+		`{"result":{"resultCode":"UNKNOWN_EXCEPTION","resultStatus":"U"}}`,
+		`{"paymentStatus":"SUCCESS"}`,
+	} {
+		got := inquiryAnswer([]byte(body), targetRequest{PaymentID: "P1"})
+		if got.State != providers.PaymentUnknown || got.Outcome.Kind != providers.Unknown {
+			t.Errorf("%s: got %+v, want unknown", body, got)
+		}
+	}
+	got := inquiryAnswer([]byte(`{"result":{"resultCode":"ORDER_NOT_EXIST","resultStatus":"F"}}`), targetRequest{PaymentID: "P1"})
+	if got.State != providers.PaymentNotFound || got.Outcome.Kind != providers.Succeeded {
+		t.Errorf("ORDER_NOT_EXIST: got %+v", got)
+	}
+	got = inquiryAnswer([]byte(`{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F"}}`), targetRequest{PaymentID: "P1"})
+	if got.State != providers.PaymentUnknown || got.Outcome.Kind != providers.Failed || got.Outcome.Reason != providers.ReasonConfiguration {
+		t.Errorf("INVALID_SIGNATURE: got %+v", got)
+	}
+}
+
+func TestCancelFromPayment(t *testing.T) {
+	answered := providers.Outcome{Kind: providers.Succeeded}
+	rows := []struct {
+		in     providers.PaymentStatus
+		kind   providers.Kind
+		reason providers.Reason
+	}{
+		{providers.PaymentStatus{State: providers.PaymentClosed, Outcome: answered}, providers.Succeeded, ""},
+		{providers.PaymentStatus{State: providers.PaymentFailed, Outcome: answered}, providers.Succeeded, ""},
+		{providers.PaymentStatus{State: providers.PaymentPaid, Outcome: answered}, providers.Failed, providers.ReasonAlreadyPaid},
+		{providers.PaymentStatus{State: providers.PaymentPending, Outcome: answered}, providers.Pending, ""},
+		{providers.PaymentStatus{State: providers.PaymentNotFound, Outcome: answered}, providers.Failed, providers.ReasonNotFound},
+		{providers.PaymentStatus{State: providers.PaymentRefunded, Outcome: answered}, providers.Unknown, ""},
+		{providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: providers.Outcome{Kind: providers.Unknown}}, providers.Unknown, ""},
+		{providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: providers.FailedOutcome(providers.ReasonRateLimited, "X", "")}, providers.Failed, providers.ReasonRateLimited},
+	}
+	for _, r := range rows {
+		got := cancelFromPayment(r.in)
+		if got.Kind != r.kind || got.Reason != r.reason {
+			t.Errorf("%s/%v: got %v, want %s/%s", r.in.State, r.in.Outcome.Kind, got, r.kind, r.reason)
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package alipayplus
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/paycancel/paycancel/providers/simkit"
+)
+
+// SandboxConfig configures the simulated wallet.
+type SandboxConfig struct {
+	// ClientID is the merchant's Client-Id on file; a request with another one gets
+	// CLIENT_INVALID. Empty: any Client-Id is accepted.
+	ClientID string
+	// KeyVersion is the version of the merchant key on file; a request naming another
+	// gets KEY_NOT_FOUND. Empty: "1".
+	KeyVersion string
+	// MerchantPublicKey verifies request signatures (required).
+	MerchantPublicKey *rsa.PublicKey
+	// WalletPrivateKey signs responses (required).
+	WalletPrivateKey *rsa.PrivateKey
+	// Now is the wallet's clock (Response-Time, cancelTime). Nil: time.Now.
+	Now func() time.Time
+}
+
+// Sandbox simulates an Alipay+ wallet's /v2/payments/cancel and
+// /v2/payments/inquiryPayment: it verifies the merchant's signature, answers in the
+// wallet's format with the wallet's own codes, and signs every answer (errors too)
+// the way the wallet does. Alipay+ has no notifications, so there is no notifier.
+//
+// Request-Time freshness is not enforced: no window is documented for it.
+type Sandbox struct {
+	// Store keeps the simulated payments; create them with Store.Create or the admin API.
+	Store *simkit.Store
+	cfg   SandboxConfig
+}
+
+// cancelRules are Alipay+'s: a repeat cancel of a cancelled payment answers S
+// (idempotent by target [I]); a paid payment cannot be cancelled (it needs a refund).
+var cancelRules = simkit.CancelRules{AlreadyCancelledIsSuccess: true}
+
+// NewSandbox makes a sandbox with an empty store.
+func NewSandbox(cfg SandboxConfig) *Sandbox {
+	if cfg.KeyVersion == "" {
+		cfg.KeyVersion = "1"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	store := simkit.NewStore("")
+	store.Now = cfg.Now
+	return &Sandbox{Store: store, cfg: cfg}
+}
+
+// Close stops background work (none: Alipay+ sends no notifications).
+func (s *Sandbox) Close() {}
+
+// Handler serves the wallet's API at its real paths (relative to the server root)
+// and the simkit admin API under /_sandbox/.
+func (s *Sandbox) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(CancelPath, s.serveCancel)
+	mux.HandleFunc(InquiryPath, s.serveInquiry)
+	return simkit.WithAdmin(s.Store, mux)
+}
+
+// inbound is an authenticated request.
+type inbound struct {
+	path     string // as sent, including any prefix the sandbox is mounted under
+	clientID string
+	target   targetRequest
+}
+
+// serveCancel is POST /v2/payments/cancel (seed 001).
+func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
+	in, ok := s.accept(w, r)
+	if !ok {
+		return
+	}
+	call := s.Store.Cancel(in.target.PaymentRequestID, in.target.PaymentID, in.target.key(), cancelRules)
+	simkit.Delay(r, call.Payment.Scenario)
+	if !call.Found {
+		s.reply(w, in, cancelResponse{Result: result(statusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
+		return
+	}
+	if simkit.ServeTransportFault(w, r, call.Fault) {
+		return
+	}
+	resp := cancelResponse{PaymentID: call.Payment.ProviderPaymentID, PaymentRequestID: call.Payment.MerchantOrderNo}
+	switch call.Fault {
+	case simkit.FaultUnknown:
+		resp.Result = unknownResult()
+	case simkit.FaultRateLimit:
+		resp.Result = rateLimitResult()
+	default:
+		resp.Result = cancelResult(call.Result)
+		if resp.Result.ResultStatus == statusSuccess && !call.Payment.CancelledAt.IsZero() {
+			resp.CancelTime = call.Payment.CancelledAt.Format(time.RFC3339)
+		}
+	}
+	s.reply(w, in, resp, call.Fault)
+}
+
+// cancelResult renders the store's neutral result with the wallet's codes.
+func cancelResult(r simkit.CancelResult) *Result {
+	switch r {
+	case simkit.CancelDone, simkit.CancelAlready:
+		return result(statusSuccess, "SUCCESS", "Success")
+	case simkit.CancelWindow:
+		return result(statusFail, "CANCEL_WINDOW_EXCEED", "The cancellation date is beyond the period that is agreed in the contract.")
+	case simkit.CancelNotFound:
+		return result(statusFail, "ORDER_NOT_EXIST", "The order does not exist.")
+	case simkit.CancelPaid:
+		return result(statusFail, codeOrderPaid, "The payment has succeeded and cannot be cancelled; refund it instead.")
+	case simkit.CancelRefused:
+		return result(statusFail, "PROCESS_FAIL", "A general business failure occurred. Do not retry.")
+	}
+	// CancelPendingNow (accepted, completes later) and CancelInProgress (the payment
+	// is being processed): the wallet cannot say yet; its word for that is U.
+	return unknownResult()
+}
+
+// serveInquiry is POST /v2/payments/inquiryPayment.
+func (s *Sandbox) serveInquiry(w http.ResponseWriter, r *http.Request) {
+	in, ok := s.accept(w, r)
+	if !ok {
+		return
+	}
+	call := s.Store.Query(in.target.PaymentRequestID, in.target.PaymentID, simkit.QueryPayment)
+	simkit.Delay(r, call.Payment.Scenario)
+	if !call.Found {
+		s.reply(w, in, inquiryResponse{Result: result(statusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
+		return
+	}
+	if simkit.ServeTransportFault(w, r, call.Fault) {
+		return
+	}
+	p := call.Payment
+	resp := inquiryResponse{PaymentID: p.ProviderPaymentID, PaymentRequestID: p.MerchantOrderNo}
+	switch call.Fault {
+	case simkit.FaultUnknown:
+		resp.Result = unknownResult()
+	case simkit.FaultRateLimit:
+		resp.Result = rateLimitResult()
+	default:
+		resp.Result = result(statusSuccess, "SUCCESS", "Success")
+		resp.PaymentStatus = walletPaymentStatus(p)
+		resp.PaymentAmount = &Amount{Currency: p.Currency, Value: strconv.FormatInt(p.Amount, 10)}
+		if resp.PaymentStatus == "FAIL" {
+			resp.PaymentFailReason = "USER_PAYMENT_FAILED"
+		}
+	}
+	s.reply(w, in, resp, call.Fault)
+}
+
+// walletPaymentStatus is what inquiryPayment shows for a simulated payment. This
+// wallet is one of those that report CANCELLED; a cancel still completing shows
+// PROCESSING. Refunded (reachable only through the admin API) shows SUCCESS:
+// inquiryPayment reports the payment, refunds are separate.
+func walletPaymentStatus(p simkit.Payment) string {
+	switch p.State {
+	case simkit.Paid, simkit.Refunded:
+		return "SUCCESS"
+	case simkit.Failed:
+		return "FAIL"
+	case simkit.Cancelled:
+		if p.CancelPending {
+			return "PROCESSING"
+		}
+		return "CANCELLED"
+	}
+	return "PROCESSING"
+}
+
+func result(status, code, message string) *Result {
+	return &Result{ResultStatus: status, ResultCode: code, ResultMessage: message}
+}
+
+func unknownResult() *Result {
+	return result(statusUnknown, "UNKNOWN_EXCEPTION", "An API calling is failed, which is caused by unknown reasons.")
+}
+
+// rateLimitResult: the wallets' common code (resultStatus F in their V2 tables).
+func rateLimitResult() *Result {
+	return result(statusFail, "REQUEST_TRAFFIC_EXCEED_LIMIT", "The request traffic exceeds the limit.")
+}
+
+// accept checks a request the way the wallet does and answers the wallet's own
+// error when it fails: METHOD_NOT_SUPPORTED, MEDIA_TYPE_NOT_ACCEPTABLE,
+// CLIENT_INVALID, KEY_NOT_FOUND, INVALID_SIGNATURE, PARAM_ILLEGAL.
+func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request) (inbound, bool) {
+	in := inbound{path: pathAsSent(r), clientID: r.Header.Get(headerClientID)}
+	fail := func(code, message string) (inbound, bool) {
+		s.reply(w, in, cancelResponse{Result: result(statusFail, code, message)}, simkit.FaultNone)
+		return in, false
+	}
+	if r.Method != http.MethodPost {
+		return fail("METHOD_NOT_SUPPORTED", "The server does not implement the requested HTTP method.")
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return fail("MEDIA_TYPE_NOT_ACCEPTABLE", "The server does not implement the media type that can be accepted by the client.")
+	}
+	body, err := simkit.ReadBody(r)
+	if err != nil {
+		return fail("PARAM_ILLEGAL", "Illegal parameters: "+err.Error())
+	}
+	if in.clientID == "" || (s.cfg.ClientID != "" && in.clientID != s.cfg.ClientID) {
+		return fail("CLIENT_INVALID", "The client is invalid.")
+	}
+	reqTime := r.Header.Get(headerRequestTime)
+	if reqTime == "" {
+		return fail("PARAM_ILLEGAL", "Illegal parameters: Request-Time is missing.")
+	}
+	sigHeader := r.Header.Get(headerSignature)
+	parsed, err := parseSignatureHeader(sigHeader)
+	if err != nil {
+		return fail("INVALID_SIGNATURE", "The signature is invalid.")
+	}
+	if parsed.KeyVersion != "" && parsed.KeyVersion != s.cfg.KeyVersion {
+		return fail("KEY_NOT_FOUND", "The key is not found.")
+	}
+	if _, err := verifyMessage(s.cfg.MerchantPublicKey, in.path, in.clientID, reqTime, sigHeader, body); err != nil {
+		return fail("INVALID_SIGNATURE", "The signature is invalid.")
+	}
+	if err := json.Unmarshal(body, &in.target); err != nil {
+		return fail("PARAM_ILLEGAL", "Illegal parameters: the body is not JSON.")
+	}
+	id := in.target.key()
+	if id == "" {
+		return fail("PARAM_ILLEGAL", "Illegal parameters: paymentId and paymentRequestId cannot both be null.")
+	}
+	if len([]rune(in.target.PaymentID)) > maxIDLen || len([]rune(in.target.PaymentRequestID)) > maxIDLen {
+		return fail("PARAM_ILLEGAL", "Illegal parameters: the payment id is longer than 64 characters.")
+	}
+	return in, true
+}
+
+// pathAsSent is the request path as it came over the wire: the request line, which
+// keeps a prefix that http.StripPrefix removed from r.URL when the sandbox is mounted
+// under one. The signature covers this path.
+func pathAsSent(r *http.Request) string {
+	if r.RequestURI != "" {
+		if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+			return u.EscapedPath()
+		}
+	}
+	return r.URL.EscapedPath()
+}
+
+// reply writes a signed wallet answer: the body is marshalled once, and the
+// signature covers "POST <path>\n<Client-Id>.<Response-Time>.<those bytes>".
+// FaultUnsigned drops the signature; FaultBadSignature sends one that does not verify.
+func (s *Sandbox) reply(w http.ResponseWriter, in inbound, v any, fault simkit.Fault) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "sandbox: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	respTime := s.cfg.Now().Format(time.RFC3339)
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set(headerClientID, in.clientID)
+	h.Set(headerResponseTime, respTime)
+	if fault != simkit.FaultUnsigned {
+		signed := body
+		if fault == simkit.FaultBadSignature {
+			// A genuine wallet signature, over other bytes: well-formed, does not verify.
+			signed = append([]byte(`{"tampered":true}`), body...)
+		}
+		sig, err := signMessage(s.cfg.WalletPrivateKey, in.path, in.clientID, respTime, signed)
+		if err != nil {
+			http.Error(w, "sandbox: signing: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		h.Set(headerSignature, signatureHeader("1", sig))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

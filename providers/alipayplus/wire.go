@@ -1,0 +1,111 @@
+package alipayplus
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Wire types of the Alipay+ wallet OpenAPI (shared/seeds/001, "Message structure";
+// shared/providers.md, "alipayplus"). The sandbox uses the same types, so what the
+// client parses is exactly what the sandbox writes.
+
+// contentType is the request and response media type (providers.md: [C]).
+const contentType = "application/json; charset=UTF-8"
+
+// Header names of the signed message (providers.md: [C]).
+const (
+	headerClientID     = "Client-Id"
+	headerRequestTime  = "Request-Time"
+	headerResponseTime = "Response-Time"
+	headerSignature    = "Signature"
+)
+
+// Result is the result object every response carries (seed 001, "Result process logic").
+type Result struct {
+	ResultCode    string `json:"resultCode"`
+	ResultStatus  string `json:"resultStatus"`
+	ResultMessage string `json:"resultMessage,omitempty"`
+}
+
+// Result statuses (seed 001).
+const (
+	statusSuccess = "S"
+	statusFail    = "F"
+	statusUnknown = "U"
+)
+
+// targetRequest is the body of both /v2/payments/cancel and
+// /v2/payments/inquiryPayment: one of the two ids (seed 001, "Request"; each at most
+// 64 characters; paymentId wins when both are given).
+type targetRequest struct {
+	PaymentID        string `json:"paymentId,omitempty"`
+	PaymentRequestID string `json:"paymentRequestId,omitempty"`
+	ExtendInfo       string `json:"extendInfo,omitempty"`
+}
+
+// key is the id the request named: paymentId when set, else paymentRequestId. The
+// sandbox records it as the cancel's business key (Alipay+ has no cancel id of its own).
+func (t targetRequest) key() string {
+	if t.PaymentID != "" {
+		return t.PaymentID
+	}
+	return t.PaymentRequestID
+}
+
+// cancelResponse is the answer of /v2/payments/cancel (seed 001, "Response").
+type cancelResponse struct {
+	Result           *Result `json:"result"`
+	PaymentID        string  `json:"paymentId,omitempty"`
+	PaymentRequestID string  `json:"paymentRequestId,omitempty"`
+	// CancelTime is ISO 8601, present only when the cancel succeeded.
+	CancelTime string `json:"cancelTime,omitempty"`
+	ExtendInfo string `json:"extendInfo,omitempty"`
+}
+
+// Amount is an Alipay+ amount: value in minor units as a decimal string.
+type Amount struct {
+	Currency string `json:"currency"`
+	Value    string `json:"value"`
+}
+
+// inquiryResponse is the answer of /v2/payments/inquiryPayment (providers.md,
+// "alipayplus": paymentStatus SUCCESS / FAIL / PROCESSING, some wallets add
+// CANCELLED and AUTH_SUCCESS).
+type inquiryResponse struct {
+	Result            *Result `json:"result"`
+	PaymentID         string  `json:"paymentId,omitempty"`
+	PaymentRequestID  string  `json:"paymentRequestId,omitempty"`
+	PaymentStatus     string  `json:"paymentStatus,omitempty"`
+	PaymentFailReason string  `json:"paymentFailReason,omitempty"`
+	PaymentTime       string  `json:"paymentTime,omitempty"`
+	PaymentAmount     *Amount `json:"paymentAmount,omitempty"`
+	ExtendInfo        string  `json:"extendInfo,omitempty"`
+}
+
+// errNoResult says a body is JSON but not an Alipay+ answer.
+var errNoResult = errors.New("no result.resultStatus in the response")
+
+// decodeEnvelope checks that body is an Alipay+ answer (a JSON object with a result
+// and a result status) without trusting anything else in it.
+func decodeEnvelope(body []byte) (Result, error) {
+	var env struct {
+		Result *Result `json:"result"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return Result{}, fmt.Errorf("response is not JSON: %v", err)
+	}
+	if env.Result == nil || env.Result.ResultStatus == "" {
+		return Result{}, errNoResult
+	}
+	return *env.Result, nil
+}
+
+// mismatch reports whether a response names another payment than the request did.
+// An id the response leaves out is no mismatch (the fields are optional).
+func mismatch(sent targetRequest, paymentID, paymentRequestID string) bool {
+	if sent.PaymentID != "" {
+		return paymentID != "" && paymentID != sent.PaymentID
+	}
+	return paymentRequestID != "" && paymentRequestID != sent.PaymentRequestID
+}

@@ -1,0 +1,761 @@
+package gnete
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/simkit"
+)
+
+// testClock is a settable clock for the sandbox (same-day window tests).
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+type env struct {
+	t      *testing.T
+	sb     *Sandbox
+	srv    *httptest.Server
+	client *Client
+}
+
+type envOption func(*SandboxConfig, *Config)
+
+func withClock(c *testClock) envOption {
+	return func(s *SandboxConfig, _ *Config) { s.Now = c.Now }
+}
+
+func withClientConfig(f func(*Config)) envOption {
+	return func(_ *SandboxConfig, c *Config) { f(c) }
+}
+
+func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	scfg := SandboxConfig{
+		MchNo: devMchNo, AppID: devAppID, AppSecret: testSecret,
+		NotifySchedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond},
+	}
+	cfg := Config{MchNo: devMchNo, AppID: devAppID, AppSecret: providers.SecretRef{Value: testSecret}}
+	for _, o := range opts {
+		o(&scfg, &cfg)
+	}
+	sb := NewSandbox(scfg)
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		sb.Close()
+	})
+	cfg.BaseURL = srv.URL
+	client, err := New(cfg, providers.Deps{HTTPClient: &http.Client{Timeout: 300 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, sb: sb, srv: srv, client: client}
+}
+
+func (e *env) create(order string, state simkit.State, sc simkit.Scenario) simkit.Payment {
+	e.t.Helper()
+	p, err := e.sb.Store.Create(simkit.Payment{MerchantOrderNo: order, Amount: 1200, Currency: "HKD", State: state, Scenario: sc})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) payment(order string) simkit.Payment {
+	e.t.Helper()
+	p, ok := e.sb.Store.Get(order, "")
+	if !ok {
+		e.t.Fatalf("no payment %s", order)
+	}
+	return p
+}
+
+func (e *env) cancel(order string) providers.Outcome {
+	return e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: order}})
+}
+
+func expect(t *testing.T, o providers.Outcome, kind providers.Kind, reason providers.Reason) {
+	t.Helper()
+	if o.Kind != kind || o.Reason != reason {
+		t.Fatalf("got %s, want %s/%s", o, kind, reason)
+	}
+}
+
+func TestCancelHappy(t *testing.T) {
+	for _, format := range []string{BodyJSON, BodyForm} {
+		t.Run(format, func(t *testing.T) {
+			e := newEnv(t, withClientConfig(func(c *Config) { c.BodyFormat = format }))
+			e.create("O-1", simkit.Paying, simkit.Scenario{})
+			o := e.cancel("O-1")
+			expect(t, o, providers.Succeeded, "")
+			if !strings.HasPrefix(o.ProviderRef, "C") || o.Code != "state=2" {
+				t.Fatalf("outcome %+v", o)
+			}
+			p := e.payment("O-1")
+			if p.State != simkit.Cancelled || p.CancelRef != o.ProviderRef {
+				t.Fatalf("payment %+v", p)
+			}
+			if len(p.Cancels) != 1 || p.Cancels[0].Key != "O-1" || !p.Cancels[0].Effective {
+				t.Fatalf("records %+v", p.Cancels)
+			}
+		})
+	}
+}
+
+func TestCancelByPayOrderID(t *testing.T) {
+	e := newEnv(t)
+	p := e.create("O-2", simkit.Paying, simkit.Scenario{})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "O-2", ProviderPaymentID: p.ProviderPaymentID}})
+	expect(t, o, providers.Succeeded, "")
+	if got := e.payment("O-2").Cancels[0].Key; got != p.ProviderPaymentID {
+		t.Fatalf("business key %q, want the payOrderId %q", got, p.ProviderPaymentID)
+	}
+}
+
+func TestRepeatCancelSameRef(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-3", simkit.Paying, simkit.Scenario{})
+	first := e.cancel("O-3")
+	second := e.cancel("O-3")
+	expect(t, second, providers.Succeeded, "")
+	if second.ProviderRef != first.ProviderRef {
+		t.Fatalf("repeat got %s, first %s", second.ProviderRef, first.ProviderRef)
+	}
+	if n := effective(e.payment("O-3")); n != 1 {
+		t.Fatalf("%d effective cancels", n)
+	}
+}
+
+func TestAlreadyCancelledOrClosed(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-closed", simkit.Cancelled, simkit.Scenario{})
+	e.create("O-refunded", simkit.Refunded, simkit.Scenario{})
+	expect(t, e.cancel("O-closed"), providers.AlreadyDone, "")
+	expect(t, e.cancel("O-refunded"), providers.AlreadyDone, "")
+	expect(t, e.client.QueryCancel(context.Background(), providers.CancelQuery{Target: providers.Target{MerchantOrderNo: "O-closed"}}), providers.AlreadyDone, "")
+}
+
+func TestPaidSameDayIsReversed(t *testing.T) {
+	clock := &testClock{t: time.Date(2024, 3, 5, 1, 0, 0, 0, time.UTC)} // 09:00 in Hong Kong
+	e := newEnv(t, withClock(clock))
+	e.create("O-paid", simkit.Paid, simkit.Scenario{})
+	clock.Set(time.Date(2024, 3, 5, 15, 59, 0, 0, time.UTC)) // 23:59 HK, same day
+	expect(t, e.cancel("O-paid"), providers.Succeeded, "")
+	if st := e.payment("O-paid").State; st != simkit.Refunded {
+		t.Fatalf("state %s, want REFUNDED", st)
+	}
+	ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "O-paid"})
+	if ps.State != providers.PaymentClosed || ps.Outcome.Kind != providers.Succeeded || ps.Code != "payState=4" {
+		t.Fatalf("payment status %+v", ps)
+	}
+}
+
+func TestWindowExpired(t *testing.T) {
+	clock := &testClock{t: time.Date(2024, 3, 5, 15, 0, 0, 0, time.UTC)} // 23:00 HK
+	e := newEnv(t, withClock(clock))
+	e.create("O-old", simkit.Paid, simkit.Scenario{})
+	e.create("O-forced", simkit.Paying, simkit.Scenario{WindowExpired: true})
+	clock.Set(time.Date(2024, 3, 5, 16, 30, 0, 0, time.UTC)) // 00:30 HK the next day
+	o := e.cancel("O-old")
+	expect(t, o, providers.Failed, providers.ReasonWindowExpired)
+	if o.Code != "9999" {
+		t.Fatalf("code %s", o.Code)
+	}
+	expect(t, e.cancel("O-forced"), providers.Failed, providers.ReasonWindowExpired)
+	for _, order := range []string{"O-old", "O-forced"} {
+		if p := e.payment(order); effective(p) != 0 || p.State == simkit.Cancelled || p.State == simkit.Refunded {
+			t.Fatalf("%s changed: %+v", order, p)
+		}
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	e := newEnv(t)
+	expect(t, e.cancel("NOPE"), providers.Failed, providers.ReasonNotFound)
+	ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "NOPE"})
+	if ps.State != providers.PaymentNotFound || ps.Outcome.Kind != providers.Succeeded {
+		t.Fatalf("payment status %+v", ps)
+	}
+	o := e.client.QueryCancel(context.Background(), providers.CancelQuery{ProviderRef: "C-unknown"})
+	expect(t, o, providers.Failed, providers.ReasonNotFound)
+}
+
+func TestPendingResolvesAfterQueries(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-pend", simkit.Paying, simkit.Scenario{PendingQueries: 2})
+	o := e.cancel("O-pend")
+	expect(t, o, providers.Pending, "")
+	if o.ProviderRef == "" {
+		t.Fatal("pending cancel without cancelOrderId")
+	}
+	// A retry with the cancelOrderId queries first and does not cancel again.
+	again := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "O-pend"}, ProviderRef: o.ProviderRef})
+	expect(t, again, providers.Pending, "")
+	if n := len(e.payment("O-pend").Cancels); n != 1 {
+		t.Fatalf("%d cancel calls, want 1 (query first)", n)
+	}
+	q := providers.CancelQuery{Target: providers.Target{MerchantOrderNo: "O-pend"}, ProviderRef: o.ProviderRef}
+	expect(t, e.client.QueryCancel(context.Background(), q), providers.Succeeded, "")
+	if p := e.payment("O-pend"); p.CancelPending || p.CancelQueries != 2 {
+		t.Fatalf("payment %+v", p)
+	}
+}
+
+func TestUnknownThenSuccessSameKey(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-unk", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}})
+	o := e.cancel("O-unk")
+	expect(t, o, providers.Unknown, "")
+	if o.Code != "10" {
+		t.Fatalf("code %s", o.Code)
+	}
+	expect(t, e.cancel("O-unk"), providers.Succeeded, "")
+	p := e.payment("O-unk")
+	if len(p.Cancels) != 2 || p.Cancels[0].Key != p.Cancels[1].Key || effective(p) != 1 {
+		t.Fatalf("records %+v", p.Cancels)
+	}
+}
+
+func TestTransportFaults(t *testing.T) {
+	cases := []struct {
+		fault simkit.Fault
+		code  string
+	}{
+		{simkit.FaultTimeout, providers.CodeTransport},
+		{simkit.FaultReset, providers.CodeTransport},
+		{simkit.Fault5xx, providers.CodeHTTPStatus},
+		{simkit.FaultGarbage, providers.CodeBadResponse},
+	}
+	for _, c := range cases {
+		t.Run(string(c.fault), func(t *testing.T) {
+			e := newEnv(t)
+			e.create("O-f", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{c.fault}})
+			o := e.cancel("O-f")
+			expect(t, o, providers.Unknown, "")
+			if o.Code != c.code {
+				t.Fatalf("code %s, want %s", o.Code, c.code)
+			}
+			if p := e.payment("O-f"); p.State != simkit.Paying {
+				t.Fatalf("fault acted: %+v", p)
+			}
+			expect(t, e.cancel("O-f"), providers.Succeeded, "")
+			if n := effective(e.payment("O-f")); n != 1 {
+				t.Fatalf("%d effective cancels", n)
+			}
+		})
+	}
+}
+
+func TestTimeoutAfterEffect(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-tae", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultTimeoutAfterEffect}})
+	expect(t, e.cancel("O-tae"), providers.Unknown, "")
+	// Without a cancelOrderId the payment query tells: state 4, cancelled.
+	q := e.client.QueryCancel(context.Background(), providers.CancelQuery{Target: providers.Target{MerchantOrderNo: "O-tae"}})
+	expect(t, q, providers.Succeeded, "")
+	again := e.cancel("O-tae")
+	if !again.Done() {
+		t.Fatalf("retry: %s", again)
+	}
+	p := e.payment("O-tae")
+	if effective(p) != 1 || again.ProviderRef != p.CancelRef {
+		t.Fatalf("payment %+v, retry %+v", p, again)
+	}
+}
+
+func TestUnverifiedAnswers(t *testing.T) {
+	for _, f := range []simkit.Fault{simkit.FaultUnsigned, simkit.FaultBadSignature} {
+		t.Run(string(f), func(t *testing.T) {
+			e := newEnv(t)
+			e.create("O-s", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{f}, QueryFaults: []simkit.Fault{f}})
+			o := e.cancel("O-s")
+			expect(t, o, providers.Unknown, "")
+			if o.Code != providers.CodeUnverified {
+				t.Fatalf("code %s", o.Code)
+			}
+			ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "O-s"})
+			if ps.State != providers.PaymentUnknown || ps.Outcome.Kind != providers.Unknown || ps.Outcome.Code != providers.CodeUnverified {
+				t.Fatalf("payment status %+v", ps)
+			}
+			// The cancel did take effect; the next (signed) answer says so.
+			expect(t, e.cancel("O-s"), providers.Succeeded, "")
+		})
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-rl", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultRateLimit}, RetryAfterSeconds: 7})
+	o := e.cancel("O-rl")
+	expect(t, o, providers.Failed, providers.ReasonRateLimited)
+	if o.RetryAfter != 7*time.Second {
+		t.Fatalf("RetryAfter %v", o.RetryAfter)
+	}
+}
+
+func TestWrongCredentials(t *testing.T) {
+	e := newEnv(t, withClientConfig(func(c *Config) { c.AppSecret = providers.SecretRef{Value: providers.NewSecret("wrong-secret")} }))
+	e.create("O-k", simkit.Paying, simkit.Scenario{})
+	o := e.cancel("O-k")
+	expect(t, o, providers.Failed, providers.ReasonConfiguration)
+	if o.Code != "9999" || o.Message != msgSignFailed {
+		t.Fatalf("outcome %s", o)
+	}
+	if strings.Contains(o.String(), "wrong-secret") {
+		t.Fatal("secret in outcome")
+	}
+	if len(e.payment("O-k").Cancels) != 0 {
+		t.Fatal("unsigned request reached the store")
+	}
+
+	e2 := newEnv(t, withClientConfig(func(c *Config) { c.MchNo = "M000" }))
+	e2.create("O-k", simkit.Paying, simkit.Scenario{})
+	expect(t, e2.cancel("O-k"), providers.Failed, providers.ReasonConfiguration)
+
+	e3 := newEnv(t, withClientConfig(func(c *Config) { c.Version = "2.0" }))
+	e3.create("O-k", simkit.Paying, simkit.Scenario{})
+	o = e3.cancel("O-k")
+	expect(t, o, providers.Failed, providers.ReasonInvalidRequest)
+	if o.Code != "11" {
+		t.Fatalf("outcome %s", o)
+	}
+}
+
+func TestQueryPaymentStates(t *testing.T) {
+	e := newEnv(t)
+	e.create("Q-paying", simkit.Paying, simkit.Scenario{})
+	e.create("Q-otp", simkit.InOTP, simkit.Scenario{})
+	e.create("Q-paid", simkit.Paid, simkit.Scenario{})
+	e.create("Q-failed", simkit.Failed, simkit.Scenario{})
+	e.create("Q-closed", simkit.Cancelled, simkit.Scenario{})
+	e.create("Q-refunded", simkit.Refunded, simkit.Scenario{})
+	e.create("Q-payon", simkit.Paying, simkit.Scenario{PayOnQuery: 2})
+	rows := []struct {
+		order string
+		want  providers.PaymentState
+		code  string
+	}{
+		{"Q-paying", providers.PaymentPending, "payState=1"},
+		{"Q-otp", providers.PaymentPending, "payState=1"},
+		{"Q-paid", providers.PaymentPaid, "payState=2"},
+		{"Q-failed", providers.PaymentFailed, "payState=3"},
+		{"Q-closed", providers.PaymentClosed, "payState=6"},
+		{"Q-refunded", providers.PaymentRefunded, "payState=5"},
+		{"Q-payon", providers.PaymentPending, "payState=1"},
+		{"Q-payon", providers.PaymentPaid, "payState=2"},
+	}
+	for _, r := range rows {
+		ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: r.order})
+		if ps.State != r.want || ps.Code != r.code || ps.Outcome.Kind != providers.Succeeded {
+			t.Errorf("%s: %+v, want %s %s", r.order, ps, r.want, r.code)
+		}
+	}
+	// QueryCancel without a cancelOrderId reads the same states.
+	qc := func(order string) providers.Outcome {
+		return e.client.QueryCancel(context.Background(), providers.CancelQuery{Target: providers.Target{MerchantOrderNo: order}})
+	}
+	expect(t, qc("Q-paying"), providers.Pending, "")
+	expect(t, qc("Q-paid"), providers.Failed, providers.ReasonAlreadyPaid)
+	expect(t, qc("Q-failed"), providers.AlreadyDone, "")
+}
+
+func TestQueryFaults(t *testing.T) {
+	e := newEnv(t)
+	e.create("Q-f", simkit.Paying, simkit.Scenario{QueryFaults: []simkit.Fault{simkit.FaultTimeout, simkit.FaultUnknown, simkit.FaultRateLimit}})
+	for _, want := range []providers.Kind{providers.Unknown, providers.Unknown, providers.Failed} {
+		ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "Q-f"})
+		if ps.State != providers.PaymentUnknown || ps.Outcome.Kind != want {
+			t.Fatalf("payment status %+v, want outcome %s", ps, want)
+		}
+	}
+	if ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "Q-f"}); ps.State != providers.PaymentPending {
+		t.Fatalf("after faults: %+v", ps)
+	}
+}
+
+func TestPaidAfterCancel(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-pac", simkit.Paying, simkit.Scenario{PaidAfterCancel: true})
+	expect(t, e.cancel("O-pac"), providers.Succeeded, "")
+	ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "O-pac"})
+	if ps.State != providers.PaymentPaid {
+		t.Fatalf("payment status %+v, want PAID", ps)
+	}
+}
+
+func TestRefusedCancelThenRetry(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-ref", simkit.Paying, simkit.Scenario{CancelFails: true})
+	o := e.cancel("O-ref")
+	expect(t, o, providers.Failed, providers.ReasonRejected)
+	if o.ProviderRef == "" || !strings.Contains(o.Code, "state=3") {
+		t.Fatalf("outcome %+v", o)
+	}
+	q := e.client.QueryCancel(context.Background(), providers.CancelQuery{ProviderRef: o.ProviderRef})
+	expect(t, q, providers.Failed, providers.ReasonRejected)
+	// With the failed cancelOrderId the adapter queries, sees state 3 and sends anew.
+	again := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "O-ref"}, ProviderRef: o.ProviderRef})
+	expect(t, again, providers.Failed, providers.ReasonRejected)
+	if n := len(e.payment("O-ref").Cancels); n != 2 {
+		t.Fatalf("%d cancel calls, want 2", n)
+	}
+}
+
+func TestQueryFirstWithProviderRef(t *testing.T) {
+	e := newEnv(t)
+	e.create("O-qf", simkit.Paying, simkit.Scenario{})
+	first := e.cancel("O-qf")
+	expect(t, first, providers.Succeeded, "")
+	req := providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "O-qf"}, ProviderRef: first.ProviderRef}
+	again := e.client.Cancel(context.Background(), req)
+	expect(t, again, providers.AlreadyDone, "")
+	if again.ProviderRef != first.ProviderRef || len(e.payment("O-qf").Cancels) != 1 {
+		t.Fatalf("retry %+v, cancels %+v", again, e.payment("O-qf").Cancels)
+	}
+
+	// When the query cannot answer, the cancel is not resent blind.
+	e2 := newEnv(t)
+	e2.create("O-qf", simkit.Paying, simkit.Scenario{PendingQueries: 5, QueryFaults: []simkit.Fault{simkit.Fault5xx}})
+	p := e2.cancel("O-qf")
+	expect(t, p, providers.Pending, "")
+	o := e2.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "O-qf"}, ProviderRef: p.ProviderRef})
+	expect(t, o, providers.Unknown, "")
+	if o.ProviderRef != p.ProviderRef || len(e2.payment("O-qf").Cancels) != 1 {
+		t.Fatalf("outcome %+v, cancels %d", o, len(e2.payment("O-qf").Cancels))
+	}
+
+	// A cancelOrderId the gateway does not know: send anew.
+	e3 := newEnv(t)
+	e3.create("O-qf", simkit.Paying, simkit.Scenario{})
+	o = e3.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "O-qf"}, ProviderRef: "C-lost"})
+	expect(t, o, providers.Succeeded, "")
+}
+
+func TestLocalValidation(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("9", 31)
+	cases := []providers.CancelRequest{
+		{},
+		{Target: providers.Target{MerchantOrderNo: long}},
+		{Target: providers.Target{MerchantOrderNo: "x", ProviderPaymentID: long}},
+		{Target: providers.Target{MerchantOrderNo: "x"}, NotifyURL: "https://example.com/" + strings.Repeat("n", 120)},
+		{Target: providers.Target{MerchantOrderNo: "x"}, ProviderRef: long},
+	}
+	for i, req := range cases {
+		o := e.client.Cancel(context.Background(), req)
+		expect(t, o, providers.Failed, providers.ReasonInvalidRequest)
+		if o.Code != providers.CodeInvalidRequest {
+			t.Errorf("case %d: %s", i, o)
+		}
+	}
+	// Exactly 30 characters is fine (it reaches the gateway: not found).
+	expect(t, e.cancel(strings.Repeat("9", 30)), providers.Failed, providers.ReasonNotFound)
+	ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: long})
+	if ps.Outcome.Code != providers.CodeInvalidRequest {
+		t.Fatalf("payment status %+v", ps)
+	}
+}
+
+// receiver collects notifications and answers from a script ("success" after that).
+type receiver struct {
+	srv     *httptest.Server
+	bodies  chan []byte
+	mu      sync.Mutex
+	answers []string
+}
+
+func newReceiver(t *testing.T, answers ...string) *receiver {
+	r := &receiver{bodies: make(chan []byte, 16), answers: answers}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		if ct := req.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+			t.Errorf("notification content type %q", ct)
+		}
+		r.mu.Lock()
+		answer := "SUCCESS"
+		if len(r.answers) > 0 {
+			answer, r.answers = r.answers[0], r.answers[1:]
+		}
+		r.mu.Unlock()
+		_, _ = io.WriteString(w, answer)
+		r.bodies <- b
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) next(t *testing.T) []byte {
+	t.Helper()
+	select {
+	case b := <-r.bodies:
+		return b
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification")
+		return nil
+	}
+}
+
+func TestNotificationOnCancel(t *testing.T) {
+	e := newEnv(t)
+	rcv := newReceiver(t, "fail", " success")
+	p := e.create("N-1", simkit.Paying, simkit.Scenario{})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-1"}, NotifyURL: rcv.srv.URL + "/notify"})
+	expect(t, o, providers.Succeeded, "")
+	var bodies [][]byte
+	for range 3 { // "fail" and " success" are not acknowledgements; the third is
+		bodies = append(bodies, rcv.next(t))
+	}
+	for _, b := range bodies {
+		n, err := e.client.ParseNotification(nil, b)
+		if err != nil {
+			t.Fatalf("genuine notification: %v (%s)", err, b)
+		}
+		if n.Type != providers.NotifyCancelResult || n.Provider != Name || n.ProviderRef != o.ProviderRef ||
+			n.ProviderPaymentID != p.ProviderPaymentID || n.Outcome.Kind != providers.Succeeded {
+			t.Fatalf("notification %+v", n)
+		}
+	}
+	// Each attempt is signed afresh; the acknowledged attempt stops the retries.
+	waitFor(t, func() bool { d := e.sb.Deliveries(); return len(d) == 3 && d[2].Acked })
+	if ct, body := e.client.Ack(); !strings.HasPrefix(ct, "text/plain") || string(body) != "success" {
+		t.Fatalf("ack %q %q", ct, body)
+	}
+
+	// Tampered: the state changed to 3 without re-signing.
+	v, _ := url.ParseQuery(string(bodies[0]))
+	v.Set("state", "3")
+	if _, err := e.client.ParseNotification(nil, []byte(v.Encode())); !errors.Is(err, providers.ErrBadSignature) {
+		t.Fatalf("tampered: %v", err)
+	}
+	// Forged: signed with another secret.
+	v.Del("sign")
+	m := map[string]any{}
+	for k := range v {
+		m[k] = v.Get(k)
+	}
+	v.Set("sign", Sign(m, providers.NewSecret("forger")))
+	if _, err := e.client.ParseNotification(nil, []byte(v.Encode())); !errors.Is(err, providers.ErrBadSignature) {
+		t.Fatalf("forged: %v", err)
+	}
+	v.Del("sign")
+	if _, err := e.client.ParseNotification(nil, []byte(v.Encode())); !errors.Is(err, providers.ErrBadSignature) {
+		t.Fatalf("unsigned: %v", err)
+	}
+}
+
+func TestNotificationWhenPendingResolves(t *testing.T) {
+	e := newEnv(t)
+	rcv := newReceiver(t)
+	e.create("N-2", simkit.Paying, simkit.Scenario{PendingQueries: 1})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-2"}, NotifyURL: rcv.srv.URL})
+	expect(t, o, providers.Pending, "")
+	if d := e.sb.Deliveries(); len(d) != 0 {
+		t.Fatalf("notified before the cancel completed: %+v", d)
+	}
+	expect(t, e.client.QueryCancel(context.Background(), providers.CancelQuery{ProviderRef: o.ProviderRef}), providers.Succeeded, "")
+	n, err := e.client.ParseNotification(nil, rcv.next(t))
+	if err != nil || n.Outcome.Kind != providers.Succeeded || n.ProviderRef != o.ProviderRef {
+		t.Fatalf("notification %+v, %v", n, err)
+	}
+}
+
+func TestNotificationOfRefusedCancel(t *testing.T) {
+	e := newEnv(t)
+	rcv := newReceiver(t)
+	e.create("N-3", simkit.Paying, simkit.Scenario{CancelFails: true})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-3"}, NotifyURL: rcv.srv.URL})
+	expect(t, o, providers.Failed, providers.ReasonRejected)
+	n, err := e.client.ParseNotification(nil, rcv.next(t))
+	if err != nil || n.Outcome.Kind != providers.Failed || n.ProviderRef != o.ProviderRef {
+		t.Fatalf("notification %+v, %v", n, err)
+	}
+}
+
+func TestNoNotifyURLNoNotification(t *testing.T) {
+	e := newEnv(t)
+	rcv := newReceiver(t)
+	e.create("N-4", simkit.Paying, simkit.Scenario{})
+	e.create("N-5", simkit.Paying, simkit.Scenario{})
+	expect(t, e.cancel("N-4"), providers.Succeeded, "")
+	// A second cancel that asks for a callback: once it has arrived, any callback
+	// for the first (scheduled earlier, at the same 0 s delay) would have too.
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-5"}, NotifyURL: rcv.srv.URL})
+	expect(t, o, providers.Succeeded, "")
+	n, err := e.client.ParseNotification(nil, rcv.next(t))
+	if err != nil || n.ProviderRef != o.ProviderRef {
+		t.Fatalf("notification %+v, %v", n, err)
+	}
+	waitFor(t, func() bool { return len(e.sb.Deliveries()) >= 1 })
+	for _, d := range e.sb.Deliveries() {
+		if d.URL != rcv.srv.URL {
+			t.Fatalf("delivery to %q: the cancel without notifyUrl was notified", d.URL)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestGoldenAnswers(t *testing.T) {
+	for _, name := range []string{"cancel_response.json", "cancel_query_response.json"} {
+		body, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, fail, ok := readResponse(providers.Response{Status: 200, Body: body}, testSecret)
+		if !ok {
+			t.Fatalf("%s: %s", name, fail)
+		}
+		o := cancelDataOutcome(data)
+		if o.Kind != providers.Succeeded || o.ProviderRef != "C202106181104177050002" {
+			t.Fatalf("%s: %s", name, o)
+		}
+	}
+	body, err := os.ReadFile("testdata/notification.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := parseNotification(body, testSecret, devMchNo, devAppID)
+	if err != nil || n.ProviderRef != "C202106181104177050002" || n.ProviderPaymentID != "P202106181104177050002" || n.Outcome.Kind != providers.Succeeded {
+		t.Fatalf("notification %+v, %v", n, err)
+	}
+	if _, err := parseNotification(body, testSecret, "M-other", devAppID); !errors.Is(err, providers.ErrMalformed) {
+		t.Fatalf("other merchant: %v", err)
+	}
+}
+
+func TestReadResponseEdges(t *testing.T) {
+	rows := []struct {
+		name   string
+		status int
+		body   string
+		kind   providers.Kind
+		code   string
+	}{
+		{"code 0 without data", 200, `{"code":0,"msg":"SUCCESS"}`, providers.Unknown, providers.CodeBadResponse},
+		{"code 0 data not object", 200, `{"code":0,"data":"{}","sign":"X"}`, providers.Unknown, providers.CodeBadResponse},
+		{"code as string", 200, `{"code":"9999","msg":"订单不存在"}`, providers.Failed, "9999"},
+		{"trailing garbage", 200, `{"code":0}{"x":1}`, providers.Unknown, providers.CodeBadResponse},
+		{"no code", 200, `{"msg":"hi"}`, providers.Unknown, providers.CodeBadResponse},
+		{"html 500", 500, `<html>oops</html>`, providers.Unknown, providers.CodeHTTPStatus},
+		{"gateway error body on 500", 500, `{"code":10,"msg":"系统异常"}`, providers.Unknown, "10"},
+		{"429", 429, `{"code":9999,"msg":"too many requests"}`, providers.Failed, "HTTP_429"},
+	}
+	for _, r := range rows {
+		_, o, ok := readResponse(providers.Response{Status: r.status, Body: []byte(r.body)}, testSecret)
+		if ok || o.Kind != r.kind || o.Code != r.code {
+			t.Errorf("%s: ok=%v %s", r.name, ok, o)
+		}
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	good := Config{BaseURL: "https://ts-api-pay.gnete.com.hk", MchNo: devMchNo, AppID: devAppID, AppSecret: providers.SecretRef{Value: testSecret}}
+	rows := []struct {
+		field string
+		edit  func(*Config)
+	}{
+		{"baseURL", func(c *Config) { c.BaseURL = "" }},
+		{"baseURL", func(c *Config) { c.BaseURL = "ftp://x" }},
+		{"mchNo", func(c *Config) { c.MchNo = "" }},
+		{"mchNo", func(c *Config) { c.MchNo = strings.Repeat("M", 31) }},
+		{"appId", func(c *Config) { c.AppID = strings.Repeat("a", 25) }},
+		{"version", func(c *Config) { c.Version = "1.0.0" }},
+		{"bodyFormat", func(c *Config) { c.BodyFormat = "xml" }},
+		{"appSecret", func(c *Config) { c.AppSecret = providers.SecretRef{} }},
+		{"appSecret", func(c *Config) { c.AppSecret = providers.SecretRef{File: "/nonexistent/secret"} }},
+	}
+	for _, r := range rows {
+		cfg := good
+		r.edit(&cfg)
+		_, err := New(cfg, providers.Deps{})
+		var fe *providers.FieldError
+		if !errors.As(err, &fe) || fe.Field != r.field {
+			t.Errorf("%s: error %v", r.field, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "offline-test-key") {
+			t.Errorf("secret in error: %v", err)
+		}
+	}
+	c, err := New(good, providers.Deps{})
+	if err != nil || c.cfg.Version != "1.0" || c.cfg.BodyFormat != BodyJSON || c.Name() != Name {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+}
+
+func TestDevCredentials(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dev")
+	cfg, scfg, err := DevCredentials(dir, "http://127.0.0.1:1/gnete/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BaseURL != "http://127.0.0.1:1/gnete" || !filepath.IsAbs(cfg.AppSecret.File) {
+		t.Fatalf("config %+v", cfg)
+	}
+	fi, err := os.Stat(cfg.AppSecret.File)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file %v %v", fi, err)
+	}
+	_, scfg2, err := DevCredentials(dir, "http://x")
+	if err != nil || scfg2.AppSecret.Reveal() != scfg.AppSecret.Reveal() {
+		t.Fatal("secret not reused")
+	}
+
+	// The pair works end to end, the sandbox mounted under a prefix.
+	sb := NewSandbox(scfg)
+	defer sb.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/gnete/", http.StripPrefix("/gnete", sb.Handler()))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	cfg, _, err = DevCredentials(dir, srv.URL+"/gnete")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := New(cfg, providers.Deps{HTTPClient: &http.Client{Timeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Create through the admin API, as the demo does.
+	resp, err := http.Post(srv.URL+"/gnete/_sandbox/payments", "application/json", strings.NewReader(`{"merchantOrderNo":"D-1","amount":500,"currency":"HKD"}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("admin create: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	expect(t, client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "D-1"}}), providers.Succeeded, "")
+}
+
+func effective(p simkit.Payment) int { return p.EffectiveCancels() }

@@ -1,0 +1,132 @@
+package gnete
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+type want struct {
+	kind   providers.Kind
+	reason providers.Reason
+}
+
+func check(t *testing.T, name string, got providers.Outcome, w want) {
+	t.Helper()
+	if got.Kind != w.kind || got.Reason != w.reason {
+		t.Errorf("%s: got %s, want %s/%s", name, got, w.kind, w.reason)
+	}
+}
+
+func TestResponseCodes(t *testing.T) {
+	rows := []struct {
+		code int
+		msg  string
+		want want
+	}{
+		{CodeSystem, "系统异常[渠道响应超时]", want{providers.Unknown, ""}},
+		{CodeParams, "参数有误[reqTime不能为空]", want{providers.Failed, providers.ReasonInvalidRequest}},
+		{CodeParams, "参数有误[订单不存在]", want{providers.Failed, providers.ReasonInvalidRequest}}, // 11 stays a request problem
+		{CodeParams, "签名验证失败", want{providers.Failed, providers.ReasonConfiguration}},
+		{CodeParams, "sign verify failed", want{providers.Failed, providers.ReasonConfiguration}},
+		{CodeBusiness, "验签失败", want{providers.Failed, providers.ReasonConfiguration}},
+		{CodeBusiness, "Signature failed", want{providers.Failed, providers.ReasonConfiguration}},
+		{CodeBusiness, "订单不存在", want{providers.Failed, providers.ReasonNotFound}},
+		{CodeBusiness, msgCancelNotFnd, want{providers.Failed, providers.ReasonNotFound}},
+		{CodeBusiness, "Order does not exist", want{providers.Failed, providers.ReasonNotFound}},
+		{CodeBusiness, "商户不存在或商户状态不可用", want{providers.Failed, providers.ReasonConfiguration}},
+		{CodeBusiness, "商户应用与商户号不匹配", want{providers.Failed, providers.ReasonConfiguration}},
+		{CodeBusiness, msgPaidWindow, want{providers.Failed, providers.ReasonWindowExpired}},
+		{CodeBusiness, msgWindow, want{providers.Failed, providers.ReasonWindowExpired}},
+		{CodeBusiness, "only orders of the same day can be cancelled", want{providers.Failed, providers.ReasonWindowExpired}},
+		{CodeBusiness, "订单已支付", want{providers.Failed, providers.ReasonAlreadyPaid}},
+		{CodeBusiness, msgClosed, want{providers.AlreadyDone, ""}},
+		{CodeBusiness, msgRefunded, want{providers.AlreadyDone, ""}},
+		{CodeBusiness, "订单已撤销", want{providers.AlreadyDone, ""}},
+		{CodeBusiness, msgRateLimited, want{providers.Failed, providers.ReasonRateLimited}},
+		{CodeBusiness, msgNoTarget, want{providers.Failed, providers.ReasonInvalidRequest}},
+		{CodeBusiness, msgBadParams, want{providers.Failed, providers.ReasonInvalidRequest}},
+		{CodeBusiness, msgInProgress, want{providers.Failed, providers.ReasonRejected}},
+		{CodeBusiness, "当前订单不可关闭", want{providers.Failed, providers.ReasonRejected}},
+		{CodeBusiness, "", want{providers.Failed, providers.ReasonRejected}},
+		{12, "数据库服务异常", want{providers.Unknown, ""}}, // undocumented for GNETE: ask again
+		{5000, "新增失败", want{providers.Unknown, ""}},
+	}
+	for _, r := range rows {
+		o := codeOutcome(r.code, r.msg)
+		check(t, r.msg, o, r.want)
+		if !strings.Contains(o.Message, r.msg) || o.Code != strconv.Itoa(r.code) {
+			t.Errorf("%q: code/message not kept: %s", r.msg, o)
+		}
+	}
+	// Every documented code has a table row.
+	for _, c := range []int{CodeSystem, CodeParams, CodeBusiness} {
+		if _, ok := responseCodes[c]; !ok {
+			t.Errorf("code %d missing from responseCodes", c)
+		}
+	}
+}
+
+func TestCancelStates(t *testing.T) {
+	rows := []struct {
+		state   int
+		errCode string
+		want    want
+	}{
+		{0, "", want{providers.Pending, ""}},
+		{1, "", want{providers.Pending, ""}},
+		{2, "", want{providers.Succeeded, ""}},
+		{3, "", want{providers.Failed, providers.ReasonRejected}},
+		{3, "1002", want{providers.Failed, providers.ReasonRejected}},
+		{3, "REVERSE_EXPIRE", want{providers.Failed, providers.ReasonWindowExpired}},
+		{3, "ORDERNOTEXIST", want{providers.Failed, providers.ReasonNotFound}},
+		{3, "ACQ.TRADE_NOT_EXIST", want{providers.Failed, providers.ReasonNotFound}},
+		{3, "SYSTEMERROR", want{providers.Unknown, ""}},
+		{3, "ACQ.SYSTEM_ERROR", want{providers.Unknown, ""}},
+		{3, "ACQ.REASON_TRADE_BEEN_FREEZEN", want{providers.Failed, providers.ReasonRejected}},
+		{4, "", want{providers.Failed, providers.ReasonRejected}},
+		{5, "", want{providers.Unknown, ""}},
+		{-1, "", want{providers.Unknown, ""}},
+	}
+	for _, r := range rows {
+		o := cancelStateOutcome(r.state, r.errCode, "", "C1")
+		check(t, o.Code, o, r.want)
+		if o.ProviderRef != "C1" {
+			t.Errorf("state %d: ProviderRef %q", r.state, o.ProviderRef)
+		}
+	}
+	if len(cancelStates) != 5 {
+		t.Errorf("cancelStates has %d rows, want the 5 documented", len(cancelStates))
+	}
+}
+
+func TestPayStates(t *testing.T) {
+	rows := []struct {
+		state   int
+		payment providers.PaymentState
+		cancel  want
+	}{
+		{0, providers.PaymentPending, want{providers.Pending, ""}},
+		{1, providers.PaymentPending, want{providers.Pending, ""}},
+		{2, providers.PaymentPaid, want{providers.Failed, providers.ReasonAlreadyPaid}},
+		{3, providers.PaymentFailed, want{providers.AlreadyDone, ""}},
+		{4, providers.PaymentClosed, want{providers.Succeeded, ""}},
+		{5, providers.PaymentRefunded, want{providers.AlreadyDone, ""}},
+		{6, providers.PaymentClosed, want{providers.AlreadyDone, ""}},
+	}
+	for _, r := range rows {
+		ps, ok := payStates[r.state]
+		if !ok {
+			t.Fatalf("pay state %d missing", r.state)
+		}
+		if ps.Payment != r.payment {
+			t.Errorf("pay state %d: %s, want %s", r.state, ps.Payment, r.payment)
+		}
+		check(t, ps.Name, ps.Cancel, r.cancel)
+	}
+	if len(payStates) != len(rows) {
+		t.Errorf("payStates has %d rows, want %d", len(payStates), len(rows))
+	}
+}

@@ -1,0 +1,303 @@
+// Package payermax is the paycancel adapter for PayerMax's auth-capture cancel
+// (POST /aggregate-pay/api/gateway/cancel), its order query and its cancel
+// notification, plus a sandbox that simulates them (shared/seeds/000,
+// shared/providers.md "payermax", shared/reference/payermax-openapi.json).
+package payermax
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// Name is the provider's short name.
+const Name = "payermax"
+
+// Defaults (shared/providers.md, payermax).
+const (
+	DefaultKeyVersion = "1"
+	// DefaultVersion is the cancel page's "1.5"; the official OpenAPI file says "1.4".
+	DefaultVersion = "1.5"
+)
+
+// Field limits from the OpenAPI file (maxLength). [C]
+const (
+	maxIDLen         = 64 // data.requestId, data.outTradeNo, appId
+	maxMerchantNoLen = 32
+	maxVersionLen    = 8
+)
+
+// Config is one PayerMax credential set.
+type Config struct {
+	// BaseURL is the gateway root that API names are appended to (required), e.g.
+	// https://pay-gate-uat.payermax.com/aggregate-pay/api/gateway (UAT) or
+	// https://pay-gate.payermax.com/aggregate-pay/api/gateway (production).
+	BaseURL string `yaml:"baseURL" json:"baseURL"`
+	// AppID is the merchant app id PayerMax assigned (required, ≤ 64 chars).
+	AppID string `yaml:"appId" json:"appId"`
+	// MerchantNo is the merchant number (optional on the cancel page, ≤ 32 chars);
+	// omitted from requests when empty.
+	MerchantNo string `yaml:"merchantNo" json:"merchantNo"`
+	// KeyVersion is the signature key version. Default "1".
+	KeyVersion string `yaml:"keyVersion" json:"keyVersion"`
+	// Version is the API version. Default "1.5" (the cancel page; the OpenAPI file
+	// says "1.4").
+	Version string `yaml:"version" json:"version"`
+	// MerchantPrivateKey is the merchant's RSA private key (required): PKCS#8 base64
+	// DER as the PayerMax console hands it out, or PEM.
+	MerchantPrivateKey providers.SecretRef `yaml:"merchantPrivateKey" json:"merchantPrivateKey"`
+	// ProviderPublicKey is PayerMax's RSA public key (required): X.509
+	// SubjectPublicKeyInfo base64 DER, or PEM. It verifies responses and notifications.
+	ProviderPublicKey providers.SecretRef `yaml:"providerPublicKey" json:"providerPublicKey"`
+}
+
+// Client is a configured PayerMax adapter. It implements providers.Provider and
+// providers.NotificationParser.
+type Client struct {
+	cfg  Config
+	key  *rsa.PrivateKey
+	pub  *rsa.PublicKey
+	http *http.Client
+	now  func() time.Time
+}
+
+var (
+	_ providers.Provider           = (*Client)(nil)
+	_ providers.NotificationParser = (*Client)(nil)
+)
+
+// New fills defaults, validates cfg and loads the keys.
+func New(cfg Config, deps providers.Deps) (*Client, error) {
+	cfg.BaseURL = strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+	if cfg.KeyVersion == "" {
+		cfg.KeyVersion = DefaultKeyVersion
+	}
+	if cfg.Version == "" {
+		cfg.Version = DefaultVersion
+	}
+	if cfg.BaseURL == "" {
+		return nil, providers.FieldErr("baseURL", "required")
+	}
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, providers.FieldErr("baseURL", "must be an absolute http(s) URL")
+	}
+	if cfg.AppID == "" {
+		return nil, providers.FieldErr("appId", "required")
+	}
+	if err := checkLen(cfg.AppID, maxIDLen); err != nil {
+		return nil, providers.FieldErr("appId", "%v", err)
+	}
+	if err := checkLen(cfg.MerchantNo, maxMerchantNoLen); err != nil {
+		return nil, providers.FieldErr("merchantNo", "%v", err)
+	}
+	if err := checkLen(cfg.KeyVersion, maxVersionLen); err != nil {
+		return nil, providers.FieldErr("keyVersion", "%v", err)
+	}
+	if err := checkLen(cfg.Version, maxVersionLen); err != nil {
+		return nil, providers.FieldErr("version", "%v", err)
+	}
+	priv, err := cfg.MerchantPrivateKey.Load(deps.BaseDir)
+	if err != nil {
+		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+	}
+	key, err := providers.ParsePrivateKey([]byte(priv.Reveal()))
+	if err != nil {
+		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+	}
+	pubText, err := cfg.ProviderPublicKey.Load(deps.BaseDir)
+	if err != nil {
+		return nil, providers.FieldErr("providerPublicKey", "%v", err)
+	}
+	pub, err := providers.ParsePublicKey([]byte(pubText.Reveal()))
+	if err != nil {
+		return nil, providers.FieldErr("providerPublicKey", "%v", err)
+	}
+	return &Client{cfg: cfg, key: key, pub: pub, http: deps.Client(), now: deps.Clock}, nil
+}
+
+// checkLen rejects a value longer than max characters (PayerMax counts characters).
+func checkLen(v string, max int) error {
+	if n := utf8.RuneCountInString(v); n > max {
+		return fmt.Errorf("%d characters, at most %d allowed", n, max)
+	}
+	return nil
+}
+
+// Name implements providers.Provider.
+func (c *Client) Name() string { return Name }
+
+// Cancel sends one cancel attempt.
+//
+// Doc: shared/seeds/000 (POST {base}/cancel, body {version, keyVersion, requestTime,
+// appId, merchantNo, data{requestId, outTradeNo}}, header sign) and
+// shared/providers.md "payermax". data.requestId is CancelKey, fixed across
+// attempts; requestTime is made fresh here for every attempt.
+func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) providers.Outcome {
+	if o, bad := validateID("cancelKey", req.CancelKey); bad {
+		return o
+	}
+	if o, bad := validateID("merchantOrderNo", req.MerchantOrderNo); bad {
+		return o
+	}
+	want := requestData{RequestID: req.CancelKey, OutTradeNo: req.MerchantOrderNo}
+	resp, o, ok := c.call(ctx, "cancel", want)
+	if !ok {
+		return o
+	}
+	return c.interpretCancel(resp, want)
+}
+
+// interpretCancel turns a cancel answer into an outcome. want is what was asked:
+// an answer about another requestId or order is not an answer to this call.
+func (c *Client) interpretCancel(resp providers.Response, want requestData) providers.Outcome {
+	env, o, ok := c.readResponse(resp)
+	if !ok {
+		return o
+	}
+	var r cancelResult
+	if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, &r) != nil {
+		return providers.UnknownOutcome(providers.CodeBadResponse, "APPLY_SUCCESS without a readable data object: %s", providers.Snippet(resp.Body))
+	}
+	if (r.RequestID != "" && string(r.RequestID) != want.RequestID) || (r.OutTradeNo != "" && string(r.OutTradeNo) != want.OutTradeNo) {
+		return providers.UnknownOutcome(providers.CodeBadResponse, "answer is for requestId %q / outTradeNo %q, not this cancel", r.RequestID, r.OutTradeNo)
+	}
+	return cancelStatusOutcome(r)
+}
+
+// QueryCancel answers from the payment's state: PayerMax has no cancel query; the
+// outcome comes from the cancel notification or from orderQuery (shared/providers.md,
+// payermax). CLOSED → Succeeded [OPEN], SUCCESS → Failed/ALREADY_PAID, PENDING →
+// Pending; see cancelFromPayment.
+func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
+	ps := c.QueryPayment(ctx, q.Target)
+	var o providers.Outcome
+	if ps.Outcome.Kind != providers.Succeeded {
+		o = ps.Outcome
+	} else {
+		o = cancelFromPayment(ps.State, ps.Code)
+	}
+	if o.ProviderRef == "" {
+		o.ProviderRef = q.ProviderRef
+	}
+	return o
+}
+
+// QueryPayment asks for the order's state.
+//
+// Doc: shared/reference/payermax-openapi.json, POST /aggregate-pay/api/gateway/orderQuery
+// (data{outTradeNo}; answer data.status SUCCESS / PENDING / FAILED / CLOSED) and
+// PayerMax's transaction-status appendix.
+func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers.PaymentStatus {
+	if o, bad := validateID("merchantOrderNo", t.MerchantOrderNo); bad {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
+	}
+	want := requestData{OutTradeNo: t.MerchantOrderNo}
+	resp, o, ok := c.call(ctx, "orderQuery", want)
+	if !ok {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
+	}
+	return c.interpretOrderQuery(resp, want)
+}
+
+// interpretOrderQuery turns an orderQuery answer into a payment status.
+func (c *Client) interpretOrderQuery(resp providers.Response, want requestData) providers.PaymentStatus {
+	env, o, ok := c.readResponse(resp)
+	if !ok {
+		if o.Kind == providers.Failed && o.Reason == providers.ReasonNotFound {
+			// The query was answered: there is no such order. [I] PayerMax's sister
+			// query (paymentOrderQry) notes ORDER_NOT_EXIST can show for a few minutes
+			// after an order is made; the caller decides how long to believe it.
+			return providers.PaymentStatus{State: providers.PaymentNotFound, Code: o.Code, Message: o.Message,
+				Outcome: providers.Outcome{Kind: providers.Succeeded, Code: o.Code, Message: o.Message}}
+		}
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
+	}
+	var r orderResult
+	if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, &r) != nil {
+		o := providers.UnknownOutcome(providers.CodeBadResponse, "APPLY_SUCCESS without a readable data object: %s", providers.Snippet(resp.Body))
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
+	}
+	if r.OutTradeNo != "" && string(r.OutTradeNo) != want.OutTradeNo {
+		o := providers.UnknownOutcome(providers.CodeBadResponse, "answer is for outTradeNo %q, not %q", r.OutTradeNo, want.OutTradeNo)
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
+	}
+	st := paymentState(string(r.Status))
+	msg := string(r.ResultMsg)
+	if st == providers.PaymentUnknown {
+		o := providers.UnknownOutcome(providers.CodeBadResponse, "unknown order status %q", providers.Snippet([]byte(r.Status)))
+		return providers.PaymentStatus{State: st, Code: string(r.Status), Message: msg, Outcome: o}
+	}
+	return providers.PaymentStatus{State: st, Code: string(r.Status), Message: msg,
+		Outcome: providers.Outcome{Kind: providers.Succeeded, Code: CodeApplySuccess}}
+}
+
+// validateID checks a business id before anything is sent: required, ≤ 64
+// characters (OpenAPI maxLength). [C]
+func validateID(name, v string) (providers.Outcome, bool) {
+	if strings.TrimSpace(v) == "" {
+		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, name+" is required"), true
+	}
+	if err := checkLen(v, maxIDLen); err != nil {
+		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, name+": "+err.Error()), true
+	}
+	return providers.Outcome{}, false
+}
+
+// call builds the envelope with a fresh requestTime, marshals it once, signs those
+// exact bytes and posts them to {BaseURL}/{api}.
+func (c *Client) call(ctx context.Context, api string, data requestData) (providers.Response, providers.Outcome, bool) {
+	body, err := json.Marshal(envelope{
+		Version:     c.cfg.Version,
+		KeyVersion:  c.cfg.KeyVersion,
+		RequestTime: c.now().Format(requestTimeLayout),
+		AppID:       c.cfg.AppID,
+		MerchantNo:  c.cfg.MerchantNo,
+		Data:        data,
+	})
+	if err != nil {
+		return providers.Response{}, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "encoding request: "+err.Error()), false
+	}
+	sign, err := Sign(c.key, body)
+	if err != nil {
+		return providers.Response{}, providers.FailedOutcome(providers.ReasonConfiguration, providers.CodeLocalConfigFail, "signing with merchantPrivateKey failed"), false
+	}
+	header := http.Header{}
+	header.Set("Content-Type", "application/json; charset=utf-8")
+	header.Set(SignHeader, sign)
+	return providers.Post(ctx, c.http, c.cfg.BaseURL+"/"+api, header, body)
+}
+
+// readResponse parses the {code, msg, data} envelope. ok is true only for a
+// verified APPLY_SUCCESS; every other answer comes back as its outcome.
+//
+// The `sign` header is checked only when code is APPLY_SUCCESS, and is then
+// required: the official SDKs do the same, error bodies may be unsigned
+// (shared/providers.md, payermax "Responses"). [C]
+func (c *Client) readResponse(resp providers.Response) (response, providers.Outcome, bool) {
+	var env response
+	if err := json.Unmarshal(resp.Body, &env); err != nil || env.Code == "" {
+		if resp.Status < 200 || resp.Status > 299 {
+			return env, providers.HTTPStatusOutcome(resp), false
+		}
+		return env, providers.UnknownOutcome(providers.CodeBadResponse, "HTTP %d, not a PayerMax answer: %s", resp.Status, providers.Snippet(resp.Body)), false
+	}
+	if env.Code != CodeApplySuccess {
+		return env, codeOutcome(env.Code, env.Msg), false
+	}
+	if err := Verify(c.pub, resp.Body, resp.Header.Get(SignHeader)); err != nil {
+		return env, providers.UnknownOutcome(providers.CodeUnverified, "APPLY_SUCCESS answer failed verification (%v): treated as unknown, possibly tampered", err), false
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		// A signed APPLY_SUCCESS under an error status: believe neither.
+		return env, providers.HTTPStatusOutcome(resp), false
+	}
+	return env, providers.Outcome{}, true
+}

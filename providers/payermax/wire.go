@@ -1,0 +1,181 @@
+package payermax
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Wire types of the PayerMax gateway (shared/seeds/000, shared/reference/payermax-openapi.json
+// paths /aggregate-pay/api/gateway/cancel, /aggregate-pay/api/gateway/orderQuery and
+// /cancelResultNotifyUrl).
+
+// CodeApplySuccess is the top-level `code` of an accepted request. It says nothing
+// about the cancel or the payment: their state is in data.status. [C]
+const CodeApplySuccess = "APPLY_SUCCESS"
+
+// requestTimeLayout is yyyy-MM-dd'T'HH:mm:ss.SSSXXX (RFC 3339 with milliseconds).
+// Go writes a zero offset as "+00:00" with this layout, as in the OpenAPI example
+// "2022-01-17T07:51:15.597+00:00"; both forms are RFC 3339. [C]
+const requestTimeLayout = "2006-01-02T15:04:05.000-07:00"
+
+// responseTimeLayout is how PayerMax's examples render times in cancel answers and
+// notifications: "2023-08-06T23:50:59 +0000" (a space before the offset). [C]
+const responseTimeLayout = "2006-01-02T15:04:05 -0700"
+
+// envelope is the common request body: the request fields of RequestRoot plus data.
+type envelope struct {
+	Version     string      `json:"version"`
+	KeyVersion  string      `json:"keyVersion"`
+	RequestTime string      `json:"requestTime"`
+	AppID       string      `json:"appId"`
+	MerchantNo  string      `json:"merchantNo,omitempty"`
+	Data        requestData `json:"data"`
+}
+
+// requestData is data of cancel (requestId, outTradeNo) and of orderQuery (outTradeNo).
+type requestData struct {
+	RequestID  string `json:"requestId,omitempty"`
+	OutTradeNo string `json:"outTradeNo"`
+}
+
+// response is every gateway answer: {code, msg, data}.
+type response struct {
+	Code string          `json:"code"`
+	Msg  string          `json:"msg"`
+	Data json.RawMessage `json:"data"`
+}
+
+// cancelResult is data of a cancel answer and of a cancel notification (the
+// OpenAPI schema "cancel撤销模型"). Absent values come as JSON null.
+type cancelResult struct {
+	CancelNo      nullable     `json:"cancelNo"`
+	RequestID     nullable     `json:"requestId"`
+	OutTradeNo    nullable     `json:"outTradeNo"`
+	Status        nullable     `json:"status"`
+	CreatedTime   providerTime `json:"createdTime"`
+	SucceededTime providerTime `json:"succeededTime"`
+	FailedTime    providerTime `json:"failedTime"`
+	ErrorCode     nullable     `json:"errorCode"`
+	ErrorMsg      nullable     `json:"errorMsg"`
+}
+
+// orderResult is the part of an orderQuery answer's data this adapter reads.
+// Amounts are left alone on purpose: they are numbers in major units and play no
+// part in a cancel decision.
+type orderResult struct {
+	OutTradeNo   nullable     `json:"outTradeNo"`
+	TradeToken   nullable     `json:"tradeToken"`
+	Status       nullable     `json:"status"`
+	ResultCode   nullable     `json:"resultCode"`
+	ResultMsg    nullable     `json:"resultMsg"`
+	CompleteTime providerTime `json:"completeTime"`
+}
+
+// notification is a PayerMax asynchronous notification (cancelResultNotifyUrl,
+// and the payment notifications of collectResultNotifyUrl / authResultNotifyUrl).
+type notification struct {
+	Code       nullable        `json:"code"`
+	Msg        nullable        `json:"msg"`
+	KeyVersion nullable        `json:"keyVersion"`
+	AppID      nullable        `json:"appId"`
+	MerchantNo nullable        `json:"merchantNo"`
+	NotifyTime providerTime    `json:"notifyTime"`
+	NotifyType nullable        `json:"notifyType"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// Notification types (notifyType). [C]
+const (
+	notifyTypeCancel  = "CANCEL"
+	notifyTypePayment = "PAYMENT"
+)
+
+// ackBody is the acknowledgement PayerMax expects from a notification receiver
+// (CallbackResponseRoot). [C]
+var ackBody = []byte(`{"code":"SUCCESS","msg":"Success"}`)
+
+// nullable is a string that PayerMax may send as null; it is written as null when
+// empty (the sandbox renders absent values the way the examples do).
+type nullable string
+
+func (n nullable) MarshalJSON() ([]byte, error) {
+	if n == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(n))
+}
+
+func (n *nullable) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		*n = ""
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*n = nullable(s)
+	return nil
+}
+
+// providerTime is a PayerMax time field, parsed leniently: the examples mix
+// "2023-08-06T23:50:59 +0000", "2025-06-26T12:11:36.142Z" and
+// "2022-01-17T09:33:54.540+00:00". A value that is null, not a string or in no
+// known layout never fails the answer it is in: Raw keeps the text, Time stays zero.
+type providerTime struct {
+	Raw  string
+	Time time.Time
+}
+
+// timeLayouts are tried in order by parseTime.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999 -0700",
+	"2006-01-02T15:04:05.999999999-0700",
+	"2006-01-02T15:04:05.999999999 Z07:00",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999", // no offset: PayerMax documents UTC+0
+	"2006-01-02 15:04:05.999999999",
+}
+
+// parseTime reads a PayerMax time in any of the layouts seen in its documentation.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func newProviderTime(t time.Time) providerTime {
+	if t.IsZero() {
+		return providerTime{}
+	}
+	return providerTime{Raw: t.UTC().Format(responseTimeLayout), Time: t}
+}
+
+func (p providerTime) MarshalJSON() ([]byte, error) {
+	if p.Raw == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(p.Raw)
+}
+
+func (p *providerTime) UnmarshalJSON(b []byte) error {
+	*p = providerTime{}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return nil // null or not a string: no time, and no reason to reject the answer
+	}
+	p.Raw = s
+	p.Time, _ = parseTime(s)
+	return nil
+}

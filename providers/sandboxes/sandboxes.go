@@ -1,0 +1,201 @@
+// Package sandboxes runs the five provider sandboxes together on one HTTP server,
+// each under its provider's name (/payermax/…, /alipayplus/…, /gnete/…, /ksher/…,
+// /alipayglobal/…), with keys generated once into a folder. `worker --dev`, the
+// standalone runner (go run ./providers/sandbox) and the end-to-end tests use it.
+package sandboxes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/paycancel/paycancel/providers/alipayglobal"
+	"github.com/paycancel/paycancel/providers/alipayplus"
+	"github.com/paycancel/paycancel/providers/gnete"
+	"github.com/paycancel/paycancel/providers/ksher"
+	"github.com/paycancel/paycancel/providers/payermax"
+	"github.com/paycancel/paycancel/providers/simkit"
+)
+
+// Names lists the providers in a stable order.
+var Names = []string{payermax.Name, alipayplus.Name, gnete.Name, ksher.Name, alipayglobal.Name}
+
+// Options configure the set.
+type Options struct {
+	// Dir holds generated keys and secrets (one sub-folder per provider).
+	Dir string
+	// Addr to listen on; default 127.0.0.1:8299; ":0"-style picks a free port.
+	Addr string
+	// CallbackBaseURL is the paycancel worker's callback root: providers whose
+	// notification URL lives in their console (PayerMax cancel notifications, Ksher
+	// payment webhooks) send to <CallbackBaseURL>/callbacks/<provider>. Empty: none.
+	CallbackBaseURL string
+	// NotifySchedule overrides every sandbox's notification schedule (tests). Nil:
+	// each provider's documented schedule.
+	NotifySchedule []time.Duration
+}
+
+// Set is the running sandboxes.
+type Set struct {
+	URL          string // root, e.g. http://127.0.0.1:8299
+	PayerMax     *payermax.Sandbox
+	AlipayPlus   *alipayplus.Sandbox
+	GNETE        *gnete.Sandbox
+	Ksher        *ksher.Sandbox
+	AlipayGlobal *alipayglobal.Sandbox
+
+	// Adapter configurations matching the sandboxes' keys, by provider name.
+	PayerMaxConfig     payermax.Config
+	AlipayPlusConfig   alipayplus.Config
+	GNETEConfig        gnete.Config
+	KsherConfig        ksher.Config
+	AlipayGlobalConfig alipayglobal.Config
+
+	server *http.Server
+	ln     net.Listener
+}
+
+// Start listens, builds the five sandboxes and serves them.
+func Start(opts Options) (*Set, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:8299"
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		var opErr *net.OpError
+		if errors.As(err, &opErr) {
+			err = opErr.Err
+		}
+		return nil, fmt.Errorf("sandbox address %s is not available (%v); stop what uses it or choose another with --sandbox-addr", opts.Addr, err)
+	}
+	s, err := build(opts, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.ln = ln
+	s.server = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.server.Serve(ln) }()
+	return s, nil
+}
+
+func build(opts Options, root string) (*Set, error) {
+	s := &Set{URL: root}
+	dir := func(name string) (string, error) {
+		d := filepath.Join(opts.Dir, name)
+		return d, os.MkdirAll(d, 0o700)
+	}
+	callback := func(name string) string {
+		if opts.CallbackBaseURL == "" {
+			return ""
+		}
+		return strings.TrimRight(opts.CallbackBaseURL, "/") + "/callbacks/" + name
+	}
+	var err error
+	var d string
+
+	if d, err = dir(payermax.Name); err != nil {
+		return nil, err
+	}
+	pmCfg, pmSb, err := payermax.DevCredentials(d, root+"/"+payermax.Name)
+	if err != nil {
+		return nil, fmt.Errorf("payermax sandbox keys: %w", err)
+	}
+	pmSb.NotifyURL, pmSb.NotifySchedule = callback(payermax.Name), opts.NotifySchedule
+	s.PayerMaxConfig, s.PayerMax = pmCfg, payermax.NewSandbox(pmSb)
+
+	if d, err = dir(alipayplus.Name); err != nil {
+		return nil, err
+	}
+	apCfg, apSb, err := alipayplus.DevCredentials(d, root+"/"+alipayplus.Name)
+	if err != nil {
+		return nil, fmt.Errorf("alipayplus sandbox keys: %w", err)
+	}
+	s.AlipayPlusConfig, s.AlipayPlus = apCfg, alipayplus.NewSandbox(apSb)
+
+	if d, err = dir(gnete.Name); err != nil {
+		return nil, err
+	}
+	gnCfg, gnSb, err := gnete.DevCredentials(d, root+"/"+gnete.Name)
+	if err != nil {
+		return nil, fmt.Errorf("gnete sandbox secret: %w", err)
+	}
+	gnSb.NotifySchedule = opts.NotifySchedule
+	s.GNETEConfig, s.GNETE = gnCfg, gnete.NewSandbox(gnSb)
+
+	if d, err = dir(ksher.Name); err != nil {
+		return nil, err
+	}
+	ksCfg, ksSb, err := ksher.DevCredentials(d, root+"/"+ksher.Name)
+	if err != nil {
+		return nil, fmt.Errorf("ksher sandbox keys: %w", err)
+	}
+	ksSb.NotifyURL, ksSb.NotifySchedule = callback(ksher.Name), opts.NotifySchedule
+	s.KsherConfig, s.Ksher = ksCfg, ksher.NewSandbox(ksSb)
+
+	if d, err = dir(alipayglobal.Name); err != nil {
+		return nil, err
+	}
+	agCfg, agSb, err := alipayglobal.DevCredentials(d, root+"/"+alipayglobal.Name)
+	if err != nil {
+		return nil, fmt.Errorf("alipayglobal sandbox keys: %w", err)
+	}
+	s.AlipayGlobalConfig, s.AlipayGlobal = agCfg, alipayglobal.NewSandbox(agSb)
+	return s, nil
+}
+
+// Handler serves every sandbox under its provider's name.
+func (s *Set) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mount := func(name string, h http.Handler) {
+		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, h))
+	}
+	mount(payermax.Name, s.PayerMax.Handler())
+	mount(alipayplus.Name, s.AlipayPlus.Handler())
+	mount(gnete.Name, s.GNETE.Handler())
+	mount(ksher.Name, s.Ksher.Handler())
+	mount(alipayglobal.Name, s.AlipayGlobal.Handler())
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		simkit.WriteJSON(w, http.StatusOK, map[string]any{"sandboxes": Names,
+			"admin": "POST /<provider>/_sandbox/payments, GET /<provider>/_sandbox/payments/{order}"})
+	})
+	return mux
+}
+
+// Store returns a provider's payment store.
+func (s *Set) Store(provider string) (*simkit.Store, bool) {
+	switch provider {
+	case payermax.Name:
+		return s.PayerMax.Store, true
+	case alipayplus.Name:
+		return s.AlipayPlus.Store, true
+	case gnete.Name:
+		return s.GNETE.Store, true
+	case ksher.Name:
+		return s.Ksher.Store, true
+	case alipayglobal.Name:
+		return s.AlipayGlobal.Store, true
+	}
+	return nil, false
+}
+
+// Close stops the server and every sandbox's notifier.
+func (s *Set) Close() {
+	if s.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = s.server.Shutdown(ctx)
+		cancel()
+		_ = s.server.Close()
+	}
+	s.PayerMax.Close()
+	s.AlipayPlus.Close()
+	s.GNETE.Close()
+	s.Ksher.Close()
+	s.AlipayGlobal.Close()
+}

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/paycancel/paycancel/workflows"
+)
+
+// Options are the worker's settings. Each flag falls back to an environment
+// variable; the Temporal connection also honours Temporal's standard client
+// configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+// TEMPORAL_TLS_*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE), which flags override.
+type Options struct {
+	Connection ConnectionOptions
+	// TaskQueue to poll. Default "paycancel" (PAYCANCEL_TASK_QUEUE).
+	TaskQueue string
+	// ConfigPath is the configuration file (PAYCANCEL_CONFIG). Required without --dev.
+	ConfigPath string
+	// LogLevel: debug, info, warn, error (PAYCANCEL_LOG_LEVEL). Default info.
+	LogLevel string
+	// HTTPAddr serves provider callbacks, /healthz and /readyz (PAYCANCEL_HTTP_ADDR).
+	// Default 127.0.0.1:8080.
+	HTTPAddr string
+	// DataDir holds --dev state: the SQLite file, generated keys, the dev
+	// configuration (PAYCANCEL_DATA_DIR). Default ./.paycancel.
+	DataDir string
+	// Dev embeds a Temporal server, the Web UI and the provider sandboxes.
+	Dev bool
+	// DevFrontendPort and DevUIPort are the embedded server's ports (7233, 8233).
+	DevFrontendPort int
+	DevUIPort       int
+	// SandboxAddr is where --dev serves the provider sandboxes. Default 127.0.0.1:8299.
+	SandboxAddr string
+}
+
+// ConnectionOptions are the Temporal connection flags shared by worker and starter.
+type ConnectionOptions struct {
+	// Address host:port; empty: Temporal's environment configuration, else localhost:7233.
+	Address string
+	// Namespace; empty: environment configuration, else "default".
+	Namespace string
+	// Profile of the Temporal client configuration file.
+	Profile string
+}
+
+// AddConnectionFlags adds --address, --namespace and --profile.
+func AddConnectionFlags(fs *pflag.FlagSet, c *ConnectionOptions) {
+	fs.StringVar(&c.Address, "address", "", "Temporal frontend host:port (env TEMPORAL_ADDRESS; default localhost:7233)")
+	fs.StringVar(&c.Namespace, "namespace", "", "Temporal namespace (env TEMPORAL_NAMESPACE; default \"default\")")
+	fs.StringVar(&c.Profile, "profile", "", "profile in Temporal's client config file (env TEMPORAL_PROFILE)")
+}
+
+// UsageError is a bad command line; main prints it and exits with status 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// ParseFlags reads the command line, with environment fallbacks from getenv.
+func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Options, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	def := func(key, fallback string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return fallback
+	}
+	var o Options
+	fs := pflag.NewFlagSet("worker", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	AddConnectionFlags(fs, &o.Connection)
+	fs.StringVar(&o.TaskQueue, "task-queue", def("PAYCANCEL_TASK_QUEUE", workflows.DefaultTaskQueue), "task queue to poll (env PAYCANCEL_TASK_QUEUE)")
+	fs.StringVar(&o.ConfigPath, "config", def("PAYCANCEL_CONFIG", ""), "configuration file (env PAYCANCEL_CONFIG); see paycancel.example.yaml")
+	fs.StringVar(&o.LogLevel, "log-level", def("PAYCANCEL_LOG_LEVEL", "info"), "debug, info, warn or error (env PAYCANCEL_LOG_LEVEL)")
+	fs.StringVar(&o.HTTPAddr, "http-addr", def("PAYCANCEL_HTTP_ADDR", "127.0.0.1:8080"), "listen address for provider callbacks and health (env PAYCANCEL_HTTP_ADDR)")
+	fs.StringVar(&o.DataDir, "data-dir", def("PAYCANCEL_DATA_DIR", ".paycancel"), "state of --dev: SQLite file, generated keys, dev config (env PAYCANCEL_DATA_DIR)")
+	fs.BoolVar(&o.Dev, "dev", false, "embed a Temporal server (SQLite file in --data-dir), the Web UI and the provider sandboxes")
+	fs.IntVar(&o.DevFrontendPort, "dev-port", 7233, "--dev: Temporal frontend port")
+	fs.IntVar(&o.DevUIPort, "dev-ui-port", 8233, "--dev: Web UI port (0 disables the UI)")
+	fs.StringVar(&o.SandboxAddr, "sandbox-addr", def("PAYCANCEL_SANDBOX_ADDR", "127.0.0.1:8299"), "--dev: listen address of the provider sandboxes")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: worker [flags]\n\nRuns paycancel's Temporal worker. With --dev it also runs a Temporal server,\nthe Web UI and the provider sandboxes in the same process.\n\nFlags:\n%s", fs.FlagUsages())
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return o, err
+		}
+		return o, &UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return o, &UsageError{fmt.Errorf("unexpected argument %q (the worker takes flags only)", fs.Arg(0))}
+	}
+	var problems []string
+	if !o.Dev && o.ConfigPath == "" {
+		problems = append(problems, "--config is required (or PAYCANCEL_CONFIG), unless --dev")
+	}
+	if strings.TrimSpace(o.TaskQueue) == "" {
+		problems = append(problems, "--task-queue must not be empty")
+	}
+	switch strings.ToLower(o.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("--log-level %q: want debug, info, warn or error", o.LogLevel))
+	}
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"--dev-port", o.DevFrontendPort}, {"--dev-ui-port", o.DevUIPort}} {
+		if p.v < 0 || p.v > 65535 {
+			problems = append(problems, fmt.Sprintf("%s %d: want a port between 0 and 65535", p.name, p.v))
+		}
+	}
+	if o.Dev && o.DevFrontendPort == 0 {
+		problems = append(problems, "--dev-port must not be 0")
+	}
+	if len(problems) > 0 {
+		return o, &UsageError{errors.New(strings.Join(problems, "; "))}
+	}
+	return o, nil
+}

@@ -1,0 +1,358 @@
+// Package config reads the worker's configuration file: merchants, their merchant
+// notification secret and schedule, and their credential sets per provider (base
+// URL, ids, where the keys live, per-provider options and the cancel policy).
+//
+// Secrets are referenced ({file: …} or {env: …}), loaded here, held as
+// providers.Secret (which never prints) and never leave the worker: workflows get
+// only the credential's name and its non-secret Policy.
+//
+// The format is YAML; paycancel.example.yaml at the repository root is a complete
+// example. Unknown fields are errors, and every error names the file, the field and
+// the problem.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/alipayglobal"
+	"github.com/paycancel/paycancel/providers/alipayplus"
+	"github.com/paycancel/paycancel/providers/gnete"
+	"github.com/paycancel/paycancel/providers/ksher"
+	"github.com/paycancel/paycancel/providers/payermax"
+)
+
+// File is the configuration file as written.
+type File struct {
+	// CallbackBaseURL is the public URL of this worker's HTTP server, as providers
+	// reach it; per-request callback URLs (GNETE notifyUrl) are built from it.
+	// Optional; without it no per-request callback URL is sent.
+	CallbackBaseURL string `yaml:"callbackBaseURL,omitempty"`
+	// Merchants by name.
+	Merchants map[string]*Merchant `yaml:"merchants"`
+}
+
+// Merchant is one merchant (a paycancel tenant).
+type Merchant struct {
+	// Notify is how the merchant hears the final outcome of each cancel.
+	Notify Notify `yaml:"notify"`
+	// Credentials by name; the name is what a cancel request names, so it is unique
+	// across all merchants.
+	Credentials map[string]*Credential `yaml:"credentials"`
+}
+
+// Notify configures merchant notifications (Standard Webhooks style, HMAC-SHA256).
+type Notify struct {
+	// Secret signs the merchant notifications ("whsec_" + base64, or any text).
+	Secret providers.SecretRef `yaml:"secret"`
+	// DefaultURL receives notifications of cancels started without a notify URL. Optional.
+	DefaultURL string `yaml:"defaultURL,omitempty"`
+	// RetrySchedule is the wait before each delivery attempt; default 0s,30s,60s,90s,120s,150s.
+	RetrySchedule []Duration `yaml:"retrySchedule,omitempty"`
+}
+
+// Credential is one credential set at one provider.
+type Credential struct {
+	// Provider is one of payermax, alipayplus, gnete, ksher, alipayglobal.
+	Provider string `yaml:"provider"`
+	// Policy is the cancel policy; unset fields take the provider's defaults.
+	Policy PolicyFile `yaml:"policy,omitempty"`
+
+	// Exactly the section named by Provider is set.
+	PayerMax     *payermax.Config     `yaml:"payermax,omitempty"`
+	AlipayPlus   *alipayplus.Config   `yaml:"alipayplus,omitempty"`
+	GNETE        *gnete.Config        `yaml:"gnete,omitempty"`
+	Ksher        *ksher.Config        `yaml:"ksher,omitempty"`
+	AlipayGlobal *alipayglobal.Config `yaml:"alipayglobal,omitempty"`
+}
+
+// PolicyFile is the cancel policy as written; see Policy for meanings and defaults.
+type PolicyFile struct {
+	PaymentPoll       *Duration     `yaml:"paymentPoll,omitempty"`
+	QueryBackoff      *BackoffFile  `yaml:"queryBackoff,omitempty"`
+	CancelRetry       *BackoffFile  `yaml:"cancelRetry,omitempty"`
+	MaxCancelAttempts *int          `yaml:"maxCancelAttempts,omitempty"`
+	CancelWindow      *CancelWindow `yaml:"cancelWindow,omitempty"`
+}
+
+// BackoffFile is a capped exponential backoff as written.
+type BackoffFile struct {
+	Initial    Duration `yaml:"initial"`
+	Max        Duration `yaml:"max"`
+	Multiplier float64  `yaml:"multiplier"`
+}
+
+// CancelWindow says until when a provider accepts a cancel.
+type CancelWindow struct {
+	// Rule: "after" (payStartedAt + After), "sameDay" (end of the pay day in
+	// TimeZone, plus Buffer) or "none" (no provider window; the cancel is still
+	// bounded by After as the longest wait).
+	Rule string `yaml:"rule"`
+	// After is the window length for "after" and the longest wait for "none".
+	After Duration `yaml:"after,omitempty"`
+	// TimeZone is the IANA zone of the provider's day for "sameDay".
+	TimeZone string `yaml:"timeZone,omitempty"`
+	// Buffer extends a "sameDay" window (Alipay Global: 15 minutes).
+	Buffer Duration `yaml:"buffer,omitempty"`
+}
+
+// Duration is a time.Duration written as "30s", "5m", "168h".
+type Duration time.Duration
+
+// MarshalYAML writes the duration as "30s".
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: want a duration such as \"30s\"", n.Line)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (use e.g. 30s, 5m, 168h)", n.Line, s)
+	}
+	if v < 0 {
+		return fmt.Errorf("line %d: duration %q is negative", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Config is the loaded, validated configuration.
+type Config struct {
+	// Path is the file it came from ("" when built in code).
+	Path            string
+	CallbackBaseURL string
+	Merchants       map[string]*LoadedMerchant
+	// Credentials by name, across merchants.
+	Credentials map[string]*LoadedCredential
+}
+
+// LoadedMerchant is a merchant with its secret loaded.
+type LoadedMerchant struct {
+	Name          string
+	NotifySecret  providers.Secret
+	DefaultURL    string
+	RetrySchedule []time.Duration
+}
+
+// LoadedCredential is a usable credential set.
+type LoadedCredential struct {
+	Name     string
+	Merchant string
+	Provider providers.Provider
+	Policy   Policy
+}
+
+// Load reads, validates and loads the file at path. deps carries the HTTP client
+// for the adapters; BaseDir is set to the file's folder.
+func Load(path string, deps providers.Deps) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %v", path, errors.Unwrap(err))
+	}
+	abs, _ := filepath.Abs(path)
+	deps.BaseDir = filepath.Dir(abs)
+	return Parse(path, data, deps)
+}
+
+// Parse is Load on bytes; name is used in error messages.
+func Parse(name string, data []byte, deps providers.Deps) (*Config, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return Build(name, f, deps)
+}
+
+// Build validates a File and loads its secrets and adapters.
+func Build(name string, f File, deps providers.Deps) (*Config, error) {
+	errs := &errorList{file: name}
+	cfg := &Config{Path: name, CallbackBaseURL: strings.TrimRight(f.CallbackBaseURL, "/"),
+		Merchants: map[string]*LoadedMerchant{}, Credentials: map[string]*LoadedCredential{}}
+	if f.CallbackBaseURL != "" {
+		if err := checkURL(f.CallbackBaseURL); err != nil {
+			errs.add("callbackBaseURL", err.Error())
+		}
+	}
+	if len(f.Merchants) == 0 {
+		errs.add("merchants", "at least one merchant is required")
+	}
+	for _, mname := range sortedKeys(f.Merchants) {
+		m := f.Merchants[mname]
+		at := "merchants." + mname
+		if m == nil {
+			errs.add(at, "is empty")
+			continue
+		}
+		if !validName(mname) {
+			errs.add(at, "name may hold only letters, digits, '-', '_' and '.'")
+		}
+		lm := &LoadedMerchant{Name: mname, DefaultURL: m.Notify.DefaultURL}
+		secret, err := m.Notify.Secret.Load(deps.BaseDir)
+		if err != nil {
+			errs.add(at+".notify.secret", err.Error())
+		}
+		lm.NotifySecret = secret
+		if m.Notify.DefaultURL != "" {
+			if err := checkURL(m.Notify.DefaultURL); err != nil {
+				errs.add(at+".notify.defaultURL", err.Error())
+			}
+		}
+		lm.RetrySchedule = DefaultNotifySchedule
+		if len(m.Notify.RetrySchedule) > 0 {
+			lm.RetrySchedule = nil
+			for _, d := range m.Notify.RetrySchedule {
+				lm.RetrySchedule = append(lm.RetrySchedule, time.Duration(d))
+			}
+		}
+		cfg.Merchants[mname] = lm
+		if len(m.Credentials) == 0 {
+			errs.add(at+".credentials", "at least one credential set is required")
+		}
+		for _, cname := range sortedKeys(m.Credentials) {
+			cat := at + ".credentials." + cname
+			c := m.Credentials[cname]
+			if c == nil {
+				errs.add(cat, "is empty")
+				continue
+			}
+			if !validName(cname) {
+				errs.add(cat, "name may hold only letters, digits, '-', '_' and '.'")
+			}
+			if other, dup := cfg.Credentials[cname]; dup {
+				errs.add(cat, "name is already used by merchant "+other.Merchant+" (credential names are unique across merchants)")
+				continue
+			}
+			prov, perr := buildProvider(c, deps)
+			if perr != nil {
+				errs.add(cat+perr.field, perr.problem)
+				continue
+			}
+			pol, err := BuildPolicy(c.Provider, c.Policy)
+			if err != nil {
+				errs.add(cat+".policy", err.Error())
+				continue
+			}
+			cfg.Credentials[cname] = &LoadedCredential{Name: cname, Merchant: mname, Provider: prov, Policy: pol}
+		}
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+type fieldProblem struct{ field, problem string }
+
+func buildProvider(c *Credential, deps providers.Deps) (providers.Provider, *fieldProblem) {
+	sections := map[string]bool{
+		payermax.Name: c.PayerMax != nil, alipayplus.Name: c.AlipayPlus != nil, gnete.Name: c.GNETE != nil,
+		ksher.Name: c.Ksher != nil, alipayglobal.Name: c.AlipayGlobal != nil,
+	}
+	if _, ok := sections[c.Provider]; !ok {
+		if c.Provider == "" {
+			return nil, &fieldProblem{".provider", "is required (one of " + strings.Join(ProviderNames, ", ") + ")"}
+		}
+		return nil, &fieldProblem{".provider", fmt.Sprintf("unknown provider %q (one of %s)", c.Provider, strings.Join(ProviderNames, ", "))}
+	}
+	for name, set := range sections {
+		if set && name != c.Provider {
+			return nil, &fieldProblem{"." + name, "section given but provider is " + c.Provider}
+		}
+	}
+	if !sections[c.Provider] {
+		return nil, &fieldProblem{"." + c.Provider, "section is required for provider " + c.Provider}
+	}
+	var (
+		p   providers.Provider
+		err error
+	)
+	switch c.Provider {
+	case payermax.Name:
+		p, err = payermax.New(*c.PayerMax, deps)
+	case alipayplus.Name:
+		p, err = alipayplus.New(*c.AlipayPlus, deps)
+	case gnete.Name:
+		p, err = gnete.New(*c.GNETE, deps)
+	case ksher.Name:
+		p, err = ksher.New(*c.Ksher, deps)
+	case alipayglobal.Name:
+		p, err = alipayglobal.New(*c.AlipayGlobal, deps)
+	}
+	if err != nil {
+		var fe *providers.FieldError
+		if errors.As(err, &fe) {
+			return nil, &fieldProblem{"." + c.Provider + "." + fe.Field, fe.Problem}
+		}
+		return nil, &fieldProblem{"." + c.Provider, err.Error()}
+	}
+	return p, nil
+}
+
+// ProviderNames lists the supported providers.
+var ProviderNames = []string{payermax.Name, alipayplus.Name, gnete.Name, ksher.Name, alipayglobal.Name}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	return nil
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+type errorList struct {
+	file string
+	list []string
+}
+
+func (e *errorList) add(field, problem string) {
+	e.list = append(e.list, fmt.Sprintf("config %s: %s: %s", e.file, field, problem))
+}
+
+func (e *errorList) err() error {
+	if len(e.list) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(e.list, "\n"))
+}
+
+// Credential returns the named credential set.
+func (c *Config) Credential(name string) (*LoadedCredential, bool) {
+	lc, ok := c.Credentials[name]
+	return lc, ok
+}

@@ -1,0 +1,336 @@
+// Package devserver runs a real Temporal server inside the worker process for
+// `worker --dev` and the end-to-end tests: the Temporal server from
+// go.temporal.io/server on a SQLite file (so every workflow survives a restart),
+// the `default` namespace, paycancel's search attributes, and the Temporal Web UI
+// from github.com/temporalio/ui-server.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/log"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+// Options configure the embedded server. The zero value works: frontend on
+// 127.0.0.1:7233, UI on :8233, data in ./.paycancel.
+type Options struct {
+	// DataDir holds the SQLite file (temporal.db). Default ./.paycancel.
+	DataDir string
+	// Ephemeral keeps everything in memory (tests). DataDir is then unused.
+	Ephemeral bool
+	// IP to bind. Default 127.0.0.1.
+	IP string
+	// FrontendPort for gRPC clients. Default 7233; -1 picks a free port.
+	FrontendPort int
+	// UIPort for the Web UI. Default 8233; 0 disables the UI; -1 picks a free port.
+	UIPort int
+	// Namespace to create. Default "default".
+	Namespace string
+	// SearchAttributes to register (idempotently) at every start.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Logger for the server; nil discards server logs (they are verbose).
+	Logger log.Logger
+	// DynamicConfig overrides server dynamic config (tuning).
+	DynamicConfig dynamicconfig.StaticClient
+}
+
+// Server is a running embedded server.
+type Server struct {
+	opts     Options
+	server   temporal.Server
+	ui       *uiserver.Server
+	hostPort string
+	uiURL    string
+}
+
+// PortInUseError says which port is taken; the worker prints it as one line.
+type PortInUseError struct {
+	What string
+	Addr string
+	Err  error
+}
+
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("%s address %s is not available (%v); stop what uses it or choose another port", e.What, e.Addr, e.Err)
+}
+
+// Start brings the server (and UI) up and registers the namespace and search
+// attributes. It returns when clients can connect.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if opts.IP == "" {
+		opts.IP = "127.0.0.1"
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.DataDir == "" {
+		opts.DataDir = ".paycancel"
+	}
+	if opts.Logger == nil {
+		opts.Logger = log.NewNoopLogger()
+	}
+	var err error
+	if opts.FrontendPort, err = pickPort(opts.IP, opts.FrontendPort, 7233, "Temporal frontend"); err != nil {
+		return nil, err
+	}
+	if opts.UIPort != 0 {
+		if opts.UIPort, err = pickPort(opts.IP, opts.UIPort, 8233, "Web UI"); err != nil {
+			return nil, err
+		}
+	}
+	// The other services take free ports; only the frontend and UI are fixed.
+	ports := make([]int, 0, 8)
+	for i := 0; i < 8; i++ {
+		p, err := freePort(opts.IP)
+		if err != nil {
+			return nil, err
+		}
+		ports = append(ports, p)
+	}
+
+	sqlCfg := config.SQL{PluginName: sqliteplugin.PluginName, ConnectAttributes: map[string]string{}}
+	if opts.Ephemeral {
+		sqlCfg.ConnectAttributes["mode"] = "memory"
+		sqlCfg.ConnectAttributes["cache"] = "shared"
+		sqlCfg.DatabaseName = "paycancel-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	} else {
+		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data dir %s: %w", opts.DataDir, err)
+		}
+		sqlCfg.DatabaseName = filepath.Join(opts.DataDir, "temporal.db")
+		sqlCfg.ConnectAttributes["mode"] = "rwc"
+		// WAL lets readers (visibility) proceed while the history shard writes;
+		// synchronous=NORMAL is durable across process crashes in WAL mode (a power
+		// cut may lose the last transactions, acceptable for a dev server).
+		sqlCfg.ConnectAttributes["_journal_mode"] = "wal"
+		sqlCfg.ConnectAttributes["_synchronous"] = "2"
+		if _, err := os.Stat(sqlCfg.DatabaseName); errors.Is(err, os.ErrNotExist) {
+			if err := sqlite.SetupSchema(&sqlCfg); err != nil {
+				return nil, fmt.Errorf("setting up SQLite schema in %s: %w", sqlCfg.DatabaseName, err)
+			}
+		}
+	}
+	if opts.Ephemeral {
+		if err := sqlite.SetupSchema(&sqlCfg); err != nil {
+			return nil, fmt.Errorf("setting up in-memory schema: %w", err)
+		}
+	}
+	nsCfg, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqlite.CreateNamespaces(&sqlCfg, nsCfg); err != nil {
+		return nil, fmt.Errorf("creating namespace %s: %w", opts.Namespace, err)
+	}
+
+	hostPort := net.JoinHostPort(opts.IP, strconv.Itoa(opts.FrontendPort))
+	cfg := &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: opts.IP},
+		},
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: &sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			EnableGlobalNamespace:    false,
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        "active",
+			CurrentClusterName:       "active",
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				"active": {Enabled: true, InitialFailoverVersion: 1, RPCAddress: hostPort},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services: map[string]config.Service{
+			"frontend": service(opts.IP, opts.FrontendPort, ports[0]),
+			"history":  service(opts.IP, ports[1], ports[2]),
+			"matching": service(opts.IP, ports[3], ports[4]),
+			"worker":   service(opts.IP, ports[5], ports[6]),
+		},
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+		PublicClient: config.PublicClient{HostPort: hostPort},
+	}
+	cfg.Global.PProf.Port = 0
+
+	dc := dynamicconfig.StaticClient{
+		// Search attributes registered at start are usable at once.
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
+	}
+	for k, v := range opts.DynamicConfig {
+		dc[k] = v
+	}
+	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&cfg.Global.Authorization, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(cfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(opts.Logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dc),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("creating Temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("starting Temporal server: %w", err)
+	}
+	s := &Server{opts: opts, server: srv, hostPort: hostPort}
+	if err := s.registerSearchAttributes(ctx); err != nil {
+		_ = srv.Stop()
+		return nil, err
+	}
+	if opts.UIPort != 0 {
+		s.startUI()
+	}
+	return s, nil
+}
+
+func service(ip string, grpcPort, membershipPort int) config.Service {
+	return config.Service{RPC: config.RPC{GRPCPort: grpcPort, MembershipPort: membershipPort, BindOnIP: ip}}
+}
+
+// pickPort resolves a port option: 0 → def, -1 → a free port; then checks it is free.
+func pickPort(ip string, port, def int, what string) (int, error) {
+	if port == 0 {
+		port = def
+	}
+	if port < 0 {
+		return freePort(ip)
+	}
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		var opErr *net.OpError
+		if errors.As(err, &opErr) {
+			err = opErr.Err
+		}
+		return 0, &PortInUseError{What: what, Addr: addr, Err: err}
+	}
+	_ = l.Close()
+	return port, nil
+}
+
+func freePort(ip string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port on %s: %w", ip, err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (s *Server) registerSearchAttributes(ctx context.Context) error {
+	if len(s.opts.SearchAttributes) == 0 {
+		return nil
+	}
+	c, err := s.Dial(ctx, client.Options{})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.opts.Namespace})
+	if err != nil {
+		return fmt.Errorf("listing search attributes: %w", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, typ := range s.opts.SearchAttributes {
+		if _, ok := existing.GetCustomAttributes()[name]; !ok {
+			missing[name] = typ
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: s.opts.Namespace, SearchAttributes: missing,
+	})
+	if err != nil {
+		return fmt.Errorf("registering search attributes: %w", err)
+	}
+	return nil
+}
+
+// uiConfig serves the Web UI's configuration.
+type uiConfig struct{ cfg *uiconfig.Config }
+
+func (u uiConfig) GetConfig() (*uiconfig.Config, error) { return u.cfg, nil }
+
+func (s *Server) startUI() {
+	cfg := &uiconfig.Config{
+		Host:                s.opts.IP,
+		Port:                s.opts.UIPort,
+		TemporalGRPCAddress: s.hostPort,
+		EnableUI:            true,
+		DefaultNamespace:    s.opts.Namespace,
+		HideLogs:            true,
+		CORS:                uiconfig.CORS{CookieInsecure: true},
+	}
+	s.ui = uiserver.NewServer(uioptions.WithConfigProvider(uiConfig{cfg}))
+	s.uiURL = fmt.Sprintf("http://%s", net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.UIPort)))
+	go func() { _ = s.ui.Start() }()
+}
+
+// HostPort is the frontend's address for clients.
+func (s *Server) HostPort() string { return s.hostPort }
+
+// Namespace is the namespace the server created.
+func (s *Server) Namespace() string { return s.opts.Namespace }
+
+// UIURL is the Web UI's address, "" when disabled.
+func (s *Server) UIURL() string { return s.uiURL }
+
+// Dial connects a client to the embedded server.
+func (s *Server) Dial(ctx context.Context, o client.Options) (client.Client, error) {
+	o.HostPort = s.hostPort
+	if o.Namespace == "" {
+		o.Namespace = s.opts.Namespace
+	}
+	return client.DialContext(ctx, o)
+}
+
+// Stop shuts the UI and the server down.
+func (s *Server) Stop() error {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	return s.server.Stop()
+}
