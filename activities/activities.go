@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -84,7 +85,8 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 // CancelPayment sends one cancel attempt. On a retry (attempt > 1) it first asks
 // the provider whether an earlier attempt took effect: after an unknown result the
 // providers say to query before cancelling again (GNETE, Ksher -6), and for the
-// others the query is harmless. The business key is the workflow's, unchanged.
+// others the query is harmless. Done stops there; anything else sends the cancel
+// again with the workflow's business key, unchanged.
 func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelResult, error) {
 	cred, err := a.credential(in.Credential)
 	if err != nil {
@@ -98,8 +100,11 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 	if info.Attempt > 1 {
 		q := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
 		log.Info("status before re-sending the cancel", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", q.String())
+		// Only a definite answer short-circuits. "Pending" from a status query often
+		// means the payment is still open (the earlier cancel never arrived), so the
+		// cancel is sent again — same business key, safe to repeat.
 		switch {
-		case q.Done(), q.Kind == providers.Pending:
+		case q.Done():
 			return CancelResult{Outcome: q, Attempt: info.Attempt}, nil
 		case q.Kind == providers.Failed && q.Reason == providers.ReasonAlreadyPaid:
 			return outcomeError(q, info.Attempt)
@@ -107,7 +112,10 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 	}
 	req := providers.CancelRequest{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef}
 	if a.Config != nil && a.Config.CallbackBaseURL != "" {
-		req.NotifyURL = a.Config.CallbackBaseURL + "/callbacks/" + cred.Provider.Name()
+		// The order rides in the URL: GNETE's cancel notification names the payment
+		// only by its own ids (shared/seeds/002, "Cancel Notification").
+		req.NotifyURL = a.Config.CallbackBaseURL + "/callbacks/" + cred.Provider.Name() + "/" + in.Credential +
+			"?order=" + url.QueryEscape(in.Target.MerchantOrderNo)
 	}
 	out := cred.Provider.Cancel(ctx, req)
 	log.Info("cancel sent", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", out.String())

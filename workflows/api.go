@@ -131,6 +131,10 @@ type CancelRequest struct {
 // Provider names accepted in CancelRequest.Provider.
 var ProviderNames = []string{"payermax", "alipayplus", "gnete", "ksher", "alipayglobal"}
 
+// orderNoLimits are the providers' limits on the merchant order number
+// (shared/providers.md: GNETE ids ≤ 30, Ksher mch_order_no ≤ 32; the others 64).
+var orderNoLimits = map[string]int{"gnete": 30, "ksher": 32}
+
 // Validate checks the request and says what is wrong, field by field.
 func (r CancelRequest) Validate() error {
 	var problems []string
@@ -156,6 +160,9 @@ func (r CancelRequest) Validate() error {
 		}
 	}
 	checkID("merchantOrderNo", r.MerchantOrderNo, true)
+	if max, ok := orderNoLimits[r.Provider]; ok && len(r.MerchantOrderNo) > max {
+		bad("merchantOrderNo is %d characters; %s allows at most %d", len(r.MerchantOrderNo), r.Provider, max)
+	}
 	checkID("providerPaymentId", r.ProviderPaymentID, false)
 	if r.Amount <= 0 {
 		bad("amount must be positive (minor units), got %d", r.Amount)

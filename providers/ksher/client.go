@@ -76,11 +76,11 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	}
 	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
 	if base == "" {
-		return nil, providers.FieldErr("baseUrl", "required (e.g. https://gateway.ksher.com/api)")
+		return nil, providers.FieldErr("baseURL", "required (e.g. https://gateway.ksher.com/api)")
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, providers.FieldErr("baseUrl", "%q is not an http(s) URL", base)
+		return nil, providers.FieldErr("baseURL", "%q is not an http(s) URL", base)
 	}
 	if cfg.AppID == "" {
 		return nil, providers.FieldErr("appId", "required (\"mch<merchant no>\")")

@@ -725,8 +725,8 @@ func TestNewValidation(t *testing.T) {
 		field string
 		mod   func(*Config)
 	}{
-		{"baseUrl", func(c *Config) { c.BaseURL = "" }},
-		{"baseUrl", func(c *Config) { c.BaseURL = "ftp://x" }},
+		{"baseURL", func(c *Config) { c.BaseURL = "" }},
+		{"baseURL", func(c *Config) { c.BaseURL = "ftp://x" }},
 		{"appId", func(c *Config) { c.AppID = "" }},
 		{"appId", func(c *Config) { c.AppID = "35000" }},
 		{"lang", func(c *Config) { c.Lang = "de" }},

@@ -44,6 +44,9 @@ func NewServer(cfg *config.Config, c Signaler, log *zap.Logger, health func(cont
 	return &Server{Config: cfg, Client: c, Log: log, health: health}
 }
 
+// EnableDevMerchant serves d at /dev/merchant-webhook (--dev and tests only).
+func (s *Server) EnableDevMerchant(d *DevMerchant) { s.devHooks = d }
+
 // SetReady marks the worker ready (polling).
 func (s *Server) SetReady(v bool) { s.ready.Store(v) }
 

@@ -100,7 +100,9 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
 		return err
 	})
-	srv.devHooks = dm
+	if dm != nil {
+		srv.EnableDevMerchant(dm)
+	}
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(httpLn) }()

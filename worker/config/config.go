@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -167,15 +168,39 @@ func Load(path string, deps providers.Deps) (*Config, error) {
 	return Parse(path, data, deps)
 }
 
-// Parse is Load on bytes; name is used in error messages.
-func Parse(name string, data []byte, deps providers.Deps) (*Config, error) {
+// ReadFile reads and decodes a configuration file without loading secrets or
+// adapters (for tools that edit it); it returns the folder that relative paths in
+// it are resolved against.
+func ReadFile(path string) (*File, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("config %s: %v", path, errors.Unwrap(err))
+	}
+	abs, _ := filepath.Abs(path)
+	f, err := decode(path, data)
+	return f, filepath.Dir(abs), err
+}
+
+func decode(name string, data []byte) (*File, error) {
 	var f File
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config %s: the file is empty", name)
+		}
 		return nil, fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	return Build(name, f, deps)
+	return &f, nil
+}
+
+// Parse is Load on bytes; name is used in error messages.
+func Parse(name string, data []byte, deps providers.Deps) (*Config, error) {
+	f, err := decode(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return Build(name, *f, deps)
 }
 
 // Build validates a File and loads its secrets and adapters.

@@ -265,14 +265,19 @@ func (s *Server) registerSearchAttributes(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
+	return RegisterSearchAttributes(ctx, c, s.opts.Namespace, s.opts.SearchAttributes)
+}
+
+// RegisterSearchAttributes adds the attributes a namespace lacks (idempotent).
+func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.opts.Namespace})
+	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
 		return fmt.Errorf("listing search attributes: %w", err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for name, typ := range s.opts.SearchAttributes {
+	for name, typ := range attrs {
 		if _, ok := existing.GetCustomAttributes()[name]; !ok {
 			missing[name] = typ
 		}
@@ -281,7 +286,7 @@ func (s *Server) registerSearchAttributes(ctx context.Context) error {
 		return nil
 	}
 	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-		Namespace: s.opts.Namespace, SearchAttributes: missing,
+		Namespace: namespace, SearchAttributes: missing,
 	})
 	if err != nil {
 		return fmt.Errorf("registering search attributes: %w", err)

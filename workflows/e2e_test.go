@@ -1,0 +1,104 @@
+package workflows_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/paycancel/paycancel/providers/sandboxes"
+	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+// createPayment sets a payment up in a sandbox through its admin API over HTTP.
+func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) simkit.Payment {
+	t.Helper()
+	body, _ := json.Marshal(p)
+	resp, err := http.Post(env.Sandboxes.URL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var created simkit.Payment
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil {
+		t.Fatal(err)
+	}
+	return created
+}
+
+func startCancel(t *testing.T, env *testenv.Env, req workflows.CancelRequest) client.WorkflowRun {
+	t.Helper()
+	run, err := env.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: workflows.WorkflowID(req.Provider, req.MerchantOrderNo), TaskQueue: env.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflows.WorkflowName, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func waitFinal(t *testing.T, run client.WorkflowRun) workflows.Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var st workflows.Status
+	if err := run.Get(ctx, &st); err != nil {
+		t.Fatalf("workflow %s: %v", run.GetID(), err)
+	}
+	return st
+}
+
+// TestEndToEndAllProviders runs, for each of the five providers against its
+// sandbox over HTTP: the happy path, and a fault path (unknown results and a
+// timeout after the cancel took effect, then success with the same business key).
+func TestEndToEndAllProviders(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{})
+	for _, provider := range sandboxes.Names {
+		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
+			cases := []struct {
+				name     string
+				scenario simkit.Scenario
+			}{
+				{"happy", simkit.Scenario{}},
+				{"unknown-then-success", simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.Fault5xx}}},
+			}
+			for _, tc := range cases {
+				order := fmt.Sprintf("e2e-%s-%d", tc.name[:5], time.Now().UnixNano()%1e9)
+				createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD", Scenario: tc.scenario})
+				run := startCancel(t, env, workflows.CancelRequest{Provider: provider, Credential: "demo-" + provider,
+					MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
+				st := waitFinal(t, run)
+				if st.Final != workflows.StateCancelled {
+					t.Fatalf("%s: final %s (review %s), last outcome %v", tc.name, st.Final, st.ReviewReason, st.LastOutcome)
+				}
+				if !st.Notify.Delivered {
+					t.Errorf("%s: merchant notification not delivered: %+v", tc.name, st.Notify)
+				}
+				store, _ := env.Sandboxes.Store(provider)
+				p, _ := store.Get(order, "")
+				if p.EffectiveCancels() != 1 {
+					t.Errorf("%s: %d effective cancels, want 1", tc.name, p.EffectiveCancels())
+				}
+				for _, c := range p.Cancels {
+					if c.Key != p.Cancels[0].Key {
+						t.Errorf("%s: business key changed across retries: %q then %q", tc.name, p.Cancels[0].Key, c.Key)
+					}
+				}
+			}
+		})
+	}
+}
