@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,7 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/paycancel/paycancel/activities/webhook"
@@ -33,6 +36,14 @@ type Activities struct {
 	HTTPClient *http.Client
 	// Now is the clock for notification timestamps. Nil: time.Now.
 	Now func() time.Time
+	// Temporal is the client the reconciliation activities use for visibility
+	// queries and signals. Nil: those activities fail with a clear error.
+	Temporal client.Client
+}
+
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
 }
 
 func (a *Activities) now() time.Time {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -35,6 +36,9 @@ type Options struct {
 	// DevFrontendPort and DevUIPort are the embedded server's ports (7233, 8233).
 	DevFrontendPort int
 	DevUIPort       int
+	// DevReconcileEvery is the interval of the reconciliation schedule --dev
+	// creates (0: none). Default 5m.
+	DevReconcileEvery time.Duration
 	// SandboxAddr is where --dev serves the provider sandboxes. Default 127.0.0.1:8299.
 	SandboxAddr string
 }
@@ -86,6 +90,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	fs.BoolVar(&o.Dev, "dev", false, "embed a Temporal server (SQLite file in --data-dir), the Web UI and the provider sandboxes")
 	fs.IntVar(&o.DevFrontendPort, "dev-port", 7233, "--dev: Temporal frontend port")
 	fs.IntVar(&o.DevUIPort, "dev-ui-port", 8233, "--dev: Web UI port (0 disables the UI)")
+	fs.DurationVar(&o.DevReconcileEvery, "dev-reconcile-every", 5*time.Minute, "--dev: interval of the reconciliation schedule (0: none)")
 	fs.StringVar(&o.SandboxAddr, "sandbox-addr", def("PAYCANCEL_SANDBOX_ADDR", "127.0.0.1:8299"), "--dev: listen address of the provider sandboxes")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: worker [flags]\n\nRuns paycancel's Temporal worker. With --dev it also runs a Temporal server,\nthe Web UI and the provider sandboxes in the same process.\n\nFlags:\n%s", fs.FlagUsages())

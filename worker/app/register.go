@@ -16,6 +16,7 @@ import (
 // every test use this one function, so what is tested is what runs.
 func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.ReconcileWorkflow, workflow.RegisterOptions{Name: workflows.ReconcileWorkflowName})
 	// Every exported method of *Activities becomes an activity of the same name.
 	// LoadPolicy runs as a local activity; the SDK uses this registration for it.
 	r.RegisterActivity(a)

@@ -108,11 +108,17 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	go func() { httpErr <- httpSrv.Serve(httpLn) }()
 
 	w := worker.New(c, o.TaskQueue, worker.Options{})
-	Register(w, &activities.Activities{Config: cfg})
+	Register(w, &activities.Activities{Config: cfg, Temporal: c})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting the worker on task queue %s: %w", o.TaskQueue, err)
 	}
 	srv.SetReady(true)
+	if dev != nil && o.DevReconcileEvery > 0 {
+		// --dev keeps a reconciliation schedule like production would.
+		if err := EnsureReconcileSchedule(ctx, c, ReconcileSchedule{Every: o.DevReconcileEvery, TaskQueue: o.TaskQueue}); err != nil {
+			z.Warn("could not create the reconciliation schedule", zap.Error(err))
+		}
+	}
 
 	opts, _ := ClientOptions(o.Connection, nil)
 	fmt.Fprintf(stdout, "paycancel worker polling task queue %q on %s (namespace %s)\n", o.TaskQueue, opts.HostPort, opts.Namespace)

@@ -6,9 +6,30 @@
 // providers.Secret (which never prints) and never leave the worker: workflows get
 // only the credential's name and its non-secret Policy.
 //
-// The format is YAML; paycancel.example.yaml at the repository root is a complete
-// example. Unknown fields are errors, and every error names the file, the field and
-// the problem.
+// The format is YAML; paycancel.example.yaml at the repository root is a complete,
+// commented example. In short:
+//
+//	callbackBaseURL: https://paycancel.example.com   # optional; public root of /callbacks/…
+//	merchants:
+//	  <merchant>:                                    # letters, digits, - _ .
+//	    notify:
+//	      secret: {env: VAR} | {file: path}          # required; "whsec_<base64>" or any text
+//	      defaultURL: https://…                      # optional
+//	      retrySchedule: [0s, 30s, 60s, 90s, 120s, 150s]   # the default
+//	    credentials:
+//	      <credential>:                              # unique across all merchants
+//	        provider: payermax|alipayplus|gnete|ksher|alipayglobal
+//	        policy:                                  # optional; provider defaults
+//	          paymentPoll: 0s                        # 0: no polling before the pay deadline
+//	          queryBackoff: {initial: 5s, max: 10m, multiplier: 2}
+//	          cancelRetry: {initial: 2s, max: 2m, multiplier: 2}
+//	          maxCancelAttempts: 10
+//	          cancelWindow: {rule: after|sameDay|none, after: 168h, timeZone: Asia/Shanghai, buffer: 15m}
+//	        <provider>: {…}                          # exactly the section named by provider
+//
+// Relative file paths are resolved against the configuration file's folder. Unknown
+// fields are errors, and every error names the file, the field path (and the line,
+// for errors found while reading the YAML) and the problem, never a secret's value.
 package config
 
 import (
@@ -25,6 +46,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/alipayglobal"
 	"github.com/paycancel/paycancel/providers/alipayplus"
@@ -115,16 +137,19 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 
 // UnmarshalYAML reads a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	var s string
-	if err := n.Decode(&s); err != nil {
-		return fmt.Errorf("line %d: want a duration such as \"30s\"", n.Line)
+	// A *yaml.TypeError lets the decoder go on and report every problem at once.
+	bad := func(format string, args ...any) error {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)}}
 	}
-	v, err := time.ParseDuration(s)
+	if n.Kind != yaml.ScalarNode {
+		return bad("want a duration such as \"30s\"")
+	}
+	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (use e.g. 30s, 5m, 168h)", n.Line, s)
+		return bad("%q is not a duration (use e.g. 30s, 5m, 168h)", n.Value)
 	}
 	if v < 0 {
-		return fmt.Errorf("line %d: duration %q is negative", n.Line, s)
+		return bad("duration %q is negative", n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -189,7 +214,11 @@ func decode(name string, data []byte) (*File, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("config %s: the file is empty", name)
 		}
-		return nil, fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, decodeError(name, data, err)
+	}
+	// Decode reads one document; a second one would be ignored without a word.
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: holds more than one YAML document (a line \"---\"); write one", name)
 	}
 	return &f, nil
 }
@@ -230,6 +259,9 @@ func Build(name string, f File, deps providers.Deps) (*Config, error) {
 		secret, err := m.Notify.Secret.Load(deps.BaseDir)
 		if err != nil {
 			errs.add(at+".notify.secret", err.Error())
+		} else if _, err := webhook.Key(secret.Reveal()); err != nil {
+			// Caught here rather than at the first delivery, hours later.
+			errs.add(at+".notify.secret", "malformed: after \"whsec_\" comes the key in standard base64")
 		}
 		lm.NotifySecret = secret
 		if m.Notify.DefaultURL != "" {
@@ -265,11 +297,17 @@ func Build(name string, f File, deps providers.Deps) (*Config, error) {
 			prov, perr := buildProvider(c, deps)
 			if perr != nil {
 				errs.add(cat+perr.field, perr.problem)
-				continue
 			}
 			pol, err := BuildPolicy(c.Provider, c.Policy)
 			if err != nil {
-				errs.add(cat+".policy", err.Error())
+				var fe *providers.FieldError
+				if errors.As(err, &fe) {
+					errs.add(cat+".policy."+fe.Field, fe.Problem)
+				} else {
+					errs.add(cat+".policy", err.Error())
+				}
+			}
+			if perr != nil || err != nil {
 				continue
 			}
 			cfg.Credentials[cname] = &LoadedCredential{Name: cname, Merchant: mname, Provider: prov, Policy: pol}
@@ -294,8 +332,8 @@ func buildProvider(c *Credential, deps providers.Deps) (providers.Provider, *fie
 		}
 		return nil, &fieldProblem{".provider", fmt.Sprintf("unknown provider %q (one of %s)", c.Provider, strings.Join(ProviderNames, ", "))}
 	}
-	for name, set := range sections {
-		if set && name != c.Provider {
+	for _, name := range ProviderNames { // in order, so the message is stable
+		if set := sections[name]; set && name != c.Provider {
 			return nil, &fieldProblem{"." + name, "section given but provider is " + c.Provider}
 		}
 	}

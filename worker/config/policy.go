@@ -2,9 +2,10 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"time"
 	_ "time/tzdata" // provider time zones without relying on the host's zoneinfo
+
+	"github.com/paycancel/paycancel/providers"
 )
 
 // DefaultNotifySchedule is the merchant notification schedule when none is
@@ -41,7 +42,8 @@ var providerDefaults = map[string]CancelWindow{
 	"alipayglobal": {Rule: "sameDay", TimeZone: "Asia/Shanghai", Buffer: Duration(15 * time.Minute)},
 }
 
-// BuildPolicy fills a policy from the file and the provider's defaults.
+// BuildPolicy fills a policy from the file and the provider's defaults. A problem is
+// a *providers.FieldError naming the field within the policy ("queryBackoff.max").
 func BuildPolicy(provider string, f PolicyFile) (Policy, error) {
 	p := Policy{
 		QueryBackoff:      Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
@@ -52,23 +54,23 @@ func BuildPolicy(provider string, f PolicyFile) (Policy, error) {
 	if f.PaymentPoll != nil {
 		p.PaymentPoll = time.Duration(*f.PaymentPoll)
 		if p.PaymentPoll != 0 && p.PaymentPoll < time.Second {
-			return p, errors.New("paymentPoll: at least 1s (or 0 to disable)")
+			return p, providers.FieldErr("paymentPoll", "at least 1s (or 0 to disable)")
 		}
 	}
 	var err error
 	if f.QueryBackoff != nil {
 		if p.QueryBackoff, err = buildBackoff(*f.QueryBackoff); err != nil {
-			return p, fmt.Errorf("queryBackoff: %w", err)
+			return p, prefixField("queryBackoff.", err)
 		}
 	}
 	if f.CancelRetry != nil {
 		if p.CancelRetry, err = buildBackoff(*f.CancelRetry); err != nil {
-			return p, fmt.Errorf("cancelRetry: %w", err)
+			return p, prefixField("cancelRetry.", err)
 		}
 	}
 	if f.MaxCancelAttempts != nil {
 		if *f.MaxCancelAttempts < 1 || *f.MaxCancelAttempts > 1000 {
-			return p, errors.New("maxCancelAttempts: between 1 and 1000")
+			return p, providers.FieldErr("maxCancelAttempts", "between 1 and 1000, got %d", *f.MaxCancelAttempts)
 		}
 		p.MaxCancelAttempts = *f.MaxCancelAttempts
 	}
@@ -77,20 +79,20 @@ func BuildPolicy(provider string, f PolicyFile) (Policy, error) {
 		switch w.Rule {
 		case "after", "none":
 			if w.After <= 0 {
-				return p, fmt.Errorf("cancelWindow.after: required and positive for rule %q", w.Rule)
+				return p, providers.FieldErr("cancelWindow.after", "required and positive for rule %q", w.Rule)
 			}
 		case "sameDay":
 			if w.TimeZone == "" {
-				return p, errors.New("cancelWindow.timeZone: required for rule sameDay")
+				return p, providers.FieldErr("cancelWindow.timeZone", "required for rule sameDay (an IANA zone such as Asia/Shanghai)")
 			}
 		default:
-			return p, fmt.Errorf("cancelWindow.rule: %q is not one of after, sameDay, none", w.Rule)
+			return p, providers.FieldErr("cancelWindow.rule", "%q is not one of after, sameDay, none", w.Rule)
 		}
 		p.Window = w
 	}
 	if p.Window.TimeZone != "" {
 		if _, err := time.LoadLocation(p.Window.TimeZone); err != nil {
-			return p, fmt.Errorf("cancelWindow.timeZone: %q: %v", p.Window.TimeZone, err)
+			return p, providers.FieldErr("cancelWindow.timeZone", "%q is not an IANA time zone (e.g. Asia/Shanghai)", p.Window.TimeZone)
 		}
 	}
 	return p, nil
@@ -103,11 +105,11 @@ func buildBackoff(f BackoffFile) (Backoff, error) {
 	}
 	switch {
 	case b.Initial < time.Second:
-		return b, errors.New("initial: at least 1s")
+		return b, providers.FieldErr("initial", "at least 1s, got %s", b.Initial)
 	case b.Max < b.Initial:
-		return b, errors.New("max: must not be below initial")
+		return b, providers.FieldErr("max", "%s is below initial %s", b.Max, b.Initial)
 	case b.Multiplier < 1 || b.Multiplier > 10:
-		return b, errors.New("multiplier: between 1 and 10")
+		return b, providers.FieldErr("multiplier", "between 1 and 10, got %g", b.Multiplier)
 	}
 	return b, nil
 }
@@ -133,4 +135,12 @@ type Backoff struct {
 	Initial    time.Duration
 	Max        time.Duration
 	Multiplier float64
+}
+
+func prefixField(prefix string, err error) error {
+	var fe *providers.FieldError
+	if errors.As(err, &fe) {
+		return &providers.FieldError{Field: prefix + fe.Field, Problem: fe.Problem}
+	}
+	return err
 }

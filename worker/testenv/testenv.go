@@ -108,7 +108,7 @@ func Start(t testing.TB, opts Options) *Env {
 
 	tq := fmt.Sprintf("paycancel-test-%d", time.Now().UnixNano())
 	w := worker.New(c, tq, worker.Options{})
-	app.Register(w, &activities.Activities{Config: cfg})
+	app.Register(w, &activities.Activities{Config: cfg, Temporal: c})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,250 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// The reconciliation activities read Temporal's visibility; they need the client.
+// Names here mirror package workflows (which imports this package, not the reverse).
+const (
+	cancelWorkflowType = "CancelPaymentWorkflow"
+	saCancelState      = "CancelState"
+	saProvider         = "PaymentProvider"
+	saOrder            = "MerchantOrderNo"
+)
+
+// CancelRef names one cancel workflow run.
+type CancelRef struct {
+	WorkflowID      string `json:"workflowId"`
+	RunID           string `json:"runId"`
+	Provider        string `json:"provider,omitempty"`
+	MerchantOrderNo string `json:"merchantOrderNo,omitempty"`
+	State           string `json:"state,omitempty"`
+}
+
+// FindRequest is one page of a visibility search.
+type FindRequest struct {
+	After     time.Time `json:"after,omitempty"`
+	Before    time.Time `json:"before"`
+	PageSize  int       `json:"pageSize"`
+	PageToken []byte    `json:"pageToken,omitempty"`
+}
+
+// CancelPage is a page of cancels.
+type CancelPage struct {
+	Cancels       []CancelRef `json:"cancels"`
+	NextPageToken []byte      `json:"nextPageToken,omitempty"`
+}
+
+// Disagreement is a finished cancel the provider contradicts.
+type Disagreement struct {
+	Cancel       CancelRef              `json:"cancel"`
+	PaymentState providers.PaymentState `json:"paymentState"`
+	Code         string                 `json:"code,omitempty"`
+	Message      string                 `json:"message,omitempty"`
+}
+
+// Verification is VerifyCancelled's answer. On a disagreement it carries what the
+// workflow needs to reopen the cancel for review: the original request and final
+// status (as JSON, decoded by package workflows) and the credential's policy.
+type Verification struct {
+	Verified     bool            `json:"verified"`
+	Disagreement *Disagreement   `json:"disagreement,omitempty"`
+	Request      json.RawMessage `json:"request,omitempty"`
+	Status       json.RawMessage `json:"status,omitempty"`
+	Policy       *CancelPolicy   `json:"policy,omitempty"`
+}
+
+func (a *Activities) temporal() (client.Client, error) {
+	if a.Temporal == nil {
+		return nil, temporal.NewNonRetryableApplicationError("this worker has no Temporal client for reconciliation", "NoTemporalClient", nil)
+	}
+	return a.Temporal, nil
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
+
+func ts(t time.Time) string { return quote(t.UTC().Format(time.RFC3339Nano)) }
+
+// FindStuckCancels lists running cancels still in flight that started before
+// req.Before.
+func (a *Activities) FindStuckCancels(ctx context.Context, req FindRequest) (CancelPage, error) {
+	q := fmt.Sprintf("WorkflowType = %s AND ExecutionStatus = 'Running' AND %s IN ('AWAITING_PAYMENT', 'CANCELLING', 'CONFIRMING') AND StartTime < %s",
+		quote(cancelWorkflowType), saCancelState, ts(req.Before))
+	return a.list(ctx, q, req)
+}
+
+// FindRecentlyCancelled lists cancels that completed CANCELLED between req.After and req.Before.
+func (a *Activities) FindRecentlyCancelled(ctx context.Context, req FindRequest) (CancelPage, error) {
+	q := fmt.Sprintf("WorkflowType = %s AND ExecutionStatus = 'Completed' AND %s = 'CANCELLED' AND CloseTime > %s AND CloseTime <= %s",
+		quote(cancelWorkflowType), saCancelState, ts(req.After), ts(req.Before))
+	return a.list(ctx, q, req)
+}
+
+func (a *Activities) list(ctx context.Context, query string, req FindRequest) (CancelPage, error) {
+	c, err := a.temporal()
+	if err != nil {
+		return CancelPage{}, err
+	}
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: query, PageSize: int32(req.PageSize), NextPageToken: req.PageToken,
+	})
+	if err != nil {
+		return CancelPage{}, fmt.Errorf("visibility query %q: %w", query, err)
+	}
+	page := CancelPage{NextPageToken: resp.GetNextPageToken()}
+	for _, e := range resp.GetExecutions() {
+		ref := CancelRef{WorkflowID: e.GetExecution().GetWorkflowId(), RunID: e.GetExecution().GetRunId()}
+		fields := e.GetSearchAttributes().GetIndexedFields()
+		dc := converter.GetDefaultDataConverter()
+		if p, ok := fields[saProvider]; ok {
+			_ = dc.FromPayload(p, &ref.Provider)
+		}
+		if p, ok := fields[saOrder]; ok {
+			_ = dc.FromPayload(p, &ref.MerchantOrderNo)
+		}
+		if p, ok := fields[saCancelState]; ok {
+			_ = dc.FromPayload(p, &ref.State)
+		}
+		page.Cancels = append(page.Cancels, ref)
+	}
+	return page, nil
+}
+
+// SignalRecheck signals each cancel to ask its provider again now. A cancel that
+// finished in the meantime is skipped. It returns the ones signalled.
+func (a *Activities) SignalRecheck(ctx context.Context, cancels []CancelRef) ([]CancelRef, error) {
+	c, err := a.temporal()
+	if err != nil {
+		return nil, err
+	}
+	var done []CancelRef
+	for _, ref := range cancels {
+		err := c.SignalWorkflow(ctx, ref.WorkflowID, ref.RunID, "recheck", nil)
+		if err != nil {
+			if isNotFound(err) {
+				continue
+			}
+			return done, fmt.Errorf("signalling %s: %w", ref.WorkflowID, err)
+		}
+		done = append(done, ref)
+	}
+	return done, nil
+}
+
+// VerifyCancelled re-checks a cancel that finished CANCELLED against the provider's
+// payment status. A payment the provider now reports paid (a saved QR code paid
+// after the cancel) is a disagreement. A cancel already reopened (its latest run is
+// not this one) counts as verified: another reconciliation got there first.
+func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verification, error) {
+	c, err := a.temporal()
+	if err != nil {
+		return Verification{}, err
+	}
+	desc, err := c.DescribeWorkflowExecution(ctx, ref.WorkflowID, "")
+	if err != nil {
+		return Verification{}, err
+	}
+	if desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() != ref.RunID {
+		return Verification{Verified: true}, nil
+	}
+	reqJSON, err := firstInput(ctx, c, ref)
+	if err != nil {
+		return Verification{}, err
+	}
+	var req struct {
+		Provider          string `json:"provider"`
+		Credential        string `json:"credential"`
+		MerchantOrderNo   string `json:"merchantOrderNo"`
+		ProviderPaymentID string `json:"providerPaymentId"`
+		PayStartedAt      time.Time `json:"payStartedAt"`
+		NotifyURL         string `json:"notifyUrl"`
+	}
+	if err := json.Unmarshal(reqJSON, &req); err != nil {
+		return Verification{}, temporal.NewNonRetryableApplicationError("cannot read the cancel's input: "+err.Error(), "BadHistory", nil)
+	}
+	cred, err := a.credential(req.Credential)
+	if err != nil {
+		return Verification{}, err
+	}
+	ps := cred.Provider.QueryPayment(ctx, providers.Target{MerchantOrderNo: req.MerchantOrderNo, ProviderPaymentID: req.ProviderPaymentID})
+	switch ps.State {
+	case providers.PaymentPaid:
+	case providers.PaymentUnknown:
+		return Verification{}, nil // could not tell; the next run asks again
+	default:
+		return Verification{Verified: true}, nil
+	}
+	var status json.RawMessage
+	if err := c.GetWorkflow(ctx, ref.WorkflowID, ref.RunID).Get(ctx, &status); err != nil {
+		return Verification{}, fmt.Errorf("reading the cancel's result: %w", err)
+	}
+	pol, err := a.LoadPolicy(ctx, PolicyInput{Credential: req.Credential, Provider: req.Provider, PayStartedAt: req.PayStartedAt, NotifyURL: req.NotifyURL})
+	if err != nil {
+		return Verification{}, err
+	}
+	ref.Provider, ref.MerchantOrderNo = req.Provider, req.MerchantOrderNo
+	return Verification{
+		Verified:     true,
+		Disagreement: &Disagreement{Cancel: ref, PaymentState: ps.State, Code: ps.Code, Message: ps.Message},
+		Request:      reqJSON, Status: status, Policy: &pol,
+	}, nil
+}
+
+func firstInput(ctx context.Context, c client.Client, ref CancelRef) (json.RawMessage, error) {
+	it := c.GetWorkflowHistory(ctx, ref.WorkflowID, ref.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return nil, errors.New("empty history")
+	}
+	ev, err := it.Next()
+	if err != nil {
+		return nil, err
+	}
+	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
+	if attrs == nil || len(attrs.GetInput().GetPayloads()) == 0 {
+		return nil, errors.New("first event has no input")
+	}
+	var raw json.RawMessage
+	if err := converter.GetDefaultDataConverter().FromPayload(attrs.GetInput().GetPayloads()[0], &raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
+// CountCancels counts cancels by provider and CancelState.
+func (a *Activities) CountCancels(ctx context.Context, states []string) (map[string]map[string]int64, error) {
+	c, err := a.temporal()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]int64{}
+	for _, p := range []string{"payermax", "alipayplus", "gnete", "ksher", "alipayglobal"} {
+		for _, s := range states {
+			q := fmt.Sprintf("WorkflowType = %s AND %s = %s AND %s = %s", quote(cancelWorkflowType), saProvider, quote(p), saCancelState, quote(s))
+			resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
+			if err != nil {
+				return nil, fmt.Errorf("counting %s/%s: %w", p, s, err)
+			}
+			if n := resp.GetCount(); n > 0 {
+				if out[p] == nil {
+					out[p] = map[string]int64{}
+				}
+				out[p][s] = n
+			}
+		}
+	}
+	return out, nil
+}

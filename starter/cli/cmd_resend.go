@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func init() {
+	Register(&Command{
+		Name:    "resend",
+		Summary: "resend an exhausted merchant notification",
+		Usage:   "--provider P --order O --operator NAME [flags]",
+		Help: `Asks a cancel whose merchant notification schedule ran out (NOTIFY_EXHAUSTED)
+to deliver it again, with the same event id. Exit 5 when the cancel is not
+NOTIFY_EXHAUSTED. Find them with: starter list --state NOTIFY_EXHAUSTED`,
+		Setup: func(fs *pflag.FlagSet) Action {
+			var provider, order, operator string
+			addTargetFlags(fs, &provider, &order)
+			fs.StringVar(&operator, "operator", "", "who resends (recorded in the workflow's history)")
+			return Action{
+				Check: func(args []string) error {
+					if err := checkTarget(args, provider, order); err != nil {
+						return err
+					}
+					var p problems
+					p.required("--operator", operator)
+					return p.err()
+				},
+				Run: func(ctx context.Context, e *Env) error {
+					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+					defer cancel()
+					st, err := e.API.ResendNotification(ctx, provider, order, operator)
+					if err != nil {
+						return err
+					}
+					if e.JSON {
+						return writeJSON(e.Stdout, st)
+					}
+					return printStatus(e.Stdout, st)
+				},
+			}
+		},
+	})
+}

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/paycancel/paycancel/workflows"
+)
+
+func init() {
+	Register(&Command{
+		Name:    "resolve",
+		Summary: "resolve a cancel in NEEDS_REVIEW with an operator's decision",
+		Usage:   "--provider P --order O --action A --operator NAME [--note TEXT] [flags]",
+		Help: `Resolves a cancel waiting in NEEDS_REVIEW (the workflow's resolve update) and
+prints its status afterwards. Actions:
+  CANCELLED     cancelled or closed by hand at the provider
+  PAID          the payment stands: fulfil the order
+  REFUNDED      it was paid and has been refunded by hand
+  NOT_NEEDED    nothing to cancel
+  RETRY_CANCEL  send the cancel again (e.g. after fixing a credential)
+The workflow validates the request; its refusal (for example the cancel is not
+in NEEDS_REVIEW) exits 5 with its message, and changes nothing.
+Find reviews with: starter list --needs-review`,
+		Setup: func(fs *pflag.FlagSet) Action {
+			var provider, order string
+			var res workflows.Resolution
+			addTargetFlags(fs, &provider, &order)
+			fs.StringVar(&res.Action, "action", "", "CANCELLED, PAID, REFUNDED, NOT_NEEDED or RETRY_CANCEL")
+			fs.StringVar(&res.Operator, "operator", "", "who resolves it (recorded in the workflow's history)")
+			fs.StringVar(&res.Note, "note", "", "why (ticket, what was done at the provider)")
+			return Action{
+				Check: func(args []string) error {
+					if err := checkTarget(args, provider, order); err != nil {
+						return err
+					}
+					var p problems
+					if res.Action == "" {
+						p.add("--action is required (one of %s)", strings.Join(resolutionActions(), ", "))
+					}
+					p.required("--operator", res.Operator)
+					if len(p) > 0 {
+						return p.err()
+					}
+					return flagMessages(res.Validate())
+				},
+				Run: func(ctx context.Context, e *Env) error {
+					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+					defer cancel()
+					st, err := e.API.Resolve(ctx, provider, order, res)
+					if err != nil {
+						return err
+					}
+					if e.JSON {
+						return writeJSON(e.Stdout, st)
+					}
+					return printStatus(e.Stdout, st)
+				},
+			}
+		},
+	})
+}
+
+func resolutionActions() []string {
+	var out []string
+	for a := range workflows.ResolutionActions {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/paycancel/paycancel/workflows"
+)
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// row writes tab-separated cells; empty cells show as "-".
+func row(tw io.Writer, cells ...string) {
+	for i, c := range cells {
+		if c == "" {
+			cells[i] = "-"
+		}
+		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(cells[i])
+	}
+	fmt.Fprintln(tw, strings.Join(cells, "\t"))
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// stateText is the state with its review reason.
+func stateText(st workflows.Status) string {
+	if st.ReviewReason != "" {
+		return st.State + " (" + st.ReviewReason + ")"
+	}
+	return st.State
+}
+
+func notifyText(n workflows.NotifyStatus) string {
+	switch {
+	case n.URL == "":
+		return "no notify URL"
+	case n.Delivered:
+		return fmt.Sprintf("delivered (%d attempt(s))", n.Attempts)
+	case n.Exhausted:
+		return fmt.Sprintf("exhausted after %d attempt(s): %s", n.Attempts, n.LastError)
+	case n.Attempts > 0:
+		return fmt.Sprintf("retrying (%d attempt(s)): %s", n.Attempts, n.LastError)
+	}
+	return "pending"
+}
+
+// printStatus renders a Status as a two-column table.
+func printStatus(w io.Writer, st workflows.Status) error {
+	tw := newTable(w)
+	row(tw, "WORKFLOW", st.WorkflowID)
+	row(tw, "PROVIDER", st.Provider+" (credential "+st.Credential+")")
+	row(tw, "ORDER", st.MerchantOrderNo)
+	row(tw, "STATE", stateText(st))
+	row(tw, "FINAL", st.Final)
+	row(tw, "NEEDS REVIEW", yesNo(st.NeedsReview))
+	row(tw, "ATTEMPTS", fmt.Sprintf("cancel %d (rounds %d), cancel queries %d, payment checks %d",
+		st.CancelAttempts, st.CancelRounds, st.QueryAttempts, st.PaymentChecks))
+	row(tw, "LAST OUTCOME", st.LastOutcome.String())
+	row(tw, "PROVIDER REF", st.ProviderRef)
+	row(tw, "CANCEL KEY", st.CancelKey)
+	row(tw, "PAY DEADLINE", fmtTime(st.PayDeadline))
+	row(tw, "WINDOW DEADLINE", fmtTime(st.WindowDeadline))
+	row(tw, "NEXT CHECK", fmtTime(st.NextCheckAt))
+	if r := st.Resolution; r != nil {
+		res := r.Action + " by " + r.Operator
+		if r.Note != "" {
+			res += ": " + r.Note
+		}
+		row(tw, "RESOLUTION", res)
+	}
+	row(tw, "NOTIFICATION", notifyText(st.Notify))
+	row(tw, "RUNS", fmt.Sprint(st.Runs))
+	row(tw, "UPDATED", fmtTime(st.UpdatedAt))
+	return tw.Flush()
+}
+
+// UILink is the Web UI page of a workflow (the UI redirects to its latest run).
+func UILink(uiURL, namespace, workflowID string) string {
+	return strings.TrimRight(uiURL, "/") + "/namespaces/" + url.PathEscape(namespace) +
+		"/workflows/" + url.PathEscape(workflowID)
+}

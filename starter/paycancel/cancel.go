@@ -1,0 +1,183 @@
+package paycancel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/paycancel/paycancel/workflows"
+)
+
+// Cancel is one order's cancel workflow. Get one from Client.Start or Client.Attach.
+type Cancel struct {
+	// WorkflowID is workflows.WorkflowID(Provider, MerchantOrderNo).
+	WorkflowID string
+	// RunID is the run Start started or attached to; "" from Attach (the latest run).
+	RunID           string
+	Provider        string
+	MerchantOrderNo string
+
+	c *Client
+}
+
+// Wait blocks until the cancel workflow completes and returns its final Status
+// (following continue-as-new). A cancel waiting in NEEDS_REVIEW stays open until an
+// operator resolves it, and one whose merchant notification was exhausted stays
+// open for a resend (workflows.ResendWindow): use WaitUntil(ctx, Settled) to stop
+// at the business outcome instead. Bound it with ctx.
+func (x *Cancel) Wait(ctx context.Context) (workflows.Status, error) {
+	var st workflows.Status
+	err := x.c.tc.GetWorkflow(ctx, x.WorkflowID, x.RunID).Get(ctx, &st)
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return st, &NotFoundError{WorkflowID: x.WorkflowID}
+		}
+		return st, fmt.Errorf("waiting for %s: %w", x.WorkflowID, err)
+	}
+	return st, nil
+}
+
+// Status returns the cancel's live status (the workflows.QueryStatus query). For a
+// workflow that has completed it returns the workflow's result instead, so it works
+// without a worker once the cancel is over. A cancel that closed without a result
+// (failed, terminated) is an error naming its close status.
+func (x *Cancel) Status(ctx context.Context) (workflows.Status, error) {
+	st, _, err := x.status(ctx)
+	return st, err
+}
+
+// status also reports whether the workflow has closed.
+func (x *Cancel) status(ctx context.Context) (workflows.Status, bool, error) {
+	var st workflows.Status
+	desc, err := x.c.tc.DescribeWorkflowExecution(ctx, x.WorkflowID, "")
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return st, false, &NotFoundError{WorkflowID: x.WorkflowID}
+		}
+		return st, false, fmt.Errorf("describing %s: %w", x.WorkflowID, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	runID := info.GetExecution().GetRunId()
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		v, err := x.c.tc.QueryWorkflow(ctx, x.WorkflowID, runID, workflows.QueryStatus)
+		if err != nil {
+			return st, false, fmt.Errorf("querying the status of %s: %w", x.WorkflowID, err)
+		}
+		if err := v.Get(&st); err != nil {
+			return st, false, fmt.Errorf("decoding the status of %s: %w", x.WorkflowID, err)
+		}
+		return st, false, nil
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		if err := x.c.tc.GetWorkflow(ctx, x.WorkflowID, runID).Get(ctx, &st); err != nil {
+			return st, true, fmt.Errorf("reading the result of %s: %w", x.WorkflowID, err)
+		}
+		return st, true, nil
+	default:
+		return st, true, fmt.Errorf("the cancel %s ended %s without an outcome", x.WorkflowID, statusName(info.GetStatus()))
+	}
+}
+
+// Settled reports whether a status needs nothing more from the provider: the
+// business outcome is known (st.Final), or the cancel waits for an operator
+// (NEEDS_REVIEW). The merchant notification may still be under way.
+func Settled(st workflows.Status) bool {
+	return st.Final != "" || st.State == workflows.StateNeedsReview
+}
+
+// WaitUntil polls the cancel's Status every Options.PollInterval until done
+// returns true or the workflow closes, and returns the last status. Use it with
+// Settled to stop at the business outcome or a review. Bound it with ctx.
+func (x *Cancel) WaitUntil(ctx context.Context, done func(workflows.Status) bool) (workflows.Status, error) {
+	t := time.NewTicker(x.c.opts.PollInterval)
+	defer t.Stop()
+	for {
+		st, closed, err := x.status(ctx)
+		if err != nil || closed || done(st) {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, fmt.Errorf("waiting for %s (state %s): %w", x.WorkflowID, st.State, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// PaymentStatuses are the values of workflows.PaymentResult.Status.
+var PaymentStatuses = []string{"PAID", "FAILED", "CLOSED"}
+
+// SignalPaymentResult tells a cancel the payment's result, learnt by the order
+// service or a provider payment webhook (workflows.SignalPaymentResult). While the
+// cancel waits for the pay deadline, PAID ends it as PAID and FAILED/CLOSED as
+// NOT_NEEDED; once it is cancelling, PAID sends it to PAID_AT_CANCEL.
+func (c *Client) SignalPaymentResult(ctx context.Context, provider, merchantOrderNo string, res workflows.PaymentResult) error {
+	ok := false
+	for _, s := range PaymentStatuses {
+		ok = ok || res.Status == s
+	}
+	if !ok {
+		return invalid("payment status %q is not one of PAID, FAILED, CLOSED", res.Status)
+	}
+	id := workflows.WorkflowID(provider, merchantOrderNo)
+	if err := c.tc.SignalWorkflow(ctx, id, "", workflows.SignalPaymentResult, res); err != nil {
+		return c.mapErr(ctx, id, "signalling", err)
+	}
+	return nil
+}
+
+// Resolve resolves a cancel in NEEDS_REVIEW with an operator's decision (the
+// workflows.UpdateResolve update) and returns the status after the workflow took
+// it. The workflow's validator checks the state and the resolution; its refusal
+// is a *RejectedError (ErrRejected) with the validator's message, and nothing
+// changes.
+func (c *Client) Resolve(ctx context.Context, provider, merchantOrderNo string, res workflows.Resolution) (workflows.Status, error) {
+	id := workflows.WorkflowID(provider, merchantOrderNo)
+	st, err := c.update(ctx, id, workflows.UpdateResolve, res)
+	if err != nil {
+		return st, err
+	}
+	if st.State != workflows.StateNeedsReview {
+		return st, nil
+	}
+	// The update returns the status as the handler saw it, before the workflow
+	// acted on the resolution; read it again once it moved on.
+	return c.Attach(provider, merchantOrderNo).WaitUntil(ctx, func(s workflows.Status) bool {
+		return s.State != workflows.StateNeedsReview || s.Resolution != nil
+	})
+}
+
+// ResendNotification asks a cancel whose merchant notification schedule ran out
+// (state NOTIFY_EXHAUSTED) to deliver it again (workflows.UpdateResendNotification).
+func (c *Client) ResendNotification(ctx context.Context, provider, merchantOrderNo, operator string) (workflows.Status, error) {
+	id := workflows.WorkflowID(provider, merchantOrderNo)
+	return c.update(ctx, id, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: operator})
+}
+
+func (c *Client) update(ctx context.Context, id, name string, arg any) (workflows.Status, error) {
+	var st workflows.Status
+	h, err := c.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: name, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	if err == nil {
+		return st, nil
+	}
+	// The handlers never fail, so an application error is the validator's refusal.
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return st, &RejectedError{WorkflowID: id, Update: name, Message: appErr.Message()}
+	}
+	return st, c.mapErr(ctx, id, name+" on", err)
+}

@@ -1,0 +1,900 @@
+package workflows_test
+
+// Time-skipping tests of CancelPaymentWorkflow: every path of shared/design.md's
+// flow, with the activities mocked by name on a real *activities.Activities
+// registration (LoadPolicy, a local activity, is mocked the same way).
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+var testStart = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+
+var defaultSchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
+
+// testPolicy is the policy LoadPolicy returns: the production defaults
+// (worker/config.BuildPolicy) with a 7-day window after the pay start.
+func testPolicy() activities.CancelPolicy {
+	return activities.CancelPolicy{
+		Merchant:          "acme",
+		QueryBackoff:      activities.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
+		CancelRetry:       activities.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
+		MaxCancelAttempts: 10,
+		WindowRule:        "after",
+		NotifyURL:         "https://merchant.example/paycancel",
+		NotifySchedule:    defaultSchedule,
+	}
+}
+
+type timerRec struct {
+	At time.Time
+	D  time.Duration
+}
+
+// wf is one time-skipping run of CancelPaymentWorkflow. The *Fn fields script the
+// activities (n is the 1-based call number; retries of one activity count as calls).
+type wf struct {
+	t      *testing.T
+	env    *testsuite.TestWorkflowEnvironment
+	req    workflows.CancelRequest
+	policy activities.CancelPolicy
+	window time.Duration // policy window after PayStartedAt
+
+	cancelFn       func(n int, attempt int32, in activities.CancelCall) (activities.CancelResult, error)
+	queryCancelFn  func(n int, in activities.QueryCall) (providers.Outcome, error)
+	queryPaymentFn func(n int, in activities.QueryCall) (providers.PaymentStatus, error)
+	notifyFn       func(n int, in activities.NotifyCall) (activities.NotifyResult, error)
+
+	mu            sync.Mutex
+	policyLoads   int
+	cancels       []activities.CancelCall
+	queryCancels  int
+	queryPayments int
+	notifies      []activities.NotifyCall
+	timers        []timerRec
+	timersFired   int
+	timersCancel  int
+	states        []string // CancelState values upserted, in order
+	upserts       int
+	needsReview   []bool
+}
+
+func newWF(t *testing.T) *wf {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := s.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(60 * time.Second)
+	env.SetStartTime(testStart)
+	w := &wf{t: t, env: env, policy: testPolicy(), window: 7 * 24 * time.Hour,
+		req: workflows.CancelRequest{Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "ord-1001",
+			Amount: 12345, Currency: "USD"},
+		cancelFn: func(int, int32, activities.CancelCall) (activities.CancelResult, error) {
+			return activities.CancelResult{Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "APPLY_SUCCESS"}, Attempt: 1}, nil
+		},
+		queryCancelFn: func(int, activities.QueryCall) (providers.Outcome, error) {
+			return providers.Outcome{Kind: providers.Succeeded}, nil
+		},
+		queryPaymentFn: func(int, activities.QueryCall) (providers.PaymentStatus, error) {
+			return providers.PaymentStatus{State: providers.PaymentPending, Outcome: providers.Outcome{Kind: providers.Succeeded}}, nil
+		},
+		notifyFn: func(int, activities.NotifyCall) (activities.NotifyResult, error) {
+			return activities.NotifyResult{Delivered: true, Status: 204}, nil
+		},
+	}
+	env.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	env.RegisterActivity(&activities.Activities{})
+
+	env.OnActivity("LoadPolicy", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.PolicyInput) (activities.CancelPolicy, error) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.policyLoads++
+			p := w.policy
+			p.WindowDeadline = in.PayStartedAt.Add(w.window)
+			if in.NotifyURL != "" {
+				p.NotifyURL = in.NotifyURL
+			}
+			return p, nil
+		})
+	env.OnActivity("CancelPayment", mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.CancelCall) (activities.CancelResult, error) {
+			w.mu.Lock()
+			w.cancels = append(w.cancels, in)
+			n := len(w.cancels)
+			w.mu.Unlock()
+			return w.cancelFn(n, activity.GetInfo(ctx).Attempt, in)
+		})
+	env.OnActivity("QueryCancel", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.QueryCall) (providers.Outcome, error) {
+			w.mu.Lock()
+			w.queryCancels++
+			n := w.queryCancels
+			w.mu.Unlock()
+			return w.queryCancelFn(n, in)
+		})
+	env.OnActivity("QueryPayment", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.QueryCall) (providers.PaymentStatus, error) {
+			w.mu.Lock()
+			w.queryPayments++
+			n := w.queryPayments
+			w.mu.Unlock()
+			return w.queryPaymentFn(n, in)
+		})
+	env.OnActivity("NotifyMerchant", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.NotifyCall) (activities.NotifyResult, error) {
+			w.mu.Lock()
+			w.notifies = append(w.notifies, in)
+			n := len(w.notifies)
+			w.mu.Unlock()
+			return w.notifyFn(n, in)
+		})
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.upserts++
+		if v, ok := sa.GetKeyword(workflows.SACancelState); ok {
+			w.states = append(w.states, v)
+		}
+		if v, ok := sa.GetBool(workflows.SANeedsReview); ok {
+			w.needsReview = append(w.needsReview, v)
+		}
+	}).Return(nil)
+	env.SetOnTimerScheduledListener(func(_ string, d time.Duration) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.timers = append(w.timers, timerRec{At: env.Now(), D: d})
+	})
+	env.SetOnTimerFiredListener(func(string) { w.mu.Lock(); w.timersFired++; w.mu.Unlock() })
+	env.SetOnTimerCanceledListener(func(string) { w.mu.Lock(); w.timersCancel++; w.mu.Unlock() })
+	return w
+}
+
+// run executes the workflow to its end (or to continue-as-new) and returns its result.
+func (w *wf) run() (workflows.Status, error) {
+	w.t.Helper()
+	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.WorkflowID(w.req.Provider, w.req.MerchantOrderNo)})
+	w.env.ExecuteWorkflow(workflows.WorkflowName, w.req)
+	if !w.env.IsWorkflowCompleted() {
+		w.t.Fatal("workflow did not complete")
+	}
+	if err := w.env.GetWorkflowError(); err != nil {
+		return workflows.Status{}, err
+	}
+	var st workflows.Status
+	if err := w.env.GetWorkflowResult(&st); err != nil {
+		w.t.Fatal(err)
+	}
+	return st, nil
+}
+
+// mustRun is run for a workflow that must complete without error.
+func (w *wf) mustRun() workflows.Status {
+	w.t.Helper()
+	st, err := w.run()
+	if err != nil {
+		w.t.Fatalf("workflow failed: %v", err)
+	}
+	return st
+}
+
+// at runs fn d after the workflow's start (time-skipped).
+func (w *wf) at(d time.Duration, fn func()) { w.env.RegisterDelayedCallback(fn, d) }
+
+func (w *wf) status() workflows.Status {
+	w.t.Helper()
+	v, err := w.env.QueryWorkflow(workflows.QueryStatus)
+	if err != nil {
+		w.t.Fatalf("status query: %v", err)
+	}
+	var st workflows.Status
+	if err := v.Get(&st); err != nil {
+		w.t.Fatal(err)
+	}
+	return st
+}
+
+func (w *wf) signal(name string, arg any) { w.env.SignalWorkflow(name, arg) }
+
+// updateResult records what became of one update.
+type updateResult struct {
+	accepted, rejected, completed bool
+	err                           error
+	status                        workflows.Status
+}
+
+func (w *wf) update(name, id string, arg any) *updateResult {
+	r := &updateResult{}
+	w.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
+		OnAccept: func() { r.accepted = true },
+		OnReject: func(err error) { r.rejected, r.err = true, err },
+		OnComplete: func(v any, err error) {
+			r.completed, r.err = true, err
+			if st, ok := v.(workflows.Status); ok {
+				r.status = st
+			}
+		},
+	}, arg)
+	return r
+}
+
+// timersAfter returns the durations of the timers started at or after t0.
+func (w *wf) timersAfter(t0 time.Time) []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []time.Duration
+	for _, tr := range w.timers {
+		if !tr.At.Before(t0) {
+			out = append(out, tr.D)
+		}
+	}
+	return out
+}
+
+func succeeded() providers.Outcome { return providers.Outcome{Kind: providers.Succeeded, Code: "SUCCESS"} }
+func pending() providers.Outcome   { return providers.Outcome{Kind: providers.Pending, Code: "CANCEL_PROCESSING"} }
+
+func cancelPending(_ int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
+	return activities.CancelResult{Outcome: pending(), Attempt: attempt}, nil
+}
+
+func alwaysPending(int, activities.QueryCall) (providers.Outcome, error) { return pending(), nil }
+
+func failWith(errType string, out providers.Outcome) func(int, int32, activities.CancelCall) (activities.CancelResult, error) {
+	return func(_ int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
+		res := activities.CancelResult{Outcome: out, Attempt: attempt}
+		return res, temporal.NewNonRetryableApplicationError(out.String(), errType, nil, res)
+	}
+}
+
+func wantState(t *testing.T, st workflows.Status, state string) {
+	t.Helper()
+	if st.State != state {
+		t.Fatalf("state %s, want %s (final %q, review %q, last outcome %v)", st.State, state, st.Final, st.ReviewReason, st.LastOutcome)
+	}
+}
+
+func wantNotified(t *testing.T, w *wf, states ...string) {
+	t.Helper()
+	var got []string
+	for _, n := range w.notifies {
+		got = append(got, n.Event.State)
+	}
+	if !reflect.DeepEqual(got, states) {
+		t.Fatalf("merchant notifications for %v, want %v", got, states)
+	}
+}
+
+// ---- step 1: waiting for the payment's result ----
+
+func TestPaidBySignalBeforeDeadline(t *testing.T) {
+	w := newWF(t)
+	w.req.PayTimeout = 10 * time.Minute
+	w.at(2*time.Minute, func() {
+		w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+	})
+	st := w.mustRun()
+	wantState(t, st, workflows.StatePaid)
+	if len(w.cancels) != 0 || w.queryPayments != 0 {
+		t.Errorf("cancel calls %d, payment queries %d; want none", len(w.cancels), w.queryPayments)
+	}
+	if got := w.env.Now().Sub(testStart); got > 3*time.Minute {
+		t.Errorf("finished %s after the start, want right after the signal", got)
+	}
+	wantNotified(t, w, workflows.StatePaid)
+}
+
+func TestPaidFoundByPolling(t *testing.T) {
+	w := newWF(t)
+	w.req.PayTimeout = 10 * time.Minute
+	w.policy.PaymentPoll = time.Minute
+	w.queryPaymentFn = func(n int, _ activities.QueryCall) (providers.PaymentStatus, error) {
+		if n < 3 {
+			return providers.PaymentStatus{State: providers.PaymentPending, Code: "PENDING"}, nil
+		}
+		return providers.PaymentStatus{State: providers.PaymentPaid, Code: "SUCCESS"}, nil
+	}
+	st := w.mustRun()
+	wantState(t, st, workflows.StatePaid)
+	if st.PaymentChecks != 3 || len(w.cancels) != 0 {
+		t.Errorf("payment checks %d (want 3), cancels %d (want 0)", st.PaymentChecks, len(w.cancels))
+	}
+	for i, d := range w.timersAfter(testStart)[:3] {
+		if d != time.Minute {
+			t.Errorf("poll timer %d is %s, want 1m", i, d)
+		}
+	}
+}
+
+func TestNotNeeded(t *testing.T) {
+	t.Run("failed-by-signal", func(t *testing.T) {
+		w := newWF(t)
+		w.req.PayTimeout = 10 * time.Minute
+		w.at(time.Minute, func() { w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "FAILED"}) })
+		st := w.mustRun()
+		wantState(t, st, workflows.StateNotNeeded)
+		if len(w.cancels) != 0 {
+			t.Errorf("cancel called %d times", len(w.cancels))
+		}
+	})
+	t.Run("closed-at-deadline-check", func(t *testing.T) {
+		w := newWF(t)
+		w.req.PayTimeout = 10 * time.Minute
+		w.queryPaymentFn = func(int, activities.QueryCall) (providers.PaymentStatus, error) {
+			return providers.PaymentStatus{State: providers.PaymentClosed, Code: "CLOSED"}, nil
+		}
+		st := w.mustRun()
+		wantState(t, st, workflows.StateNotNeeded)
+		if w.queryPayments != 1 || len(w.cancels) != 0 {
+			t.Errorf("payment queries %d (want 1: the last look at the deadline), cancels %d", w.queryPayments, len(w.cancels))
+		}
+		if got := w.env.Now().Sub(testStart); got < 10*time.Minute {
+			t.Errorf("decided %s after the start, before the pay deadline", got)
+		}
+	})
+	t.Run("provider-payment-notification", func(t *testing.T) {
+		w := newWF(t)
+		w.req.PayTimeout = 10 * time.Minute
+		w.at(time.Minute, func() {
+			w.signal(workflows.SignalProviderNotification, providers.Notification{Type: providers.NotifyPaymentResult, Payment: providers.PaymentFailed})
+		})
+		wantState(t, w.mustRun(), workflows.StateNotNeeded)
+	})
+}
+
+// ---- step 2: the cancel ----
+
+func TestCancelSucceedsAndMerchantNotified(t *testing.T) {
+	w := newWF(t)
+	w.req.PayTimeout = 5 * time.Minute
+	w.req.NotifyURL = "https://orders.example/cancel-hook"
+	st := w.mustRun()
+	wantState(t, st, workflows.StateCancelled)
+	if st.Final != workflows.StateCancelled || st.NeedsReview || st.CancelAttempts != 1 || st.CancelRounds != 1 {
+		t.Errorf("status %+v", st)
+	}
+	if w.queryPayments != 1 {
+		t.Errorf("payment queries %d, want 1 (the last look at the deadline)", w.queryPayments)
+	}
+	wantNotified(t, w, workflows.StateCancelled)
+	n := w.notifies[0]
+	if n.URL != "https://orders.example/cancel-hook" || n.Merchant != "acme" || n.EventID == "" ||
+		n.Event.MerchantOrderNo != "ord-1001" || n.Event.Amount != 12345 || n.Event.Currency != "USD" || n.Event.Type != "cancel.outcome" {
+		t.Errorf("notification %+v", n)
+	}
+	if !st.Notify.Delivered || st.Notify.Attempts != 1 || st.Notify.EventID != n.EventID {
+		t.Errorf("notify status %+v", st.Notify)
+	}
+	c := w.cancels[0]
+	if c.CancelKey != "pc-payermax/ord-1001" || c.Target.MerchantOrderNo != "ord-1001" || c.Credential != "acme-payermax" ||
+		c.WorkflowID != workflows.WorkflowID("payermax", "ord-1001") {
+		t.Errorf("cancel call %+v", c)
+	}
+}
+
+func TestUnknownThenSuccessKeepsTheCancelKey(t *testing.T) {
+	w := newWF(t)
+	w.cancelFn = func(n int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
+		res := activities.CancelResult{Attempt: attempt}
+		if n < 3 {
+			res.Outcome = providers.UnknownOutcome(providers.CodeTransport, "read timeout")
+			return res, temporal.NewApplicationError(res.Outcome.String(), activities.ErrUnknownOutcome, res)
+		}
+		res.Outcome = succeeded()
+		return res, nil
+	}
+	st := w.mustRun()
+	wantState(t, st, workflows.StateCancelled)
+	if len(w.cancels) != 3 {
+		t.Fatalf("%d cancel calls, want 3", len(w.cancels))
+	}
+	for i, c := range w.cancels[1:] {
+		if !reflect.DeepEqual(c, w.cancels[0]) {
+			t.Errorf("attempt %d input %+v differs from the first %+v", i+2, c, w.cancels[0])
+		}
+	}
+	if st.CancelKey != w.cancels[0].CancelKey || st.CancelAttempts != 3 || st.CancelRounds != 1 {
+		t.Errorf("key %q attempts %d rounds %d", st.CancelKey, st.CancelAttempts, st.CancelRounds)
+	}
+}
+
+func TestUnknownUntilAttemptsExhausted(t *testing.T) {
+	w := newWF(t)
+	w.policy.MaxCancelAttempts = 3
+	w.cancelFn = func(_ int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
+		res := activities.CancelResult{Attempt: attempt, Outcome: providers.UnknownOutcome("U", "unknown")}
+		return res, temporal.NewApplicationError("unknown", activities.ErrUnknownOutcome, res)
+	}
+	w.at(time.Hour, func() {
+		st := w.status()
+		wantState(t, st, workflows.StateNeedsReview)
+		if st.ReviewReason != workflows.ReviewAttemptsExhausted || st.CancelAttempts != 3 {
+			t.Errorf("review %q attempts %d", st.ReviewReason, st.CancelAttempts)
+		}
+		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+	})
+	wantState(t, w.mustRun(), workflows.StateResolvedCancelled)
+	if len(w.cancels) != 3 {
+		t.Errorf("%d cancel calls, want 3", len(w.cancels))
+	}
+}
+
+func TestAlreadyPaidAtCancel(t *testing.T) {
+	w := newWF(t)
+	w.cancelFn = failWith(activities.ErrAlreadyPaid, providers.FailedOutcome(providers.ReasonAlreadyPaid, "ORDER_PAID", "paid"))
+	st := w.mustRun()
+	wantState(t, st, workflows.StatePaidAtCancel)
+	if len(w.cancels) != 1 || st.LastOutcome.Code != "ORDER_PAID" {
+		t.Errorf("cancels %d, last outcome %v", len(w.cancels), st.LastOutcome)
+	}
+	wantNotified(t, w, workflows.StatePaidAtCancel)
+}
+
+// configReview starts a cancel that fails on configuration and lands in review.
+func configReview(t *testing.T) *wf {
+	w := newWF(t)
+	w.cancelFn = failWith(activities.ErrConfiguration, providers.FailedOutcome(providers.ReasonConfiguration, "INVALID_SIGNATURE", "bad key"))
+	return w
+}
+
+func TestConfigurationFailureGoesToReviewWithoutRetries(t *testing.T) {
+	w := configReview(t)
+	var mid workflows.Status
+	w.at(time.Hour, func() {
+		mid = w.status()
+		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@acme"})
+	})
+	st := w.mustRun()
+	wantState(t, mid, workflows.StateNeedsReview)
+	if !mid.NeedsReview || mid.ReviewReason != workflows.ReviewConfiguration || mid.LastOutcome.Code != "INVALID_SIGNATURE" {
+		t.Errorf("review status %+v", mid)
+	}
+	if len(w.cancels) != 1 || mid.CancelAttempts != 1 {
+		t.Errorf("cancel called %d times (attempts %d), want once: configuration failures are not retried", len(w.cancels), mid.CancelAttempts)
+	}
+	wantState(t, st, workflows.StateResolvedNotNeeded)
+}
+
+// ---- step 3: confirming a pending cancel ----
+
+func TestPendingThenSuccessByPolling(t *testing.T) {
+	w := newWF(t)
+	w.cancelFn = cancelPending
+	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
+		if n <= 2 {
+			return pending(), nil
+		}
+		return succeeded(), nil
+	}
+	st := w.mustRun()
+	wantState(t, st, workflows.StateCancelled)
+	if st.QueryAttempts != 3 || len(w.cancels) != 1 {
+		t.Errorf("query attempts %d (want 3), cancels %d", st.QueryAttempts, len(w.cancels))
+	}
+	backoffs := w.timersAfter(testStart)[:3]
+	if !reflect.DeepEqual(backoffs, []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second}) {
+		t.Errorf("backoffs %v, want 5s 10s 20s", backoffs)
+	}
+}
+
+func TestBackoffGrowsToItsCap(t *testing.T) {
+	w := newWF(t)
+	w.cancelFn = cancelPending
+	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
+		if n < 12 {
+			return pending(), nil
+		}
+		return providers.Outcome{Kind: providers.AlreadyDone}, nil
+	}
+	wantState(t, w.mustRun(), workflows.StateCancelled)
+	backoffs := w.timersAfter(testStart)[:12]
+	for i := 1; i < len(backoffs); i++ {
+		if backoffs[i] < backoffs[i-1] {
+			t.Errorf("backoff %d (%s) shorter than the one before (%s)", i, backoffs[i], backoffs[i-1])
+		}
+	}
+	if backoffs[0] != 5*time.Second || backoffs[len(backoffs)-1] != 10*time.Minute {
+		t.Errorf("backoffs %v: want 5s first, capped at 10m", backoffs)
+	}
+}
+
+func TestPendingEndedByProviderNotification(t *testing.T) {
+	w := newWF(t)
+	w.cancelFn = cancelPending
+	w.queryCancelFn = alwaysPending
+	// Queries at 5s, 15s, 35s, 75s: the notification arrives before the fourth.
+	w.at(50*time.Second, func() {
+		w.signal(workflows.SignalProviderNotification, providers.Notification{Provider: "payermax", Type: providers.NotifyCancelResult,
+			Target: providers.Target{MerchantOrderNo: "ord-1001"}, ProviderRef: "CXL-9",
+			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "CANCEL_SUCCESS"}})
+	})
+	st := w.mustRun()
+	wantState(t, st, workflows.StateCancelled)
+	if w.queryCancels != 3 || st.ProviderRef != "CXL-9" || st.LastOutcome.Code != "CANCEL_SUCCESS" {
+		t.Errorf("queries %d (want 3), provider ref %q, last outcome %v", w.queryCancels, st.ProviderRef, st.LastOutcome)
+	}
+	if got := w.env.Now().Sub(testStart); got > 51*time.Second {
+		t.Errorf("ended %s after the start: the notification did not end the wait at once", got)
+	}
+}
+
+func TestWindowExpiresWhilePending(t *testing.T) {
+	w := newWF(t)
+	w.window = 30 * time.Minute
+	w.cancelFn = cancelPending
+	w.queryCancelFn = alwaysPending
+	var mid workflows.Status
+	w.at(31*time.Minute, func() {
+		mid = w.status()
+		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme", Note: "closed in the provider portal"})
+	})
+	st := w.mustRun()
+	wantState(t, mid, workflows.StateNeedsReview)
+	if mid.ReviewReason != workflows.ReviewWindowExpired || !mid.NeedsReview {
+		t.Errorf("review reason %q needs review %v", mid.ReviewReason, mid.NeedsReview)
+	}
+	// No timer runs past the window.
+	for _, tr := range w.timers {
+		if end := tr.At.Add(tr.D); tr.At.Before(testStart.Add(30*time.Minute)) && end.After(testStart.Add(30*time.Minute)) {
+			t.Errorf("a %s timer started at %s runs past the window", tr.D, tr.At.Sub(testStart))
+		}
+	}
+	wantState(t, st, workflows.StateResolvedCancelled)
+	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateResolvedCancelled)
+}
+
+func TestUnknownUntilWindowCloses(t *testing.T) {
+	w := newWF(t)
+	w.window = time.Minute
+	w.cancelFn = func(_ int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
+		res := activities.CancelResult{Attempt: attempt, Outcome: providers.UnknownOutcome("U", "unknown")}
+		return res, temporal.NewApplicationError("unknown", activities.ErrUnknownOutcome, res)
+	}
+	var mid workflows.Status
+	w.at(time.Hour, func() {
+		mid = w.status()
+		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+	})
+	w.mustRun()
+	wantState(t, mid, workflows.StateNeedsReview)
+	if mid.ReviewReason != workflows.ReviewWindowExpired {
+		t.Errorf("review reason %q, want %s: the retries stopped at the window", mid.ReviewReason, workflows.ReviewWindowExpired)
+	}
+	if len(w.cancels) >= 10 {
+		t.Errorf("%d cancel attempts: retries did not stop at the window", len(w.cancels))
+	}
+}
+
+// ---- review: operator resolutions ----
+
+func TestResolutionValid(t *testing.T) {
+	w := configReview(t)
+	var res *updateResult
+	w.at(time.Hour, func() {
+		res = w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "REFUNDED", Operator: "ops@acme", Note: "refund 123"})
+	})
+	st := w.mustRun()
+	if !res.accepted || !res.completed || res.err != nil {
+		t.Fatalf("update %+v", res)
+	}
+	wantState(t, st, workflows.StateResolvedRefunded)
+	if st.Resolution == nil || st.Resolution.Operator != "ops@acme" || st.NeedsReview || st.ReviewReason != "" {
+		t.Errorf("status %+v", st)
+	}
+	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateResolvedRefunded)
+	if last := w.notifies[1].Event; last.Resolution != "REFUNDED" {
+		t.Errorf("merchant event resolution %q, want REFUNDED", last.Resolution)
+	}
+	if w.notifies[0].EventID == w.notifies[1].EventID {
+		t.Errorf("review and resolution notifications share the event id %s", w.notifies[0].EventID)
+	}
+}
+
+func TestResolutionRejected(t *testing.T) {
+	cases := []struct {
+		name string
+		at   time.Duration // before the review (1m: still awaiting payment) or in it
+		res  workflows.Resolution
+	}{
+		{"bad-action", time.Hour, workflows.Resolution{Action: "IGNORE", Operator: "ops@acme"}},
+		{"missing-operator", time.Hour, workflows.Resolution{Action: "CANCELLED", Operator: "  "}},
+		{"wrong-state", time.Minute, workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := configReview(t)
+			w.req.PayTimeout = 10 * time.Minute
+			var before, after workflows.Status
+			var res *updateResult
+			w.at(tc.at, func() {
+				before = w.status()
+				res = w.update(workflows.UpdateResolve, "bad", tc.res)
+			})
+			w.at(tc.at+time.Second, func() { after = w.status() })
+			w.at(2*time.Hour, func() {
+				w.update(workflows.UpdateResolve, "good", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+			})
+			st := w.mustRun()
+			if !res.rejected || res.accepted || res.err == nil {
+				t.Fatalf("update not rejected: %+v", res)
+			}
+			after.UpdatedAt, before.UpdatedAt = time.Time{}, time.Time{}
+			if !reflect.DeepEqual(before, after) {
+				t.Errorf("state changed by a rejected update:\nbefore %+v\nafter  %+v", before, after)
+			}
+			wantState(t, st, workflows.StateResolvedCancelled)
+			if st.Resolution == nil || st.Resolution.Action != "CANCELLED" {
+				t.Errorf("resolution %+v", st.Resolution)
+			}
+		})
+	}
+}
+
+func TestRetryCancelResumesCancelling(t *testing.T) {
+	w := newWF(t)
+	w.cancelFn = func(n int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
+		if n == 1 {
+			return failWith(activities.ErrConfiguration, providers.FailedOutcome(providers.ReasonConfiguration, "INVALID_SIGNATURE", "bad key"))(n, attempt, activities.CancelCall{})
+		}
+		return activities.CancelResult{Outcome: succeeded(), Attempt: attempt}, nil
+	}
+	var res *updateResult
+	w.at(time.Hour, func() {
+		res = w.update(workflows.UpdateResolve, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
+	})
+	st := w.mustRun()
+	if !res.accepted {
+		t.Fatalf("update %+v", res)
+	}
+	wantState(t, st, workflows.StateCancelled)
+	if len(w.cancels) != 2 || w.cancels[0].CancelKey != w.cancels[1].CancelKey {
+		t.Errorf("cancel calls %+v: want two with the same key", w.cancels)
+	}
+	if st.CancelRounds != 2 || st.CancelAttempts != 1 || st.ReviewReason != "" || st.NeedsReview {
+		t.Errorf("status %+v", st)
+	}
+	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateCancelled)
+}
+
+// ---- step 4: the merchant notification ----
+
+func TestNotificationDeliveredAfterFailures(t *testing.T) {
+	w := newWF(t)
+	w.notifyFn = func(n int, _ activities.NotifyCall) (activities.NotifyResult, error) {
+		if n <= 2 {
+			return activities.NotifyResult{Status: 503, Error: "HTTP 503"}, nil
+		}
+		return activities.NotifyResult{Delivered: true, Status: 200}, nil
+	}
+	st := w.mustRun()
+	wantState(t, st, workflows.StateCancelled)
+	if len(w.notifies) != 3 || !st.Notify.Delivered || st.Notify.Attempts != 3 || st.Notify.LastError != "" {
+		t.Fatalf("notifications %d, notify %+v", len(w.notifies), st.Notify)
+	}
+	for _, n := range w.notifies {
+		if n.EventID != st.Notify.EventID {
+			t.Errorf("event id %s changed across retries (want %s)", n.EventID, st.Notify.EventID)
+		}
+	}
+	if got := w.timersAfter(testStart); !reflect.DeepEqual(got, defaultSchedule[1:3]) {
+		t.Errorf("notification timers %v, want %v", got, defaultSchedule[1:3])
+	}
+}
+
+func TestNotificationExhaustedThenResent(t *testing.T) {
+	w := newWF(t)
+	down := true
+	w.notifyFn = func(int, activities.NotifyCall) (activities.NotifyResult, error) {
+		if down {
+			return activities.NotifyResult{Error: "connection refused"}, nil
+		}
+		return activities.NotifyResult{Delivered: true, Status: 200}, nil
+	}
+	var exhausted workflows.Status
+	var early, resend, again *updateResult
+	// While the schedule runs (0,30,60,90,120,150 s) a resend is refused.
+	w.at(45*time.Second, func() { early = w.update(workflows.UpdateResendNotification, "early", workflows.ResendRequest{Operator: "ops@acme"}) })
+	w.at(time.Hour, func() {
+		exhausted = w.status()
+		down = false
+		again = w.update(workflows.UpdateResendNotification, "no-operator", workflows.ResendRequest{})
+		resend = w.update(workflows.UpdateResendNotification, "resend", workflows.ResendRequest{Operator: "ops@acme"})
+	})
+	st := w.mustRun()
+	wantState(t, exhausted, workflows.StateNotifyExhausted)
+	if exhausted.Final != workflows.StateCancelled || !exhausted.Notify.Exhausted || exhausted.Notify.Attempts != 6 ||
+		exhausted.Notify.LastError != "connection refused" {
+		t.Errorf("exhausted status %+v", exhausted)
+	}
+	if !early.rejected || !again.rejected || !resend.accepted {
+		t.Errorf("early %+v, no-operator %+v, resend %+v", early, again, resend)
+	}
+	if got := w.timersAfter(testStart)[:5]; !reflect.DeepEqual(got, defaultSchedule[1:]) {
+		t.Errorf("notification timers %v, want %v", got, defaultSchedule[1:])
+	}
+	wantState(t, st, workflows.StateCancelled)
+	if len(w.notifies) != 7 || !st.Notify.Delivered || st.Notify.Exhausted {
+		t.Errorf("%d notifications; notify %+v", len(w.notifies), st.Notify)
+	}
+	for _, n := range w.notifies {
+		if n.EventID != w.notifies[0].EventID || n.Event.State != workflows.StateCancelled {
+			t.Errorf("notification %s/%s; want event %s for CANCELLED", n.EventID, n.Event.State, w.notifies[0].EventID)
+		}
+	}
+	if got := w.env.Now().Sub(testStart); got > 2*time.Hour {
+		t.Errorf("completed %s after the start, want right after the resend", got)
+	}
+}
+
+func TestNotificationExhaustedAndNobodyResends(t *testing.T) {
+	w := newWF(t)
+	w.notifyFn = func(int, activities.NotifyCall) (activities.NotifyResult, error) {
+		return activities.NotifyResult{Status: 500, Error: "HTTP 500"}, nil
+	}
+	st := w.mustRun()
+	wantState(t, st, workflows.StateCancelled)
+	if !st.Notify.Exhausted || st.Notify.Delivered || len(w.notifies) != 6 {
+		t.Errorf("notify %+v after %d attempts", st.Notify, len(w.notifies))
+	}
+	if got := w.env.Now().Sub(testStart); got < workflows.ResendWindow {
+		t.Errorf("completed %s after the start, before the resend window closed", got)
+	}
+}
+
+// ---- continue-as-new, status query, search attributes ----
+
+// continued decodes the next run's input from a continue-as-new error.
+func continued(t *testing.T, err error) workflows.CancelRequest {
+	t.Helper()
+	var can *workflow.ContinueAsNewError
+	if !errors.As(err, &can) {
+		t.Fatalf("want continue-as-new, got %v", err)
+	}
+	if can.WorkflowType.Name != workflows.WorkflowName {
+		t.Errorf("continues as %q", can.WorkflowType.Name)
+	}
+	var next workflows.CancelRequest
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	if next.Carry == nil {
+		t.Fatal("continue-as-new input carries no state")
+	}
+	return next
+}
+
+func TestContinueAsNewCarriesState(t *testing.T) {
+	w1 := newWF(t)
+	w1.cancelFn = cancelPending
+	w1.queryCancelFn = alwaysPending
+	_, err := w1.run()
+	next := continued(t, err)
+	if w1.queryCancels != 100 || next.Carry.Status.QueryAttempts != 100 || next.Carry.Backoff != 10*time.Minute {
+		t.Errorf("first run: %d queries, carried %d, backoff %s", w1.queryCancels, next.Carry.Status.QueryAttempts, next.Carry.Backoff)
+	}
+
+	w2 := newWF(t)
+	w2.env.SetStartTime(w1.env.Now())
+	w2.req = next
+	var mid workflows.Status
+	w2.at(time.Second, func() { mid = w2.status() })
+	st := w2.mustRun()
+	if mid.Runs != 2 || mid.CancelKey != "pc-payermax/ord-1001" || mid.State != workflows.StateConfirming ||
+		mid.QueryAttempts != 100 || mid.CancelAttempts != 1 || !mid.WindowDeadline.Equal(testStart.Add(7*24*time.Hour)) {
+		t.Errorf("status after continue-as-new %+v", mid)
+	}
+	wantState(t, st, workflows.StateCancelled)
+	if st.Runs != 2 || st.QueryAttempts != 101 || len(w2.cancels) != 0 || w2.policyLoads != 0 {
+		t.Errorf("runs %d queries %d; second run cancels %d, policy loads %d", st.Runs, st.QueryAttempts, len(w2.cancels), w2.policyLoads)
+	}
+	if got := w2.timersAfter(w1.env.Now()); len(got) == 0 || got[0] != 10*time.Minute {
+		t.Errorf("second run's first backoff %v, want the carried 10m", got)
+	}
+}
+
+func TestContinueAsNewKeepsSignalsThatArrived(t *testing.T) {
+	// The provider's notification arrives in the last moments of a run: it must not
+	// be lost by the continue-as-new.
+	w := newWF(t)
+	w.cancelFn = cancelPending
+	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
+		if n == 100 {
+			w.signal(workflows.SignalProviderNotification, providers.Notification{Type: providers.NotifyCancelResult,
+				Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "CANCEL_SUCCESS"}})
+		}
+		return pending(), nil
+	}
+	_, err := w.run()
+	next := continued(t, err)
+	if next.Carry.Status.State != workflows.StateCancelled {
+		t.Fatalf("carried state %s, want CANCELLED from the notification", next.Carry.Status.State)
+	}
+	w2 := newWF(t)
+	w2.env.SetStartTime(w.env.Now())
+	w2.req = next
+	st := w2.mustRun()
+	wantState(t, st, workflows.StateCancelled)
+	if w2.queryCancels != 0 {
+		t.Errorf("%d queries after the decision", w2.queryCancels)
+	}
+}
+
+func TestStatusQueryMidFlight(t *testing.T) {
+	w := newWF(t)
+	w.req.PayTimeout = 10 * time.Minute
+	w.cancelFn = cancelPending
+	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
+		if n < 4 {
+			return pending(), nil
+		}
+		return succeeded(), nil
+	}
+	var awaiting, confirming workflows.Status
+	w.at(time.Minute, func() { awaiting = w.status() })
+	// Queries at 10m05s, 10m15s, 10m35s: after the third, the next waits 40s.
+	w.at(10*time.Minute+40*time.Second, func() { confirming = w.status() })
+	st := w.mustRun()
+
+	wantState(t, awaiting, workflows.StateAwaitingPayment)
+	if !awaiting.PayDeadline.Equal(testStart.Add(10*time.Minute)) || !awaiting.WindowDeadline.Equal(testStart.Add(7*24*time.Hour)) ||
+		!awaiting.NextCheckAt.Equal(awaiting.PayDeadline) || awaiting.CancelKey == "" || awaiting.Runs != 1 ||
+		awaiting.WorkflowID != workflows.WorkflowID("payermax", "ord-1001") {
+		t.Errorf("awaiting status %+v", awaiting)
+	}
+	wantState(t, confirming, workflows.StateConfirming)
+	if confirming.CancelAttempts != 1 || confirming.QueryAttempts != 3 || confirming.PaymentChecks != 1 ||
+		confirming.LastOutcome.Kind != providers.Pending || !confirming.NextCheckAt.Equal(testStart.Add(10*time.Minute+75*time.Second)) {
+		t.Errorf("confirming status %+v", confirming)
+	}
+	wantState(t, st, workflows.StateCancelled)
+}
+
+func TestSearchAttributesUpserted(t *testing.T) {
+	w := configReview(t)
+	w.req.PayTimeout = time.Minute
+	w.at(time.Hour, func() {
+		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "PAID", Operator: "ops@acme"})
+	})
+	wantState(t, w.mustRun(), workflows.StateResolvedPaid)
+	want := []string{workflows.StateAwaitingPayment, workflows.StateCancelling, workflows.StateNeedsReview, workflows.StateResolvedPaid}
+	if !reflect.DeepEqual(w.states, want) {
+		t.Errorf("CancelState upserts %v, want %v", w.states, want)
+	}
+	if !reflect.DeepEqual(w.needsReview, []bool{false, true, false}) {
+		t.Errorf("NeedsReview upserts %v, want false, true, false", w.needsReview)
+	}
+	if w.upserts != len(want) {
+		t.Errorf("%d upserts, want one per state change (%d)", w.upserts, len(want))
+	}
+}
+
+func TestInvalidRequestFails(t *testing.T) {
+	w := newWF(t)
+	w.req.Amount = 0
+	_, err := w.run()
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != "InvalidCancelRequest" || !appErr.NonRetryable() {
+		t.Fatalf("error %v, want a non-retryable InvalidCancelRequest", err)
+	}
+}

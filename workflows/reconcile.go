@@ -1,0 +1,224 @@
+package workflows
+
+import (
+	"encoding/json"
+	"sort"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
+)
+
+// ReconcileWorkflowName is the reconciliation workflow's type; a Temporal Schedule
+// (ReconcileScheduleID) runs it.
+const (
+	ReconcileWorkflowName = "ReconcileWorkflow"
+	ReconcileScheduleID   = "paycancel-reconcile"
+)
+
+// ReconcileRequest configures one reconciliation run. Zero fields take the defaults
+// in their comments.
+type ReconcileRequest struct {
+	// StuckAfter: a cancel still in flight (awaiting payment, cancelling,
+	// confirming) this long after its start is signalled to re-check. Default 30m.
+	StuckAfter time.Duration `json:"stuckAfter,omitempty"`
+	// VerifyWithin: cancels that finished CANCELLED within this period are checked
+	// against the provider's payment status. Default 24h.
+	VerifyWithin time.Duration `json:"verifyWithin,omitempty"`
+	// MaxPerRun bounds the cancels one run touches (signals plus verifications);
+	// a larger backlog continues as new. Default 500.
+	MaxPerRun int `json:"maxPerRun,omitempty"`
+	// QueryInterval paces provider queries (rate limit). Default 200ms.
+	QueryInterval time.Duration `json:"queryInterval,omitempty"`
+	// PageSize of visibility queries. Default 100.
+	PageSize int `json:"pageSize,omitempty"`
+
+	// Carried by continue-as-new; callers leave them empty.
+	Cursor *ReconcileCursor `json:"cursor,omitempty"`
+}
+
+// ReconcileCursor is where a continued run picks up.
+type ReconcileCursor struct {
+	Phase     string          `json:"phase"` // "stuck" or "verify"
+	PageToken []byte          `json:"pageToken,omitempty"`
+	AsOf      time.Time       `json:"asOf"`
+	Report    ReconcileReport `json:"report"`
+}
+
+// ReconcileReport is a run's result: what it found and did.
+type ReconcileReport struct {
+	AsOf time.Time `json:"asOf"`
+	// Counts by provider, then by CancelState, of all cancels (open and closed).
+	Counts map[string]map[string]int64 `json:"counts"`
+	// Stuck lists the in-flight cancels signalled to re-check.
+	Stuck []activities.CancelRef `json:"stuck"`
+	// Verified counts finished cancels checked against the provider.
+	Verified int `json:"verified"`
+	// Disagreements lists cancels the provider contradicts, moved to review.
+	Disagreements []activities.Disagreement `json:"disagreements"`
+	// Skipped counts finished cancels not verified this run (limit reached, or the
+	// provider could not answer); the next run tries again.
+	Skipped int `json:"skipped"`
+	// Runs is how many workflow runs (continue-as-new) made the report.
+	Runs int `json:"runs"`
+}
+
+func (r *ReconcileRequest) defaults() {
+	if r.StuckAfter <= 0 {
+		r.StuckAfter = 30 * time.Minute
+	}
+	if r.VerifyWithin <= 0 {
+		r.VerifyWithin = 24 * time.Hour
+	}
+	if r.MaxPerRun <= 0 {
+		r.MaxPerRun = 500
+	}
+	if r.QueryInterval <= 0 {
+		r.QueryInterval = 200 * time.Millisecond
+	}
+	if r.PageSize <= 0 || r.PageSize > 1000 {
+		r.PageSize = 100
+	}
+}
+
+// ReconcileWorkflow finds cancels stuck in flight and signals them to re-check
+// (it never calls a provider's cancel itself, so it can never cancel twice), then
+// re-verifies recently finished cancels against the provider's payment status and
+// moves disagreeing ones (cancelled here, paid there) to review. It pages through
+// visibility, bounds its work per run and continues as new when there is more.
+func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileReport, error) {
+	req.defaults()
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
+	})
+	cur := req.Cursor
+	if cur == nil {
+		cur = &ReconcileCursor{Phase: "stuck", AsOf: workflow.Now(ctx)}
+		cur.Report.AsOf = cur.AsOf
+	}
+	cur.Report.Runs++
+	rep := &cur.Report
+	budget := req.MaxPerRun
+
+	if cur.Phase == "stuck" {
+		for budget > 0 {
+			var page activities.CancelPage
+			err := workflow.ExecuteActivity(ctx, acts.FindStuckCancels, activities.FindRequest{
+				Before: cur.AsOf.Add(-req.StuckAfter), PageSize: min(req.PageSize, budget), PageToken: cur.PageToken,
+			}).Get(ctx, &page)
+			if err != nil {
+				return *rep, err
+			}
+			if len(page.Cancels) > 0 {
+				var signalled []activities.CancelRef
+				if err := workflow.ExecuteActivity(ctx, acts.SignalRecheck, page.Cancels).Get(ctx, &signalled); err != nil {
+					return *rep, err
+				}
+				rep.Stuck = append(rep.Stuck, signalled...)
+				budget -= len(page.Cancels)
+			}
+			cur.PageToken = page.NextPageToken
+			if len(cur.PageToken) == 0 {
+				cur.Phase = "verify"
+				break
+			}
+		}
+	}
+	if cur.Phase == "verify" {
+		for budget > 0 {
+			var page activities.CancelPage
+			err := workflow.ExecuteActivity(ctx, acts.FindRecentlyCancelled, activities.FindRequest{
+				After: cur.AsOf.Add(-req.VerifyWithin), Before: cur.AsOf, PageSize: min(req.PageSize, budget), PageToken: cur.PageToken,
+			}).Get(ctx, &page)
+			if err != nil {
+				return *rep, err
+			}
+			for _, c := range page.Cancels {
+				// One provider query at a time, paced: reconciliation must never
+				// crowd out live cancels at a provider's rate limit.
+				_ = workflow.Sleep(ctx, req.QueryInterval)
+				var v activities.Verification
+				if err := workflow.ExecuteActivity(ctx, acts.VerifyCancelled, c).Get(ctx, &v); err != nil {
+					rep.Skipped++
+					continue
+				}
+				switch {
+				case v.Disagreement != nil:
+					rep.Verified++
+					if reopenForReview(ctx, v) {
+						rep.Disagreements = append(rep.Disagreements, *v.Disagreement)
+					}
+				case v.Verified:
+					rep.Verified++
+				default:
+					rep.Skipped++
+				}
+				budget--
+			}
+			cur.PageToken = page.NextPageToken
+			if len(cur.PageToken) == 0 {
+				cur.Phase = "report"
+				break
+			}
+		}
+	}
+	if cur.Phase != "report" {
+		// More than one run's worth: carry on in a fresh history.
+		req.Cursor = cur
+		return *rep, workflow.NewContinueAsNewError(ctx, ReconcileWorkflow, req)
+	}
+	var counts map[string]map[string]int64
+	if err := workflow.ExecuteActivity(ctx, acts.CountCancels, FinalAndOpenStates()).Get(ctx, &counts); err != nil {
+		return *rep, err
+	}
+	rep.Counts = counts
+	workflow.GetLogger(ctx).Info("reconciliation report", "stuck", len(rep.Stuck), "verified", rep.Verified,
+		"disagreements", len(rep.Disagreements), "skipped", rep.Skipped, "runs", rep.Runs)
+	return *rep, nil
+}
+
+// FinalAndOpenStates lists every CancelState value, sorted, for counting.
+func FinalAndOpenStates() []string {
+	states := append([]string{StateAwaitingPayment, StateCancelling, StateConfirming, StateNeedsReview, StateNotifyExhausted}, FinalStates...)
+	sort.Strings(states)
+	return states
+}
+
+// reopenForReview starts a new run of the disagreeing cancel (same workflow id)
+// that carries its final status into NEEDS_REVIEW with the reason, so the
+// disagreement, the merchant notification and the operator's resolution are all
+// in that cancel's history. It runs as an abandoned child: visible here too, and
+// living on after this run. Only this path may start a run of a finished cancel
+// (reuse policy ALLOW_DUPLICATE); order services' starts refuse one. If another
+// reconciliation reopened it first, the start fails and nothing is done twice.
+func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
+	var req CancelRequest
+	var st Status
+	if json.Unmarshal(v.Request, &req) != nil || json.Unmarshal(v.Status, &st) != nil || v.Policy == nil {
+		workflow.GetLogger(ctx).Error("cannot reopen a disagreeing cancel: unreadable request or status", "workflowId", v.Disagreement.Cancel.WorkflowID)
+		return false
+	}
+	d := v.Disagreement
+	st.State, st.Final, st.NeedsReview = StateNeedsReview, "", true
+	st.ReviewReason = ReviewDisagreement
+	st.LastOutcome = providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid, Code: d.Code,
+		Message: "reconciliation: the provider reports the payment " + string(d.PaymentState) + " after it was cancelled here"}
+	req.Carry = &Carry{Status: st, Policy: *v.Policy}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            d.Cancel.WorkflowID,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, WorkflowName, req)
+	var started workflow.Execution
+	if err := child.GetChildWorkflowExecution().Get(ctx, &started); err != nil {
+		workflow.GetLogger(ctx).Info("disagreeing cancel already reopened elsewhere", "workflowId", d.Cancel.WorkflowID, "error", err)
+		return false
+	}
+	return true
+}
