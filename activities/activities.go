@@ -36,9 +36,41 @@ type Activities struct {
 	HTTPClient *http.Client
 	// Now is the clock for notification timestamps. Nil: time.Now.
 	Now func() time.Time
+	// Metrics receives counters (observability.Metrics); nil records nothing.
+	Metrics Recorder
 	// Temporal is the client the reconciliation activities use for visibility
 	// queries and signals. Nil: those activities fail with a clear error.
 	Temporal client.Client
+}
+
+// Recorder receives the activities' metrics. Counting happens here, never in
+// workflow code, where replays would count again.
+type Recorder interface {
+	CancelStarted(provider string)
+	ProviderCall(provider, operation, outcome string, took time.Duration)
+	Notification(result string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) CancelStarted(string)                               {}
+func (noMetrics) ProviderCall(string, string, string, time.Duration) {}
+func (noMetrics) Notification(string)                                {}
+
+func (a *Activities) metrics() Recorder {
+	if a.Metrics == nil {
+		return noMetrics{}
+	}
+	return a.Metrics
+}
+
+// observe records one provider call.
+func (a *Activities) observe(provider, op string, start time.Time, out providers.Outcome) {
+	label := string(out.Kind)
+	if out.Reason != "" {
+		label += "/" + string(out.Reason)
+	}
+	a.metrics().ProviderCall(provider, op, label, time.Since(start))
 }
 
 func isNotFound(err error) bool {
@@ -90,6 +122,9 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 	if pol.NotifyURL == "" {
 		pol.NotifyURL = m.DefaultURL
 	}
+	if activity.IsActivity(ctx) && activity.GetInfo(ctx).WorkflowType != nil && activity.GetInfo(ctx).WorkflowType.Name == "CancelPaymentWorkflow" {
+		a.metrics().CancelStarted(in.Provider)
+	}
 	return pol, nil
 }
 
@@ -109,7 +144,9 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 	defer stop()
 
 	if info.Attempt > 1 {
+		start := time.Now()
 		q := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
+		a.observe(cred.Provider.Name(), "query_cancel", start, q)
 		log.Info("status before re-sending the cancel", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", q.String())
 		// Only a definite answer short-circuits. "Pending" from a status query often
 		// means the payment is still open (the earlier cancel never arrived), so the
@@ -128,7 +165,9 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 		req.NotifyURL = a.Config.CallbackBaseURL + "/callbacks/" + cred.Provider.Name() + "/" + in.Credential +
 			"?order=" + url.QueryEscape(in.Target.MerchantOrderNo)
 	}
+	start := time.Now()
 	out := cred.Provider.Cancel(ctx, req)
+	a.observe(cred.Provider.Name(), "cancel", start, out)
 	log.Info("cancel sent", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", out.String())
 	switch out.Kind {
 	case providers.Succeeded, providers.AlreadyDone, providers.Pending:
@@ -163,7 +202,9 @@ func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.O
 	}
 	stop := heartbeat(ctx)
 	defer stop()
+	start := time.Now()
 	out := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
+	a.observe(cred.Provider.Name(), "query_cancel", start, out)
 	activity.GetLogger(ctx).Info("cancel status", "provider", cred.Provider.Name(), "outcome", out.String())
 	return out, nil
 }
@@ -176,7 +217,9 @@ func (a *Activities) QueryPayment(ctx context.Context, in QueryCall) (providers.
 	}
 	stop := heartbeat(ctx)
 	defer stop()
+	start := time.Now()
 	ps := cred.Provider.QueryPayment(ctx, in.Target)
+	a.observe(cred.Provider.Name(), "query_payment", start, ps.Outcome)
 	activity.GetLogger(ctx).Info("payment status", "provider", cred.Provider.Name(), "state", string(ps.State), "outcome", ps.Outcome.String())
 	return ps, nil
 }
@@ -212,16 +255,29 @@ func (a *Activities) NotifyMerchant(ctx context.Context, in NotifyCall) (NotifyR
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
 	}
-	resp, err := client.Do(req)
+	res := a.post(client, req)
+	switch {
+	case res.Delivered:
+		a.metrics().Notification("delivered")
+	case in.Last:
+		a.metrics().Notification("exhausted")
+	default:
+		a.metrics().Notification("failed")
+	}
+	return res, nil
+}
+
+func (a *Activities) post(c *http.Client, req *http.Request) NotifyResult {
+	resp, err := c.Do(req)
 	if err != nil {
-		return NotifyResult{Error: err.Error()}, nil
+		return NotifyResult{Error: err.Error()}
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
 	if resp.StatusCode/100 == 2 {
-		return NotifyResult{Delivered: true, Status: resp.StatusCode}, nil
+		return NotifyResult{Delivered: true, Status: resp.StatusCode}
 	}
-	return NotifyResult{Status: resp.StatusCode, Error: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet)))}, nil
+	return NotifyResult{Status: resp.StatusCode, Error: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet)))}
 }
 
 // heartbeat reports liveness every few seconds while a provider call runs, so a

@@ -166,12 +166,12 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 		return Verification{}, err
 	}
 	var req struct {
-		Provider          string `json:"provider"`
-		Credential        string `json:"credential"`
-		MerchantOrderNo   string `json:"merchantOrderNo"`
-		ProviderPaymentID string `json:"providerPaymentId"`
+		Provider          string    `json:"provider"`
+		Credential        string    `json:"credential"`
+		MerchantOrderNo   string    `json:"merchantOrderNo"`
+		ProviderPaymentID string    `json:"providerPaymentId"`
 		PayStartedAt      time.Time `json:"payStartedAt"`
-		NotifyURL         string `json:"notifyUrl"`
+		NotifyURL         string    `json:"notifyUrl"`
 	}
 	if err := json.Unmarshal(reqJSON, &req); err != nil {
 		return Verification{}, temporal.NewNonRetryableApplicationError("cannot read the cancel's input: "+err.Error(), "BadHistory", nil)

@@ -88,6 +88,8 @@ type NotifyCall struct {
 	EventID string `json:"eventId"`
 	// Event is the JSON body's content.
 	Event MerchantEvent `json:"event"`
+	// Last is true on the schedule's last attempt (for the "exhausted" metric).
+	Last bool `json:"last,omitempty"`
 }
 
 // MerchantEvent is the body of a merchant notification.

@@ -433,8 +433,17 @@ func (r *run) cancelFailure(err error) string {
 			r.st.ReviewReason = ReviewInvalidRequest
 		case activities.ErrRejected:
 			r.st.ReviewReason = ReviewRejected
-		default: // unknown or rate limited until the attempts ran out
+		default: // unknown or rate limited until the retries stopped
 			r.st.ReviewReason = ReviewAttemptsExhausted
+			// Retries that stop at the cancel window (ScheduleToCloseTimeout) arrive as
+			// the last attempt's application error too — the server reports RetryState
+			// TIMEOUT, or a schedule-to-close timeout whose cause is that error — so the
+			// window is told apart here, not by the timeout branch below.
+			var actErr *temporal.ActivityError
+			if (errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_TIMEOUT) ||
+				(res.Attempt > 0 && int(res.Attempt) < r.policy.MaxCancelAttempts) {
+				r.st.ReviewReason = ReviewWindowExpired
+			}
 		}
 	case errors.As(err, &timeoutErr) && timeoutErr.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
 		r.st.ReviewReason = ReviewWindowExpired
@@ -619,6 +628,17 @@ func (r *run) review() (string, error) {
 	next := ResolutionActions[res.Action]
 	if next == StateCancelling {
 		r.st.CancelAttempts = 0
+		if r.policy.Merchant == "" {
+			// The policy never loaded (unknown credential) and the run holds the
+			// fallback: load it now that the configuration is fixed, so the cancel gets
+			// the credential's window, merchant and notify URL.
+			if err := r.loadPolicy(); err != nil {
+				return "", err
+			}
+			if r.policy.Merchant == "" {
+				return StateNeedsReview, nil // still unknown: loadPolicy set the reason
+			}
+		}
 	}
 	return next, nil
 }
@@ -676,7 +696,7 @@ func (r *run) deliver(state string) {
 	if len(schedule) == 0 {
 		schedule = defaultNotifySchedule
 	}
-	for _, wait := range schedule {
+	for i, wait := range schedule {
 		if wait > 0 {
 			_ = workflow.Sleep(r.ctx, wait)
 		}
@@ -684,7 +704,7 @@ func (r *run) deliver(state string) {
 		r.st.Notify.LastAt = workflow.Now(r.ctx)
 		var res activities.NotifyResult
 		err := workflow.ExecuteActivity(actx, acts.NotifyMerchant, activities.NotifyCall{
-			Merchant: r.policy.Merchant, URL: url, EventID: r.st.Notify.EventID, Event: event,
+			Merchant: r.policy.Merchant, URL: url, EventID: r.st.Notify.EventID, Event: event, Last: i == len(schedule)-1,
 		}).Get(r.ctx, &res)
 		if err == nil && res.Delivered {
 			r.st.Notify.Delivered, r.st.Notify.LastError = true, ""

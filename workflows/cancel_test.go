@@ -64,6 +64,8 @@ type wf struct {
 	queryCancelFn  func(n int, in activities.QueryCall) (providers.Outcome, error)
 	queryPaymentFn func(n int, in activities.QueryCall) (providers.PaymentStatus, error)
 	notifyFn       func(n int, in activities.NotifyCall) (activities.NotifyResult, error)
+	// policyErr, when set, is LoadPolicy's error on call n (nil: the policy).
+	policyErr func(n int) error
 
 	mu            sync.Mutex
 	policyLoads   int
@@ -110,6 +112,11 @@ func newWF(t *testing.T) *wf {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.policyLoads++
+			if w.policyErr != nil {
+				if err := w.policyErr(w.policyLoads); err != nil {
+					return activities.CancelPolicy{}, err
+				}
+			}
 			p := w.policy
 			p.WindowDeadline = in.PayStartedAt.Add(w.window)
 			if in.NotifyURL != "" {
@@ -252,8 +259,12 @@ func (w *wf) timersAfter(t0 time.Time) []time.Duration {
 	return out
 }
 
-func succeeded() providers.Outcome { return providers.Outcome{Kind: providers.Succeeded, Code: "SUCCESS"} }
-func pending() providers.Outcome   { return providers.Outcome{Kind: providers.Pending, Code: "CANCEL_PROCESSING"} }
+func succeeded() providers.Outcome {
+	return providers.Outcome{Kind: providers.Succeeded, Code: "SUCCESS"}
+}
+func pending() providers.Outcome {
+	return providers.Outcome{Kind: providers.Pending, Code: "CANCEL_PROCESSING"}
+}
 
 func cancelPending(_ int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
 	return activities.CancelResult{Outcome: pending(), Attempt: attempt}, nil
@@ -677,6 +688,58 @@ func TestRetryCancelResumesCancelling(t *testing.T) {
 	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateCancelled)
 }
 
+func TestUnknownCredentialThenRetryCancelAfterTheFix(t *testing.T) {
+	// The worker does not know the credential: the cancel waits in review. An
+	// operator fixes the configuration and asks for RETRY_CANCEL: the cancel must
+	// now run with the credential's real policy (merchant, notify URL, window).
+	w := newWF(t)
+	fixed := false
+	w.policyErr = func(int) error {
+		if fixed {
+			return nil
+		}
+		return temporal.NewNonRetryableApplicationError(`credential "acme-payermax" is not configured on this worker`,
+			activities.ErrUnknownCredential, nil)
+	}
+	var mid, stillBroken workflows.Status
+	cancelsBefore := -1
+	// A retry before the fix finds the credential still unknown: back to review.
+	w.at(time.Hour, func() {
+		mid = w.status()
+		w.update(workflows.UpdateResolve, "retry-1", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+	})
+	w.at(2*time.Hour, func() {
+		stillBroken = w.status()
+		cancelsBefore = len(w.cancels)
+		fixed = true
+		w.update(workflows.UpdateResolve, "retry-2", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+	})
+	st := w.mustRun()
+	wantState(t, mid, workflows.StateNeedsReview)
+	wantState(t, stillBroken, workflows.StateNeedsReview)
+	if mid.ReviewReason != workflows.ReviewConfiguration || stillBroken.ReviewReason != workflows.ReviewConfiguration || cancelsBefore != 0 {
+		t.Errorf("review %q then %q after %d cancels; want CONFIGURATION before any cancel", mid.ReviewReason, stillBroken.ReviewReason, cancelsBefore)
+	}
+	if w.policyLoads != 3 {
+		t.Errorf("%d policy loads, want 3 (start, each retry)", w.policyLoads)
+	}
+	wantState(t, st, workflows.StateCancelled)
+	if len(w.cancels) != 1 {
+		t.Fatalf("%d cancel calls after the retry, want 1", len(w.cancels))
+	}
+	if len(w.notifies) == 0 {
+		t.Fatalf("the merchant was never notified (notify %+v): the fixed credential's policy was not loaded", st.Notify)
+	}
+	last := w.notifies[len(w.notifies)-1]
+	if last.Event.State != workflows.StateCancelled || last.Merchant != "acme" || last.URL != "https://merchant.example/paycancel" {
+		t.Errorf("outcome notification to merchant %q at %q (state %s): the fixed credential's policy was not used",
+			last.Merchant, last.URL, last.Event.State)
+	}
+	if !st.Notify.Delivered {
+		t.Errorf("notify %+v", st.Notify)
+	}
+}
+
 // ---- step 4: the merchant notification ----
 
 func TestNotificationDeliveredAfterFailures(t *testing.T) {
@@ -714,7 +777,9 @@ func TestNotificationExhaustedThenResent(t *testing.T) {
 	var exhausted workflows.Status
 	var early, resend, again *updateResult
 	// While the schedule runs (0,30,60,90,120,150 s) a resend is refused.
-	w.at(45*time.Second, func() { early = w.update(workflows.UpdateResendNotification, "early", workflows.ResendRequest{Operator: "ops@acme"}) })
+	w.at(45*time.Second, func() {
+		early = w.update(workflows.UpdateResendNotification, "early", workflows.ResendRequest{Operator: "ops@acme"})
+	})
 	w.at(time.Hour, func() {
 		exhausted = w.status()
 		down = false

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +33,9 @@ type Options struct {
 	// DataDir holds --dev state: the SQLite file, generated keys, the dev
 	// configuration (PAYCANCEL_DATA_DIR). Default ./.paycancel.
 	DataDir string
+	// Tracing turns on OpenTelemetry tracing through the SDK interceptor, exported
+	// over OTLP to the endpoint in OTEL_EXPORTER_OTLP_ENDPOINT (PAYCANCEL_OTEL_TRACING=1).
+	Tracing bool
 	// Dev embeds a Temporal server, the Web UI and the provider sandboxes.
 	Dev bool
 	// DevFrontendPort and DevUIPort are the embedded server's ports (7233, 8233).
@@ -87,9 +92,11 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	fs.StringVar(&o.LogLevel, "log-level", def("PAYCANCEL_LOG_LEVEL", "info"), "debug, info, warn or error (env PAYCANCEL_LOG_LEVEL)")
 	fs.StringVar(&o.HTTPAddr, "http-addr", def("PAYCANCEL_HTTP_ADDR", "127.0.0.1:8080"), "listen address for provider callbacks and health (env PAYCANCEL_HTTP_ADDR)")
 	fs.StringVar(&o.DataDir, "data-dir", def("PAYCANCEL_DATA_DIR", ".paycancel"), "state of --dev: SQLite file, generated keys, dev config (env PAYCANCEL_DATA_DIR)")
+	fs.BoolVar(&o.Tracing, "otel-tracing", def("PAYCANCEL_OTEL_TRACING", "") == "1", "OpenTelemetry tracing over OTLP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT); off by default")
 	fs.BoolVar(&o.Dev, "dev", false, "embed a Temporal server (SQLite file in --data-dir), the Web UI and the provider sandboxes")
-	fs.IntVar(&o.DevFrontendPort, "dev-port", 7233, "--dev: Temporal frontend port")
-	fs.IntVar(&o.DevUIPort, "dev-ui-port", 8233, "--dev: Web UI port (0 disables the UI)")
+	o.DevFrontendPort, o.DevUIPort = 7233, 8233
+	fs.Var((*portValue)(&o.DevFrontendPort), "dev-port", "--dev: Temporal frontend port")
+	fs.Var((*portValue)(&o.DevUIPort), "dev-ui-port", "--dev: Web UI port (0 disables the UI)")
 	fs.DurationVar(&o.DevReconcileEvery, "dev-reconcile-every", 5*time.Minute, "--dev: interval of the reconciliation schedule (0: none)")
 	fs.StringVar(&o.SandboxAddr, "sandbox-addr", def("PAYCANCEL_SANDBOX_ADDR", "127.0.0.1:8299"), "--dev: listen address of the provider sandboxes")
 	fs.Usage = func() {
@@ -104,31 +111,77 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	if fs.NArg() > 0 {
 		return o, &UsageError{fmt.Errorf("unexpected argument %q (the worker takes flags only)", fs.Arg(0))}
 	}
+	// A value that came from the environment is named by its variable, so the
+	// message points at what to fix.
+	src := func(flag, env string) string {
+		if !fs.Changed(flag) && getenv(env) != "" {
+			return env
+		}
+		return "--" + flag
+	}
 	var problems []string
 	if !o.Dev && o.ConfigPath == "" {
 		problems = append(problems, "--config is required (or PAYCANCEL_CONFIG), unless --dev")
 	}
 	if strings.TrimSpace(o.TaskQueue) == "" {
-		problems = append(problems, "--task-queue must not be empty")
+		problems = append(problems, src("task-queue", "PAYCANCEL_TASK_QUEUE")+" must not be empty")
 	}
 	switch strings.ToLower(o.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
-		problems = append(problems, fmt.Sprintf("--log-level %q: want debug, info, warn or error", o.LogLevel))
+		problems = append(problems, fmt.Sprintf("%s %q: want debug, info, warn or error", src("log-level", "PAYCANCEL_LOG_LEVEL"), o.LogLevel))
 	}
-	for _, p := range []struct {
-		name string
-		v    int
-	}{{"--dev-port", o.DevFrontendPort}, {"--dev-ui-port", o.DevUIPort}} {
-		if p.v < 0 || p.v > 65535 {
-			problems = append(problems, fmt.Sprintf("%s %d: want a port between 0 and 65535", p.name, p.v))
+	if err := checkHostPort(o.HTTPAddr); err != nil {
+		problems = append(problems, fmt.Sprintf("%s %q: %v", src("http-addr", "PAYCANCEL_HTTP_ADDR"), o.HTTPAddr, err))
+	}
+	if a := o.Connection.Address; a != "" && !strings.Contains(a, "://") {
+		if err := checkHostPort(a); err != nil {
+			problems = append(problems, fmt.Sprintf("--address %q: %v", a, err))
 		}
 	}
-	if o.Dev && o.DevFrontendPort == 0 {
-		problems = append(problems, "--dev-port must not be 0")
+	if o.Dev {
+		if o.DevFrontendPort == 0 {
+			problems = append(problems, "--dev-port must not be 0")
+		}
+		if o.DevUIPort != 0 && o.DevUIPort == o.DevFrontendPort {
+			problems = append(problems, fmt.Sprintf("--dev-ui-port %d is the same as --dev-port", o.DevUIPort))
+		}
+		if err := checkHostPort(o.SandboxAddr); err != nil {
+			problems = append(problems, fmt.Sprintf("%s %q: %v", src("sandbox-addr", "PAYCANCEL_SANDBOX_ADDR"), o.SandboxAddr, err))
+		}
+		if strings.TrimSpace(o.DataDir) == "" {
+			problems = append(problems, src("data-dir", "PAYCANCEL_DATA_DIR")+" must not be empty with --dev")
+		}
 	}
 	if len(problems) > 0 {
 		return o, &UsageError{errors.New(strings.Join(problems, "; "))}
 	}
 	return o, nil
+}
+
+// portValue is an int flag that accepts only a TCP port number (0–65535), so a bad
+// value is refused by the flag parser with a message that says what is wanted.
+type portValue int
+
+func (p *portValue) String() string { return strconv.Itoa(int(*p)) }
+func (p *portValue) Type() string   { return "port" }
+func (p *portValue) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 || v > 65535 {
+		return errors.New("want a port number between 0 and 65535")
+	}
+	*p = portValue(v)
+	return nil
+}
+
+// checkHostPort accepts "host:port" and ":port" with a numeric port.
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, e.g. 127.0.0.1:8080")
+	}
+	if v, err := strconv.Atoi(port); err != nil || v < 0 || v > 65535 {
+		return fmt.Errorf("port %q is not a number between 0 and 65535", port)
+	}
+	return nil
 }

@@ -37,6 +37,8 @@ type Server struct {
 	ready    atomic.Bool
 	health   func(context.Context) error
 	devHooks *DevMerchant
+	// Metrics, when set, is served at GET /metrics (Prometheus).
+	Metrics http.Handler
 }
 
 // NewServer builds the handler set. health is called by /readyz.
@@ -80,6 +82,9 @@ func (s *Server) Handler() http.Handler {
 	})
 	if s.devHooks != nil {
 		mux.Handle("/dev/merchant-webhook", s.devHooks)
+	}
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
 	}
 	return mux
 }

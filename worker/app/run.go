@@ -25,6 +25,8 @@ import (
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/devserver"
 	"github.com/paycancel/paycancel/worker/logging"
+	"github.com/paycancel/paycancel/worker/observability"
+	"github.com/paycancel/paycancel/workflows"
 )
 
 // ConfigError is a bad configuration file; main exits with status 2 on it.
@@ -90,11 +92,33 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	z.Info("configuration loaded", zap.String("path", o.ConfigPath), zap.Int("merchants", len(cfg.Merchants)),
 		zap.Strings("credentials", sortedCredentialNames(cfg)))
 
-	c, err := Dial(ctx, o.Connection, tlog)
+	metrics, err := observability.NewMetrics()
 	if err != nil {
 		return err
 	}
+	copts, err := ClientOptions(o.Connection, tlog)
+	if err != nil {
+		return err
+	}
+	copts.MetricsHandler = metrics.SDK
+	if o.Tracing {
+		tr, err := observability.NewTracing(ctx, "paycancel-worker")
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tr.Shutdown(context.Background()) }()
+		copts.Interceptors = append(copts.Interceptors, tr.Interceptor)
+	}
+	c, err := client.DialContext(ctx, copts)
+	if err != nil {
+		return fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", copts.HostPort, copts.Namespace, err)
+	}
 	defer c.Close()
+	gaugeCtx, stopGauges := context.WithCancel(ctx)
+	defer stopGauges()
+	go metrics.RunGauges(gaugeCtx, c, sandboxes.Names, workflows.FinalAndOpenStates(), 30*time.Second, func(err error) {
+		z.Warn("visibility gauges unavailable", zap.Error(err))
+	})
 
 	srv := NewServer(cfg, c, z, func(ctx context.Context) error {
 		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
@@ -103,12 +127,13 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	if dm != nil {
 		srv.EnableDevMerchant(dm)
 	}
+	srv.Metrics = metrics.Handler()
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(httpLn) }()
 
 	w := worker.New(c, o.TaskQueue, worker.Options{})
-	Register(w, &activities.Activities{Config: cfg, Temporal: c})
+	Register(w, &activities.Activities{Config: cfg, Temporal: c, Metrics: metrics})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting the worker on task queue %s: %w", o.TaskQueue, err)
 	}
@@ -120,9 +145,8 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 		}
 	}
 
-	opts, _ := ClientOptions(o.Connection, nil)
-	fmt.Fprintf(stdout, "paycancel worker polling task queue %q on %s (namespace %s)\n", o.TaskQueue, opts.HostPort, opts.Namespace)
-	fmt.Fprintf(stdout, "  callbacks and health: %s (GET /readyz)\n", callbackBase)
+	fmt.Fprintf(stdout, "paycancel worker polling task queue %q on %s (namespace %s)\n", o.TaskQueue, copts.HostPort, copts.Namespace)
+	fmt.Fprintf(stdout, "  callbacks, health and metrics: %s (/callbacks/<provider>, /readyz, /metrics)\n", callbackBase)
 	if dev != nil {
 		fmt.Fprintf(stdout, "  embedded Temporal server: %s, data in %s\n", dev.HostPort(), o.DataDir)
 		if dev.UIURL() != "" {

@@ -142,7 +142,11 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)}}
 	}
 	if n.Kind != yaml.ScalarNode {
-		return bad("want a duration such as \"30s\"")
+		tag := map[yaml.Kind]string{yaml.SequenceNode: "seq", yaml.MappingNode: "map"}[n.Kind]
+		if tag == "" {
+			tag = "alias"
+		}
+		return bad("cannot unmarshal !!%s into config.Duration", tag) // rendered by decodeError
 	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {

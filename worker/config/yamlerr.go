@@ -74,6 +74,16 @@ func describe(index []nodeAt, msg string) string {
 		problem = fmt.Sprintf("%q is not %s", c[2], friendlyType(c[3]))
 	} else if c := cannotKindRE.FindStringSubmatch(problem); c != nil {
 		problem = fmt.Sprintf("a %s is not %s", friendlyKind(c[1]), friendlyType(c[2]))
+		// The collection that should have been a scalar (or the reverse) starts
+		// on this line; the deepest one of that kind is the culprit.
+		kind := map[string]yaml.Kind{"seq": yaml.SequenceNode, "map": yaml.MappingNode}[c[1]]
+		if kind == 0 {
+			kind = yaml.ScalarNode
+		}
+		if p := findPath(index, line, func(n nodeAt) bool { return !n.key && n.kind == kind }); p != "" {
+			return fmt.Sprintf("line %d: %s: %s", line, p, problem)
+		}
+		return fmt.Sprintf("line %d: %s", line, problem)
 	} else if i := strings.Index(problem, `"`); i >= 0 {
 		if v, err := strconv.QuotedPrefix(problem[i:]); err == nil {
 			quoted, _ = strconv.Unquote(v)
@@ -94,6 +104,7 @@ type nodeAt struct {
 	line  int
 	path  string
 	key   bool // a mapping key (its path ends with its own name)
+	kind  yaml.Kind
 	value string
 }
 
@@ -101,6 +112,9 @@ func indexNodes(root *yaml.Node) []nodeAt {
 	var out []nodeAt
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
+		if n.Kind != yaml.DocumentNode {
+			out = append(out, nodeAt{line: n.Line, path: path, kind: n.Kind, value: n.Value})
+		}
 		switch n.Kind {
 		case yaml.DocumentNode:
 			for _, c := range n.Content {
@@ -113,15 +127,13 @@ func indexNodes(root *yaml.Node) []nodeAt {
 				if path != "" {
 					p = path + "." + k.Value
 				}
-				out = append(out, nodeAt{line: k.Line, path: p, key: true, value: k.Value})
+				out = append(out, nodeAt{line: k.Line, path: p, key: true, kind: k.Kind, value: k.Value})
 				walk(v, p)
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
 				walk(c, fmt.Sprintf("%s[%d]", path, i))
 			}
-		case yaml.ScalarNode:
-			out = append(out, nodeAt{line: n.Line, path: path, value: n.Value})
 		}
 	}
 	walk(root, "")
@@ -141,6 +153,8 @@ func findPath(index []nodeAt, line int, ok func(nodeAt) bool) string {
 
 func friendlyType(goType string) string {
 	switch {
+	case goType == "config.Duration":
+		return "a duration such as \"30s\""
 	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint"):
 		return "a whole number"
 	case strings.HasPrefix(goType, "float"):

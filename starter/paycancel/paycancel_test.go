@@ -1,0 +1,254 @@
+package paycancel_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/starter/paycancel"
+	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+var seq atomic.Int64
+
+// order makes a unique merchant order number (short enough for every provider).
+func order(prefix string) string {
+	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e9, seq.Add(1))
+}
+
+func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
+	t.Helper()
+	body, _ := json.Marshal(p)
+	resp, err := http.Post(env.Sandboxes.URL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
+	}
+}
+
+func request(provider, orderNo string, payTimeout time.Duration) workflows.CancelRequest {
+	return workflows.CancelRequest{Provider: provider, Credential: "demo-" + provider, MerchantOrderNo: orderNo,
+		Amount: 1000, Currency: "USD", PayTimeout: payTimeout}
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestAPI runs the Go API against a real in-process Temporal server, the worker
+// and the sandboxes. One environment serves every subtest.
+func TestAPI(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{})
+	api := paycancel.New(env.Client, paycancel.Options{TaskQueue: env.TaskQueue, PollInterval: 200 * time.Millisecond})
+
+	t.Run("StartAttachSignalFinished", func(t *testing.T) {
+		t.Parallel()
+		ctx := ctxFor(t, time.Minute)
+		o := order("sa")
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
+		// A long pay timeout keeps it AWAITING_PAYMENT until the signal.
+		req := request("payermax", o, time.Hour)
+		first, started, err := api.Start(ctx, req)
+		if err != nil || !started {
+			t.Fatalf("first start: started=%v err=%v", started, err)
+		}
+		if first.WorkflowID != workflows.WorkflowID("payermax", o) || first.RunID == "" {
+			t.Fatalf("cancel: %+v", first)
+		}
+		second, started, err := api.Start(ctx, req)
+		if err != nil || started {
+			t.Fatalf("second start: started=%v err=%v (want an attach)", started, err)
+		}
+		if second.RunID != first.RunID {
+			t.Fatalf("attached to run %s, want %s", second.RunID, first.RunID)
+		}
+		st, err := first.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != workflows.StateAwaitingPayment || st.MerchantOrderNo != o {
+			t.Fatalf("status: %+v", st)
+		}
+		if err := api.SignalPaymentResult(ctx, "payermax", o, workflows.PaymentResult{Status: "PAID", Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		final, err := api.Attach("payermax", o).Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if final.Final != workflows.StatePaid || final.CancelAttempts != 0 {
+			t.Fatalf("final: %s after %d cancel attempts, want PAID and none", final.Final, final.CancelAttempts)
+		}
+		// Status of a closed cancel is its result.
+		if st, err := first.Status(ctx); err != nil || st.Final != workflows.StatePaid {
+			t.Fatalf("status after the end: %s, %v", st.Final, err)
+		}
+		// A second cancel of a finished order is refused, with its outcome.
+		_, _, err = api.Start(ctx, req)
+		var fin *paycancel.AlreadyFinishedError
+		if !errors.Is(err, paycancel.ErrAlreadyFinished) || !errors.As(err, &fin) {
+			t.Fatalf("start after the end: %v, want ErrAlreadyFinished", err)
+		}
+		if fin.Outcome == nil || fin.Outcome.Final != workflows.StatePaid || fin.CloseStatus != "COMPLETED" {
+			t.Fatalf("finished error: %+v", fin)
+		}
+		err = api.SignalPaymentResult(ctx, "payermax", o, workflows.PaymentResult{Status: "FAILED"})
+		if !errors.Is(err, paycancel.ErrAlreadyFinished) {
+			t.Fatalf("signal after the end: %v, want ErrAlreadyFinished", err)
+		}
+	})
+
+	t.Run("HappyWait", func(t *testing.T) {
+		t.Parallel()
+		ctx := ctxFor(t, time.Minute)
+		o := order("hw")
+		createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
+		x, started, err := api.Start(ctx, request("gnete", o, 0))
+		if err != nil || !started {
+			t.Fatalf("start: %v %v", started, err)
+		}
+		st, err := x.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Final != workflows.StateCancelled || !st.Notify.Delivered {
+			t.Fatalf("final %s, notify %+v", st.Final, st.Notify)
+		}
+	})
+
+	t.Run("ReviewResolve", func(t *testing.T) {
+		t.Parallel()
+		ctx := ctxFor(t, time.Minute)
+		o := order("rv")
+		createPayment(t, env, "alipayplus", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
+			Scenario: simkit.Scenario{WindowExpired: true}})
+		x, _, err := api.Start(ctx, request("alipayplus", o, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := x.WaitUntil(ctx, paycancel.Settled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != workflows.StateNeedsReview || st.ReviewReason != workflows.ReviewWindowExpired {
+			t.Fatalf("settled in %s (%s), want NEEDS_REVIEW (WINDOW_EXPIRED)", st.State, st.ReviewReason)
+		}
+
+		// Listed by state (visibility is eventually consistent: poll).
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			yes := true
+			list, err := api.List(ctx, paycancel.ListFilter{State: workflows.StateNeedsReview, Provider: "alipayplus", NeedsReview: &yes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, s := range list {
+				if s.WorkflowID == x.WorkflowID {
+					found = s.State == workflows.StateNeedsReview && s.NeedsReview && s.MerchantOrderNo == o && s.Execution == "RUNNING"
+				}
+				if s.State != workflows.StateNeedsReview || s.Provider != "alipayplus" {
+					t.Fatalf("list returned a cancel outside the filter: %+v", s)
+				}
+			}
+			if found {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not listed as NEEDS_REVIEW: %+v", x.WorkflowID, list)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+
+		// A bad action is refused by the workflow's validator and changes nothing.
+		_, err = api.Resolve(ctx, "alipayplus", o, workflows.Resolution{Action: "BOGUS", Operator: "ops"})
+		var rej *paycancel.RejectedError
+		if !errors.Is(err, paycancel.ErrRejected) || !errors.As(err, &rej) {
+			t.Fatalf("bad resolve: %v, want ErrRejected", err)
+		}
+		if !strings.Contains(rej.Message, `action "BOGUS" is not one of`) {
+			t.Fatalf("rejection message %q is not the validator's", rej.Message)
+		}
+		if st, err := x.Status(ctx); err != nil || st.State != workflows.StateNeedsReview || st.Resolution != nil {
+			t.Fatalf("after a rejected resolve: %s %+v %v", st.State, st.Resolution, err)
+		}
+		// Resend is refused while not NOTIFY_EXHAUSTED.
+		if _, err := api.ResendNotification(ctx, "alipayplus", o, "ops"); !errors.Is(err, paycancel.ErrRejected) {
+			t.Fatalf("resend: %v, want ErrRejected", err)
+		}
+
+		st, err = api.Resolve(ctx, "alipayplus", o, workflows.Resolution{Action: "CANCELLED", Operator: "ops", Note: "closed in the console"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Resolution == nil || st.Resolution.Operator != "ops" || st.State == workflows.StateNeedsReview {
+			t.Fatalf("after resolve: %s %+v", st.State, st.Resolution)
+		}
+		final, err := x.Wait(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if final.Final != workflows.StateResolvedCancelled {
+			t.Fatalf("final %s, want RESOLVED_CANCELLED", final.Final)
+		}
+		// Nothing left to resolve.
+		if _, err := api.Resolve(ctx, "alipayplus", o, workflows.Resolution{Action: "PAID", Operator: "ops"}); !errors.Is(err, paycancel.ErrAlreadyFinished) {
+			t.Fatalf("resolve after the end: %v, want ErrAlreadyFinished", err)
+		}
+	})
+
+	t.Run("NotFoundAndInvalid", func(t *testing.T) {
+		t.Parallel()
+		ctx := ctxFor(t, 30*time.Second)
+		x := api.Attach("ksher", order("nf"))
+		if _, err := x.Status(ctx); !errors.Is(err, paycancel.ErrNotFound) {
+			t.Fatalf("status: %v, want ErrNotFound", err)
+		}
+		if _, err := x.Wait(ctx); !errors.Is(err, paycancel.ErrNotFound) {
+			t.Fatalf("wait: %v, want ErrNotFound", err)
+		}
+		if err := api.SignalPaymentResult(ctx, "ksher", x.MerchantOrderNo, workflows.PaymentResult{Status: "PAID"}); !errors.Is(err, paycancel.ErrNotFound) {
+			t.Fatalf("signal: %v, want ErrNotFound", err)
+		}
+		if _, err := api.Resolve(ctx, "ksher", x.MerchantOrderNo, workflows.Resolution{Action: "PAID", Operator: "o"}); !errors.Is(err, paycancel.ErrNotFound) {
+			t.Fatalf("resolve: %v, want ErrNotFound", err)
+		}
+		if err := api.SignalPaymentResult(ctx, "ksher", x.MerchantOrderNo, workflows.PaymentResult{Status: "MAYBE"}); !errors.Is(err, paycancel.ErrInvalidRequest) {
+			t.Fatalf("signal with a bad status: %v, want ErrInvalidRequest", err)
+		}
+		bad := request("ksher", "x", 0)
+		bad.Amount, bad.Currency = 0, "thb"
+		_, _, err := api.Start(ctx, bad)
+		if !errors.Is(err, paycancel.ErrInvalidRequest) || !strings.Contains(err.Error(), "amount must be positive") ||
+			!strings.Contains(err.Error(), `currency "thb"`) {
+			t.Fatalf("invalid start: %v", err)
+		}
+		// A filter value cannot change the query's shape.
+		if list, err := api.List(ctx, paycancel.ListFilter{Provider: `x' OR WorkflowType != '`}); err != nil || len(list) != 0 {
+			t.Fatalf("list with a quote: %v %v", list, err)
+		}
+	})
+}
+
+func TestListQuery(t *testing.T) {
+	yes := true
+	got := paycancel.ListQuery(paycancel.ListFilter{State: "NEEDS_REVIEW", Provider: `a'b\c`, NeedsReview: &yes})
+	want := `WorkflowType = 'CancelPaymentWorkflow' AND ExecutionStatus != 'ContinuedAsNew' AND CancelState = 'NEEDS_REVIEW' AND PaymentProvider = 'a\'b\\c' AND NeedsReview = true`
+	if got != want {
+		t.Fatalf("query\n got %s\nwant %s", got, want)
+	}
+}
