@@ -122,6 +122,10 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 	if pol.NotifyURL == "" {
 		pol.NotifyURL = m.DefaultURL
 	}
+	if activity.IsActivity(ctx) {
+		// A local activity runs on its workflow's task queue.
+		pol.ActivityTaskQueue = ProviderTaskQueue(activity.GetInfo(ctx).TaskQueue, in.Provider)
+	}
 	if activity.IsActivity(ctx) && activity.GetInfo(ctx).WorkflowType != nil && activity.GetInfo(ctx).WorkflowType.Name == "CancelPaymentWorkflow" {
 		a.metrics().CancelStarted(in.Provider)
 	}

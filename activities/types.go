@@ -56,6 +56,15 @@ type CancelPolicy struct {
 	NotifyURL string `json:"notifyUrl,omitempty"`
 	// NotifySchedule is the wait before each notification attempt.
 	NotifySchedule []time.Duration `json:"notifySchedule"`
+	// ActivityTaskQueue is the provider's own task queue for provider calls
+	// (ProviderTaskQueue); empty means the workflow's queue (cancels started
+	// before per-provider queues existed).
+	ActivityTaskQueue string `json:"activityTaskQueue,omitempty"`
+}
+
+// ProviderTaskQueue is the task queue of a provider's calls: "<queue>-<provider>".
+func ProviderTaskQueue(workflowQueue, provider string) string {
+	return workflowQueue + "-" + provider
 }
 
 // CancelCall is one cancel activity call. Every field is fixed by the workflow and

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -128,7 +129,9 @@ func (r *run) execute() (Status, error) {
 // cancelKey derives the business key from the workflow id. PayerMax caps requestId at
 // 64 characters, so long ids are shortened to a stable hash.
 func cancelKey(workflowID string) string {
-	key := "pc-" + workflowID[len("cancel/"):]
+	// TrimPrefix, not slicing: a cancel started by hand with another id must not
+	// panic the workflow task.
+	key := "pc-" + strings.TrimPrefix(workflowID, "cancel/")
 	if len(key) <= 64 {
 		return key
 	}
@@ -345,6 +348,11 @@ func (r *run) queryCall() activities.QueryCall {
 
 func (r *run) queryCtx() workflow.Context {
 	return workflow.WithActivityOptions(r.ctx, workflow.ActivityOptions{
+		// Provider calls go to the provider's own task queue (empty: this
+		// workflow's), so one slow or throttling provider cannot take the slots of
+		// the others. The queue comes from the recorded policy: replays see the
+		// queue the cancel ran with.
+		TaskQueue:           r.policy.ActivityTaskQueue,
 		StartToCloseTimeout: 30 * time.Second,
 		// A query's outcome (unknown included) is data for the workflow; these
 		// retries only cover a worker lost mid-call.
@@ -366,6 +374,7 @@ func (r *run) cancel() (string, error) {
 	}
 	r.st.CancelRounds++
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           r.policy.ActivityTaskQueue,
 		StartToCloseTimeout: 45 * time.Second,
 		HeartbeatTimeout:    15 * time.Second,
 		// Retries stop at the cancel window: past it the provider refuses anyway.

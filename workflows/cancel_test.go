@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,6 +60,7 @@ type wf struct {
 	req    workflows.CancelRequest
 	policy activities.CancelPolicy
 	window time.Duration // policy window after PayStartedAt
+	id     string        // workflow id; default workflows.WorkflowID
 
 	cancelFn       func(n int, attempt int32, in activities.CancelCall) (activities.CancelResult, error)
 	queryCancelFn  func(n int, in activities.QueryCall) (providers.Outcome, error)
@@ -79,6 +81,8 @@ type wf struct {
 	states        []string // CancelState values upserted, in order
 	upserts       int
 	needsReview   []bool
+	signals       int // signals sent
+	updates       int // updates accepted
 }
 
 func newWF(t *testing.T) *wf {
@@ -181,7 +185,10 @@ func newWF(t *testing.T) *wf {
 // run executes the workflow to its end (or to continue-as-new) and returns its result.
 func (w *wf) run() (workflows.Status, error) {
 	w.t.Helper()
-	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.WorkflowID(w.req.Provider, w.req.MerchantOrderNo)})
+	if w.id == "" {
+		w.id = workflows.WorkflowID(w.req.Provider, w.req.MerchantOrderNo)
+	}
+	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: w.id})
 	w.env.ExecuteWorkflow(workflows.WorkflowName, w.req)
 	if !w.env.IsWorkflowCompleted() {
 		w.t.Fatal("workflow did not complete")
@@ -222,7 +229,12 @@ func (w *wf) status() workflows.Status {
 	return st
 }
 
-func (w *wf) signal(name string, arg any) { w.env.SignalWorkflow(name, arg) }
+func (w *wf) signal(name string, arg any) {
+	w.mu.Lock()
+	w.signals++
+	w.mu.Unlock()
+	w.env.SignalWorkflow(name, arg)
+}
 
 // updateResult records what became of one update.
 type updateResult struct {
@@ -234,7 +246,12 @@ type updateResult struct {
 func (w *wf) update(name, id string, arg any) *updateResult {
 	r := &updateResult{}
 	w.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
-		OnAccept: func() { r.accepted = true },
+		OnAccept: func() {
+			r.accepted = true
+			w.mu.Lock()
+			w.updates++
+			w.mu.Unlock()
+		},
 		OnReject: func(err error) { r.rejected, r.err = true, err },
 		OnComplete: func(v any, err error) {
 			r.completed, r.err = true, err
@@ -951,6 +968,25 @@ func TestSearchAttributesUpserted(t *testing.T) {
 	}
 	if w.upserts != len(want) {
 		t.Errorf("%d upserts, want one per state change (%d)", w.upserts, len(want))
+	}
+}
+
+func TestCancelKey(t *testing.T) {
+	long := "o" + strings.Repeat("0123456789", 6)
+	cases := []struct{ id, key string }{
+		{workflows.WorkflowID("payermax", "ord-1001"), "pc-payermax/ord-1001"},
+		// PayerMax caps requestId at 64: long ids become a stable hash.
+		{workflows.WorkflowID("payermax", long), ""},
+		// Started by hand (CLI, Web UI) with another id: still a key, no panic.
+		{"abc", "pc-abc"},
+	}
+	for _, tc := range cases {
+		w := newWF(t)
+		w.id = tc.id
+		st := w.mustRun()
+		if len(st.CancelKey) > 64 || (tc.key != "" && st.CancelKey != tc.key) || st.CancelKey != w.cancels[0].CancelKey {
+			t.Errorf("id %q: key %q (sent %q), want %q", tc.id, st.CancelKey, w.cancels[0].CancelKey, tc.key)
+		}
 	}
 }
 

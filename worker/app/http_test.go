@@ -482,7 +482,9 @@ func TestCallbacks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := http.Header{"Content-Type": {"application/json"}, payermax.SignHeader: {sign}}
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		h.Set(payermax.SignHeader, sign)
 		sig := &fakeSignaler{}
 		if rec, _ := env.serve(t, sig, "/callbacks/payermax", h, body); rec.Code != http.StatusBadRequest || len(sig.Calls()) != 0 ||
 			!strings.Contains(rec.Body.String(), "REFUND") {

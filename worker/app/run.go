@@ -132,10 +132,9 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(httpLn) }()
 
-	w := worker.New(c, o.TaskQueue, worker.Options{})
-	Register(w, &activities.Activities{Config: cfg, Temporal: c, Metrics: metrics})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("starting the worker on task queue %s: %w", o.TaskQueue, err)
+	w, err := StartWorkers(c, o.TaskQueue, &activities.Activities{Config: cfg, Temporal: c, Metrics: metrics}, cfg.ProviderLimits, worker.Options{})
+	if err != nil {
+		return err
 	}
 	srv.SetReady(true)
 	if dev != nil && o.DevReconcileEvery > 0 {

@@ -63,7 +63,22 @@ type File struct {
 	CallbackBaseURL string `yaml:"callbackBaseURL,omitempty"`
 	// Merchants by name.
 	Merchants map[string]*Merchant `yaml:"merchants"`
+	// ProviderLimits bound each provider's calls from this worker (per-provider
+	// task queues), so one slow or throttling provider cannot starve the others.
+	ProviderLimits map[string]ProviderLimits `yaml:"providerLimits,omitempty"`
 }
+
+// ProviderLimits are one provider's call limits.
+type ProviderLimits struct {
+	// Concurrency is the most calls at once from one worker. Default 20.
+	Concurrency int `yaml:"concurrency,omitempty"`
+	// RatePerSecond is the most calls per second across all workers (Temporal's
+	// task-queue rate limit). Default 0: unlimited.
+	RatePerSecond float64 `yaml:"ratePerSecond,omitempty"`
+}
+
+// DefaultProviderConcurrency is ProviderLimits.Concurrency's default.
+const DefaultProviderConcurrency = 20
 
 // Merchant is one merchant (a paycancel tenant).
 type Merchant struct {
@@ -167,6 +182,8 @@ type Config struct {
 	Merchants       map[string]*LoadedMerchant
 	// Credentials by name, across merchants.
 	Credentials map[string]*LoadedCredential
+	// ProviderLimits for every provider, defaults filled in.
+	ProviderLimits map[string]ProviderLimits
 }
 
 // LoadedMerchant is a merchant with its secret loaded.
@@ -240,7 +257,26 @@ func Parse(name string, data []byte, deps providers.Deps) (*Config, error) {
 func Build(name string, f File, deps providers.Deps) (*Config, error) {
 	errs := &errorList{file: name}
 	cfg := &Config{Path: name, CallbackBaseURL: strings.TrimRight(f.CallbackBaseURL, "/"),
-		Merchants: map[string]*LoadedMerchant{}, Credentials: map[string]*LoadedCredential{}}
+		Merchants: map[string]*LoadedMerchant{}, Credentials: map[string]*LoadedCredential{},
+		ProviderLimits: map[string]ProviderLimits{}}
+	for _, p := range ProviderNames {
+		cfg.ProviderLimits[p] = ProviderLimits{Concurrency: DefaultProviderConcurrency}
+	}
+	for _, p := range sortedKeys(f.ProviderLimits) {
+		l := f.ProviderLimits[p]
+		if _, ok := cfg.ProviderLimits[p]; !ok {
+			errs.add("providerLimits."+p, fmt.Sprintf("unknown provider (one of %s)", strings.Join(ProviderNames, ", ")))
+			continue
+		}
+		if l.Concurrency == 0 {
+			l.Concurrency = DefaultProviderConcurrency
+		}
+		if l.Concurrency < 1 || l.Concurrency > 10000 || l.RatePerSecond < 0 {
+			errs.add("providerLimits."+p, "concurrency must be 1..10000 and ratePerSecond not negative")
+			continue
+		}
+		cfg.ProviderLimits[p] = l
+	}
 	if f.CallbackBaseURL != "" {
 		if err := checkURL(f.CallbackBaseURL); err != nil {
 			errs.add("callbackBaseURL", err.Error())

@@ -48,7 +48,7 @@ type Env struct {
 	CallbackURL string
 	HTTP        *app.Server
 	Merchant    *app.DevMerchant
-	Worker      worker.Worker
+	Workers     *app.Workers
 	Log         *zap.Logger
 }
 
@@ -107,14 +107,13 @@ func Start(t testing.TB, opts Options) *Env {
 	t.Cleanup(func() { _ = httpSrv.Close() })
 
 	tq := fmt.Sprintf("paycancel-test-%d", time.Now().UnixNano())
-	w := worker.New(c, tq, worker.Options{})
-	app.Register(w, &activities.Activities{Config: cfg, Temporal: c})
-	if err := w.Start(); err != nil {
+	w, err := app.StartWorkers(c, tq, &activities.Activities{Config: cfg, Temporal: c}, cfg.ProviderLimits, worker.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
 	return &Env{Server: ts, Client: c, Namespace: ns, TaskQueue: tq, Sandboxes: set, Config: cfg,
-		CallbackURL: callbackURL, HTTP: srv, Merchant: dm, Worker: w, Log: z}
+		CallbackURL: callbackURL, HTTP: srv, Merchant: dm, Workers: w, Log: z}
 }
 
 func loadConfig(path string, edit func(*config.File)) (*config.Config, error) {

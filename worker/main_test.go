@@ -1,0 +1,564 @@
+package main
+
+// Process-level tests: build ./worker into a temporary binary and run it as an
+// operator would. Skipped with -short (the build alone takes ~10 s).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"gopkg.in/yaml.v3"
+
+	"github.com/paycancel/paycancel/activities/webhook"
+	"github.com/paycancel/paycancel/providers/sandboxes"
+	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	binPath   string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// workerBinary builds ./worker once per test run.
+func workerBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the worker binary; skipped with -short")
+	}
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "paycancel-worker-"); buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "worker")
+		// -s -w: no symbol table or DWARF; links in about half the time.
+		cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", binPath, ".")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./worker: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// proc is a running worker.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdout syncBuffer
+	stderr syncBuffer
+	done   chan struct{}
+	state  *os.ProcessState
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// cleanEnv is the environment without paycancel's or Temporal's variables, so the
+// host's settings cannot change what a test means.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PAYCANCEL_") || strings.HasPrefix(kv, "TEMPORAL_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+func startWorker(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, cmd: exec.Command(workerBinary(t), args...), done: make(chan struct{})}
+	p.cmd.Env = cleanEnv(env...)
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = p.cmd.Wait()
+		p.state = p.cmd.ProcessState
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Kill() // this process only, by its id
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("worker %v\nstdout:\n%s\nstderr:\n%s", args, p.stdout.String(), tail(p.stderr.String(), 4000))
+		}
+	})
+	return p
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// wait returns the exit code, or fails after limit.
+func (p *proc) wait(limit time.Duration) int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+		return p.state.ExitCode()
+	case <-time.After(limit):
+		p.t.Fatalf("worker still running after %s", limit)
+		return -1
+	}
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// runWorker runs the worker to completion: exit code and stderr.
+func runWorker(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	p := startWorker(t, env, args...)
+	code := p.wait(60 * time.Second)
+	return code, p.stderr.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// occupy holds a port for the rest of the test.
+func occupy(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+// oneLine checks stderr is exactly want (plus, for usage errors, main's fixed hint
+// line), with no stack trace.
+func oneLine(t *testing.T, stderr, want string, hint bool) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	wantLines := []string{want}
+	if hint {
+		wantLines = append(wantLines, "Run 'worker --help' for the flags.")
+	}
+	if strings.Join(lines, "\n") != strings.Join(wantLines, "\n") {
+		t.Errorf("stderr\n got: %q\nwant: %q", lines, wantLines)
+	}
+	for _, bad := range []string{"panic", "goroutine ", ".go:"} {
+		if strings.Contains(stderr, bad) {
+			t.Errorf("stderr holds %q: %s", bad, stderr)
+		}
+	}
+}
+
+func TestUsageAndConfigErrors(t *testing.T) {
+	workerBinary(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("merchants:\n  m1:\n    notify:\n      secrte: {env: X}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missingKey := filepath.Join(dir, "missing-key.yaml")
+	if err := os.WriteFile(missingKey, []byte(`merchants:
+  m1:
+    notify: {secret: {env: PAYCANCEL_TEST_NOTIFY}}
+    credentials:
+      c1: {provider: payermax, payermax: {baseURL: "http://127.0.0.1:9", appId: a, merchantPrivateKey: {file: keys/none.pem}, providerPublicKey: {file: keys/none.pub}}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want string
+		hint bool
+	}{
+		{"unknown flag", nil, []string{"--dev", "--bogus"}, 2, "worker: unknown flag: --bogus", true},
+		{"bad port", nil, []string{"--dev", "--dev-port=abc"}, 2, `worker: invalid argument "abc" for "--dev-port" flag: want a port number between 0 and 65535`, true},
+		{"no config", nil, nil, 2, "worker: --config is required (or PAYCANCEL_CONFIG), unless --dev", true},
+		{"bad env value", []string{"PAYCANCEL_LOG_LEVEL=loud"}, []string{"--dev"}, 2, `worker: PAYCANCEL_LOG_LEVEL "loud": want debug, info, warn or error`, true},
+		{"stray argument", nil, []string{"--dev", "start"}, 2, `worker: unexpected argument "start" (the worker takes flags only)`, true},
+		{"config file missing", nil, []string{"--config", filepath.Join(dir, "none.yaml"), "--http-addr", "127.0.0.1:0"}, 2,
+			"worker: config " + filepath.Join(dir, "none.yaml") + ": no such file or directory", false},
+		{"config unknown field", nil, []string{"--config", bad, "--http-addr", "127.0.0.1:0"}, 2,
+			"worker: config " + bad + `: line 4: merchants.m1.notify.secrte: unknown field "secrte" (known fields: secret, defaultURL, retrySchedule)`, false},
+		{"config key file missing", []string{"PAYCANCEL_TEST_NOTIFY=whsec_c2VjcmV0"}, []string{"--config", missingKey, "--http-addr", "127.0.0.1:0"}, 2,
+			"worker: config " + missingKey + ": merchants.m1.credentials.c1.payermax.merchantPrivateKey: file " + filepath.Join(dir, "keys/none.pem") + ": no such file or directory", false},
+		{"config from the environment", []string{"PAYCANCEL_CONFIG=" + bad}, []string{"--http-addr", "127.0.0.1:0"}, 2,
+			"worker: config " + bad + `: line 4: merchants.m1.notify.secrte: unknown field "secrte" (known fields: secret, defaultURL, retrySchedule)`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, stderr := runWorker(t, tc.env, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			oneLine(t, stderr, tc.want, tc.hint)
+		})
+	}
+	t.Run("help", func(t *testing.T) {
+		p := startWorker(t, nil, "--help")
+		if code := p.wait(30 * time.Second); code != 0 || !strings.Contains(p.stderr.String(), "Usage: worker [flags]") {
+			t.Errorf("--help: exit %d, stderr %q", code, p.stderr.String())
+		}
+	})
+}
+
+func TestPortInUse(t *testing.T) {
+	workerBinary(t)
+	t.Run("http", func(t *testing.T) {
+		t.Parallel()
+		port := occupy(t)
+		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", addr(port))
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		oneLine(t, stderr, "worker: HTTP address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another with --http-addr", false)
+	})
+	t.Run("frontend", func(t *testing.T) {
+		t.Parallel()
+		port := occupy(t)
+		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
+			"--dev-port", strconv.Itoa(port), "--dev-ui-port", strconv.Itoa(freePort(t)), "--sandbox-addr", "127.0.0.1:0")
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		oneLine(t, stderr, "worker: Temporal frontend address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another port", false)
+	})
+	t.Run("web ui", func(t *testing.T) {
+		t.Parallel()
+		port := occupy(t)
+		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
+			"--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", strconv.Itoa(port), "--sandbox-addr", "127.0.0.1:0")
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		oneLine(t, stderr, "worker: Web UI address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another port", false)
+	})
+	t.Run("sandboxes", func(t *testing.T) {
+		// After the embedded server started: it must be stopped cleanly, still with
+		// one line and no stack.
+		t.Parallel()
+		port := occupy(t)
+		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
+			"--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", "0", "--sandbox-addr", addr(port))
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		oneLine(t, stderr, "worker: sandbox address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another with --sandbox-addr", false)
+	})
+}
+
+// TestDevRestartDurability runs `worker --dev`, starts a cancel, kills the process
+// with SIGKILL in the middle of it, restarts it on the same data directory and
+// expects the cancel to finish as CANCELLED, cancelled once at the provider.
+//
+// The provider sandbox is run by the test rather than inside the worker: the
+// worker's own sandboxes keep their payments in memory, which a SIGKILL erases
+// (a real provider keeps them). The worker points at it through --config, a copy of
+// the configuration --dev writes (app.WriteDevConfig) whose merchant notifications
+// go to a receiver in the test.
+func TestDevRestartDurability(t *testing.T) {
+	workerBinary(t)
+	began := time.Now()
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	frontend, ui, httpPort, sandboxPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	callbackBase := "http://" + addr(httpPort)
+
+	set, err := sandboxes.Start(sandboxes.Options{Dir: filepath.Join(dir, "provider-keys"), Addr: "127.0.0.1:0",
+		CallbackBaseURL: callbackBase, NotifySchedule: []time.Duration{0, 500 * time.Millisecond, time.Second, 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+
+	// The merchant: verifies each notification as an order service would.
+	var (
+		mu     sync.Mutex
+		events []map[string]any
+		secret string
+	)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if _, err := webhook.Verify(secret, r.Header, body, time.Now(), 0); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var e map[string]any
+		_ = json.Unmarshal(body, &e)
+		events = append(events, e)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer merchant.Close()
+
+	cfgDir := filepath.Join(dir, "config")
+	path, s, err := app.WriteDevConfig(cfgDir, set, callbackBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret = s
+	f, _, err := config.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Merchants[app.DevMerchantName].Notify.DefaultURL = merchant.URL + "/paycancel"
+	data, err := yaml.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	args := []string{"--dev", "--data-dir", dataDir, "--dev-port", strconv.Itoa(frontend), "--dev-ui-port", strconv.Itoa(ui),
+		"--http-addr", addr(httpPort), "--sandbox-addr", addr(sandboxPort), "--config", path}
+
+	// First run: ready, Web UI, namespace, search attributes.
+	w1 := startWorker(t, nil, args...)
+	waitHTTP(t, w1, callbackBase+"/readyz", 45*time.Second)
+	waitHTTP(t, w1, "http://"+addr(ui)+"/", 15*time.Second)
+	t.Logf("first start ready after %s", time.Since(began).Round(time.Millisecond))
+
+	c := dial(t, addr(frontend))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: "default"}); err != nil {
+		t.Fatalf("namespace default: %v", err)
+	}
+	sas, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, typ := range map[string]enumspb.IndexedValueType{
+		"PaymentProvider": enumspb.INDEXED_VALUE_TYPE_KEYWORD, "MerchantOrderNo": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"CancelState": enumspb.INDEXED_VALUE_TYPE_KEYWORD, "NeedsReview": enumspb.INDEXED_VALUE_TYPE_BOOL,
+	} {
+		if got, ok := sas.GetCustomAttributes()[name]; !ok || got != typ {
+			t.Errorf("search attribute %s: %v (registered: %v), want %v", name, got, ok, typ)
+		}
+	}
+
+	// A payment whose result never came back, and its cancel.
+	order := fmt.Sprintf("durable-%d", time.Now().UnixNano()%1e9)
+	body, _ := json.Marshal(simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"})
+	resp, err := http.Post(set.URL+"/payermax/_sandbox/payments", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
+	}
+	wfID := workflows.WorkflowID("payermax", order)
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.DefaultTaskQueue},
+		workflows.WorkflowName, workflows.CancelRequest{Provider: "payermax", Credential: app.DevCredentialPrefix + "payermax",
+			MerchantOrderNo: order, Amount: 1999, Currency: "USD", PayTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The worker has run the first task once the status query answers.
+	st := pollStatus(t, ctx, c, wfID, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
+	if st.Final != "" {
+		t.Fatalf("status before the kill: %+v", st)
+	}
+	c.Close()
+
+	// Crash: no shutdown of any kind.
+	if err := w1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	w1.wait(10 * time.Second)
+	if ws, ok := w1.state.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("first worker ended with %v, want SIGKILL", w1.state)
+	}
+	killedAt := time.Now()
+
+	// Second run on the same data directory: the cancel resumes and completes.
+	w2 := startWorker(t, nil, args...)
+	waitHTTP(t, w2, callbackBase+"/readyz", 45*time.Second)
+	t.Logf("restarted and ready %s after the kill", time.Since(killedAt).Round(time.Millisecond))
+	c = dial(t, addr(frontend))
+	defer c.Close()
+	var final workflows.Status
+	getCtx, getCancel := context.WithTimeout(ctx, 40*time.Second)
+	defer getCancel()
+	if err := c.GetWorkflow(getCtx, wfID, "").Get(getCtx, &final); err != nil {
+		t.Fatalf("workflow %s after the restart: %v", wfID, err)
+	}
+	if final.State != workflows.StateCancelled || final.Final != workflows.StateCancelled || final.NeedsReview {
+		t.Fatalf("final status %+v, want CANCELLED", final)
+	}
+	desc, err := c.DescribeWorkflowExecution(ctx, wfID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := desc.GetWorkflowExecutionInfo().GetStatus(); s != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		t.Errorf("execution status %v", s)
+	}
+	// Cancelled once at the provider, with the business key the workflow fixed.
+	p, ok := set.PayerMax.Store.Get(order, "")
+	if !ok || p.State != simkit.Cancelled || p.EffectiveCancels() != 1 {
+		t.Errorf("provider's payment: %+v", p)
+	}
+	mu.Lock()
+	if len(events) == 0 || events[len(events)-1]["state"] != workflows.StateCancelled {
+		t.Errorf("merchant notifications %v, want one with state CANCELLED", events)
+	}
+	mu.Unlock()
+
+	// A clean stop exits 0.
+	if err := w2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := w2.wait(30 * time.Second); code != 0 {
+		t.Errorf("SIGTERM: exit %d, want 0", code)
+	}
+	for _, out := range []string{w1.stderr.String(), w2.stderr.String(), w1.stdout.String(), w2.stdout.String()} {
+		if strings.Contains(out, secret) || strings.Contains(out, "PRIVATE KEY") {
+			t.Error("the worker printed a secret")
+		}
+		if strings.Contains(out, "panic:") {
+			t.Errorf("the worker panicked:\n%s", tail(out, 3000))
+		}
+	}
+	t.Logf("durability test took %s", time.Since(began).Round(time.Millisecond))
+}
+
+func dial(t *testing.T, hostPort string) client.Client {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: hostPort, Namespace: "default", Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// waitHTTP polls url until it answers 200, failing early if the worker exits.
+func waitHTTP(t *testing.T, p *proc, url string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	hc := &http.Client{Timeout: 2 * time.Second}
+	last := ""
+	for {
+		if p.exited() {
+			t.Fatalf("worker exited (%v) while waiting for %s", p.state, url)
+		}
+		resp, err := hc.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready after %s: %s", url, limit, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func pollStatus(t *testing.T, ctx context.Context, c client.Client, id string, ok func(workflows.Status) bool) workflows.Status {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		qctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		v, err := c.QueryWorkflow(qctx, id, "", workflows.QueryStatus)
+		cancel()
+		if err == nil {
+			var st workflows.Status
+			if err := v.Get(&st); err != nil {
+				t.Fatal(err)
+			}
+			if ok(st) {
+				return st
+			}
+			last = fmt.Errorf("state %s", st.State)
+		} else {
+			last = err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("status of %s: %v", id, last)
+	return workflows.Status{}
+}

@@ -1,0 +1,99 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+// TestEndToEndStartPoliciesAndHappyPathHistory runs against a real in-process
+// server what only a server decides: a duplicate start attaches to the running
+// cancel (USE_EXISTING), a start after it finished is refused (REJECT_DUPLICATE);
+// and it measures the happy path's history against happyPathEventBound.
+func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{})
+
+	t.Run("duplicate-start", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		order := fmt.Sprintf("dup-%d", time.Now().UnixNano()%1e9)
+		req := workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order,
+			Amount: 500, Currency: "USD", PayTimeout: time.Hour}
+		first := startCancel(t, env, req)
+		second := startCancel(t, env, req)
+		if second.GetRunID() != first.GetRunID() {
+			t.Fatalf("a duplicate start made run %s beside %s", second.GetRunID(), first.GetRunID())
+		}
+		if err := env.Client.SignalWorkflow(ctx, first.GetID(), "", workflows.SignalPaymentResult,
+			workflows.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
+			t.Fatal(err)
+		}
+		st := waitFinal(t, second)
+		wantState(t, st, workflows.StatePaid)
+
+		// After the end, REJECT_DUPLICATE refuses a new run. The SDK turns the
+		// refusal into the finished run unless asked for the error.
+		opts := client.StartWorkflowOptions{ID: first.GetID(), TaskQueue: env.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}
+		again, err := env.Client.ExecuteWorkflow(ctx, opts, workflows.WorkflowName, req)
+		if err != nil {
+			t.Fatalf("start after the end (error not requested): %v", err)
+		}
+		if again.GetRunID() != first.GetRunID() {
+			t.Errorf("start after the end made run %s, want the finished %s", again.GetRunID(), first.GetRunID())
+		}
+		opts.WorkflowExecutionErrorWhenAlreadyStarted = true
+		_, err = env.Client.ExecuteWorkflow(ctx, opts, workflows.WorkflowName, req)
+		var already *serviceerror.WorkflowExecutionAlreadyStarted
+		if !errors.As(err, &already) {
+			t.Fatalf("start after the end: %v, want WorkflowExecutionAlreadyStarted", err)
+		}
+		if already.RunId != first.GetRunID() {
+			t.Errorf("refusal names run %s, want %s", already.RunId, first.GetRunID())
+		}
+	})
+
+	t.Run("happy-path-history", func(t *testing.T) {
+		t.Parallel()
+		order := fmt.Sprintf("hist-%d", time.Now().UnixNano()%1e9)
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
+		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+			MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
+		st := waitFinal(t, run)
+		wantState(t, st, workflows.StateCancelled)
+		if !st.Notify.Delivered || st.Notify.Attempts != 1 || st.CancelAttempts != 1 {
+			t.Fatalf("not the happy path: %+v", st)
+		}
+		h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+		n := len(h.GetEvents())
+		byType := map[string]int{}
+		for _, e := range h.GetEvents() {
+			byType[e.GetEventType().String()]++
+		}
+		var types []string
+		for k, v := range byType {
+			types = append(types, fmt.Sprintf("%s=%d", k, v))
+		}
+		sort.Strings(types)
+		t.Logf("happy path: %d events %v", n, types)
+		if n > happyPathEventBound {
+			t.Errorf("happy path wrote %d events, bound %d", n, happyPathEventBound)
+		}
+		if est := shapeOf(h).estimate(); n > est {
+			t.Errorf("history has %d events, more than the estimate %d", n, est)
+		}
+	})
+}
+

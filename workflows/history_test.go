@@ -1,0 +1,164 @@
+package workflows_test
+
+// History bounds: how many events a cancel writes. The happy path is measured on a
+// real server (e2e_start_test.go); a seven-day pending confirmation is run in the
+// time-skipping environment, which has no event history, so each run's events are
+// estimated from what it did (runShape.estimate). The estimate is checked against
+// every real history in testdata/histories (TestEventEstimateBoundsRealHistories):
+// it never undercounts.
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/paycancel/paycancel/workflows"
+)
+
+const (
+	// happyPathEventBound bounds a cancel with no pay wait, one successful cancel
+	// and one notification delivered first try. Measured on the in-process server:
+	// 20 events, plus the provider's cancel notification (a signal: 21 when it joins
+	// a workflow task, 24 when it gets one of its own).
+	happyPathEventBound = 25
+	// runEventBound bounds any one run of a cancel: a long confirmation continues
+	// as new after 100 status queries of 11 events each (the runs of a seven-day
+	// pending wait measure at most 1,114 by runShape.estimate).
+	runEventBound = 1150
+)
+
+// runShape is what one run did, as far as its history is concerned.
+type runShape struct {
+	TimersFired, TimersCanceled int
+	Activities                  int // activity executions (server-side retries add no events)
+	LocalActivities             int
+	Upserts                     int
+	Signals                     int
+	Updates                     int // accepted updates (rejected ones leave no events)
+}
+
+// estimate is an upper bound on the run's events: start and close, one marker per
+// local activity, one event per upsert and signal, two per fired or cancelled timer
+// and per update, three per activity, and three per workflow task — one for the
+// start and one for each wake-up (timer, activity result, signal, update), which the
+// server may batch but never splits further.
+func (s runShape) estimate() int {
+	tasks := 1 + s.TimersFired + s.Activities + s.Signals + s.Updates
+	return 2 + 3*tasks + 2*(s.TimersFired+s.TimersCanceled) + 3*s.Activities + s.LocalActivities +
+		s.Upserts + s.Signals + 2*s.Updates
+}
+
+// shapeOf reads a run's shape from its history.
+func shapeOf(h *historypb.History) runShape {
+	var s runShape
+	for _, e := range h.GetEvents() {
+		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_TIMER_FIRED:
+			s.TimersFired++
+		case enumspb.EVENT_TYPE_TIMER_CANCELED:
+			s.TimersCanceled++
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			s.Activities++
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			s.LocalActivities++
+		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+			s.Upserts++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+			s.Signals++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			s.Updates++
+		}
+	}
+	return s
+}
+
+// shape is what this time-skipped run did.
+func (w *wf) shape() runShape {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return runShape{TimersFired: w.timersFired, TimersCanceled: w.timersCancel,
+		Activities:      len(w.cancels) + w.queryCancels + w.queryPayments + len(w.notifies),
+		LocalActivities: w.policyLoads, Upserts: w.upserts, Signals: w.signals, Updates: w.updates}
+}
+
+func fetchHistory(t testing.TB, c client.Client, id, runID string) *historypb.History {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	return h
+}
+
+// TestHistoryBoundSevenDayPendingWait: the provider answers "pending" to every
+// status query for the whole seven-day window (default backoff 5s→10m). Every run
+// stays under runEventBound, the workflow continues as new instead of growing, and
+// the state crosses every run.
+func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
+	const window = 7 * 24 * time.Hour
+	deadline := testStart.Add(window)
+	start := testStart
+	var next *workflows.CancelRequest
+	queries, maxEstimate := 0, 0
+	for run := 1; ; run++ {
+		if run > 20 {
+			t.Fatal("more than 20 runs")
+		}
+		w := newWF(t)
+		w.env.SetStartTime(start)
+		if next != nil {
+			w.req = *next
+		}
+		w.cancelFn = cancelPending
+		w.queryCancelFn = alwaysPending
+		// The run that reaches the window's end goes to review; an operator closes it.
+		w.at(deadline.Sub(start)+time.Minute, func() {
+			w.update(workflows.UpdateResolve, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+		})
+		st, err := w.run()
+		shape := w.shape()
+		est := shape.estimate()
+		queries += w.queryCancels
+		if est > maxEstimate {
+			maxEstimate = est
+		}
+		if est > runEventBound {
+			t.Errorf("run %d: about %d events (%+v), over the bound %d", run, est, shape, runEventBound)
+		}
+		if err == nil {
+			wantState(t, st, workflows.StateResolvedCancelled)
+			if st.Runs != run || st.QueryAttempts != queries || st.CancelKey != "pc-payermax/ord-1001" {
+				t.Errorf("final status: runs %d (want %d), queries %d (want %d), key %q", st.Runs, run, st.QueryAttempts, queries, st.CancelKey)
+			}
+			if st.Resolution == nil || st.LastOutcome.Kind != "PENDING" {
+				t.Errorf("final status %+v", st)
+			}
+			t.Logf("seven-day pending wait: %d runs, %d status queries, at most about %d events per run (last run %d)",
+				run, queries, maxEstimate, est)
+			if run < 10 {
+				t.Errorf("%d runs for %d queries: continue-as-new did not happen every 100 queries", run, queries)
+			}
+			return
+		}
+		n := continued(t, err)
+		next = &n
+		if w.queryCancels != 100 {
+			t.Errorf("run %d continued after %d queries, want 100", run, w.queryCancels)
+		}
+		if n.Carry.Status.Runs != run || n.Carry.Status.CancelKey != "pc-payermax/ord-1001" {
+			t.Errorf("run %d carries %+v", run, n.Carry.Status)
+		}
+		start = w.env.Now()
+	}
+}

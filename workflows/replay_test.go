@@ -1,0 +1,262 @@
+package workflows_test
+
+// Replay tests: every history in testdata/histories must replay against the
+// current CancelPaymentWorkflow. A change that alters the commands an existing
+// cancel would produce (a new activity, a timer moved, a reordered step) fails here
+// and needs workflow.GetVersion.
+//
+// The histories come from real runs against worker/testenv (in-process Temporal
+// server, provider sandboxes over HTTP, the real registration). Regenerate them,
+// after a deliberate and versioned change, with:
+//
+//	PAYCANCEL_WRITE_HISTORIES=1 go test ./workflows/ -run TestWriteHistories -count=1
+//
+// The files are written as `temporal workflow show --output json` writes them.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+const historiesDir = "testdata/histories"
+
+// historyCases name the checked-in histories and what each must contain (event
+// types, update names, search-attribute states), so a regenerated file is known to
+// still cover its path.
+var historyCases = map[string][]string{
+	"happy":                   {"ActivityTaskCompleted", "state:CANCELLED"},
+	"paid-by-signal":          {"WorkflowExecutionSignaled", "state:PAID"},
+	"unknown-then-success":    {"state:CANCELLED"},
+	"pending-then-success":    {"TimerFired", "state:CONFIRMING", "state:CANCELLED"},
+	"resolved-review":         {"update:resolve", "state:NEEDS_REVIEW", "state:RESOLVED_CANCELLED"},
+	"notify-exhausted-resend": {"update:resend-notification", "state:NOTIFY_EXHAUSTED", "state:CANCELLED"},
+}
+
+func TestReplayHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(historiesDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < len(historyCases) {
+		t.Fatalf("%d histories in %s, want %d (regenerate: see the comment at the top)", len(files), historiesDir, len(historyCases))
+	}
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(name, func(t *testing.T) {
+			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
+			}
+			r, err := os.Open(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			h, err := client.HistoryFromJSON(r, client.HistoryJSONOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			have := map[string]bool{}
+			for _, e := range h.GetEvents() {
+				have[strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")] = true
+				have[camel(e.GetEventType())] = true
+				if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil {
+					have["update:"+a.GetAcceptedRequest().GetInput().GetName()] = true
+				}
+				if a := e.GetUpsertWorkflowSearchAttributesEventAttributes(); a != nil {
+					if p, ok := a.GetSearchAttributes().GetIndexedFields()[workflows.SACancelState.GetName()]; ok {
+						have["state:"+strings.Trim(string(p.GetData()), `"`)] = true
+					}
+				}
+			}
+			for _, want := range historyCases[name] {
+				if !have[want] {
+					t.Errorf("history %s has no %s", name, want)
+				}
+			}
+			// The estimate the seven-day bound relies on never undercounts a real run.
+			if n, est := len(h.GetEvents()), shapeOf(h).estimate(); n > est {
+				t.Errorf("%d events, over the estimate %d (%+v)", n, est, shapeOf(h))
+			}
+		})
+	}
+}
+
+// camel turns EVENT_TYPE_TIMER_FIRED into TimerFired.
+func camel(t enumspb.EventType) string {
+	var b strings.Builder
+	for _, w := range strings.Split(strings.TrimPrefix(t.String(), "EVENT_TYPE_"), "_") {
+		if w != "" {
+			b.WriteString(w[:1] + strings.ToLower(w[1:]))
+		}
+	}
+	return b.String()
+}
+
+// TestWriteHistories produces testdata/histories from real runs. It runs only with
+// PAYCANCEL_WRITE_HISTORIES=1 (see the top of this file).
+func TestWriteHistories(t *testing.T) {
+	if os.Getenv("PAYCANCEL_WRITE_HISTORIES") != "1" {
+		t.Skip("set PAYCANCEL_WRITE_HISTORIES=1 to regenerate testdata/histories")
+	}
+	env := testenv.Start(t, testenv.Options{EditConfig: func(f *config.File) {
+		// A short merchant schedule so the exhausted case runs out in a second.
+		for _, m := range f.Merchants {
+			m.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Second)}
+		}
+	}})
+	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stamp := time.Now().UnixNano() % 1e9
+	order := func(name string) string { return fmt.Sprintf("h-%s-%d", name[:5], stamp) }
+	request := func(name string) workflows.CancelRequest {
+		return workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
+			Amount: 1000, Currency: "USD"}
+	}
+	paid := func(name string, sc simkit.Scenario) workflows.CancelRequest {
+		req := request(name)
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD", Scenario: sc})
+		return req
+	}
+	runs := map[string]func(t *testing.T) client.WorkflowRun{
+		"happy": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid("happy", simkit.Scenario{}))
+			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			return run
+		},
+		"paid-by-signal": func(t *testing.T) client.WorkflowRun {
+			req := paid("paid-by-signal", simkit.Scenario{})
+			req.PayTimeout = time.Hour
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
+			if err := env.Client.SignalWorkflow(context.Background(), run.GetID(), run.GetRunID(), workflows.SignalPaymentResult,
+				workflows.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
+				t.Fatal(err)
+			}
+			wantState(t, waitFinal(t, run), workflows.StatePaid)
+			return run
+		},
+		"unknown-then-success": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid("unknown-then-success", simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.Fault5xx}}))
+			st := waitFinal(t, run)
+			wantState(t, st, workflows.StateCancelled)
+			if st.CancelAttempts < 2 {
+				t.Errorf("cancel attempts %d, want retries", st.CancelAttempts)
+			}
+			return run
+		},
+		"pending-then-success": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid("pending-then-success", simkit.Scenario{PendingQueries: 2}))
+			st := waitFinal(t, run)
+			wantState(t, st, workflows.StateCancelled)
+			return run
+		},
+		"resolved-review": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid("resolved-review", simkit.Scenario{CancelFails: true}))
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
+			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo", Note: "closed in the portal"})
+			wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+			return run
+		},
+		"notify-exhausted-resend": func(t *testing.T) client.WorkflowRun {
+			// The merchant's URL is a closed port until the schedule runs out; then a
+			// merchant starts listening there and an operator resends.
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			req := paid("notify-exhausted-resend", simkit.Scenario{})
+			req.NotifyURL = "http://" + addr + "/hooks/paycancel"
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+			ln, err = net.Listen("tcp", addr)
+			if err != nil {
+				t.Fatalf("reopen %s: %v", addr, err)
+			}
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
+				ReadHeaderTimeout: 5 * time.Second}
+			go func() { _ = srv.Serve(ln) }()
+			defer srv.Close()
+			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
+			st := waitFinal(t, run)
+			wantState(t, st, workflows.StateCancelled)
+			if !st.Notify.Delivered {
+				t.Errorf("notify %+v", st.Notify)
+			}
+			return run
+		},
+	}
+	for name, fn := range runs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run := fn(t)
+			h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+			data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(historiesDir, name+".json")
+			if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d events", path, len(h.GetEvents()))
+		})
+	}
+}
+
+func waitStatus(t *testing.T, env *testenv.Env, run client.WorkflowRun, ok func(workflows.Status) bool) workflows.Status {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var st workflows.Status
+		v, err := env.Client.QueryWorkflow(context.Background(), run.GetID(), run.GetRunID(), workflows.QueryStatus)
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err == nil && ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: status never came (last %+v, err %v)", run.GetID(), st, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func sendUpdate(t *testing.T, env *testenv.Env, run client.WorkflowRun, name string, arg any) workflows.Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := env.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), RunID: run.GetRunID(),
+		UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	var st workflows.Status
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	if err != nil {
+		t.Fatalf("%s on %s: %v", name, run.GetID(), err)
+	}
+	return st
+}
