@@ -62,6 +62,35 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	return nil, errors.New("public key is neither X.509 SubjectPublicKeyInfo nor PKCS#1 RSA")
 }
 
+// LoadPrivateKey reads the RSA private key ref names (see SecretRef.Load; baseDir
+// resolves a relative file) and parses it with ParsePrivateKey. Errors are
+// FieldErrors on field; they name the file or variable but never the key.
+func LoadPrivateKey(ref SecretRef, baseDir, field string) (*rsa.PrivateKey, error) {
+	text, err := ref.Load(baseDir)
+	if err != nil {
+		return nil, FieldErr(field, "%v", err)
+	}
+	key, err := ParsePrivateKey([]byte(text.Reveal()))
+	if err != nil {
+		return nil, FieldErr(field, "%v", err)
+	}
+	return key, nil
+}
+
+// LoadPublicKey reads the RSA public key ref names and parses it with
+// ParsePublicKey. Errors are FieldErrors on field, as for LoadPrivateKey.
+func LoadPublicKey(ref SecretRef, baseDir, field string) (*rsa.PublicKey, error) {
+	text, err := ref.Load(baseDir)
+	if err != nil {
+		return nil, FieldErr(field, "%v", err)
+	}
+	key, err := ParsePublicKey([]byte(text.Reveal()))
+	if err != nil {
+		return nil, FieldErr(field, "%v", err)
+	}
+	return key, nil
+}
+
 func keyDER(data []byte) ([]byte, error) {
 	text := strings.TrimSpace(string(data))
 	if text == "" {
@@ -205,10 +234,9 @@ func GenerateKeyPEM(bits int) (privatePEM, publicPEM []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pub, err := publicKeyPEM(&key.PublicKey)
 	if err != nil {
 		return nil, nil, err
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}),
-		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}), nil
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}), pub, nil
 }

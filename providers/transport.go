@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -67,6 +68,19 @@ func describeTransportError(err error) string {
 		msg = msg[i+2:]
 	}
 	return msg
+}
+
+// CheckBaseURL validates a configured base URL (already trimmed of spaces and
+// trailing slashes): it must be given and be an absolute http(s) URL with a host.
+// Errors are FieldErrors on field.
+func CheckBaseURL(field, value string) error {
+	if value == "" {
+		return FieldErr(field, "required")
+	}
+	if u, err := url.Parse(value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return FieldErr(field, "must be an absolute http(s) URL")
+	}
+	return nil
 }
 
 // HTTPStatusOutcome maps a non-2xx status without a readable provider answer.

@@ -131,7 +131,9 @@ func (r *run) execute() (Status, error) {
 func cancelKey(workflowID string) string {
 	// TrimPrefix, not slicing: a cancel started by hand with another id must not
 	// panic the workflow task.
-	key := "pc-" + strings.TrimPrefix(workflowID, "cancel/")
+	// Providers' business keys are ids, not paths: "cancel/payermax/o-1" becomes
+	// "pc-payermax-o-1" (order numbers never contain '/': CancelRequest.Validate).
+	key := "pc-" + strings.ReplaceAll(strings.TrimPrefix(workflowID, "cancel/"), "/", "-")
 	if len(key) <= 64 {
 		return key
 	}

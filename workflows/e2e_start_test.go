@@ -19,8 +19,9 @@ import (
 
 // TestEndToEndStartPoliciesAndHappyPathHistory runs against a real in-process
 // server what only a server decides: a duplicate start attaches to the running
-// cancel (USE_EXISTING), a start after it finished is refused (REJECT_DUPLICATE);
-// and it measures the happy path's history against happyPathEventBound.
+// cancel (USE_EXISTING), a start after it finished is refused (REJECT_DUPLICATE),
+// retries stop at the cancel window (RetryState TIMEOUT); and it measures the happy
+// path's history against happyPathEventBound.
 func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{})
 
@@ -65,6 +66,26 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		}
 	})
 
+	t.Run("unknown-until-the-window-closes", func(t *testing.T) {
+		// The server stops the retries at the window with RetryState TIMEOUT and the
+		// last attempt's error: the review must say WINDOW_EXPIRED, not attempts.
+		t.Parallel()
+		order := fmt.Sprintf("win-%d", time.Now().UnixNano()%1e9)
+		faults := make([]simkit.Fault, 20)
+		for i := range faults {
+			faults[i] = simkit.FaultUnknown
+		}
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
+			Scenario: simkit.Scenario{CancelFaults: faults}})
+		deadline := time.Now().Add(4 * time.Second)
+		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+			MerchantOrderNo: order, Amount: 1000, Currency: "USD", CancelDeadline: &deadline})
+		st := waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
+		if st.ReviewReason != workflows.ReviewWindowExpired || st.CancelAttempts < 2 || st.CancelAttempts >= 10 {
+			t.Errorf("review %q after %d attempts, want WINDOW_EXPIRED before the attempt limit", st.ReviewReason, st.CancelAttempts)
+		}
+	})
+
 	t.Run("happy-path-history", func(t *testing.T) {
 		t.Parallel()
 		order := fmt.Sprintf("hist-%d", time.Now().UnixNano()%1e9)
@@ -96,4 +117,3 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		}
 	})
 }
-

@@ -112,21 +112,13 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, providers.FieldErr("timeZone", "%v", err)
 	}
-	priv, err := cfg.MerchantPrivateKey.Load(deps.BaseDir)
+	key, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
 	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+		return nil, err
 	}
-	key, err := providers.ParsePrivateKey([]byte(priv.Reveal()))
+	alipayKey, err := providers.LoadPublicKey(cfg.AlipayPublicKey, deps.BaseDir, "alipayPublicKey")
 	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
-	}
-	pub, err := cfg.AlipayPublicKey.Load(deps.BaseDir)
-	if err != nil {
-		return nil, providers.FieldErr("alipayPublicKey", "%v", err)
-	}
-	alipayKey, err := providers.ParsePublicKey([]byte(pub.Reveal()))
-	if err != nil {
-		return nil, providers.FieldErr("alipayPublicKey", "%v", err)
+		return nil, err
 	}
 	if alipayKey.N.BitLen() < 1024 {
 		return nil, providers.FieldErr("alipayPublicKey", "RSA key of %d bits is too small", alipayKey.N.BitLen())

@@ -2,10 +2,7 @@ package alipayglobal
 
 import (
 	"crypto/rsa"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,11 +20,8 @@ const (
 // baseURL (where the sandbox handler is mounted: the API paths are appended to it),
 // plus the matching SandboxConfig. For --dev, tests and the demo only.
 func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
-	abs, err := filepath.Abs(dir)
+	abs, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
-	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return Config{}, SandboxConfig{}, err
 	}
 	_, merchantPub, merchantPrivFile, _, err := devKeyPair(abs, Name+"-merchant")
@@ -54,53 +48,19 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 	return cfg, sb, nil
 }
 
-// devKeyPair reads <name>-private.pem and <name>-public.pem from dir, or generates
-// and writes both when either is missing. It returns the keys and the two file paths.
+// devKeyPair makes sure <name>-private.pem and <name>-public.pem in dir hold a key
+// pair (providers.EnsureKeyPair) and returns the keys and the two file paths.
 func devKeyPair(dir, name string) (priv *rsa.PrivateKey, pub *rsa.PublicKey, privFile, pubFile string, err error) {
 	privFile = filepath.Join(dir, name+"-private.pem")
 	pubFile = filepath.Join(dir, name+"-public.pem")
-	privPEM, errPriv := os.ReadFile(privFile)
-	pubPEM, errPub := os.ReadFile(pubFile)
-	switch {
-	case errPriv == nil && errPub == nil:
-	case errors.Is(errPriv, fs.ErrNotExist) || errors.Is(errPub, fs.ErrNotExist):
-		if privPEM, pubPEM, err = providers.GenerateKeyPEM(2048); err != nil {
-			return nil, nil, "", "", err
-		}
-		if err = writeFileAtomic(privFile, privPEM, 0o600); err != nil {
-			return nil, nil, "", "", err
-		}
-		if err = writeFileAtomic(pubFile, pubPEM, 0o644); err != nil {
-			return nil, nil, "", "", err
-		}
-	default:
-		return nil, nil, "", "", fmt.Errorf("dev keys %s: %v", name, errors.Join(errPriv, errPub))
+	if err = providers.EnsureKeyPair(privFile, pubFile); err != nil {
+		return nil, nil, "", "", fmt.Errorf("dev keys %s: %v", name, err)
 	}
-	if priv, err = providers.ParsePrivateKey(privPEM); err != nil {
-		return nil, nil, "", "", fmt.Errorf("%s: %v", privFile, err)
+	if priv, err = providers.LoadPrivateKeyFile(privFile); err != nil {
+		return nil, nil, "", "", err
 	}
-	if pub, err = providers.ParsePublicKey(pubPEM); err != nil {
-		return nil, nil, "", "", fmt.Errorf("%s: %v", pubFile, err)
+	if pub, err = providers.LoadPublicKeyFile(pubFile); err != nil {
+		return nil, nil, "", "", err
 	}
 	return priv, pub, privFile, pubFile, nil
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

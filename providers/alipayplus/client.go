@@ -108,21 +108,13 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if cfg.RequestTimeFormat != TimeRFC3339 && cfg.RequestTimeFormat != TimeEpochMillis {
 		return nil, providers.FieldErr("requestTimeFormat", "must be %q or %q, got %q", TimeRFC3339, TimeEpochMillis, cfg.RequestTimeFormat)
 	}
-	priv, err := cfg.MerchantPrivateKey.Load(deps.BaseDir)
+	merchantKey, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
 	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+		return nil, err
 	}
-	merchantKey, err := providers.ParsePrivateKey([]byte(priv.Reveal()))
+	walletKey, err := providers.LoadPublicKey(cfg.WalletPublicKey, deps.BaseDir, "walletPublicKey")
 	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
-	}
-	pub, err := cfg.WalletPublicKey.Load(deps.BaseDir)
-	if err != nil {
-		return nil, providers.FieldErr("walletPublicKey", "%v", err)
-	}
-	walletKey, err := providers.ParsePublicKey([]byte(pub.Reveal()))
-	if err != nil {
-		return nil, providers.FieldErr("walletPublicKey", "%v", err)
+		return nil, err
 	}
 	return &Client{
 		clientID:    cfg.ClientID,

@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,12 +65,8 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		cfg.BodyFormat = BodyJSON
 	}
 	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
-	if base == "" {
-		return nil, providers.FieldErr("baseURL", "required")
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, providers.FieldErr("baseURL", "must be an absolute http(s) URL")
+	if err := providers.CheckBaseURL("baseURL", base); err != nil {
+		return nil, err
 	}
 	if err := checkID("mchNo", cfg.MchNo, maxMchNo); err != nil {
 		return nil, err

@@ -1,11 +1,7 @@
 package gnete
 
 import (
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -25,21 +21,13 @@ const (
 // = baseURL (where the sandbox handler is mounted; the gateway's paths start at its
 // root), plus the matching SandboxConfig.
 func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
-	abs, err := filepath.Abs(dir)
+	abs, err := providers.MakeDevDir(dir)
 	if err != nil {
 		return Config{}, SandboxConfig{}, err
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return Config{}, SandboxConfig{}, err
-	}
 	path := filepath.Join(abs, devSecretFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := writeNewSecret(path); err != nil {
-			return Config{}, SandboxConfig{}, err
-		}
-	}
-	ref := providers.SecretRef{File: path}
-	secret, err := ref.Load("")
+	// 32 bytes: 52 base32 letters and digits (256 bits).
+	secret, err := providers.EnsureSecretFile(path, 32)
 	if err != nil {
 		return Config{}, SandboxConfig{}, fmt.Errorf("gnete dev app secret: %v", err)
 	}
@@ -47,28 +35,9 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 		BaseURL:    strings.TrimRight(baseURL, "/"),
 		MchNo:      devMchNo,
 		AppID:      devAppID,
-		AppSecret:  ref,
+		AppSecret:  providers.SecretRef{File: path},
 		Version:    "1.0",
 		BodyFormat: BodyJSON,
 	}
 	return cfg, SandboxConfig{MchNo: devMchNo, AppID: devAppID, AppSecret: secret}, nil
-}
-
-// writeNewSecret writes a random secret of 52 base32 letters and digits (256 bits,
-// crypto/rand.Text twice), created exclusively so a concurrent run cannot
-// overwrite it.
-func writeNewSecret(path string) error {
-	buf := []byte(rand.Text() + rand.Text())
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(buf, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

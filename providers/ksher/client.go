@@ -98,24 +98,16 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		return nil, providers.FieldErr("timestampOffset", "%v", err)
 	}
 
-	secret, err := cfg.MerchantPrivateKey.Load(deps.BaseDir)
+	key, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
 	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
-	}
-	key, err := providers.ParsePrivateKey([]byte(secret.Reveal()))
-	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+		return nil, err
 	}
 	if bits := key.N.BitLen(); bits < 1024 {
 		return nil, providers.FieldErr("merchantPrivateKey", "key is %d bits; signing needs at least 1024", bits)
 	}
-	pubText, err := cfg.KsherPublicKey.Load(deps.BaseDir)
+	pub, err := providers.LoadPublicKey(cfg.KsherPublicKey, deps.BaseDir, "ksherPublicKey")
 	if err != nil {
-		return nil, providers.FieldErr("ksherPublicKey", "%v", err)
-	}
-	pub, err := providers.ParsePublicKey([]byte(pubText.Reveal()))
-	if err != nil {
-		return nil, providers.FieldErr("ksherPublicKey", "%v", err)
+		return nil, err
 	}
 	return &Client{
 		appID:     cfg.AppID,

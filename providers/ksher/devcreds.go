@@ -2,12 +2,7 @@ package ksher
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -33,11 +28,8 @@ const (
 // The sandbox's provider key is 2048-bit, not 512 like Ksher's real one: Go cannot
 // sign with keys under 1024 bits (the 512-bit path is covered by test vectors).
 func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
-	abs, err := filepath.Abs(dir)
+	abs, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
-	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return Config{}, SandboxConfig{}, err
 	}
 	merchant, err := devKeyPair(filepath.Join(abs, devMerchantPrivate), filepath.Join(abs, devMerchantPublic))
@@ -63,58 +55,12 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 	return cfg, sb, nil
 }
 
-// devKeyPair loads the private key at privPath or makes one, and (re)writes the
-// public key file when it is missing.
+// devKeyPair makes sure privPath holds a key and pubPath its public key (see
+// providers.EnsureKeyPair: an existing private key is kept, the public file is
+// derived from it) and returns the private key.
 func devKeyPair(privPath, pubPath string) (*rsa.PrivateKey, error) {
-	data, err := os.ReadFile(privPath)
-	switch {
-	case err == nil:
-	case errors.Is(err, fs.ErrNotExist):
-		priv, _, gerr := providers.GenerateKeyPEM(2048)
-		if gerr != nil {
-			return nil, gerr
-		}
-		if werr := writeNew(privPath, priv, 0o600); werr != nil {
-			return nil, werr
-		}
-		if data, err = os.ReadFile(privPath); err != nil { // another process may have won the race
-			return nil, err
-		}
-	default:
+	if err := providers.EnsureKeyPair(privPath, pubPath); err != nil {
 		return nil, err
 	}
-	key, err := providers.ParsePrivateKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", privPath, err)
-	}
-	// The public file is derived: rewrite it when it is missing or belongs to another key.
-	if pubData, err := os.ReadFile(pubPath); err == nil {
-		if pub, err := providers.ParsePublicKey(pubData); err == nil && pub.Equal(&key.PublicKey) {
-			return key, nil
-		}
-	}
-	spki, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}), 0o644); err != nil {
-		return nil, err
-	}
-	return key, nil
-}
-
-// writeNew creates path with data unless it exists already.
-func writeNew(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return providers.LoadPrivateKeyFile(privPath)
 }

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -83,11 +82,8 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if cfg.Version == "" {
 		cfg.Version = DefaultVersion
 	}
-	if cfg.BaseURL == "" {
-		return nil, providers.FieldErr("baseURL", "required")
-	}
-	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, providers.FieldErr("baseURL", "must be an absolute http(s) URL")
+	if err := providers.CheckBaseURL("baseURL", cfg.BaseURL); err != nil {
+		return nil, err
 	}
 	if cfg.AppID == "" {
 		return nil, providers.FieldErr("appId", "required")
@@ -104,21 +100,13 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err := checkLen(cfg.Version, maxVersionLen); err != nil {
 		return nil, providers.FieldErr("version", "%v", err)
 	}
-	priv, err := cfg.MerchantPrivateKey.Load(deps.BaseDir)
+	key, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
 	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
+		return nil, err
 	}
-	key, err := providers.ParsePrivateKey([]byte(priv.Reveal()))
+	pub, err := providers.LoadPublicKey(cfg.ProviderPublicKey, deps.BaseDir, "providerPublicKey")
 	if err != nil {
-		return nil, providers.FieldErr("merchantPrivateKey", "%v", err)
-	}
-	pubText, err := cfg.ProviderPublicKey.Load(deps.BaseDir)
-	if err != nil {
-		return nil, providers.FieldErr("providerPublicKey", "%v", err)
-	}
-	pub, err := providers.ParsePublicKey([]byte(pubText.Reveal()))
-	if err != nil {
-		return nil, providers.FieldErr("providerPublicKey", "%v", err)
+		return nil, err
 	}
 	return &Client{cfg: cfg, key: key, pub: pub, http: deps.Client(), now: deps.Clock}, nil
 }

@@ -1,11 +1,6 @@
 package payermax
 
 import (
-	"crypto/rsa"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -33,29 +28,22 @@ const (
 // handler is mounted (e.g. "http://127.0.0.1:8299/payermax"); GatewayPath is
 // appended to it.
 func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
-	dir, err := filepath.Abs(dir)
+	dir, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Config{}, SandboxConfig{}, err
 	}
 	for _, pair := range [][2]string{{devMerchantPrivate, devMerchantPublic}, {devProviderPrivate, devProviderPublic}} {
-		if err := ensureKeyPair(filepath.Join(dir, pair[0]), filepath.Join(dir, pair[1])); err != nil {
+		if err := providers.EnsureKeyPair(filepath.Join(dir, pair[0]), filepath.Join(dir, pair[1])); err != nil {
 			return Config{}, SandboxConfig{}, err
 		}
 	}
-	merchantPub, err := readPublicKey(filepath.Join(dir, devMerchantPublic))
+	merchantPub, err := providers.LoadPublicKeyFile(filepath.Join(dir, devMerchantPublic))
 	if err != nil {
 		return Config{}, SandboxConfig{}, err
 	}
-	providerPriv, err := os.ReadFile(filepath.Join(dir, devProviderPrivate))
+	providerKey, err := providers.LoadPrivateKeyFile(filepath.Join(dir, devProviderPrivate))
 	if err != nil {
 		return Config{}, SandboxConfig{}, err
-	}
-	providerKey, err := providers.ParsePrivateKey(providerPriv)
-	if err != nil {
-		return Config{}, SandboxConfig{}, fmt.Errorf("%s: %v", devProviderPrivate, err)
 	}
 	cfg := Config{
 		BaseURL:            strings.TrimRight(baseURL, "/") + GatewayPath,
@@ -73,38 +61,4 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 		ProviderPrivateKey: providerKey,
 	}
 	return cfg, sb, nil
-}
-
-// ensureKeyPair writes a fresh pair unless both files exist already.
-func ensureKeyPair(privPath, pubPath string) error {
-	_, errPriv := os.Stat(privPath)
-	_, errPub := os.Stat(pubPath)
-	if errPriv == nil && errPub == nil {
-		return nil
-	}
-	for _, err := range []error{errPriv, errPub} {
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	priv, pub, err := providers.GenerateKeyPEM(2048)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(privPath, priv, 0o600); err != nil {
-		return err
-	}
-	return os.WriteFile(pubPath, pub, 0o644)
-}
-
-func readPublicKey(path string) (*rsa.PublicKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	k, err := providers.ParsePublicKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Base(path), err)
-	}
-	return k, nil
 }

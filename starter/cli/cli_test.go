@@ -205,6 +205,12 @@ func TestAgainstServer(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &started); err != nil || !started.Started || started.Status.Final != workflows.StateCancelled {
 			t.Fatalf("start --wait output (%v): %s", err, out)
 		}
+		// --wait stops at the outcome; the workflow closes once the merchant is notified.
+		wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := paycancel.New(env.Client, paycancel.Options{TaskQueue: env.TaskQueue}).Attach("ksher", o).Wait(wctx); err != nil {
+			t.Fatal(err)
+		}
 		// The finished cancel is refused, with its outcome (exit 5).
 		if code, out, errb := cli(startArgs...); code != ExitRefused || !strings.Contains(out, "CANCELLED") || !strings.Contains(errb, "already finished") {
 			t.Fatalf("second start: exit %d\n%s\n%s", code, out, errb)

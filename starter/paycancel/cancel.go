@@ -95,22 +95,46 @@ func Settled(st workflows.Status) bool {
 
 // WaitUntil polls the cancel's Status every Options.PollInterval until done
 // returns true or the workflow closes, and returns the last status. Use it with
-// Settled to stop at the business outcome or a review. Bound it with ctx.
+// Settled to stop at the business outcome or a review. A poll that fails (a query
+// timing out while the worker is busy, the server briefly unreachable) is retried
+// at the next interval; ErrNotFound and a cancel that closed without an outcome
+// end the wait at once. Bound it with ctx: when ctx ends, the error says the state
+// last seen and the last poll error.
 func (x *Cancel) WaitUntil(ctx context.Context, done func(workflows.Status) bool) (workflows.Status, error) {
 	t := time.NewTicker(x.c.opts.PollInterval)
 	defer t.Stop()
+	var last workflows.Status
+	var lastErr error
 	for {
-		st, closed, err := x.status(ctx)
-		if err != nil || closed || done(st) {
+		// One slow poll must not use up the whole wait.
+		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
+		st, closed, err := x.status(pctx)
+		cancel()
+		switch {
+		case err == nil:
+			if closed || done(st) {
+				return st, nil
+			}
+			last, lastErr = st, nil
+		case closed || errors.Is(err, ErrNotFound):
 			return st, err
+		default:
+			lastErr = err
 		}
 		select {
 		case <-ctx.Done():
-			return st, fmt.Errorf("waiting for %s (state %s): %w", x.WorkflowID, st.State, ctx.Err())
+			err := fmt.Errorf("waiting for %s (last seen in state %q): %w", x.WorkflowID, last.State, ctx.Err())
+			if lastErr != nil {
+				err = fmt.Errorf("%w; last poll: %v", err, lastErr)
+			}
+			return last, err
 		case <-t.C:
 		}
 	}
 }
+
+// pollTimeout bounds one status poll of WaitUntil.
+const pollTimeout = 10 * time.Second
 
 // PaymentStatuses are the values of workflows.PaymentResult.Status.
 var PaymentStatuses = []string{"PAID", "FAILED", "CLOSED"}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"go.temporal.io/sdk/client"
 
 	"github.com/paycancel/paycancel/workflows"
 )
@@ -36,6 +38,11 @@ type Options struct {
 	// Tracing turns on OpenTelemetry tracing through the SDK interceptor, exported
 	// over OTLP to the endpoint in OTEL_EXPORTER_OTLP_ENDPOINT (PAYCANCEL_OTEL_TRACING=1).
 	Tracing bool
+	// Demo (with --dev) runs the demo across all five providers once the worker is
+	// up and prints its table; the worker keeps running afterwards.
+	Demo bool
+	// OnReady, when set, runs once the worker polls (main uses it for --demo).
+	OnReady func(ctx context.Context, c client.Client, r Ready) `json:"-"`
 	// Dev embeds a Temporal server, the Web UI and the provider sandboxes.
 	Dev bool
 	// DevFrontendPort and DevUIPort are the embedded server's ports (7233, 8233).

@@ -29,6 +29,15 @@ import (
 	"github.com/paycancel/paycancel/workflows"
 )
 
+// Ready describes a running worker to Options.OnReady.
+type Ready struct {
+	TaskQueue   string
+	Namespace   string
+	CallbackURL string
+	SandboxURL  string // --dev only
+	UIURL       string // --dev with the UI only
+}
+
 // ConfigError is a bad configuration file; main exits with status 2 on it.
 type ConfigError struct{ Err error }
 
@@ -154,6 +163,17 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 		fmt.Fprintf(stdout, "  provider sandboxes: %s\n", set.URL)
 		fmt.Fprintf(stdout, "  dev configuration: %s\n", o.ConfigPath)
 		fmt.Fprintf(stdout, "Try it: go run ./starter demo\n")
+	}
+
+	if o.OnReady != nil {
+		r := Ready{TaskQueue: o.TaskQueue, Namespace: copts.Namespace, CallbackURL: callbackBase}
+		if set != nil {
+			r.SandboxURL = set.URL
+		}
+		if dev != nil {
+			r.UIURL = dev.UIURL()
+		}
+		go o.OnReady(ctx, c, r)
 	}
 
 	select {

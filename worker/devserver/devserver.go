@@ -26,7 +26,11 @@ import (
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/metrics"
+	"go.temporal.io/server/common/persistence/sql"
+	"go.temporal.io/server/common/persistence/sql/sqlplugin"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/resolver"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 )
@@ -128,6 +132,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			if err := sqlite.SetupSchema(&sqlCfg); err != nil {
 				return nil, fmt.Errorf("setting up SQLite schema in %s: %w", sqlCfg.DatabaseName, err)
 			}
+		} else if err := forgetMembers(&sqlCfg); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", sqlCfg.DatabaseName, err)
 		}
 	}
 	if opts.Ephemeral {
@@ -220,6 +226,25 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.startUI()
 	}
 	return s, nil
+}
+
+// forgetMembers deletes the cluster membership rows an earlier run left in the
+// file. The embedded server is one process, so every row is from a run that has
+// ended; but after a crash (SIGKILL, power cut) the rows still look alive for 20 s
+// (the server's heartbeat cutoff), the new services try to join those dead hosts
+// first, and the server answers "Not enough hosts to serve the request" for a
+// minute or more. A clean stop leaves the same rows; forgetting them is harmless.
+func forgetMembers(cfg *config.SQL) error {
+	db, err := sql.NewSQLDB(sqlplugin.DbKindMain, cfg, resolver.NewNoopResolver(), log.NewNoopLogger(), metrics.NoopMetricsHandler)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Rows expire 48 h after their last heartbeat: "before a year from now" is all of them.
+	_, err = db.PruneClusterMembership(ctx, &sqlplugin.PruneClusterMembershipFilter{PruneRecordsBefore: time.Now().Add(365 * 24 * time.Hour)})
+	return err
 }
 
 func service(ip string, grpcPort, membershipPort int) config.Service {

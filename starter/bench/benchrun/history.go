@@ -1,0 +1,94 @@
+package benchrun
+
+import (
+	"context"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+)
+
+// HistoryCount is one execution's history size and the Temporal Cloud actions it
+// implies.
+type HistoryCount struct {
+	Events  int            `json:"events"`
+	Actions int            `json:"actions"`
+	ByType  map[string]int `json:"byType"`
+	// ActionsByKind splits Actions by the rule that counted them.
+	ActionsByKind map[string]int `json:"actionsByKind"`
+}
+
+// ActionRules states how actions are counted from a history, after Temporal
+// Cloud's "Actions" page (docs.temporal.io/cloud/actions).
+const ActionRules = "Temporal Cloud actions, counted from history: workflow started 1; each activity scheduled 1, plus 1 per retry " +
+	"(ActivityTaskStarted.attempt-1); local activities 1 per workflow task that recorded any markers (all local activities " +
+	"of one workflow task are one action) plus their non-first attempts (metering metadata); each UpsertWorkflowSearchAttributes 1 " +
+	"(search attributes given at start are free); each timer started 1; each signal received 1; each accepted update 1; " +
+	"child workflow initiated 2; workflow options updated 1. Not in history and not counted: queries (1 each, the bench sends none), " +
+	"activity heartbeats that reach the server (none here: the sandboxes answer at once), rejected updates."
+
+// countHistory reads an execution's history and counts its events and actions.
+func countHistory(ctx context.Context, c client.Client, id, runID string) (HistoryCount, error) {
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []*historypb.HistoryEvent
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return HistoryCount{}, err
+		}
+		events = append(events, e)
+	}
+	return countEvents(events), nil
+}
+
+func countEvents(events []*historypb.HistoryEvent) HistoryCount {
+	h := HistoryCount{Events: len(events), ByType: map[string]int{}, ActionsByKind: map[string]int{}}
+	add := func(kind string, n int) {
+		if n > 0 {
+			h.ActionsByKind[kind] += n
+			h.Actions += n
+		}
+	}
+	markerTasks := map[int64]bool{}
+	for _, e := range events {
+		h.ByType[shortType(e.GetEventType())]++
+		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+			add("workflowStarted", 1)
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			add("activityScheduled", 1)
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			add("activityRetry", int(e.GetActivityTaskStartedEventAttributes().GetAttempt())-1)
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			wft := e.GetMarkerRecordedEventAttributes().GetWorkflowTaskCompletedEventId()
+			if !markerTasks[wft] {
+				markerTasks[wft] = true
+				add("localActivities", 1)
+			}
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			add("localActivityRetry", int(e.GetWorkflowTaskCompletedEventAttributes().GetMeteringMetadata().GetNonfirstLocalActivityExecutionAttempts()))
+		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+			add("searchAttributeUpsert", 1)
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			add("timerStarted", 1)
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+			add("signal", 1)
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+			add("update", 1)
+		case enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+			add("childWorkflow", 2)
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED:
+			add("optionsUpdated", 1)
+		}
+	}
+	return h
+}
+
+func shortType(t enumspb.EventType) string {
+	s := t.String()
+	const p = "EVENT_TYPE_"
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}

@@ -1,0 +1,343 @@
+package benchrun
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/logging"
+)
+
+// WorkerTuning overrides worker options; zero fields keep paycancel's defaults
+// (app.StartWorkers with the options the worker binary uses).
+type WorkerTuning struct {
+	// WorkflowPollers: worker.Options.MaxConcurrentWorkflowTaskPollers.
+	WorkflowPollers int `json:"workflowPollers,omitempty"`
+	// ActivityPollers: worker.Options.MaxConcurrentActivityTaskPollers.
+	ActivityPollers int `json:"activityPollers,omitempty"`
+	// WorkflowSlots: worker.Options.MaxConcurrentWorkflowTaskExecutionSize.
+	WorkflowSlots int `json:"workflowSlots,omitempty"`
+	// ActivitySlots: worker.Options.MaxConcurrentActivityExecutionSize (main worker;
+	// provider workers keep their configured concurrency).
+	ActivitySlots int `json:"activitySlots,omitempty"`
+	// StickyCacheSize: worker.SetStickyWorkflowCacheSize (process-wide). 0: the
+	// SDK's default, 10,000 workflows.
+	StickyCacheSize int `json:"stickyCacheSize,omitempty"`
+	// LogLevel of the SDK and activity logs. Default warn (activities log every
+	// provider call at info).
+	LogLevel string `json:"logLevel,omitempty"`
+}
+
+func (t WorkerTuning) options() worker.Options {
+	o := baseWorkerOptions()
+	if t.WorkflowPollers > 0 {
+		o.MaxConcurrentWorkflowTaskPollers = t.WorkflowPollers
+	}
+	if t.ActivityPollers > 0 {
+		o.MaxConcurrentActivityTaskPollers = t.ActivityPollers
+	}
+	if t.WorkflowSlots > 0 {
+		o.MaxConcurrentWorkflowTaskExecutionSize = t.WorkflowSlots
+	}
+	if t.ActivitySlots > 0 {
+		o.MaxConcurrentActivityExecutionSize = t.ActivitySlots
+	}
+	return o
+}
+
+// WorkerStats is a snapshot of the worker process.
+type WorkerStats struct {
+	PID         int         `json:"pid"`
+	RSSKiB      int64       `json:"rssKiB"`
+	HWMKiB      int64       `json:"hwmKiB"`
+	HeapInuse   uint64      `json:"heapInuse"`
+	HeapSys     uint64      `json:"heapSys"`
+	StackInuse  uint64      `json:"stackInuse"`
+	GoSys       uint64      `json:"goSys"`
+	Goroutines  int         `json:"goroutines"`
+	NumGC       uint32      `json:"numGC"`
+	SDK         SDKSnapshot `json:"sdk"`
+	InProcess   bool        `json:"inProcess"`
+	CollectedAt time.Time   `json:"collectedAt"`
+}
+
+// workerHandle is the worker the bench drives: in this process or a child.
+type workerHandle interface {
+	Stats(ctx context.Context, gc bool) (WorkerStats, error)
+	Stop()
+}
+
+// procStatus reads VmRSS and VmHWM (KiB) from /proc/<pid>/status.
+func procStatus(pid int) (rss, hwm int64, err error) {
+	path := "/proc/self/status"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/status"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = v
+		case "VmHWM:":
+			hwm = v
+		}
+	}
+	return rss, hwm, nil
+}
+
+func selfStats(m *sdkMetrics, gc bool) WorkerStats {
+	if gc {
+		runtime.GC()
+		debug.FreeOSMemory()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss, hwm, _ := procStatus(0)
+	return WorkerStats{PID: os.Getpid(), RSSKiB: rss, HWMKiB: hwm, HeapInuse: ms.HeapInuse, HeapSys: ms.HeapSys,
+		StackInuse: ms.StackInuse, GoSys: ms.Sys, Goroutines: runtime.NumGoroutine(), NumGC: ms.NumGC,
+		SDK: m.snapshot(), CollectedAt: time.Now()}
+}
+
+// workerSpec is what a worker needs to start; the child process gets it as JSON.
+type workerSpec struct {
+	Address    string       `json:"address"`
+	Namespace  string       `json:"namespace"`
+	TaskQueue  string       `json:"taskQueue"`
+	ConfigPath string       `json:"configPath"`
+	Tuning     WorkerTuning `json:"tuning"`
+}
+
+// startWorkers starts paycancel's workers (app.StartWorkers: the real
+// registration) plus the baseline, on their own client.
+func startWorkers(ctx context.Context, spec workerSpec, m *sdkMetrics) (*app.Workers, client.Client, error) {
+	if spec.Tuning.StickyCacheSize > 0 {
+		worker.SetStickyWorkflowCacheSize(spec.Tuning.StickyCacheSize)
+	}
+	level := spec.Tuning.LogLevel
+	if level == "" {
+		level = "warn"
+	}
+	z, err := logging.New(level)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(spec.ConfigPath, providers.Deps{})
+	if err != nil {
+		return nil, nil, err
+	}
+	// No provider callbacks: the sandboxes run without a callback URL, and a
+	// per-request notify URL (GNETE) would only reach a receiver that cannot
+	// answer like the worker's. The happy path does not need them.
+	cfg.CallbackBaseURL = ""
+	c, err := client.DialContext(ctx, client.Options{HostPort: spec.Address, Namespace: spec.Namespace,
+		Logger: logging.NewTemporal(z), MetricsHandler: m})
+	if err != nil {
+		return nil, nil, err
+	}
+	plugin, err := baselinePlugin(spec.TaskQueue)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	opts := spec.Tuning.options()
+	opts.Plugins = append(opts.Plugins, plugin)
+	ws, err := app.StartWorkers(c, spec.TaskQueue, &activities.Activities{Config: cfg, Temporal: c}, cfg.ProviderLimits, opts)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return ws, c, nil
+}
+
+// inProcessWorker runs in the bench's process: its RSS includes the server.
+type inProcessWorker struct {
+	ws *app.Workers
+	c  client.Client
+	m  *sdkMetrics
+}
+
+func startInProcess(ctx context.Context, spec workerSpec) (*inProcessWorker, error) {
+	m := newSDKMetrics()
+	ws, c, err := startWorkers(ctx, spec, m)
+	if err != nil {
+		return nil, err
+	}
+	return &inProcessWorker{ws: ws, c: c, m: m}, nil
+}
+
+func (w *inProcessWorker) Stats(_ context.Context, gc bool) (WorkerStats, error) {
+	s := selfStats(w.m, gc)
+	s.InProcess = true
+	return s, nil
+}
+
+func (w *inProcessWorker) Stop() {
+	w.ws.Stop()
+	w.c.Close()
+}
+
+// childWorker is a separate process (this binary, re-executed): its RSS is the
+// worker's alone.
+type childWorker struct {
+	cmd   *exec.Cmd
+	stats string // http://host:port of its stats endpoint
+	stdin io.WriteCloser
+	done  chan error
+}
+
+// childEnv carries the worker spec to a re-executed bench binary.
+const childEnv = "PAYCANCEL_BENCH_WORKER_SPEC"
+
+func startChild(ctx context.Context, spec workerSpec, stderr io.Writer) (*childWorker, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(spec)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), childEnv+"="+string(b))
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	w := &childWorker{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if addr, ok := strings.CutPrefix(sc.Text(), "READY "); ok {
+				ready <- addr
+			}
+		}
+	}()
+	go func() { w.done <- cmd.Wait() }()
+	select {
+	case w.stats = <-ready:
+		return w, nil
+	case err := <-w.done:
+		return nil, fmt.Errorf("worker process exited before it was ready: %v", err)
+	case <-time.After(60 * time.Second):
+		w.Stop()
+		return nil, errors.New("worker process not ready after 60s")
+	case <-ctx.Done():
+		w.Stop()
+		return nil, ctx.Err()
+	}
+}
+
+func (w *childWorker) Stats(ctx context.Context, gc bool) (WorkerStats, error) {
+	u := w.stats + "/stats"
+	if gc {
+		u += "?gc=1"
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return WorkerStats{}, err
+	}
+	defer resp.Body.Close()
+	var s WorkerStats
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		return s, err
+	}
+	// Read the RSS from outside too: it is what the OS charges the process.
+	if rss, hwm, err := procStatus(w.cmd.Process.Pid); err == nil {
+		s.RSSKiB, s.HWMKiB = rss, hwm
+	}
+	return s, nil
+}
+
+// Stop asks the child to stop (closing its stdin), then kills it after 20 s.
+func (w *childWorker) Stop() {
+	_ = w.stdin.Close()
+	_ = w.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-w.done:
+	case <-time.After(20 * time.Second):
+		_ = w.cmd.Process.Kill()
+		<-w.done
+	}
+}
+
+// IsChild reports whether this process was started as the bench's worker.
+func IsChild() bool { return os.Getenv(childEnv) != "" }
+
+// RunChild is the worker process: it starts the workers, serves /stats on a free
+// local port, prints "READY <url>" and runs until stdin closes or SIGTERM.
+func RunChild(stderr io.Writer) int {
+	var spec workerSpec
+	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &spec); err != nil {
+		fmt.Fprintln(stderr, "bench worker: bad spec:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := newSDKMetrics()
+	ws, c, err := startWorkers(ctx, spec, m)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench worker:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(stderr, "bench worker:", err)
+		return 1
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(selfStats(m, r.URL.Query().Get("gc") == "1"))
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Printf("READY http://%s\n", ln.Addr())
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin) // returns when the parent closes stdin or dies
+		stop()
+	}()
+	<-ctx.Done()
+	_ = srv.Close()
+	ws.Stop()
+	c.Close()
+	return 0
+}
+
+// baseWorkerOptions are the options the worker binary runs with (worker/app).
+func baseWorkerOptions() worker.Options { return worker.Options{} }

@@ -1,0 +1,75 @@
+package reliability
+
+import (
+	"time"
+
+	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+// scenario is one kind of cancel the run mixes: the sandbox payment's script, what
+// the harness does as order service or operator, and the outcome it must reach.
+type scenario struct {
+	name  string
+	sc    simkit.Scenario
+	state simkit.State // the payment's state at creation ("" = PAYING)
+	// payTimeout > 0: the cancel first waits for the payment's result.
+	payTimeout time.Duration
+	// signalPaid: the order service signals PAID while the cancel waits.
+	signalPaid bool
+	// review: the cancel must stop in NEEDS_REVIEW; the harness, as operator,
+	// resolves it NOT_NEEDED (nothing was cancelled at the provider).
+	review bool
+	// want is the expected final state, by provider.
+	want func(provider string) string
+}
+
+func always(s string) func(string) string { return func(string) string { return s } }
+
+// Timeouts are real: the sandbox holds the connection (simkit.HoldFor, 20 s here)
+// past the adapters' 15 s HTTP client timeout (providers.Deps default, which the
+// worker uses), so the client gives up as it would against a hung provider.
+var catalogue = []scenario{
+	{name: "happy", want: always(workflows.StateCancelled)},
+	{name: "unknown-then-5xx", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.Fault5xx}},
+		want: always(workflows.StateCancelled)},
+	{name: "reset", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultReset}, QueryFaults: []simkit.Fault{simkit.FaultReset}},
+		want: always(workflows.StateCancelled)},
+	{name: "timeout", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultTimeout}},
+		want: always(workflows.StateCancelled)},
+	// The side effect happened, then the connection hung: the cancel took effect
+	// but the activity never heard; the retry must find it done, not cancel again.
+	{name: "timeout-after-effect", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultTimeoutAfterEffect}},
+		want: always(workflows.StateCancelled)},
+	{name: "after-effect+query-5xx", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultTimeoutAfterEffect},
+		QueryFaults: []simkit.Fault{simkit.Fault5xx}}, want: always(workflows.StateCancelled)},
+	{name: "rate-limited", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultRateLimit, simkit.FaultRateLimit}, RetryAfterSeconds: 1},
+		want: always(workflows.StateCancelled)},
+	{name: "pending", sc: simkit.Scenario{PendingQueries: 3}, want: always(workflows.StateCancelled)},
+	{name: "pending+query-faults", sc: simkit.Scenario{PendingQueries: 2,
+		QueryFaults: []simkit.Fault{simkit.Fault5xx, simkit.FaultUnknown, simkit.FaultReset, simkit.FaultRateLimit}},
+		want: always(workflows.StateCancelled)},
+	{name: "after-effect+pending", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultTimeoutAfterEffect}, PendingQueries: 2, LatencyMs: 150},
+		want: always(workflows.StateCancelled)},
+	{name: "unknown-x3+garbage", sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.FaultGarbage, simkit.FaultUnknown}},
+		want: always(workflows.StateCancelled)},
+	{name: "paid-before-deadline", payTimeout: 3 * time.Second, sc: simkit.Scenario{PayOnQuery: 1},
+		want: always(workflows.StatePaid)},
+	{name: "failed-before-deadline", payTimeout: 3 * time.Second, sc: simkit.Scenario{FailOnQuery: 1},
+		want: always(workflows.StateNotNeeded)},
+	{name: "signal-paid", payTimeout: 40 * time.Second, signalPaid: true, want: always(workflows.StatePaid)},
+	{name: "deadline-then-cancel", payTimeout: 3 * time.Second, sc: simkit.Scenario{QueryFaults: []simkit.Fault{simkit.FaultUnknown}},
+		want: always(workflows.StateCancelled)},
+	{name: "window-expired", sc: simkit.Scenario{WindowExpired: true}, review: true,
+		want: always(workflows.StateResolvedNotNeeded)},
+	{name: "refused", sc: simkit.Scenario{CancelFails: true}, review: true,
+		want: always(workflows.StateResolvedNotNeeded)},
+	// Paid before the cancel arrived: PayerMax, Alipay+ and Ksher refuse (paid at
+	// cancel); GNETE (same day) and Alipay Global reverse the payment (cancelled).
+	{name: "already-paid", state: simkit.Paid, want: func(p string) string {
+		if p == "gnete" || p == "alipayglobal" {
+			return workflows.StateCancelled
+		}
+		return workflows.StatePaidAtCancel
+	}},
+}
