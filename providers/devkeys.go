@@ -68,26 +68,23 @@ func EnsureKeyPair(privPath, pubPath string) error {
 // LoadPrivateKeyFile reads and parses the RSA private key in path (no SecretRef:
 // for development files whose paths the caller made). Errors name the file.
 func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	k, err := ParsePrivateKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return k, nil
+	return loadKeyFile(path, ParsePrivateKey)
 }
 
 // LoadPublicKeyFile reads and parses the RSA public key in path. Errors name the file.
 func LoadPublicKeyFile(path string) (*rsa.PublicKey, error) {
+	return loadKeyFile(path, ParsePublicKey)
+}
+
+func loadKeyFile[K any](path string, parse func([]byte) (K, error)) (K, error) {
+	var zero K
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	k, err := ParsePublicKey(data)
+	k, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return zero, fmt.Errorf("%s: %v", path, err)
 	}
 	return k, nil
 }

@@ -66,27 +66,24 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 // resolves a relative file) and parses it with ParsePrivateKey. Errors are
 // FieldErrors on field; they name the file or variable but never the key.
 func LoadPrivateKey(ref SecretRef, baseDir, field string) (*rsa.PrivateKey, error) {
-	text, err := ref.Load(baseDir)
-	if err != nil {
-		return nil, FieldErr(field, "%v", err)
-	}
-	key, err := ParsePrivateKey([]byte(text.Reveal()))
-	if err != nil {
-		return nil, FieldErr(field, "%v", err)
-	}
-	return key, nil
+	return loadKey(ref, baseDir, field, ParsePrivateKey)
 }
 
 // LoadPublicKey reads the RSA public key ref names and parses it with
 // ParsePublicKey. Errors are FieldErrors on field, as for LoadPrivateKey.
 func LoadPublicKey(ref SecretRef, baseDir, field string) (*rsa.PublicKey, error) {
+	return loadKey(ref, baseDir, field, ParsePublicKey)
+}
+
+func loadKey[K any](ref SecretRef, baseDir, field string, parse func([]byte) (K, error)) (K, error) {
+	var zero K
 	text, err := ref.Load(baseDir)
 	if err != nil {
-		return nil, FieldErr(field, "%v", err)
+		return zero, FieldErr(field, "%v", err)
 	}
-	key, err := ParsePublicKey([]byte(text.Reveal()))
+	key, err := parse([]byte(text.Reveal()))
 	if err != nil {
-		return nil, FieldErr(field, "%v", err)
+		return zero, FieldErr(field, "%v", err)
 	}
 	return key, nil
 }

@@ -16,7 +16,10 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+	"go.temporal.io/sdk/client"
 
+	"github.com/paycancel/paycancel/starter/cli"
+	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/logging"
 )
@@ -41,6 +44,9 @@ func run() int {
 	defer func() { _ = z.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if opts.Demo {
+		opts.OnReady = runDemo
+	}
 	if err := app.Run(ctx, opts, z, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		var cfgErr *app.ConfigError
@@ -50,4 +56,26 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+// runDemo is --demo: once the worker polls, it runs the same demo as
+// `starter demo` against the embedded sandboxes and prints its table.
+func runDemo(ctx context.Context, c client.Client, r app.Ready) {
+	fmt.Println("Running the demo: payments at all five sandboxes, their cancels, their outcomes…")
+	results, err := cli.RunDemo(ctx, cli.DemoConfig{
+		API:        paycancel.New(c, paycancel.Options{TaskQueue: r.TaskQueue}),
+		SandboxURL: r.SandboxURL, UIURL: r.UIURL, Namespace: r.Namespace,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return
+	}
+	_ = cli.PrintDemo(os.Stdout, results)
+	ok := 0
+	for _, res := range results {
+		if res.OK {
+			ok++
+		}
+	}
+	fmt.Printf("%d of %d scenarios reached their expected state. The worker keeps running; Ctrl-C stops it.\n", ok, len(results))
 }

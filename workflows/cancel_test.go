@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/activities"
@@ -30,6 +31,10 @@ import (
 )
 
 var testStart = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+
+// testCancelKey is the business key of the test order's cancel (workflow id
+// cancel/payermax/ord-1001): fixed once, the same on every attempt and run.
+const testCancelKey = "pc-payermax-ord-1001"
 
 var defaultSchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
 
@@ -91,6 +96,9 @@ func newWF(t *testing.T) *wf {
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := s.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(60 * time.Second)
+	// 2 shared cores in CI: the default 1 s deadlock detector fires on a starved
+	// workflow goroutine, not on a real deadlock.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
 	env.SetStartTime(testStart)
 	w := &wf{t: t, env: env, policy: testPolicy(), window: 7 * 24 * time.Hour,
 		req: workflows.CancelRequest{Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "ord-1001",
@@ -415,7 +423,7 @@ func TestCancelSucceedsAndMerchantNotified(t *testing.T) {
 		t.Errorf("notify status %+v", st.Notify)
 	}
 	c := w.cancels[0]
-	if c.CancelKey != "pc-payermax/ord-1001" || c.Target.MerchantOrderNo != "ord-1001" || c.Credential != "acme-payermax" ||
+	if c.CancelKey != testCancelKey || c.Target.MerchantOrderNo != "ord-1001" || c.Credential != "acme-payermax" ||
 		c.WorkflowID != workflows.WorkflowID("payermax", "ord-1001") {
 		t.Errorf("cancel call %+v", c)
 	}
@@ -882,7 +890,7 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 	var mid workflows.Status
 	w2.at(time.Second, func() { mid = w2.status() })
 	st := w2.mustRun()
-	if mid.Runs != 2 || mid.CancelKey != "pc-payermax/ord-1001" || mid.State != workflows.StateConfirming ||
+	if mid.Runs != 2 || mid.CancelKey != testCancelKey || mid.State != workflows.StateConfirming ||
 		mid.QueryAttempts != 100 || mid.CancelAttempts != 1 || !mid.WindowDeadline.Equal(testStart.Add(7*24*time.Hour)) {
 		t.Errorf("status after continue-as-new %+v", mid)
 	}
@@ -974,7 +982,7 @@ func TestSearchAttributesUpserted(t *testing.T) {
 func TestCancelKey(t *testing.T) {
 	long := "o" + strings.Repeat("0123456789", 6)
 	cases := []struct{ id, key string }{
-		{workflows.WorkflowID("payermax", "ord-1001"), "pc-payermax/ord-1001"},
+		{workflows.WorkflowID("payermax", "ord-1001"), testCancelKey},
 		// PayerMax caps requestId at 64: long ids become a stable hash.
 		{workflows.WorkflowID("payermax", long), ""},
 		// Started by hand (CLI, Web UI) with another id: still a key, no panic.

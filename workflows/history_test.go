@@ -33,22 +33,24 @@ const (
 
 // runShape is what one run did, as far as its history is concerned.
 type runShape struct {
-	TimersFired, TimersCanceled int
-	Activities                  int // activity executions (server-side retries add no events)
-	LocalActivities             int
-	Upserts                     int
-	Signals                     int
-	Updates                     int // accepted updates (rejected ones leave no events)
+	TimersStarted, TimersFired int
+	TimersCanceled             int
+	Activities                 int // activity executions (server-side retries add no events)
+	LocalActivities            int
+	Upserts                    int
+	Signals                    int
+	Updates                    int // accepted updates (rejected ones leave no events)
 }
 
 // estimate is an upper bound on the run's events: start and close, one marker per
-// local activity, one event per upsert and signal, two per fired or cancelled timer
-// and per update, three per activity, and three per workflow task — one for the
-// start and one for each wake-up (timer, activity result, signal, update), which the
+// local activity, one event per upsert and signal, one per timer started, fired or
+// cancelled (AwaitWithTimeout leaves its timer open when the condition wins), two
+// per update, three per activity, and three per workflow task — one for the start
+// and one for each wake-up (timer, activity result, signal, update), which the
 // server may batch but never splits further.
 func (s runShape) estimate() int {
 	tasks := 1 + s.TimersFired + s.Activities + s.Signals + s.Updates
-	return 2 + 3*tasks + 2*(s.TimersFired+s.TimersCanceled) + 3*s.Activities + s.LocalActivities +
+	return 2 + 3*tasks + s.TimersStarted + s.TimersFired + s.TimersCanceled + 3*s.Activities + s.LocalActivities +
 		s.Upserts + s.Signals + 2*s.Updates
 }
 
@@ -57,6 +59,8 @@ func shapeOf(h *historypb.History) runShape {
 	var s runShape
 	for _, e := range h.GetEvents() {
 		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			s.TimersStarted++
 		case enumspb.EVENT_TYPE_TIMER_FIRED:
 			s.TimersFired++
 		case enumspb.EVENT_TYPE_TIMER_CANCELED:
@@ -80,7 +84,7 @@ func shapeOf(h *historypb.History) runShape {
 func (w *wf) shape() runShape {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return runShape{TimersFired: w.timersFired, TimersCanceled: w.timersCancel,
+	return runShape{TimersStarted: len(w.timers), TimersFired: w.timersFired, TimersCanceled: w.timersCancel,
 		Activities:      len(w.cancels) + w.queryCancels + w.queryPayments + len(w.notifies),
 		LocalActivities: w.policyLoads, Upserts: w.upserts, Signals: w.signals, Updates: w.updates}
 }
@@ -138,7 +142,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 		}
 		if err == nil {
 			wantState(t, st, workflows.StateResolvedCancelled)
-			if st.Runs != run || st.QueryAttempts != queries || st.CancelKey != "pc-payermax/ord-1001" {
+			if st.Runs != run || st.QueryAttempts != queries || st.CancelKey != testCancelKey {
 				t.Errorf("final status: runs %d (want %d), queries %d (want %d), key %q", st.Runs, run, st.QueryAttempts, queries, st.CancelKey)
 			}
 			if st.Resolution == nil || st.LastOutcome.Kind != "PENDING" {
@@ -156,7 +160,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 		if w.queryCancels != 100 {
 			t.Errorf("run %d continued after %d queries, want 100", run, w.queryCancels)
 		}
-		if n.Carry.Status.Runs != run || n.Carry.Status.CancelKey != "pc-payermax/ord-1001" {
+		if n.Carry.Status.Runs != run || n.Carry.Status.CancelKey != testCancelKey {
 			t.Errorf("run %d carries %+v", run, n.Carry.Status)
 		}
 		start = w.env.Now()

@@ -15,26 +15,18 @@ import (
 
 func loadPrivate(t testing.TB, path string) *rsa.PrivateKey {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	k, err := providers.LoadPrivateKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	k, err := providers.ParsePrivateKey(data)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return k
 }
 
 func loadPublic(t testing.TB, path string) *rsa.PublicKey {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	k, err := providers.LoadPublicKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	k, err := providers.ParsePublicKey(data)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return k
 }

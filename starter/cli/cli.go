@@ -104,15 +104,6 @@ type Env struct {
 	API *paycancel.Client
 	// Namespace is the Temporal namespace connected to (for Web UI links).
 	Namespace string
-	// Now is the clock. Nil: time.Now.
-	Now func() time.Time
-}
-
-func (e *Env) now() time.Time {
-	if e.Now != nil {
-		return e.Now()
-	}
-	return time.Now()
 }
 
 // deps are Main's external dependencies, replaced in tests.
@@ -266,11 +257,6 @@ type outcomeError struct{ msg string }
 
 func (e *outcomeError) Error() string { return e.msg }
 
-// usageError is a usage problem found while running (exit 2).
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-
 // report prints err and maps it to the exit status.
 func report(stderr io.Writer, c *Command, err error) int {
 	if err == nil {
@@ -278,11 +264,10 @@ func report(stderr io.Writer, c *Command, err error) int {
 	}
 	fmt.Fprintf(stderr, "%s %s: %v\n", Prog, c.Name, err)
 	var oe *outcomeError
-	var ue *usageError
 	switch {
 	case errors.As(err, &oe):
 		return ExitUnexpected
-	case errors.As(err, &ue), errors.Is(err, paycancel.ErrInvalidRequest):
+	case errors.Is(err, paycancel.ErrInvalidRequest):
 		return ExitUsage
 	case errors.Is(err, paycancel.ErrNotFound):
 		return ExitNotFound

@@ -163,7 +163,7 @@ func TestAgainstServer(t *testing.T) {
 			t.Fatalf("demo output is not JSON (%v): %s\nstderr: %s", err, out, errb)
 		}
 		var table bytes.Buffer
-		_ = printDemo(&table, results)
+		_ = PrintDemo(&table, results)
 		t.Logf("demo:\n%s", table.String())
 		if code != ExitOK {
 			t.Fatalf("demo exit %d: %s", code, errb)

@@ -54,7 +54,7 @@ otherwise.`,
 						if err := writeJSON(e.Stdout, results); err != nil {
 							return err
 						}
-					} else if err := printDemo(e.Stdout, results); err != nil {
+					} else if err := PrintDemo(e.Stdout, results); err != nil {
 						return err
 					}
 					failed := 0

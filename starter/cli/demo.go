@@ -260,8 +260,8 @@ func createSandboxPayment(ctx context.Context, hc *http.Client, root, provider s
 	return nil
 }
 
-// printDemo renders the results as one table.
-func printDemo(w io.Writer, results []DemoResult) error {
+// PrintDemo renders the results as one table.
+func PrintDemo(w io.Writer, results []DemoResult) error {
 	tw := newTable(w)
 	row(tw, "PROVIDER", "SCENARIO", "EXPECTED", "FINAL", "OK", "ATTEMPTS", "NOTIFIED", "WEB UI", "NOTE")
 	for _, r := range results {

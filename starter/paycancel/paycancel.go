@@ -147,7 +147,8 @@ func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
 // the cancel is findable before its first workflow task runs.
 //
 // How attach works: the start asks the server with conflict policy FAIL and reuse
-// policy REJECT_DUPLICATE, so a new run is created only by a call that reports
+// policy ALLOW_DUPLICATE_FAILED_ONLY (only a failed or terminated run may be
+// followed by a new one), so a new run is created only by a call that reports
 // started=true (the Go SDK does not expose the server's "started" flag for
 // USE_EXISTING). On the server's "already started" answer Start describes the
 // existing run: running → attached (started=false, its run id), closed →
@@ -169,7 +170,10 @@ func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cance
 		ID:                                       id,
 		TaskQueue:                                c.opts.TaskQueue,
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// A cancel that ended in a business outcome is never started again; one
+		// that failed (a malformed input from another SDK, a terminated run) may be,
+		// and the retry reuses the same business key (derived from the id).
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SAProvider.ValueSet(req.Provider),

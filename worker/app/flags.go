@@ -101,6 +101,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	fs.StringVar(&o.DataDir, "data-dir", def("PAYCANCEL_DATA_DIR", ".paycancel"), "state of --dev: SQLite file, generated keys, dev config (env PAYCANCEL_DATA_DIR)")
 	fs.BoolVar(&o.Tracing, "otel-tracing", def("PAYCANCEL_OTEL_TRACING", "") == "1", "OpenTelemetry tracing over OTLP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT); off by default")
 	fs.BoolVar(&o.Dev, "dev", false, "embed a Temporal server (SQLite file in --data-dir), the Web UI and the provider sandboxes")
+	fs.BoolVar(&o.Demo, "demo", false, "with --dev: run the demo across all five providers once the worker is up")
 	o.DevFrontendPort, o.DevUIPort = 7233, 8233
 	fs.Var((*portValue)(&o.DevFrontendPort), "dev-port", "--dev: Temporal frontend port")
 	fs.Var((*portValue)(&o.DevUIPort), "dev-ui-port", "--dev: Web UI port (0 disables the UI)")
@@ -129,6 +130,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	var problems []string
 	if !o.Dev && o.ConfigPath == "" {
 		problems = append(problems, "--config is required (or PAYCANCEL_CONFIG), unless --dev")
+	}
+	if o.Demo && !o.Dev {
+		problems = append(problems, "--demo needs --dev (it runs against the embedded sandboxes)")
 	}
 	if strings.TrimSpace(o.TaskQueue) == "" {
 		problems = append(problems, src("task-queue", "PAYCANCEL_TASK_QUEUE")+" must not be empty")

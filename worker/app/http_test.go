@@ -526,6 +526,8 @@ func TestCallbacks(t *testing.T) {
 		}
 	})
 
+	t.Run("dev configuration", func(t *testing.T) { testWriteDevConfig(t, env.set) })
+
 	t.Run("dev merchant verifies merchant notifications", func(t *testing.T) {
 		dm := &DevMerchant{Secret: env.notifySecret}
 		srv := NewServer(env.cfg, &fakeSignaler{}, zap.NewNop(), nil)
@@ -707,15 +709,11 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 }
 
-// TestWriteDevConfig: the --dev configuration loads through the normal path, keeps
-// its merchant secret across restarts, and holds no secret itself.
-func TestWriteDevConfig(t *testing.T) {
+// testWriteDevConfig: the --dev configuration loads through the normal path, keeps
+// its merchant secret across restarts, and holds no secret itself. (A subtest of
+// TestCallbacks, to share its sandboxes: generating their keys is slow.)
+func testWriteDevConfig(t *testing.T, set *sandboxes.Set) {
 	dir := t.TempDir()
-	set, err := sandboxes.Start(sandboxes.Options{Dir: filepath.Join(dir, "keys"), Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer set.Close()
 	path, secret, err := WriteDevConfig(dir, set, "http://127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@
 // commented example. In short:
 //
 //	callbackBaseURL: https://paycancel.example.com   # optional; public root of /callbacks/…
+//	providerLimits:                                  # optional, per provider
+//	  payermax: {concurrency: 20, ratePerSecond: 0}  # defaults: 20 at once, no rate limit
 //	merchants:
 //	  <merchant>:                                    # letters, digits, - _ .
 //	    notify:

@@ -187,6 +187,15 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("retry schedules %v, %v", acme.RetrySchedule, globex.RetrySchedule)
 	}
 
+	for p, want := range map[string]config.ProviderLimits{
+		"payermax": {Concurrency: 20, RatePerSecond: 50}, "ksher": {Concurrency: 5},
+		"gnete": {Concurrency: config.DefaultProviderConcurrency},
+	} {
+		if got := cfg.ProviderLimits[p]; got != want {
+			t.Errorf("provider limits of %s: %+v, want %+v", p, got, want)
+		}
+	}
+
 	pol := func(name string) config.Policy { return cfg.Credentials[name].Policy }
 	if p := pol("acme-payermax"); p.PaymentPoll != 30*time.Second || p.MaxCancelAttempts != 10 ||
 		p.Window != (config.CancelWindow{Rule: "after", After: config.Duration(168 * time.Hour)}) ||
@@ -241,6 +250,9 @@ func TestExampleIsComplete(t *testing.T) {
 	}
 	asMap := func(v any) map[string]any { m, _ := v.(map[string]any); return m }
 	mark("config.File", doc)
+	for _, l := range asMap(doc["providerLimits"]) {
+		mark("config.ProviderLimits", asMap(l))
+	}
 	for _, m := range asMap(doc["merchants"]) {
 		mark("config.Merchant", asMap(m))
 		mark("config.Notify", asMap(asMap(m)["notify"]))
@@ -306,6 +318,7 @@ func TestGoodFixtureLoads(t *testing.T) {
 }
 
 func TestBadConfigs(t *testing.T) {
+	topFields := strings.Join(config.YAMLFields()["config.File"], ", ")
 	t.Setenv("PAYCANCEL_TEST_SET", "a-value")
 	cases := []struct {
 		name string
@@ -318,9 +331,11 @@ func TestBadConfigs(t *testing.T) {
 		{"no merchants key", "callbackBaseURL: https://x.example\n", "config bad.yaml: merchants: at least one merchant is required"},
 		{"two documents", goodYAML + "---\n" + goodYAML, `config bad.yaml: holds more than one YAML document (a line "---"); write one`},
 		{"not YAML", "merchants: [\n", "config bad.yaml: line 1: did not find expected node content"},
-		{"top level is a list", "- a\n- b\n", "config bad.yaml: line 1: a list is not a mapping (fields: callbackBaseURL, merchants)"},
+		{"top level is a list", "- a\n- b\n", "config bad.yaml: line 1: a list is not a mapping (fields: " + topFields + ")"},
 		{"unknown top-level field", "merchant: {}\n" + goodYAML,
-			`config bad.yaml: line 1: merchant: unknown field "merchant" (known fields: callbackBaseURL, merchants)`},
+			`config bad.yaml: line 1: merchant: unknown field "merchant" (known fields: ` + topFields + ")"},
+		{"unknown provider in limits", "providerLimits: {stripe: {concurrency: 1}}\n" + goodYAML,
+			"config bad.yaml: providerLimits.stripe: unknown provider (one of payermax, alipayplus, gnete, ksher, alipayglobal)"},
 		{"unknown notify field with line", strings.Replace(goodYAML, "      secret:", "      secrte: x\n      secret:", 1),
 			`config bad.yaml: line 4: merchants.m1.notify.secrte: unknown field "secrte" (known fields: secret, defaultURL, retrySchedule)`},
 		{"unknown provider-section field", strings.Replace(goodYAML, "appId: app1", "appID: app1", 1),

@@ -190,7 +190,7 @@ func friendlyKind(tag string) string {
 // fields of that type, in declaration order.
 var knownFields = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{File{}, Merchant{}, Notify{}, Credential{}, PolicyFile{}, BackoffFile{}, CancelWindow{},
+	for _, v := range []any{File{}, ProviderLimits{}, Merchant{}, Notify{}, Credential{}, PolicyFile{}, BackoffFile{}, CancelWindow{},
 		providers.SecretRef{}, payermax.Config{}, alipayplus.Config{}, gnete.Config{}, ksher.Config{}, alipayglobal.Config{}} {
 		t := reflect.TypeOf(v)
 		var names []string

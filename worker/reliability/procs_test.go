@@ -18,10 +18,12 @@ import (
 	"time"
 )
 
-// buildBinaries builds the worker and the devserver command into a stable folder
-// in the user's cache: with -buildvcs=false an unchanged binary is not linked again
-// (a link of these binaries takes half a minute or more on a loaded machine).
-func buildBinaries(logf func(string, ...any)) (worker, devserver string, err error) {
+// buildWorker builds ./worker into a stable folder in the user's cache: with
+// -buildvcs=false an unchanged binary is not linked again (a link takes half a
+// minute or more on a loaded machine). The Temporal server process is this test
+// binary run again in the devserver role (TestMain), which runs cmd/devserver's
+// code (internal/devproc) and saves linking a second binary of that size.
+func buildWorker(logf func(string, ...any)) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
@@ -29,21 +31,20 @@ func buildBinaries(logf func(string, ...any)) (worker, devserver string, err err
 	wd, _ := os.Getwd()
 	dir := filepath.Join(cache, "paycancel-reliability", fmt.Sprintf("%x", fnv(wd)))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", err
+		return "", err
 	}
 	exe := ""
 	if runtime.GOOS == "windows" {
 		exe = ".exe"
 	}
 	start := time.Now()
-	cmd := exec.Command("go", "build", "-buildvcs=false", "-o", dir+string(filepath.Separator),
-		"github.com/paycancel/paycancel/worker", "github.com/paycancel/paycancel/worker/reliability/cmd/devserver")
-	out, err := cmd.CombinedOutput()
+	bin := filepath.Join(dir, "worker"+exe)
+	out, err := exec.Command("go", "build", "-buildvcs=false", "-o", bin, "github.com/paycancel/paycancel/worker").CombinedOutput()
 	if err != nil {
-		return "", "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build ./worker: %v\n%s", err, out)
 	}
-	logf("built ./worker and cmd/devserver in %s (%s)", time.Since(start).Round(100*time.Millisecond), dir)
-	return filepath.Join(dir, "worker"+exe), filepath.Join(dir, "devserver"+exe), nil
+	logf("built ./worker in %s (%s)", time.Since(start).Round(100*time.Millisecond), bin)
+	return bin, nil
 }
 
 func fnv(s string) uint64 {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -28,6 +29,15 @@ import (
 	"github.com/paycancel/paycancel/worker/logging"
 )
 
+// With PAYCANCEL_TEST_TEMPORAL_ADDRESS set (host:port), Start connects to that
+// server instead of starting one, in namespace PAYCANCEL_TEST_NAMESPACE (default
+// "default"); worker/prodprofile runs the end-to-end tests this way against a
+// Temporal server on PostgreSQL. Env.Server is then nil.
+const (
+	EnvTemporalAddress = "PAYCANCEL_TEST_TEMPORAL_ADDRESS"
+	EnvNamespace       = "PAYCANCEL_TEST_NAMESPACE"
+)
+
 // Options tune the environment. The zero value works.
 type Options struct {
 	// NotifySchedule for the sandboxes' notifications; default 0, 1s, 2s.
@@ -38,6 +48,7 @@ type Options struct {
 
 // Env is a running environment.
 type Env struct {
+	// Server is the in-process server; nil against an external one.
 	Server    *temporaltest.TestServer
 	Client    client.Client
 	Namespace string
@@ -59,17 +70,36 @@ func Start(t testing.TB, opts Options) *Env {
 	defer cancel()
 	z := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 
-	var ts *temporaltest.TestServer
-	if tt, ok := t.(*testing.T); ok {
-		// Quiet client: the SDK's debug lines would drown the test output.
-		ts = temporaltest.NewServer(temporaltest.WithT(tt),
-			temporaltest.WithBaseClientOptions(client.Options{Logger: logging.NewTemporal(z)}))
+	var (
+		ts *temporaltest.TestServer
+		c  client.Client
+		ns string
+	)
+	if addr := os.Getenv(EnvTemporalAddress); addr != "" {
+		// An external server (worker/prodprofile: PostgreSQL-backed): the namespace
+		// must exist; the search attributes are added if missing.
+		ns = os.Getenv(EnvNamespace)
+		if ns == "" {
+			ns = "default"
+		}
+		var err error
+		c, err = client.DialContext(ctx, client.Options{HostPort: addr, Namespace: ns, Logger: logging.NewTemporal(z)})
+		if err != nil {
+			t.Fatalf("connecting to the external Temporal server %s (%s): %v", addr, EnvTemporalAddress, err)
+		}
+		t.Cleanup(c.Close)
 	} else {
-		ts = temporaltest.NewServer(temporaltest.WithBaseClientOptions(client.Options{Logger: logging.NewTemporal(z)}))
-		t.Cleanup(ts.Stop)
+		if tt, ok := t.(*testing.T); ok {
+			// Quiet client: the SDK's debug lines would drown the test output.
+			ts = temporaltest.NewServer(temporaltest.WithT(tt),
+				temporaltest.WithBaseClientOptions(client.Options{Logger: logging.NewTemporal(z)}))
+		} else {
+			ts = temporaltest.NewServer(temporaltest.WithBaseClientOptions(client.Options{Logger: logging.NewTemporal(z)}))
+			t.Cleanup(ts.Stop)
+		}
+		c = ts.GetDefaultClient()
+		ns = ts.GetDefaultNamespace()
 	}
-	c := ts.GetDefaultClient()
-	ns := ts.GetDefaultNamespace()
 	if err := devserver.RegisterSearchAttributes(ctx, c, ns, app.SearchAttributes); err != nil {
 		t.Fatalf("search attributes: %v", err)
 	}

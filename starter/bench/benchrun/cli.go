@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"sort"
@@ -137,17 +138,18 @@ func PrintTable(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "paycancel bench — %s, worker %s, %d CPU, %.0f MiB, %s (load %s → %s)\n\n",
 		r.Store, r.WorkerMode, m.NumCPU, m.MemTotalMiB, m.GoVersion, m.LoadStart, m.LoadEnd)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tn\tconc\tok\tfailed\tper s\tp50 ms\tp95 ms\tp99 ms\tevents\tactions\tWFT sched→start ms\tact sched→start ms\t")
+	fmt.Fprintln(tw, "phase\tn\tconc\tok\tfailed\tper s\tp50 ms\tp95 ms\tp99 ms\tevents\tactions\tWFT sched→start ms\tact sched→start ms\tCPU ms/wf worker\tCPU ms/wf server+starter\t")
 	for _, p := range []*PhaseResult{r.Baseline, r.Cancel} {
 		if p == nil {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", p.Name, p.N, p.Concurrency,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", p.Name, p.N, p.Concurrency,
 			p.Completed, p.Failed, p.PerSecond, p.LatencyMs.P50, p.LatencyMs.P95, p.LatencyMs.P99,
-			p.HistoryEvents.Mean, p.Actions.Mean, p.WorkflowTaskScheduleToStartMs, p.ActivityScheduleToStartMs)
+			p.HistoryEvents.Mean, p.Actions.Mean, p.WorkflowTaskScheduleToStartMs, p.ActivityScheduleToStartMs,
+			p.WorkerCPUMsPerExec, p.BenchCPUMsPerExec)
 	}
 	if r.Ratios != nil {
-		fmt.Fprintf(tw, "cancel/baseline\t\t\t\t\t%.2f\t%.2f\t%.2f\t\t%.2f\t%.2f\t\t\t\n", r.Ratios["throughput"], r.Ratios["p50"], r.Ratios["p95"], r.Ratios["events"], r.Ratios["actions"])
+		fmt.Fprintf(tw, "cancel/baseline\t\t\t\t\t%.2f\t%.2f\t%.2f\t\t%.2f\t%.2f\t\t\t\t\t\n", r.Ratios["throughput"], r.Ratios["p50"], r.Ratios["p95"], r.Ratios["events"], r.Ratios["actions"])
 	}
 	_ = tw.Flush()
 	for _, p := range []*PhaseResult{r.Baseline, r.Cancel} {
@@ -166,8 +168,10 @@ func PrintTable(w io.Writer, r *Report) {
 			who = "bench process (worker + server, in-process)"
 		}
 		fmt.Fprintf(w, "\nparked: %d cancels started in %.1f s (%.0f/s), all parked after %.1f s; %d failed\n", p.N, p.StartSeconds, p.StartPerSecond, p.SettledSeconds, p.Failed)
-		fmt.Fprintf(w, "parked: %s RSS %.0f MiB (idle before parking %.0f MiB, peak %.0f MiB, %.0f MiB after a forced GC); heap in use %.0f MiB, stacks %.0f MiB, %d goroutines; sticky cache %.0f of %d\n",
-			who, p.RSSMiB, p.IdleRSSMiB, p.HWMMiB, p.RSSAfterGCMiB, p.HeapInuseMiB, p.StackInuseMiB, p.Goroutines, p.StickyCacheSize, p.StickyCacheLimit)
+		fmt.Fprintf(w, "parked: %s RSS %.0f MiB = %.0f MiB private (anon) + %.0f MiB mapped files (the binary's code); idle before parking %.0f MiB (%.0f private); peak %.0f MiB; %.0f MiB after a forced GC\n",
+			who, p.RSSMiB, p.AnonMiB, p.FileMiB, p.IdleRSSMiB, p.IdleAnonMiB, p.HWMMiB, p.RSSAfterGCMiB)
+		fmt.Fprintf(w, "parked: Go heap in use %.0f MiB, goroutine stacks %.0f MiB, %d goroutines; sticky cache %.0f of %d\n",
+			p.HeapInuseMiB, p.StackInuseMiB, p.Goroutines, p.StickyCacheSize, p.StickyCacheLimit)
 		if p.BenchProcessRSSMiB > 0 {
 			fmt.Fprintf(w, "parked: bench process (server, sandboxes, starter) RSS %.0f MiB; a parked cancel's history so far: %.0f events\n", p.BenchProcessRSSMiB, p.EventsPerParked)
 		}
@@ -196,7 +200,7 @@ func joinCounts(m map[string]float64) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %s", k, strconv.FormatFloat(m[k], 'f', -1, 64)))
+		parts = append(parts, fmt.Sprintf("%s %s", k, strconv.FormatFloat(math.Round(m[k]*100)/100, 'f', -1, 64)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -129,11 +129,16 @@ type PhaseResult struct {
 	EventTypes     map[string]float64 `json:"eventTypes"`    // mean per execution
 	ActionsByKind  map[string]float64 `json:"actionsByKind"` // mean per execution
 	// Worker-side waits during the phase (SDK metrics, means in ms).
-	WorkflowTaskScheduleToStartMs float64  `json:"workflowTaskScheduleToStartMs"`
-	WorkflowTaskExecutionMs       float64  `json:"workflowTaskExecutionMs"`
-	ActivityScheduleToStartMs     float64  `json:"activityScheduleToStartMs"`
-	WorkflowTasks                 int64    `json:"workflowTasks"`
-	Errors                        []string `json:"errors,omitempty"`
+	WorkflowTaskScheduleToStartMs float64 `json:"workflowTaskScheduleToStartMs"`
+	WorkflowTaskExecutionMs       float64 `json:"workflowTaskExecutionMs"`
+	ActivityScheduleToStartMs     float64 `json:"activityScheduleToStartMs"`
+	WorkflowTasks                 int64   `json:"workflowTasks"`
+	// CPU time per completed execution (ms): the worker process, and the bench
+	// process (server, sandboxes, starter; with an in-process worker, everything).
+	// Less sensitive to other load on the machine than throughput.
+	WorkerCPUMsPerExec float64  `json:"workerCpuMsPerExec"`
+	BenchCPUMsPerExec  float64  `json:"benchCpuMsPerExec"`
+	Errors             []string `json:"errors,omitempty"`
 
 	refs []execRef
 }
@@ -149,10 +154,15 @@ type ParkedResult struct {
 	Failed         int     `json:"failed"`
 	// Worker RSS before parking (after the other phases), with everything parked,
 	// and with everything parked after a forced GC (runtime.GC + FreeOSMemory).
-	IdleRSSMiB      float64 `json:"idleRssMiB"`
-	RSSMiB          float64 `json:"rssMiB"`
-	HWMMiB          float64 `json:"hwmMiB"`
-	RSSAfterGCMiB   float64 `json:"rssAfterGcMiB"`
+	IdleRSSMiB    float64 `json:"idleRssMiB"`
+	RSSMiB        float64 `json:"rssMiB"`
+	HWMMiB        float64 `json:"hwmMiB"`
+	RSSAfterGCMiB float64 `json:"rssAfterGcMiB"`
+	// AnonMiB and FileMiB split RSSMiB: private memory, and mapped files (the
+	// binary's code: clean, shared, reclaimable).
+	AnonMiB         float64 `json:"anonMiB"`
+	FileMiB         float64 `json:"fileMiB"`
+	IdleAnonMiB     float64 `json:"idleAnonMiB"`
 	HeapInuseMiB    float64 `json:"heapInuseMiB"`
 	StackInuseMiB   float64 `json:"stackInuseMiB"`
 	Goroutines      int     `json:"goroutines"`
@@ -191,23 +201,23 @@ type Machine struct {
 
 // Report is the run's result (the JSON written by --out).
 type Report struct {
-	StartedAt   time.Time         `json:"startedAt"`
-	Seconds     float64           `json:"seconds"`
-	Command     string            `json:"command"`
-	Machine     Machine           `json:"machine"`
-	Store       string            `json:"store"`
-	WorkerMode  string            `json:"workerMode"`
-	Tuning      WorkerTuning      `json:"tuning"`
-	DynConfig   map[string]any    `json:"dynamicConfig,omitempty"`
-	N           int               `json:"n"`
-	Concurrency int               `json:"concurrency"`
-	Baseline    *PhaseResult      `json:"baseline,omitempty"`
-	Cancel      *PhaseResult      `json:"cancel,omitempty"`
+	StartedAt   time.Time          `json:"startedAt"`
+	Seconds     float64            `json:"seconds"`
+	Command     string             `json:"command"`
+	Machine     Machine            `json:"machine"`
+	Store       string             `json:"store"`
+	WorkerMode  string             `json:"workerMode"`
+	Tuning      WorkerTuning       `json:"tuning"`
+	DynConfig   map[string]any     `json:"dynamicConfig,omitempty"`
+	N           int                `json:"n"`
+	Concurrency int                `json:"concurrency"`
+	Baseline    *PhaseResult       `json:"baseline,omitempty"`
+	Cancel      *PhaseResult       `json:"cancel,omitempty"`
 	Ratios      map[string]float64 `json:"ratios,omitempty"`
-	Parked      *ParkedResult     `json:"parked,omitempty"`
-	ActionRules string            `json:"actionRules"`
-	Targets     []Target          `json:"targets"`
-	Notes       []string          `json:"notes"`
+	Parked      *ParkedResult      `json:"parked,omitempty"`
+	ActionRules string             `json:"actionRules"`
+	Targets     []Target           `json:"targets"`
+	Notes       []string           `json:"notes"`
 }
 
 type execRef struct{ ID, RunID string }
@@ -225,7 +235,9 @@ func Run(ctx context.Context, o Options, stderr io.Writer) (*Report, error) {
 	if o.InProcessWorker {
 		rep.WorkerMode = "in-process"
 	}
-	logf := func(format string, a ...any) { fmt.Fprintf(o.Log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...) }
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(o.Log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
+	}
 	logf("starting the embedded server (%s), sandboxes and the worker (%s)", rep.Store, rep.WorkerMode)
 	e, err := startEnv(ctx, o, stderr)
 	if err != nil {
@@ -296,6 +308,7 @@ func Run(ctx context.Context, o Options, stderr io.Writer) (*Report, error) {
 // runPhase runs n jobs on conc closed-loop clients.
 func (e *env) runPhase(ctx context.Context, name string, n, conc int, job func(context.Context, int) (execRef, error)) PhaseResult {
 	before, _ := e.worker.Stats(ctx, false)
+	cpu0, _ := procCPU(0)
 	r := PhaseResult{Name: name, N: n, Concurrency: conc}
 	lat := make([]time.Duration, n)
 	refs := make([]execRef, n)
@@ -337,6 +350,7 @@ func (e *env) runPhase(ctx context.Context, name string, n, conc int, job func(c
 	wg.Wait()
 	elapsed := time.Since(start)
 	after, _ := e.worker.Stats(ctx, false)
+	cpu1, _ := procCPU(0)
 	var good []time.Duration
 	for i := range n {
 		if ok[i] {
@@ -350,6 +364,14 @@ func (e *env) runPhase(ctx context.Context, name string, n, conc int, job func(c
 		r.PerSecond = float64(r.Completed) / r.Seconds
 	}
 	r.LatencyMs = percentiles(good)
+	if r.Completed > 0 {
+		per := func(d time.Duration) float64 { return math.Round(float64(d)/1e4/float64(r.Completed)) / 100 }
+		if before.InProcess {
+			r.BenchCPUMsPerExec = per(cpu1 - cpu0)
+		} else {
+			r.WorkerCPUMsPerExec, r.BenchCPUMsPerExec = per(after.CPU-before.CPU), per(cpu1-cpu0)
+		}
+	}
 	r.WorkflowTasks, r.WorkflowTaskExecutionMs = timerDelta(before.SDK, after.SDK, metricWFTExecution)
 	_, r.WorkflowTaskScheduleToStartMs = timerDelta(before.SDK, after.SDK, metricWFTScheduleToStart)
 	_, r.ActivityScheduleToStartMs = timerDelta(before.SDK, after.SDK, metricActScheduleToStart)
@@ -514,7 +536,7 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 	if err != nil {
 		return nil, fmt.Errorf("worker stats: %w", err)
 	}
-	p := &ParkedResult{N: o.Parked, IdleRSSMiB: mib(idle.RSSKiB * 1024), InProcess: idle.InProcess,
+	p := &ParkedResult{N: o.Parked, IdleRSSMiB: mib(idle.RSSKiB * 1024), IdleAnonMiB: mib(idle.AnonKiB * 1024), InProcess: idle.InProcess,
 		StickyCacheLimit: o.Tuning.StickyCacheSize}
 	if p.StickyCacheLimit == 0 {
 		p.StickyCacheLimit = 10000
@@ -585,6 +607,7 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 		return nil, err
 	}
 	p.RSSMiB, p.HWMMiB = mib(s.RSSKiB*1024), mib(s.HWMKiB*1024)
+	p.AnonMiB, p.FileMiB = mib(s.AnonKiB*1024), mib(s.FileKiB*1024)
 	p.HeapInuseMiB, p.StackInuseMiB = mib(int64(s.HeapInuse)), mib(int64(s.StackInuse))
 	p.Goroutines, p.StickyCacheSize = s.Goroutines, s.SDK.Gauges[metricStickyCacheSize]
 	if g, err := e.worker.Stats(ctx, true); err == nil {

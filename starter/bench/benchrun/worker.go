@@ -68,18 +68,23 @@ func (t WorkerTuning) options() worker.Options {
 
 // WorkerStats is a snapshot of the worker process.
 type WorkerStats struct {
-	PID         int         `json:"pid"`
-	RSSKiB      int64       `json:"rssKiB"`
-	HWMKiB      int64       `json:"hwmKiB"`
-	HeapInuse   uint64      `json:"heapInuse"`
-	HeapSys     uint64      `json:"heapSys"`
-	StackInuse  uint64      `json:"stackInuse"`
-	GoSys       uint64      `json:"goSys"`
-	Goroutines  int         `json:"goroutines"`
-	NumGC       uint32      `json:"numGC"`
-	SDK         SDKSnapshot `json:"sdk"`
-	InProcess   bool        `json:"inProcess"`
-	CollectedAt time.Time   `json:"collectedAt"`
+	PID    int   `json:"pid"`
+	RSSKiB int64 `json:"rssKiB"`
+	HWMKiB int64 `json:"hwmKiB"`
+	// AnonKiB is private memory (heap, stacks); FileKiB is mapped files, mostly
+	// the binary's code, clean and shared with other processes running it.
+	AnonKiB     int64         `json:"anonKiB"`
+	FileKiB     int64         `json:"fileKiB"`
+	HeapInuse   uint64        `json:"heapInuse"`
+	HeapSys     uint64        `json:"heapSys"`
+	StackInuse  uint64        `json:"stackInuse"`
+	GoSys       uint64        `json:"goSys"`
+	Goroutines  int           `json:"goroutines"`
+	NumGC       uint32        `json:"numGC"`
+	CPU         time.Duration `json:"cpu"`
+	SDK         SDKSnapshot   `json:"sdk"`
+	InProcess   bool          `json:"inProcess"`
+	CollectedAt time.Time     `json:"collectedAt"`
 }
 
 // workerHandle is the worker the bench drives: in this process or a child.
@@ -88,15 +93,50 @@ type workerHandle interface {
 	Stop()
 }
 
+// procCPU returns the user+system CPU time a process has used (/proc/<pid>/stat;
+// pid 0: this process).
+func procCPU(pid int) (time.Duration, error) {
+	path := "/proc/self/stat"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/stat"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: fields count from after its ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b)[i+1:])
+	if len(f) < 13 {
+		return 0, errors.New("short " + path)
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / ticks, nil
+}
+
+// memStatus is a process's memory from /proc/<pid>/status, in KiB.
+type memStatus struct {
+	RSS, HWM, Anon, File int64
+}
+
 // procStatus reads VmRSS and VmHWM (KiB) from /proc/<pid>/status.
 func procStatus(pid int) (rss, hwm int64, err error) {
+	m, err := procMem(pid)
+	return m.RSS, m.HWM, err
+}
+
+// procMem reads VmRSS, VmHWM, RssAnon and RssFile from /proc/<pid>/status
+// (pid 0: this process).
+func procMem(pid int) (m memStatus, err error) {
 	path := "/proc/self/status"
 	if pid > 0 {
 		path = "/proc/" + strconv.Itoa(pid) + "/status"
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
@@ -106,12 +146,16 @@ func procStatus(pid int) (rss, hwm int64, err error) {
 		v, _ := strconv.ParseInt(f[1], 10, 64)
 		switch f[0] {
 		case "VmRSS:":
-			rss = v
+			m.RSS = v
 		case "VmHWM:":
-			hwm = v
+			m.HWM = v
+		case "RssAnon:":
+			m.Anon = v
+		case "RssFile:":
+			m.File = v
 		}
 	}
-	return rss, hwm, nil
+	return m, nil
 }
 
 func selfStats(m *sdkMetrics, gc bool) WorkerStats {
@@ -121,8 +165,9 @@ func selfStats(m *sdkMetrics, gc bool) WorkerStats {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	rss, hwm, _ := procStatus(0)
-	return WorkerStats{PID: os.Getpid(), RSSKiB: rss, HWMKiB: hwm, HeapInuse: ms.HeapInuse, HeapSys: ms.HeapSys,
+	pm, _ := procMem(0)
+	cpu, _ := procCPU(0)
+	return WorkerStats{CPU: cpu, PID: os.Getpid(), RSSKiB: pm.RSS, HWMKiB: pm.HWM, AnonKiB: pm.Anon, FileKiB: pm.File, HeapInuse: ms.HeapInuse, HeapSys: ms.HeapSys,
 		StackInuse: ms.StackInuse, GoSys: ms.Sys, Goroutines: runtime.NumGoroutine(), NumGC: ms.NumGC,
 		SDK: m.snapshot(), CollectedAt: time.Now()}
 }
@@ -278,8 +323,11 @@ func (w *childWorker) Stats(ctx context.Context, gc bool) (WorkerStats, error) {
 		return s, err
 	}
 	// Read the RSS from outside too: it is what the OS charges the process.
-	if rss, hwm, err := procStatus(w.cmd.Process.Pid); err == nil {
-		s.RSSKiB, s.HWMKiB = rss, hwm
+	if pm, err := procMem(w.cmd.Process.Pid); err == nil {
+		s.RSSKiB, s.HWMKiB, s.AnonKiB, s.FileKiB = pm.RSS, pm.HWM, pm.Anon, pm.File
+	}
+	if cpu, err := procCPU(w.cmd.Process.Pid); err == nil {
+		s.CPU = cpu
 	}
 	return s, nil
 }

@@ -1,0 +1,158 @@
+package benchrun
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+)
+
+// The benchmarks share one environment (embedded server on a SQLite file in a
+// temp dir, sandboxes, an in-process worker), started by the first benchmark
+// that needs it: a plain `go test` never starts it.
+var (
+	benchOnce sync.Once
+	benchEnv  *env
+	benchErr  error
+	benchDir  string
+	benchSeq  atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchEnv != nil {
+		benchEnv.close()
+	}
+	if benchDir != "" {
+		_ = os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+func sharedEnv(b *testing.B) *env {
+	b.Helper()
+	benchOnce.Do(func() {
+		benchDir, benchErr = os.MkdirTemp("", "paycancel-gobench-")
+		if benchErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		benchEnv, benchErr = startEnv(ctx, Options{DataDir: benchDir, InProcessWorker: true}, io.Discard)
+	})
+	if benchErr != nil {
+		b.Fatalf("bench environment: %v", benchErr)
+	}
+	return benchEnv
+}
+
+// benchConcurrency is the closed-loop concurrency of the Go benchmarks.
+const benchConcurrency = 10
+
+func runBench(b *testing.B, kind string) {
+	e := sharedEnv(b)
+	ctx := context.Background()
+	prefix := fmt.Sprintf("g%d", benchSeq.Add(1))
+	var job func(context.Context, int) (execRef, error)
+	if kind == "cancel" {
+		job = e.cancelJob(prefix, b.N) // creates the sandbox payments: not timed
+	} else {
+		job = e.baselineJob(prefix)
+	}
+	b.ResetTimer()
+	r := e.runPhase(ctx, kind, b.N, min(benchConcurrency, b.N), job)
+	b.StopTimer()
+	if r.Failed > 0 {
+		// A failed workflow is a bug, not slowness: benchmarks never fail on time.
+		b.Fatalf("%d of %d %s workflows failed: %v", r.Failed, b.N, kind, r.Errors)
+	}
+	e.countHistories(ctx, &r, 10)
+	b.ReportMetric(r.PerSecond, "wf/s")
+	b.ReportMetric(r.LatencyMs.P50, "p50-ms")
+	b.ReportMetric(r.LatencyMs.P95, "p95-ms")
+	b.ReportMetric(r.HistoryEvents.Mean, "events/wf")
+	b.ReportMetric(r.Actions.Mean, "actions/wf")
+}
+
+// BenchmarkBaseline runs b.N baseline workflows (one no-op activity) at
+// concurrency 10 through the same server and worker as the cancels.
+//
+//	go test -run '^$' -bench . -benchtime 50x ./starter/bench/benchrun
+func BenchmarkBaseline(b *testing.B) { runBench(b, "baseline") }
+
+// BenchmarkCancel runs b.N happy-path cancels across the five providers at
+// concurrency 10 (the code path of `go run ./starter/bench`).
+func BenchmarkCancel(b *testing.B) { runBench(b, "cancel") }
+
+func TestPercentiles(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	l := percentiles(d)
+	if l.P50 != 50 || l.P95 != 95 || l.P99 != 99 || l.Max != 100 || l.Mean != 50.5 {
+		t.Fatalf("percentiles = %+v", l)
+	}
+	if (percentiles(nil) != Latency{}) {
+		t.Fatal("empty input")
+	}
+}
+
+func TestCountEvents(t *testing.T) {
+	ev := func(t enumspb.EventType) *historypb.HistoryEvent { return &historypb.HistoryEvent{EventType: t} }
+	marker := func(wft int64) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_MARKER_RECORDED,
+			Attributes: &historypb.HistoryEvent_MarkerRecordedEventAttributes{MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{WorkflowTaskCompletedEventId: wft}}}
+	}
+	started := func(attempt int32) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+			Attributes: &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{Attempt: attempt}}}
+	}
+	wftDone := func(laRetries uint32) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+			Attributes: &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: &historypb.WorkflowTaskCompletedEventAttributes{
+				MeteringMetadata: &commonpb.MeteringMetadata{NonfirstLocalActivityExecutionAttempts: laRetries}}}}
+	}
+	h := countEvents([]*historypb.HistoryEvent{
+		ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED),
+		marker(4), marker(4), // two local activities in one workflow task: one action
+		ev(enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
+		ev(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), started(3), // two retries
+		ev(enumspb.EVENT_TYPE_TIMER_STARTED),
+		ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
+		wftDone(1), // a local activity retried once
+		marker(12),
+	})
+	want := map[string]int{"workflowStarted": 1, "localActivities": 2, "searchAttributeUpsert": 1, "activityScheduled": 1,
+		"activityRetry": 2, "timerStarted": 1, "signal": 1, "localActivityRetry": 1}
+	if h.Events != 10 || h.Actions != 10 {
+		t.Fatalf("events %d actions %d, want 10 and 10 (%v)", h.Events, h.Actions, h.ActionsByKind)
+	}
+	for k, v := range want {
+		if h.ActionsByKind[k] != v {
+			t.Errorf("%s = %d, want %d", k, h.ActionsByKind[k], v)
+		}
+	}
+}
+
+func TestMainFlags(t *testing.T) {
+	for _, args := range [][]string{{"--n", "0"}, {"--phases", "nope"}, {"--dc", "novalue"}, {"--bogus"}} {
+		if code := Main(args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("Main(%q) = %d, want 2", args, code)
+		}
+	}
+	if v := parseValue("3"); v != 3 {
+		t.Errorf("parseValue(3) = %#v", v)
+	}
+	if v := parseValue("true"); v != true {
+		t.Errorf("parseValue(true) = %#v", v)
+	}
+}

@@ -1,0 +1,717 @@
+package reliability
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"gopkg.in/yaml.v3"
+
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/activities/webhook"
+	"github.com/paycancel/paycancel/providers/sandboxes"
+	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+// mode sizes a run.
+type mode struct {
+	Name    string
+	Cancels int
+	Workers int
+	// StartSpread: cancels start evenly over this period, so kills hit every phase.
+	StartSpread time.Duration
+	// ChaosFor: workers and the server are killed during this period after the first start.
+	ChaosFor time.Duration
+	// WorkerKillEvery: a kill every [min, max).
+	WorkerKillEvery [2]time.Duration
+	// AllWorkersDownShare of kills take every worker down at once.
+	AllWorkersDownShare float64
+	// ServerKills: how many times the Temporal server is SIGKILLed and restarted.
+	ServerKills int
+	// Drain bounds the wait for the last cancels after the chaos ends.
+	Drain time.Duration
+}
+
+func shortMode() mode {
+	return mode{Name: "short", Cancels: 60, Workers: 2, StartSpread: 30 * time.Second, ChaosFor: 60 * time.Second,
+		WorkerKillEvery: [2]time.Duration{4 * time.Second, 9 * time.Second}, AllWorkersDownShare: 0.2,
+		ServerKills: 2, Drain: 2 * time.Minute}
+}
+
+func longMode() mode {
+	return mode{Name: "long", Cancels: 320, Workers: 3, StartSpread: 4 * time.Minute, ChaosFor: 5 * time.Minute,
+		WorkerKillEvery: [2]time.Duration{3 * time.Second, 7 * time.Second}, AllWorkersDownShare: 0.2,
+		ServerKills: 6, Drain: 6 * time.Minute}
+}
+
+const taskQueue = workflows.DefaultTaskQueue
+
+// cancelRun is one cancel the harness drives, and what it saw.
+type cancelRun struct {
+	i        int
+	provider string
+	order    string
+	sc       scenario
+	want     string
+	wfID     string
+	req      workflows.CancelRequest
+
+	mu           sync.Mutex
+	started      time.Time
+	finished     time.Time
+	startTries   int
+	done         bool
+	st           workflows.Status
+	failure      error // a workflow that ended other than completed
+	lastErr      error
+	reviewSeen   bool
+	reviewReason string
+	resolveTries int
+	signalled    bool
+}
+
+// chaosEvent is one thing the harness did to a process.
+type chaosEvent struct {
+	At     time.Duration
+	What   string
+	Downed time.Duration
+}
+
+// harness is one run: its processes, sandboxes, merchant, client and findings.
+type harness struct {
+	m     mode
+	seed  int64
+	logf  func(string, ...any)
+	root  string
+	rngMu sync.Mutex
+	rng   *rand.Rand
+	t0    time.Time
+
+	workerBin      string
+	server         *proc
+	serverAddr     string
+	workers        []*proc
+	workerHTTP     []string
+	set            *sandboxes.Set
+	merchant       *merchantReceiver
+	merchantSrv    *httptest.Server
+	merchantSecret string
+	configPath     string
+	c              client.Client
+
+	stopping atomic.Bool
+	supWG    sync.WaitGroup
+	tearOnce sync.Once
+
+	evMu           sync.Mutex
+	events         []chaosEvent
+	serverDownMax  time.Duration
+	serverDownSum  time.Duration
+	workerDownMax  time.Duration
+	allDownCount   int
+	restartsFailed int
+
+	cancels []*cancelRun
+	recon   []reconRun
+}
+
+type reconRun struct {
+	ID     string
+	Report workflows.ReconcileReport
+	Err    error
+	During string
+}
+
+func (h *harness) rand(lo, hi time.Duration) time.Duration {
+	h.rngMu.Lock()
+	defer h.rngMu.Unlock()
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(h.rng.Int63n(int64(hi-lo)))
+}
+
+func (h *harness) intn(n int) int {
+	h.rngMu.Lock()
+	defer h.rngMu.Unlock()
+	return h.rng.Intn(n)
+}
+
+func (h *harness) float() float64 {
+	h.rngMu.Lock()
+	defer h.rngMu.Unlock()
+	return h.rng.Float64()
+}
+
+func (h *harness) event(what string, downed time.Duration) {
+	h.evMu.Lock()
+	defer h.evMu.Unlock()
+	h.events = append(h.events, chaosEvent{At: time.Since(h.t0).Round(100 * time.Millisecond), What: what, Downed: downed})
+}
+
+func quietLogger() sdklog.Logger {
+	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// setUp builds the binaries and starts the server, sandboxes, merchant and workers.
+func (h *harness) setUp(ctx context.Context) error {
+	var err error
+	if h.workerBin, err = buildWorker(h.logf); err != nil {
+		return err
+	}
+	for _, d := range []string{"temporal", "sandbox-keys", "config", "logs"} {
+		if err := os.MkdirAll(filepath.Join(h.root, d), 0o700); err != nil {
+			return err
+		}
+	}
+	logDir := filepath.Join(h.root, "logs")
+
+	// (1) The Temporal server, its own process on a SQLite file.
+	if h.serverAddr, err = freeAddr(); err != nil {
+		return err
+	}
+	_, port, _ := strings.Cut(h.serverAddr, ":")
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	h.server = &proc{name: "temporal", bin: self, logDir: logDir, env: []string{roleEnv + "=devserver"},
+		args: []string{"--data-dir", filepath.Join(h.root, "temporal"), "--port", port,
+			"--task-queue-partitions", strconv.Itoa(envInt("PAYCANCEL_RELIABILITY_PARTITIONS", 1))}}
+	if err := h.startServer(ctx); err != nil {
+		return err
+	}
+
+	// Fixed worker HTTP addresses, kept across restarts: worker 0's is the callback
+	// address providers are told about.
+	for i := 0; i < h.m.Workers; i++ {
+		a, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		h.workerHTTP = append(h.workerHTTP, a)
+	}
+	callbackBase := "http://" + h.workerHTTP[0]
+
+	// (2) The sandboxes, in this process, with short notification schedules and
+	// timeouts that outlast the adapters' 15 s client timeout.
+	simkit.HoldFor = 20 * time.Second
+	h.set, err = sandboxes.Start(sandboxes.Options{Dir: filepath.Join(h.root, "sandbox-keys"), Addr: "127.0.0.1:0",
+		CallbackBaseURL: callbackBase,
+		NotifySchedule:  []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}})
+	if err != nil {
+		return err
+	}
+
+	// The merchant: verifies every notification's signature and records its id.
+	if err := h.writeConfig(callbackBase); err != nil {
+		return err
+	}
+
+	// (3) Worker processes: the real binary, without --dev.
+	for i := 0; i < h.m.Workers; i++ {
+		p := &proc{name: fmt.Sprintf("worker%d", i), bin: h.workerBin, logDir: logDir,
+			args: []string{"--address", h.serverAddr, "--namespace", "default", "--config", h.configPath,
+				"--http-addr", h.workerHTTP[i], "--task-queue", taskQueue, "--log-level", "info"}}
+		h.workers = append(h.workers, p)
+		if err := p.start(); err != nil {
+			return err
+		}
+	}
+	for i := range h.workers {
+		rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		err := waitHTTP(rctx, "http://"+h.workerHTTP[i]+"/readyz")
+		cancel()
+		if err != nil {
+			return fmt.Errorf("worker %d not ready: %w", i, err)
+		}
+	}
+	for _, p := range h.workers {
+		h.supWG.Add(1)
+		go h.supervise(p)
+	}
+	h.c, err = client.DialContext(ctx, client.Options{HostPort: h.serverAddr, Namespace: "default", Logger: quietLogger()})
+	if err != nil {
+		return fmt.Errorf("dialing the test client: %w", err)
+	}
+	h.logf("up: Temporal %s (SQLite %s), sandboxes %s, %d workers (HTTP %s), merchant %s",
+		h.serverAddr, filepath.Join(h.root, "temporal", "temporal.db"), h.set.URL, len(h.workers),
+		strings.Join(h.workerHTTP, ", "), h.merchantSrv.URL)
+	return nil
+}
+
+// writeConfig writes the dev configuration for the sandboxes (app.WriteDevConfig)
+// and edits it: the merchant's notifications go to the test's receiver, schedules
+// are fast, windows are 24 h (no midnight edge) and cancel attempts generous
+// enough that worker deaths, which each cost an attempt, cannot exhaust them.
+func (h *harness) writeConfig(callbackBase string) error {
+	dir := filepath.Join(h.root, "config")
+	devPath, secret, err := app.WriteDevConfig(dir, h.set, callbackBase)
+	if err != nil {
+		return err
+	}
+	h.merchantSecret = secret
+	h.merchant = &merchantReceiver{secret: secret, seen: map[string]map[string]map[string]int{}, refusedOnce: map[string]bool{}}
+	h.merchantSrv = httptest.NewServer(h.merchant)
+
+	f, _, err := config.ReadFile(devPath)
+	if err != nil {
+		return err
+	}
+	m := f.Merchants[app.DevMerchantName]
+	m.Notify.DefaultURL = h.merchantSrv.URL + "/merchant/webhooks"
+	m.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Second), config.Duration(2 * time.Second),
+		config.Duration(4 * time.Second), config.Duration(8 * time.Second), config.Duration(16 * time.Second)}
+	attempts := 20
+	poll := config.Duration(time.Second)
+	for _, c := range m.Credentials {
+		c.Policy.MaxCancelAttempts = &attempts
+		c.Policy.PaymentPoll = &poll
+		c.Policy.QueryBackoff = &config.BackoffFile{Initial: config.Duration(time.Second), Max: config.Duration(3 * time.Second), Multiplier: 2}
+		c.Policy.CancelWindow = &config.CancelWindow{Rule: "after", After: config.Duration(24 * time.Hour)}
+	}
+	// One provider with a tight concurrency limit on its own task queue.
+	f.ProviderLimits = map[string]config.ProviderLimits{"ksher": {Concurrency: 4}}
+	data, err := yaml.Marshal(f)
+	if err != nil {
+		return err
+	}
+	h.configPath = filepath.Join(dir, "reliability.yaml")
+	return os.WriteFile(h.configPath, append([]byte("# reliability suite: dev configuration with fast policies\n"), data...), 0o600)
+}
+
+func (h *harness) startServer(ctx context.Context) error {
+	var last error
+	for try := 0; try < 5; try++ {
+		if err := h.server.start(); err != nil {
+			return err
+		}
+		rctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		_, err := h.server.waitForLine(rctx, "ready ")
+		cancel()
+		if err == nil {
+			return nil
+		}
+		last = err
+		h.server.kill()
+		h.logf("Temporal server start %d failed, trying again: %v", try+1, err)
+		time.Sleep(time.Second)
+	}
+	return last
+}
+
+// supervise restarts a worker whenever it is gone: after a random pause when the
+// harness killed it, after a second when it exited by itself (Temporal down).
+func (h *harness) supervise(p *proc) {
+	defer h.supWG.Done()
+	for {
+		exited, logPath := p.current()
+		<-exited
+		if h.stopping.Load() {
+			return
+		}
+		down := time.Now()
+		delay := time.Second
+		if p.wasKilled() {
+			delay = h.rand(300*time.Millisecond, 3*time.Second)
+		} else {
+			p.selfExits.Add(1)
+			tail, _ := os.ReadFile(logPath)
+			h.logf("%s exited by itself (%v): %s", p.name, p.lastStatus.Load(), lastLines(string(tail), 2))
+		}
+		time.Sleep(delay)
+		if h.stopping.Load() {
+			return
+		}
+		if err := p.start(); err != nil {
+			h.logf("restarting %s: %v", p.name, err)
+			time.Sleep(time.Second)
+			continue
+		}
+		h.evMu.Lock()
+		if d := time.Since(down); d > h.workerDownMax {
+			h.workerDownMax = d
+		}
+		h.evMu.Unlock()
+	}
+}
+
+// chaos SIGKILLs workers at random moments, and the Temporal server ServerKills
+// times, until the deadline.
+func (h *harness) chaos(ctx context.Context, until time.Time) {
+	var serverAt []time.Time
+	span := time.Until(until)
+	for k := 0; k < h.m.ServerKills; k++ {
+		base := span * time.Duration(k+1) / time.Duration(h.m.ServerKills+1)
+		serverAt = append(serverAt, time.Now().Add(base+h.rand(-span/time.Duration(4*(h.m.ServerKills+1)), span/time.Duration(4*(h.m.ServerKills+1)))))
+	}
+	sort.Slice(serverAt, func(i, j int) bool { return serverAt[i].Before(serverAt[j]) })
+	for {
+		wait := h.rand(h.m.WorkerKillEvery[0], h.m.WorkerKillEvery[1])
+		next := time.Now().Add(wait)
+		serverNext := len(serverAt) > 0 && serverAt[0].Before(next)
+		if serverNext {
+			next = serverAt[0]
+		}
+		if next.After(until) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(next)):
+		}
+		if serverNext {
+			serverAt = serverAt[1:]
+			h.killServer(ctx)
+			continue
+		}
+		if h.float() < h.m.AllWorkersDownShare && len(h.workers) > 1 {
+			n := 0
+			for _, w := range h.workers {
+				if w.kill() {
+					n++
+				}
+			}
+			h.evMu.Lock()
+			h.allDownCount++
+			h.evMu.Unlock()
+			h.event(fmt.Sprintf("SIGKILL all workers (%d running)", n), 0)
+			continue
+		}
+		w := h.workers[h.intn(len(h.workers))]
+		if w.kill() {
+			h.event("SIGKILL "+w.name, 0)
+		}
+	}
+}
+
+func (h *harness) killServer(ctx context.Context) {
+	if !h.server.kill() {
+		return
+	}
+	down := time.Now()
+	time.Sleep(h.rand(time.Second, 4*time.Second))
+	if err := h.startServer(ctx); err != nil {
+		h.logf("Temporal server did not come back: %v", err)
+		h.evMu.Lock()
+		h.restartsFailed++
+		h.evMu.Unlock()
+		return
+	}
+	d := time.Since(down)
+	h.evMu.Lock()
+	h.serverDownSum += d
+	if d > h.serverDownMax {
+		h.serverDownMax = d
+	}
+	h.evMu.Unlock()
+	h.event("SIGKILL Temporal server, restarted on the same SQLite file", d.Round(100*time.Millisecond))
+}
+
+// tearDown stops every process gracefully (SIGTERM), so their logs are complete.
+func (h *harness) tearDown() { h.tearOnce.Do(h.stopAll) }
+
+func (h *harness) stopAll() {
+	h.stopping.Store(true)
+	var wg sync.WaitGroup
+	for _, w := range h.workers {
+		wg.Add(1)
+		go func(p *proc) { defer wg.Done(); p.stop(20 * time.Second) }(w)
+	}
+	wg.Wait()
+	h.supWG.Wait()
+	if h.c != nil {
+		h.c.Close()
+	}
+	if h.server != nil {
+		h.server.stop(20 * time.Second)
+	}
+	if h.set != nil {
+		h.set.Close()
+	}
+	if h.merchantSrv != nil {
+		h.merchantSrv.Close()
+	}
+}
+
+// ---- the cancels ----
+
+func (h *harness) plan(tag string) {
+	perProvider := map[string]int{}
+	for i := 0; i < h.m.Cancels; i++ {
+		pi := i % len(sandboxes.Names)
+		provider := sandboxes.Names[pi]
+		k := perProvider[provider]
+		perProvider[provider]++
+		j := k + pi*4
+		for !catalogue[j%len(catalogue)].appliesTo(provider) {
+			j++
+		}
+		sc := catalogue[j%len(catalogue)]
+		order := fmt.Sprintf("rel-%s-%04d", tag, i) // ≤ 30 characters (GNETE)
+		cr := &cancelRun{i: i, provider: provider, order: order, sc: sc, want: sc.want(provider),
+			wfID: workflows.WorkflowID(provider, order)}
+		cr.req = workflows.CancelRequest{Provider: provider, Credential: app.DevCredentialPrefix + provider,
+			MerchantOrderNo: order, Amount: 1000 + int64(i), Currency: "USD", PayTimeout: sc.payTimeout}
+		h.cancels = append(h.cancels, cr)
+	}
+}
+
+// drive plays the order service (start, maybe a PAID signal) and the operator
+// (resolve a review) for one cancel, then waits for its result. Every call is
+// retried: the server or every worker may be down at any moment.
+func (h *harness) drive(ctx context.Context, cr *cancelRun) {
+	store, _ := h.set.Store(cr.provider)
+	created, err := store.Create(simkit.Payment{MerchantOrderNo: cr.order, Amount: cr.req.Amount, Currency: "USD",
+		State: cr.sc.state, Scenario: cr.sc.sc})
+	if err != nil {
+		cr.setErr(fmt.Errorf("sandbox payment: %w", err))
+		return
+	}
+	if cr.i%3 == 1 {
+		// Every third cancel names the provider's payment id too.
+		cr.req.ProviderPaymentID = created.ProviderPaymentID
+	}
+	cr.mu.Lock()
+	cr.started = time.Now()
+	cr.mu.Unlock()
+	for {
+		cr.startTries++
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := h.c.ExecuteWorkflow(sctx, client.StartWorkflowOptions{
+			ID: cr.wfID, TaskQueue: taskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		}, workflows.WorkflowName, cr.req)
+		cancel()
+		var exists *serviceerror.WorkflowExecutionAlreadyStarted
+		if err == nil || errors.As(err, &exists) {
+			break // a retried start whose first try went through (and finished) is refused: fine
+		}
+		cr.setErr(fmt.Errorf("start: %w", err))
+		if ctx.Err() != nil {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	signalAt := time.Now().Add(2 * time.Second)
+	lastQuery := time.Now()
+	for {
+		if cr.sc.signalPaid && !cr.signalled && time.Now().After(signalAt) {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := h.c.SignalWorkflow(sctx, cr.wfID, "", workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+			cancel()
+			var nf *serviceerror.NotFound
+			if err == nil || errors.As(err, &nf) {
+				cr.signalled = true
+			}
+		}
+		wait := 5 * time.Second
+		if cr.sc.signalPaid && !cr.signalled {
+			wait = time.Until(signalAt) + 100*time.Millisecond
+			if wait < 200*time.Millisecond {
+				wait = time.Second
+			}
+		}
+		gctx, cancel := context.WithTimeout(ctx, wait)
+		var st workflows.Status
+		began := time.Now()
+		err := h.c.GetWorkflow(gctx, cr.wfID, "").Get(gctx, &st)
+		cancel()
+		if err == nil {
+			cr.mu.Lock()
+			cr.done, cr.st, cr.finished = true, st, time.Now()
+			cr.mu.Unlock()
+			return
+		}
+		var wee *temporal.WorkflowExecutionError
+		if errors.As(err, &wee) {
+			cr.mu.Lock()
+			cr.failure, cr.finished = err, time.Now()
+			cr.mu.Unlock()
+			return
+		}
+		if ctx.Err() != nil {
+			cr.setErr(fmt.Errorf("no result before the deadline: %w", err))
+			return
+		}
+		if !errors.Is(err, context.DeadlineExceeded) && time.Since(began) < time.Second {
+			time.Sleep(time.Second) // not a long poll that ran out: the server is down
+		}
+		// Look for a review: expected ones are resolved by the operator; unexpected
+		// ones are recorded (and resolved too, so the run can finish).
+		every := 10 * time.Second
+		if cr.sc.review {
+			every = 2 * time.Second
+		}
+		if time.Since(lastQuery) < every || (!cr.sc.review && time.Since(cr.started) < 45*time.Second) {
+			continue
+		}
+		lastQuery = time.Now()
+		h.maybeResolve(ctx, cr)
+	}
+}
+
+func (cr *cancelRun) setErr(err error) {
+	cr.mu.Lock()
+	cr.lastErr = err
+	cr.mu.Unlock()
+}
+
+func (h *harness) maybeResolve(ctx context.Context, cr *cancelRun) {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err := h.c.QueryWorkflow(qctx, cr.wfID, "", workflows.QueryStatus)
+	if err != nil {
+		return
+	}
+	var st workflows.Status
+	if v.Get(&st) != nil || st.State != workflows.StateNeedsReview {
+		return
+	}
+	cr.mu.Lock()
+	if !cr.reviewSeen {
+		cr.reviewSeen, cr.reviewReason = true, st.ReviewReason
+		if !cr.sc.review {
+			cr.reviewReason += " (last outcome " + st.LastOutcome.String() + ")"
+		}
+	}
+	cr.resolveTries++
+	cr.mu.Unlock()
+	uctx, cancel2 := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel2()
+	hdl, err := h.c.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		UpdateID: "resolve-" + cr.wfID, WorkflowID: cr.wfID, UpdateName: workflows.UpdateResolve,
+		Args:         []any{workflows.Resolution{Action: "NOT_NEEDED", Operator: "reliability-suite", Note: "nothing was cancelled at the provider"}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		_ = hdl.Get(uctx, nil)
+	}
+}
+
+// reconcile runs the reconciliation workflow once and waits for its report.
+func (h *harness) reconcile(ctx context.Context, id, during string) {
+	r := reconRun{ID: id, During: during}
+	req := workflows.ReconcileRequest{StuckAfter: 2 * time.Second, VerifyWithin: time.Hour, QueryInterval: 50 * time.Millisecond}
+	for ctx.Err() == nil {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := h.c.ExecuteWorkflow(sctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}, workflows.ReconcileWorkflowName, req)
+		cancel()
+		if err == nil {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	for {
+		gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := h.c.GetWorkflow(gctx, id, "").Get(gctx, &r.Report)
+		cancel()
+		var wee *temporal.WorkflowExecutionError
+		if err == nil || errors.As(err, &wee) || ctx.Err() != nil {
+			r.Err = err
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	h.evMu.Lock()
+	h.recon = append(h.recon, r)
+	h.evMu.Unlock()
+}
+
+// ---- the merchant ----
+
+// merchantReceiver is the merchant's notification endpoint: it verifies each
+// delivery's signature with activities/webhook.Verify and records, per cancel and
+// state, every webhook-id it received. The first delivery of one cancel in four
+// is refused (503), so the notification schedule's retries run too.
+type merchantReceiver struct {
+	secret      string
+	mu          sync.Mutex
+	seen        map[string]map[string]map[string]int // workflow id → state → webhook-id → deliveries
+	refusedOnce map[string]bool
+	refused     int
+	badSig      int
+	delivered   int
+}
+
+func (m *merchantReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
+	id, err := webhook.Verify(m.secret, r.Header, body, time.Now(), 0)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.badSig++
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	var ev activities.MerchantEvent
+	if err := json.Unmarshal(body, &ev); err != nil || ev.WorkflowID == "" {
+		m.badSig++
+		http.Error(w, "bad event", http.StatusBadRequest)
+		return
+	}
+	k := ev.WorkflowID + "#" + ev.State
+	if fnv(ev.WorkflowID)%4 == 0 && !m.refusedOnce[k] {
+		m.refusedOnce[k] = true
+		m.refused++
+		http.Error(w, "merchant busy", http.StatusServiceUnavailable)
+		return
+	}
+	if m.seen[ev.WorkflowID] == nil {
+		m.seen[ev.WorkflowID] = map[string]map[string]int{}
+	}
+	if m.seen[ev.WorkflowID][ev.State] == nil {
+		m.seen[ev.WorkflowID][ev.State] = map[string]int{}
+	}
+	m.seen[ev.WorkflowID][ev.State][id]++
+	m.delivered++
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ---- run ----
+
+type runResult struct {
+	h        *harness
+	took     time.Duration
+	histJSON map[string][]byte // execution → history JSON with payloads decoded (+ raw payload text)
+	histRaw  map[string][]byte // execution → binary protobuf history
+	checks   *checkResult
+	secrets  *secretNeedles
+	logFiles []string
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
