@@ -16,16 +16,30 @@ import (
 // Secret holds key material or a shared secret. It prints as "[redacted]" in every
 // formatting path (fmt, JSON, zap's Stringer) so it cannot leak into logs; read it
 // with Reveal only where it is used to sign.
-type Secret struct{ value string }
+//
+// The value sits behind a pointer: fmt cannot call Format on a Secret held in an
+// unexported field of another struct (it does not call methods there), and would
+// print a plain string field; a pointer prints as an address.
+type Secret struct{ p *string }
 
 // NewSecret wraps a secret value.
-func NewSecret(v string) Secret { return Secret{value: v} }
+func NewSecret(v string) Secret {
+	if v == "" {
+		return Secret{}
+	}
+	return Secret{p: &v}
+}
 
 // Reveal returns the secret itself. Call it only to sign or verify.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
 
 // IsZero reports whether no secret is set.
-func (s Secret) IsZero() bool { return s.value == "" }
+func (s Secret) IsZero() bool { return s.p == nil }
 
 func (s Secret) String() string                { return "[redacted]" }
 func (s Secret) GoString() string              { return "[redacted]" }

@@ -32,8 +32,7 @@ func run() int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		fmt.Fprintln(os.Stderr, "Run 'worker --help' for the flags.")
+		fmt.Fprintln(os.Stderr, "worker:", err, "(see worker --help)")
 		return 2
 	}
 	z, err := logging.New(opts.LogLevel)

@@ -57,7 +57,7 @@ type mode struct {
 func shortMode() mode {
 	return mode{Name: "short", Cancels: 60, Workers: 2, StartSpread: 30 * time.Second, ChaosFor: 60 * time.Second,
 		WorkerKillEvery: [2]time.Duration{4 * time.Second, 9 * time.Second}, AllWorkersDownShare: 0.2,
-		ServerKills: 2, Drain: 2 * time.Minute}
+		ServerKills: 2, Drain: 3 * time.Minute}
 }
 
 func longMode() mode {
@@ -616,7 +616,7 @@ func (h *harness) maybeResolve(ctx context.Context, cr *cancelRun) {
 // reconcile runs the reconciliation workflow once and waits for its report.
 func (h *harness) reconcile(ctx context.Context, id, during string) {
 	r := reconRun{ID: id, During: during}
-	req := workflows.ReconcileRequest{StuckAfter: 2 * time.Second, VerifyWithin: time.Hour, QueryInterval: 50 * time.Millisecond}
+	req := workflows.ReconcileRequest{StuckAfter: 2 * time.Second, VerifyWithin: time.Hour, QueryInterval: time.Millisecond}
 	for ctx.Err() == nil {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_, err := h.c.ExecuteWorkflow(sctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue,

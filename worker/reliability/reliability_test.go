@@ -134,18 +134,24 @@ func run(h *harness) (*runResult, error) {
 		_ = waitHTTP(rctx, "http://"+h.workerHTTP[i]+"/readyz")
 		c2()
 	}
+	mark := time.Now()
 	rctx, c3 := context.WithTimeout(ctx, 3*time.Minute)
 	h.reconcile(rctx, "reliability-reconcile-after", "after the last cancel")
 	c3()
+	h.logf("reconciliation after the run took %s", time.Since(mark).Round(100*time.Millisecond))
 
+	mark = time.Now()
 	res := &runResult{h: h}
 	checks, err := h.check(ctx, res)
 	if err != nil {
 		return nil, err
 	}
 	res.checks = checks
+	h.logf("checks (visibility, %d histories fetched and replayed) took %s", len(res.histJSON), time.Since(mark).Round(100*time.Millisecond))
 	// Stop the processes (gracefully) before reading their logs.
+	mark = time.Now()
 	h.tearDown()
+	h.logf("stopping every process took %s", time.Since(mark).Round(100*time.Millisecond))
 	if res.secrets, res.logFiles, err = h.collectSecrets(); err != nil {
 		return nil, err
 	}

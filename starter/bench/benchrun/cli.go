@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		dc     []string
 		phases string
 		quiet  bool
+		prof   string
 	)
 	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -53,6 +55,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Tuning.LogLevel, "log-level", "warn", "worker log level")
 	fs.StringArrayVar(&dc, "dc", nil, "server dynamic config override key=value (repeatable), e.g. --dc history.persistenceMaxQPS=20000")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines")
+	fs.StringVar(&prof, "cpuprofile", "", "write a CPU profile of the bench process (server, sandboxes, starter) to this file")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./starter/bench [flags]\n\nBenchmarks paycancel on the embedded Temporal server (SQLite file) with the provider\nsandboxes: a baseline workflow (one no-op activity) and happy-path cancels at the same\nconcurrency, then worker memory with many cancels parked.\n\nFlags:\n%s", fs.FlagUsages())
 	}
@@ -99,6 +102,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if !quiet {
 		o.Log = stderr
+	}
+	if prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
