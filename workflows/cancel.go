@@ -187,7 +187,15 @@ func (r *run) registerHandlers() error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateResolve,
 		func(ctx workflow.Context, res Resolution) (Status, error) {
 			r.resolved = &res
-			return r.st, nil
+			// Answer with the status after the resolution took effect, so the
+			// operator sees where the cancel went (RESOLVED_…, or CANCELLING again).
+			// Cancels resolved before this change answered at once; their histories
+			// must replay as they ran.
+			if workflow.GetVersion(ctx, "resolve-answers-after-effect", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				return r.st, nil
+			}
+			err := workflow.Await(ctx, func() bool { return r.st.State != StateNeedsReview })
+			return r.st, err
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, res Resolution) error {
 			// Rejected here, bad input never enters history.

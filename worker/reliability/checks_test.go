@@ -70,7 +70,7 @@ func (c *checkResult) fail(format string, a ...any) {
 // check verifies every invariant and fetches (and replays) every history.
 func (h *harness) check(ctx context.Context, res *runResult) (*checkResult, error) {
 	c := &checkResult{byState: map[string]int{}, byProvider: map[string]int{}, byScenario: map[string]*scenarioFigures{},
-		execByStatus: map[string]int{}}
+		execByStatus: map[string]int{}, wftFailed: map[string]int{}}
 	h.merchant.mu.Lock()
 	c.merchantRefused, c.merchantBadSig = h.merchant.refused, h.merchant.badSig
 	if c.merchantBadSig > 0 {
@@ -301,6 +301,14 @@ func (c *checkResult) historyFigures(hist *historypb.History) {
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
 			c.wftTimedOut++
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+			a := ev.GetWorkflowTaskFailedEventAttributes()
+			cause := strings.TrimPrefix(a.GetCause().String(), "WORKFLOW_TASK_FAILED_CAUSE_")
+			c.wftFailed[cause]++
+			if a.GetCause() != enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND {
+				// A panic or non-determinism in workflow code, not a crash of the worker.
+				c.fail("workflow task failed (%s): %s", cause, a.GetFailure().GetMessage())
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			if a := ev.GetActivityTaskStartedEventAttributes().GetAttempt(); a > 1 {
 				c.activityRetries += int(a - 1)

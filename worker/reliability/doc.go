@@ -26,8 +26,17 @@
 //
 //	PAYCANCEL_RELIABILITY_LONG=1 go test ./worker/reliability/ -v -timeout 40m
 //
-// Other knobs: PAYCANCEL_RELIABILITY_SEED (reproduce a schedule),
+// The long form also runs a reconciliation after the last cancel, which verifies
+// every CANCELLED one against its provider (PAYCANCEL_RELIABILITY_VERIFY_AFTER=1
+// adds it to the short form).
+//
+// Other knobs: PAYCANCEL_RELIABILITY_SEED (reproduce a kill schedule),
 // PAYCANCEL_RELIABILITY_CANCELS (override the count), PAYCANCEL_RELIABILITY_REPORT
 // (write the summary as Markdown to this file), PAYCANCEL_RELIABILITY_KEEP=1 (keep
-// the run folder: SQLite file, configuration, process logs).
+// the run folder: SQLite file, configuration, process logs),
+// PAYCANCEL_RELIABILITY_PARTITIONS (task-queue partitions of the server; default 1).
+//
+// The Temporal server process is this package's test binary run again in the
+// devserver role: it runs internal/devproc, the same code as cmd/devserver, so
+// only ./worker is built (a second 200 MB link would cost half a minute).
 package reliability

@@ -52,6 +52,10 @@ type mode struct {
 	ServerKills int
 	// Drain bounds the wait for the last cancels after the chaos ends.
 	Drain time.Duration
+	// VerifyAfter runs a second reconciliation once every cancel is done, which
+	// verifies every CANCELLED one against its provider (about a second each: the
+	// server's timers have a one-second grain, so its pacing sleep is ≥ 1 s).
+	VerifyAfter bool
 }
 
 func shortMode() mode {
@@ -63,7 +67,7 @@ func shortMode() mode {
 func longMode() mode {
 	return mode{Name: "long", Cancels: 320, Workers: 3, StartSpread: 4 * time.Minute, ChaosFor: 5 * time.Minute,
 		WorkerKillEvery: [2]time.Duration{3 * time.Second, 7 * time.Second}, AllWorkersDownShare: 0.2,
-		ServerKills: 6, Drain: 6 * time.Minute}
+		ServerKills: 6, Drain: 6 * time.Minute, VerifyAfter: true}
 }
 
 const taskQueue = workflows.DefaultTaskQueue
@@ -122,6 +126,7 @@ type harness struct {
 	c              client.Client
 
 	stopping atomic.Bool
+	startMu  sync.Mutex // a worker (re)start and the decision to stop are ordered
 	supWG    sync.WaitGroup
 	tearOnce sync.Once
 
@@ -342,10 +347,14 @@ func (h *harness) supervise(p *proc) {
 			h.logf("%s exited by itself (%v): %s", p.name, p.lastStatus.Load(), lastLines(string(tail), 2))
 		}
 		time.Sleep(delay)
+		h.startMu.Lock()
 		if h.stopping.Load() {
+			h.startMu.Unlock()
 			return
 		}
-		if err := p.start(); err != nil {
+		err := p.start()
+		h.startMu.Unlock()
+		if err != nil {
 			h.logf("restarting %s: %v", p.name, err)
 			time.Sleep(time.Second)
 			continue
@@ -435,7 +444,9 @@ func (h *harness) killServer(ctx context.Context) {
 func (h *harness) tearDown() { h.tearOnce.Do(h.stopAll) }
 
 func (h *harness) stopAll() {
+	h.startMu.Lock()
 	h.stopping.Store(true)
+	h.startMu.Unlock()
 	var wg sync.WaitGroup
 	for _, w := range h.workers {
 		wg.Add(1)

@@ -86,8 +86,17 @@ func (r *runResult) summary() string {
 	w("")
 	w("Cancel time from start to final state: p50 %s, p95 %s, max %s. Start retries (server down): %d. Cancel attempts counted by the workflows: %d.",
 		pct(c.took, 0.5), pct(c.took, 0.95), pct(c.took, 1), c.startRetries, c.cancelAttempts)
-	w("From the histories: %d events; workflow-task schedule-to-start p50 %s, p95 %s, max %s; %d workflow tasks timed out (their worker was gone); %d activity attempts beyond the first.",
-		c.historyEvents, pct(c.wftWaits, 0.5), pct(c.wftWaits, 0.95), pct(c.wftWaits, 1), c.wftTimedOut, c.activityRetries)
+	failed := "none"
+	if len(c.wftFailed) > 0 {
+		var parts []string
+		for k, v := range c.wftFailed {
+			parts = append(parts, fmt.Sprintf("%s %d", k, v))
+		}
+		sort.Strings(parts)
+		failed = strings.Join(parts, ", ")
+	}
+	w("From the histories: %d events; workflow-task schedule-to-start p50 %s, p95 %s, max %s; %d workflow tasks timed out (their worker was gone); workflow tasks failed: %s; %d activity attempts beyond the first.",
+		c.historyEvents, pct(c.wftWaits, 0.5), pct(c.wftWaits, 0.95), pct(c.wftWaits, 1), c.wftTimedOut, failed, c.activityRetries)
 	w("")
 	w("### Outcomes by scenario")
 	w("")

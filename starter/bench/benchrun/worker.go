@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -373,6 +374,9 @@ func RunChild(stderr io.Writer) int {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(selfStats(m, r.URL.Query().Get("gc") == "1"))
 	})
+	// Profiles of the worker: go tool pprof <url>/debug/pprof/heap (run with --keep-worker-open).
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Printf("READY http://%s\n", ln.Addr())
