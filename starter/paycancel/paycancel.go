@@ -167,9 +167,9 @@ func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cance
 		state = workflows.StateCancelling
 	}
 	run, err := c.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                c.opts.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		ID:                       id,
+		TaskQueue:                c.opts.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// A cancel that ended in a business outcome is never started again; one
 		// that failed (a malformed input from another SDK, a terminated run) may be,
 		// and the retry reuses the same business key (derived from the id).

@@ -57,6 +57,7 @@ type checkResult struct {
 	// that timed out (worker gone), activity attempts beyond the first.
 	wftWaits        []time.Duration
 	wftTimedOut     int
+	wftFailed       map[string]int // workflow tasks failed, by cause
 	activityRetries int
 	historyEvents   int
 	replayed        int
