@@ -203,15 +203,15 @@ func occupy(t *testing.T) int {
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
-// oneLine checks stderr is exactly want (plus, for usage errors, main's fixed hint
-// line), with no stack trace.
+// oneLine checks stderr is exactly one line, want (plus, for usage errors, main's
+// fixed hint at its end), with no stack trace.
 func oneLine(t *testing.T, stderr, want string, hint bool) {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
-	wantLines := []string{want}
 	if hint {
-		wantLines = append(wantLines, "Run 'worker --help' for the flags.")
+		want += " (see worker --help)"
 	}
+	wantLines := []string{want}
 	if strings.Join(lines, "\n") != strings.Join(wantLines, "\n") {
 		t.Errorf("stderr\n got: %q\nwant: %q", lines, wantLines)
 	}
