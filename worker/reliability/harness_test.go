@@ -183,13 +183,13 @@ func quietLogger() sdklog.Logger {
 // setUp builds the binaries and starts the server, sandboxes, merchant and workers.
 func (h *harness) setUp(ctx context.Context) error {
 	var err error
-	if h.workerBin, err = buildWorker(h.logf); err != nil {
-		return err
-	}
-	for _, d := range []string{"temporal", "sandbox-keys", "config", "logs"} {
+	for _, d := range []string{"temporal", "sandbox-keys", "config", "logs", "bin"} {
 		if err := os.MkdirAll(filepath.Join(h.root, d), 0o700); err != nil {
 			return err
 		}
+	}
+	if h.workerBin, err = buildWorker(filepath.Join(h.root, "bin"), h.logf); err != nil {
+		return err
 	}
 	logDir := filepath.Join(h.root, "logs")
 

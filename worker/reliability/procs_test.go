@@ -18,12 +18,15 @@ import (
 	"time"
 )
 
-// buildWorker builds ./worker into a stable folder in the user's cache: with
-// -buildvcs=false an unchanged binary is not linked again (a link takes half a
-// minute or more on a loaded machine). The Temporal server process is this test
-// binary run again in the devserver role (TestMain), which runs cmd/devserver's
-// code (internal/devproc) and saves linking a second binary of that size.
-func buildWorker(logf func(string, ...any)) (string, error) {
+// buildWorker builds ./worker into a stable folder in the user's cache (with
+// -buildvcs=false an unchanged binary is not linked again: a link takes half a
+// minute or more on a loaded machine), under a lock so that concurrent runs of the
+// suite build one at a time, and links it into the run folder, so a later rebuild
+// cannot change the binary under a running worker. The Temporal server process is
+// this test binary run again in the devserver role (TestMain), which runs
+// cmd/devserver's code (internal/devproc) and saves linking a second binary of
+// that size.
+func buildWorker(runDir string, logf func(string, ...any)) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
@@ -37,14 +40,33 @@ func buildWorker(logf func(string, ...any)) (string, error) {
 	if runtime.GOOS == "windows" {
 		exe = ".exe"
 	}
+	unlock, err := lockFile(filepath.Join(dir, "build.lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	start := time.Now()
 	bin := filepath.Join(dir, "worker"+exe)
 	out, err := exec.Command("go", "build", "-buildvcs=false", "-o", bin, "github.com/paycancel/paycancel/worker").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build ./worker: %v\n%s", err, out)
 	}
+	own := filepath.Join(runDir, "worker"+exe)
+	if err := os.Link(bin, own); err != nil {
+		if err := copyFile(bin, own); err != nil {
+			return "", err
+		}
+	}
 	logf("built ./worker in %s (%s)", time.Since(start).Round(100*time.Millisecond), bin)
-	return bin, nil
+	return own, nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o755)
 }
 
 func fnv(s string) uint64 {
