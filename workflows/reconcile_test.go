@@ -1,0 +1,131 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows"
+)
+
+func newReconcileEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := s.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(60 * time.Second)
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
+	env.RegisterWorkflowWithOptions(workflows.ReconcileWorkflow, workflow.RegisterOptions{Name: workflows.ReconcileWorkflowName})
+	env.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	env.RegisterActivity(&activities.Activities{})
+	return env
+}
+
+func refs(prefix string, n int) []activities.CancelRef {
+	out := make([]activities.CancelRef, n)
+	for i := range out {
+		out[i] = activities.CancelRef{WorkflowID: fmt.Sprintf("cancel/payermax/%s-%d", prefix, i), RunID: "r", Provider: "payermax", State: "CONFIRMING"}
+	}
+	return out
+}
+
+// TestReconcileRunLogic: pages through stuck cancels and signals them, verifies
+// finished ones with the provider paced by timers, reopens a disagreeing cancel as
+// a child run in NEEDS_REVIEW, and reports counts — never calling a cancel itself.
+func TestReconcileRunLogic(t *testing.T) {
+	env := newReconcileEnv(t)
+	stuckPages := [][]activities.CancelRef{refs("s1", 2), refs("s2", 1)}
+	stuckCalls := 0
+	env.OnActivity("FindStuckCancels", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.FindRequest) (activities.CancelPage, error) {
+			page := activities.CancelPage{Cancels: stuckPages[stuckCalls]}
+			if stuckCalls == 0 {
+				page.NextPageToken = []byte("next")
+			} else if string(req.PageToken) != "next" {
+				t.Errorf("second page asked with token %q", req.PageToken)
+			}
+			stuckCalls++
+			return page, nil
+		})
+	signalled := 0
+	env.OnActivity("SignalRecheck", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, c []activities.CancelRef) ([]activities.CancelRef, error) {
+			signalled += len(c)
+			return c, nil
+		})
+	finished := refs("f", 3)
+	env.OnActivity("FindRecentlyCancelled", mock.Anything, mock.Anything).Return(activities.CancelPage{Cancels: finished}, nil)
+	req, _ := json.Marshal(workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: "f-1", Amount: 10, Currency: "USD"})
+	status, _ := json.Marshal(workflows.Status{WorkflowID: finished[1].WorkflowID, State: workflows.StateCancelled, Final: workflows.StateCancelled, CancelKey: "pc-payermax-f-1"})
+	env.OnActivity("VerifyCancelled", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, ref activities.CancelRef) (activities.Verification, error) {
+			if ref.WorkflowID != finished[1].WorkflowID {
+				return activities.Verification{Verified: true}, nil
+			}
+			return activities.Verification{Verified: true, Request: req, Status: status,
+				Policy:       &activities.CancelPolicy{Merchant: "demo", MaxCancelAttempts: 3},
+				Disagreement: &activities.Disagreement{Cancel: ref, PaymentState: providers.PaymentPaid, Code: "SUCCESS"}}, nil
+		})
+	env.OnActivity("CountCancels", mock.Anything, mock.Anything).Return(map[string]map[string]int64{"payermax": {"CANCELLED": 3}}, nil)
+	env.OnActivity("CancelPayment", mock.Anything, mock.Anything).Return(nil, fmt.Errorf("reconciliation must never cancel"))
+
+	// The reopened cancel runs as a child: it must start in review with the reason.
+	var childReq workflows.CancelRequest
+	env.OnWorkflow(workflows.WorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, r workflows.CancelRequest) (workflows.Status, error) {
+			childReq = r
+			return workflows.Status{}, nil
+		})
+
+	env.ExecuteWorkflow(workflows.ReconcileWorkflowName, workflows.ReconcileRequest{QueryInterval: time.Second})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var rep workflows.ReconcileReport
+	if err := env.GetWorkflowResult(&rep); err != nil {
+		t.Fatal(err)
+	}
+	if signalled != 3 || len(rep.Stuck) != 3 {
+		t.Errorf("signalled %d, report lists %d stuck; want 3", signalled, len(rep.Stuck))
+	}
+	if rep.Verified != 3 || len(rep.Disagreements) != 1 || rep.Disagreements[0].Cancel.WorkflowID != finished[1].WorkflowID {
+		t.Errorf("verified %d, disagreements %+v", rep.Verified, rep.Disagreements)
+	}
+	if childReq.Carry == nil || childReq.Carry.Status.State != workflows.StateNeedsReview ||
+		childReq.Carry.Status.ReviewReason != workflows.ReviewDisagreement || childReq.Carry.Status.Final != "" {
+		t.Fatalf("reopened cancel carries %+v", childReq.Carry)
+	}
+	if childReq.Carry.Status.CancelKey != "pc-payermax-f-1" {
+		t.Errorf("the reopened cancel lost its business key: %q", childReq.Carry.Status.CancelKey)
+	}
+	if rep.Counts["payermax"]["CANCELLED"] != 3 {
+		t.Errorf("counts %v", rep.Counts)
+	}
+}
+
+// TestReconcileBoundedPerRun: with more work than MaxPerRun the run continues as new
+// carrying its cursor and report, instead of growing its history.
+func TestReconcileBoundedPerRun(t *testing.T) {
+	env := newReconcileEnv(t)
+	env.OnActivity("FindStuckCancels", mock.Anything, mock.Anything).Return(
+		activities.CancelPage{Cancels: refs("s", 2), NextPageToken: []byte("more")}, nil)
+	env.OnActivity("SignalRecheck", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, c []activities.CancelRef) ([]activities.CancelRef, error) { return c, nil })
+	env.ExecuteWorkflow(workflows.ReconcileWorkflowName, workflows.ReconcileRequest{MaxPerRun: 4, PageSize: 2})
+	err := env.GetWorkflowError()
+	if !workflow.IsContinueAsNewError(err) {
+		t.Fatalf("want continue-as-new after the per-run limit, got %v", err)
+	}
+}
