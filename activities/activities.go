@@ -152,14 +152,13 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 		q := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
 		a.observe(cred.Provider.Name(), "query_cancel", start, q)
 		log.Info("status before re-sending the cancel", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", q.String())
-		// Only a definite answer short-circuits. "Pending" from a status query often
-		// means the payment is still open (the earlier cancel never arrived), so the
-		// cancel is sent again — same business key, safe to repeat.
-		switch {
-		case q.Done():
+		// Only "done" short-circuits. "Pending" from a status query often means the
+		// payment is still open (the earlier cancel never arrived), and "paid" is not
+		// final either: GNETE and Alipay Global reverse paid orders, so the cancel is
+		// sent again — same business key, safe to repeat — and a provider that cannot
+		// reverse answers "already paid" to the cancel itself.
+		if q.Done() {
 			return CancelResult{Outcome: q, Attempt: info.Attempt}, nil
-		case q.Kind == providers.Failed && q.Reason == providers.ReasonAlreadyPaid:
-			return outcomeError(q, info.Attempt)
 		}
 	}
 	req := providers.CancelRequest{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef}

@@ -304,11 +304,50 @@ func (r *run) awaitPayment() (string, error) {
 			}
 		}
 	}
+	// A result signalled while the last poll ran is still in its channel: read it
+	// before the last look, or a PAID signal would be answered with a cancel.
+	// Cancels that ran before this check replay without it.
+	if workflow.GetVersion(ctx, changeDrainBeforeDecision, workflow.DefaultVersion, 1) >= 1 {
+		if d := r.drainPaymentSignals(); d != "" {
+			return d, nil
+		}
+	}
 	// The deadline passed: one last look before cancelling (shared/design.md step 1).
 	if d := r.checkPayment(); d != "" {
 		return d, nil
 	}
 	return StateCancelling, nil
+}
+
+// changeDrainBeforeDecision versions the reading of pending signals before a
+// deadline decides (the pay deadline's last look, the cancel window's review).
+const changeDrainBeforeDecision = "drain-signals-before-deadline-decision"
+
+// drainPaymentSignals reads payment results already received while waiting for
+// the payment: PAID, or NOT_NEEDED for a failed/closed one; "" when none decides.
+func (r *run) drainPaymentSignals() string {
+	decided := ""
+	for {
+		var pr PaymentResult
+		if !r.paymentCh.ReceiveAsync(&pr) {
+			break
+		}
+		if d := paymentSignalState(pr.Status); d != "" && decided != StatePaid {
+			decided = d
+		}
+	}
+	for {
+		var n providers.Notification
+		if !r.providerCh.ReceiveAsync(&n) {
+			break
+		}
+		if n.Type == providers.NotifyPaymentResult {
+			if d := paymentStateDecision(n.Payment); d != "" && decided != StatePaid {
+				decided = d
+			}
+		}
+	}
+	return decided
 }
 
 // checkPayment asks the provider; it returns PAID or NOT_NEEDED when that decides
@@ -558,6 +597,12 @@ func (r *run) confirm() (string, error) {
 	for {
 		now := workflow.Now(ctx)
 		if !now.Before(r.policy.WindowDeadline) {
+			// A provider notification that arrived with the deadline still decides.
+			if workflow.GetVersion(ctx, changeDrainBeforeDecision, workflow.DefaultVersion, 1) >= 1 {
+				if d, ok := r.drainSignals(); ok {
+					return d, nil
+				}
+			}
 			// Past the window with the cancel still pending: a human decides.
 			r.st.ReviewReason = ReviewWindowExpired
 			return StateNeedsReview, nil

@@ -135,6 +135,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		// but may lose the last commits on an OS crash.
 		sqlCfg.ConnectAttributes["journal_mode"] = "wal"
 		sqlCfg.ConnectAttributes["synchronous"] = "FULL"
+		// A workflow writes ~700 WAL pages (visibility indexes, history, mutable
+		// state); checkpointing every 20,000 pages instead of SQLite's 1,000 copies
+		// a hot page to the database once per checkpoint instead of every ~1.5
+		// workflows: ~15% less server CPU per workflow in the bench, same durability
+		// (commits are in the fsynced WAL either way). The WAL file grows to ~80 MB.
+		sqlCfg.ConnectAttributes["wal_autocheckpoint"] = "20000"
 		if _, err := os.Stat(sqlCfg.DatabaseName); errors.Is(err, os.ErrNotExist) {
 			if err := sqlite.SetupSchema(&sqlCfg); err != nil {
 				return nil, fmt.Errorf("setting up SQLite schema in %s: %w", sqlCfg.DatabaseName, err)

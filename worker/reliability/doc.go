@@ -34,7 +34,11 @@
 // PAYCANCEL_RELIABILITY_CANCELS (override the count), PAYCANCEL_RELIABILITY_REPORT
 // (write the summary as Markdown to this file), PAYCANCEL_RELIABILITY_KEEP=1 (keep
 // the run folder: SQLite file, configuration, process logs),
-// PAYCANCEL_RELIABILITY_PARTITIONS (task-queue partitions of the server; default 1).
+// PAYCANCEL_RELIABILITY_PARTITIONS (task-queue partitions of the server; default 1),
+// PAYCANCEL_RELIABILITY_SCENARIOS (run only these scenarios, comma-separated),
+// PAYCANCEL_RELIABILITY_CHAOS=0 (no kills: a calm baseline),
+// PAYCANCEL_RELIABILITY_KNOWN_BUGS=1 (also run the scenarios that reproduce open
+// bugs every time; they fail until the bugs are fixed).
 //
 // The Temporal server process is this package's test binary run again in the
 // devserver role: it runs internal/devproc, the same code as cmd/devserver, so

@@ -65,9 +65,9 @@ func shortMode() mode {
 }
 
 func longMode() mode {
-	return mode{Name: "long", Cancels: 320, Workers: 3, StartSpread: 4 * time.Minute, ChaosFor: 5 * time.Minute,
-		WorkerKillEvery: [2]time.Duration{3 * time.Second, 7 * time.Second}, AllWorkersDownShare: 0.2,
-		ServerKills: 6, Drain: 6 * time.Minute, VerifyAfter: true}
+	return mode{Name: "long", Cancels: 320, Workers: 3, StartSpread: 5 * time.Minute, ChaosFor: 6 * time.Minute,
+		WorkerKillEvery: [2]time.Duration{4 * time.Second, 9 * time.Second}, AllWorkersDownShare: 0.2,
+		ServerKills: 6, Drain: 10 * time.Minute, VerifyAfter: true}
 }
 
 const taskQueue = workflows.DefaultTaskQueue
@@ -94,6 +94,26 @@ type cancelRun struct {
 	reviewReason string
 	resolveTries int
 	signalled    bool
+	signalAt     time.Time // when the server accepted the PAID signal
+}
+
+// expected returns the final states this cancel may end in and the effective
+// cancels each allows. A PAID signal the server accepted at least a second before
+// the cancel's pay deadline must win (PAID, nothing cancelled); one that arrived
+// later (the start or the signal was held up by a dead server) may lose the race
+// with the deadline, and then the cancel goes ahead: CANCELLED, or PAID_AT_CANCEL
+// when the signal lands while the cancel is under way.
+func (cr *cancelRun) expected() (states map[string][]int, late bool) {
+	effective := func(s string) []int {
+		if s == workflows.StateCancelled {
+			return []int{1}
+		}
+		return []int{0}
+	}
+	if cr.sc.signalPaid && cr.done && (cr.signalAt.IsZero() || !cr.signalAt.Before(cr.st.PayDeadline.Add(-time.Second))) {
+		return map[string][]int{workflows.StatePaid: {0}, workflows.StateCancelled: {1}, workflows.StatePaidAtCancel: {0, 1}}, true
+	}
+	return map[string][]int{cr.want: effective(cr.want)}, false
 }
 
 // chaosEvent is one thing the harness did to a process.
@@ -140,6 +160,26 @@ type harness struct {
 
 	cancels []*cancelRun
 	recon   []reconRun
+
+	errMu     sync.Mutex
+	errCounts map[string]int // failed client calls by operation and gRPC code
+	visMu     sync.Mutex
+	visLat    []time.Duration // visibility count latency, sampled during the run
+	visErrs   int
+}
+
+// countErr counts a failed client call by operation and gRPC code.
+func (h *harness) countErr(op string, err error) {
+	code := serviceerror.ToStatus(err).Code().String()
+	if errors.Is(err, context.DeadlineExceeded) {
+		code = "DeadlineExceeded"
+	}
+	h.errMu.Lock()
+	defer h.errMu.Unlock()
+	if h.errCounts == nil {
+		h.errCounts = map[string]int{}
+	}
+	h.errCounts[op+" "+code]++
 }
 
 type reconRun struct {
@@ -470,7 +510,29 @@ func (h *harness) stopAll() {
 
 // ---- the cancels ----
 
+// scenarios is the catalogue this run uses: known-bug reproductions only with
+// PAYCANCEL_RELIABILITY_KNOWN_BUGS=1, and PAYCANCEL_RELIABILITY_SCENARIOS (a
+// comma-separated list of names) narrows it.
+func scenarios() []scenario {
+	only := map[string]bool{}
+	for _, n := range strings.Split(os.Getenv("PAYCANCEL_RELIABILITY_SCENARIOS"), ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			only[n] = true
+		}
+	}
+	known := os.Getenv("PAYCANCEL_RELIABILITY_KNOWN_BUGS") == "1"
+	var out []scenario
+	for _, s := range catalogue {
+		if (s.knownBug != "" && !known) || (len(only) > 0 && !only[s.name]) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func (h *harness) plan(tag string) {
+	cat := scenarios()
 	perProvider := map[string]int{}
 	for i := 0; i < h.m.Cancels; i++ {
 		pi := i % len(sandboxes.Names)
@@ -478,10 +540,13 @@ func (h *harness) plan(tag string) {
 		k := perProvider[provider]
 		perProvider[provider]++
 		j := k + pi*4
-		for !catalogue[j%len(catalogue)].appliesTo(provider) {
+		for n := 0; n < len(cat) && !cat[j%len(cat)].appliesTo(provider); n++ {
 			j++
 		}
-		sc := catalogue[j%len(catalogue)]
+		sc := cat[j%len(cat)]
+		if !sc.appliesTo(provider) {
+			continue
+		}
 		order := fmt.Sprintf("rel-%s-%04d", tag, i) // ≤ 30 characters (GNETE)
 		cr := &cancelRun{i: i, provider: provider, order: order, sc: sc, want: sc.want(provider),
 			wfID: workflows.WorkflowID(provider, order)}
@@ -523,6 +588,7 @@ func (h *harness) drive(ctx context.Context, cr *cancelRun) {
 			break // a retried start whose first try went through (and finished) is refused: fine
 		}
 		cr.setErr(fmt.Errorf("start: %w", err))
+		h.countErr("start", err)
 		if ctx.Err() != nil {
 			return
 		}
@@ -538,6 +604,13 @@ func (h *harness) drive(ctx context.Context, cr *cancelRun) {
 			var nf *serviceerror.NotFound
 			if err == nil || errors.As(err, &nf) {
 				cr.signalled = true
+				if err == nil {
+					cr.mu.Lock()
+					cr.signalAt = time.Now()
+					cr.mu.Unlock()
+				}
+			} else {
+				h.countErr("signal", err)
 			}
 		}
 		wait := 5 * time.Second
@@ -714,7 +787,6 @@ type runResult struct {
 	h        *harness
 	took     time.Duration
 	histJSON map[string][]byte // execution → history JSON with payloads decoded (+ raw payload text)
-	histRaw  map[string][]byte // execution → binary protobuf history
 	checks   *checkResult
 	secrets  *secretNeedles
 	logFiles []string

@@ -84,7 +84,7 @@ func (r *runResult) summary() string {
 			yesNo(rr.Err == nil && len(rr.Report.Disagreements) == 0))
 	}
 	w("")
-	w("Cancel time from start to final state: p50 %s, p95 %s, max %s. Start retries (server down): %d. Cancel attempts counted by the workflows: %d.",
+	w("Cancel time from start to final state: p50 %s, p95 %s, max %s. Start retries: %d. Cancel attempts counted by the workflows: %d.",
 		pct(c.took, 0.5), pct(c.took, 0.95), pct(c.took, 1), c.startRetries, c.cancelAttempts)
 	failed := "none"
 	if len(c.wftFailed) > 0 {
@@ -95,6 +95,20 @@ func (r *runResult) summary() string {
 		sort.Strings(parts)
 		failed = strings.Join(parts, ", ")
 	}
+	h.errMu.Lock()
+	var errs []string
+	for k, v := range h.errCounts {
+		errs = append(errs, fmt.Sprintf("%s %d", k, v))
+	}
+	h.errMu.Unlock()
+	sort.Strings(errs)
+	if len(errs) == 0 {
+		errs = []string{"none"}
+	}
+	h.visMu.Lock()
+	w("Client calls that failed and were retried (server down or overloaded): %s. Visibility count latency sampled every 15 s: p50 %s, max %s (%d failed). PAID signals that reached the server after the pay deadline: %d.",
+		strings.Join(errs, ", "), pct(h.visLat, 0.5), pct(h.visLat, 1), h.visErrs, c.lateSignals)
+	h.visMu.Unlock()
 	w("From the histories: %d events; workflow-task schedule-to-start p50 %s, p95 %s, max %s; %d workflow tasks timed out (their worker was gone); workflow tasks failed: %s; %d activity attempts beyond the first.",
 		c.historyEvents, pct(c.wftWaits, 0.5), pct(c.wftWaits, 0.95), pct(c.wftWaits, 1), c.wftTimedOut, failed, c.activityRetries)
 	w("")
