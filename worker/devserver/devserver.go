@@ -129,10 +129,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		// "_journal_mode"/"_synchronous" used before left the file in rollback-journal
 		// mode (several fsyncs per commit).
 		// WAL: one append and one fsync per commit, and readers (visibility) do not
-		// block the writer; with it the bench (go run ./starter/bench) runs about 3×
-		// the workflows per second. synchronous=FULL keeps every committed
-		// transaction across a power cut too; NORMAL would be ~20–40% faster here
-		// but may lose the last commits on an OS crash.
+		// block the writer; with it the bench (go run ./starter/bench) runs 1.4×
+		// (idle disk) to 3× (busy disk) the workflows per second. synchronous=FULL
+		// keeps every committed transaction across a power cut too; NORMAL would be
+		// ~20–40% faster but may lose the last commits on an OS crash.
 		sqlCfg.ConnectAttributes["journal_mode"] = "wal"
 		sqlCfg.ConnectAttributes["synchronous"] = "FULL"
 		// A workflow writes ~700 WAL pages (visibility indexes, history, mutable
@@ -149,11 +149,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("reading %s: %w", sqlCfg.DatabaseName, err)
 		}
 	}
-	if opts.Ephemeral {
-		if err := sqlite.SetupSchema(&sqlCfg); err != nil {
-			return nil, fmt.Errorf("setting up in-memory schema: %w", err)
-		}
-	}
+	// Ephemeral: no SetupSchema — the SQLite plugin creates the schema itself when
+	// it opens an in-memory database, and a second setup fails ("table namespaces
+	// already exists").
 	nsCfg, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, nil)
 	if err != nil {
 		return nil, err

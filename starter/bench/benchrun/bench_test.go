@@ -27,6 +27,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if IsChild() {
+		// This test binary re-executed as a bench worker (startChild uses
+		// os.Executable): be the worker, run no tests.
+		os.Exit(RunChild(os.Stderr))
+	}
 	code := m.Run()
 	if benchEnv != nil {
 		benchEnv.close()

@@ -174,6 +174,9 @@ func PrintTable(w io.Writer, r *Report) {
 		}
 		fmt.Fprintf(w, "\n%s history per execution: %s\n", p.Name, joinCounts(p.EventTypes))
 		fmt.Fprintf(w, "%s actions per execution: %s\n", p.Name, joinCounts(p.ActionsByKind))
+		if p.ResourceExhausted > 0 {
+			fmt.Fprintf(w, "%s: %d requests throttled by the server (resource exhausted)\n", p.Name, p.ResourceExhausted)
+		}
 		for _, e := range p.Errors {
 			fmt.Fprintf(w, "%s error: %s\n", p.Name, e)
 		}

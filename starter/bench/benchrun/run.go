@@ -133,6 +133,11 @@ type PhaseResult struct {
 	WorkflowTaskExecutionMs       float64 `json:"workflowTaskExecutionMs"`
 	ActivityScheduleToStartMs     float64 `json:"activityScheduleToStartMs"`
 	WorkflowTasks                 int64   `json:"workflowTasks"`
+	// ResourceExhausted counts requests the server throttled (SDK metrics):
+	// non-zero would mean a rate limit (frontend.rps, persistence QPS) was hit.
+	ResourceExhausted int64 `json:"resourceExhausted"`
+	// LatencySeriesMs is every completed execution's latency, in start order.
+	LatencySeriesMs []float64 `json:"latencySeriesMs,omitempty"`
 	// CPU time per completed execution (ms): the worker process, and the bench
 	// process (server, sandboxes, starter; with an in-process worker, everything).
 	// Less sensitive to other load on the machine than throughput.
@@ -225,7 +230,7 @@ type execRef struct{ ID, RunID string }
 // Run runs the benchmark.
 func Run(ctx context.Context, o Options, stderr io.Writer) (*Report, error) {
 	o.defaults()
-	rep := &Report{StartedAt: time.Now(), Command: strings.Join(os.Args, " "), Machine: machine(),
+	rep := &Report{StartedAt: time.Now(), Command: "go run ./starter/bench " + strings.Join(os.Args[1:], " "), Machine: machine(),
 		N: o.N, Concurrency: o.Concurrency, Tuning: o.Tuning, DynConfig: o.DynamicConfig, ActionRules: ActionRules}
 	rep.Store = "sqlite-file"
 	if o.Memory {
@@ -355,6 +360,7 @@ func (e *env) runPhase(ctx context.Context, name string, n, conc int, job func(c
 	for i := range n {
 		if ok[i] {
 			good = append(good, lat[i])
+			r.LatencySeriesMs = append(r.LatencySeriesMs, math.Round(float64(lat[i])/1e5)/10)
 			r.refs = append(r.refs, refs[i])
 		}
 	}
@@ -375,6 +381,9 @@ func (e *env) runPhase(ctx context.Context, name string, n, conc int, job func(c
 	r.WorkflowTasks, r.WorkflowTaskExecutionMs = timerDelta(before.SDK, after.SDK, metricWFTExecution)
 	_, r.WorkflowTaskScheduleToStartMs = timerDelta(before.SDK, after.SDK, metricWFTScheduleToStart)
 	_, r.ActivityScheduleToStartMs = timerDelta(before.SDK, after.SDK, metricActScheduleToStart)
+	for _, k := range []string{metricResourceExhausted, metricLongResourceExhaust} {
+		r.ResourceExhausted += after.SDK.Counters[k] - before.SDK.Counters[k]
+	}
 	return r
 }
 

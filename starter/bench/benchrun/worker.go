@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -254,10 +255,11 @@ func (w *inProcessWorker) Stop() {
 // childWorker is a separate process (this binary, re-executed): its RSS is the
 // worker's alone.
 type childWorker struct {
-	cmd   *exec.Cmd
-	stats string // http://host:port of its stats endpoint
-	stdin io.WriteCloser
-	done  chan error
+	cmd    *exec.Cmd
+	stderr *gatedWriter
+	stats  string // http://host:port of its stats endpoint
+	stdin  io.WriteCloser
+	done   chan error
 }
 
 // childEnv carries the worker spec to a re-executed bench binary.
@@ -271,7 +273,8 @@ func startChild(ctx context.Context, spec workerSpec, stderr io.Writer) (*childW
 	b, _ := json.Marshal(spec)
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"="+string(b))
-	cmd.Stderr = stderr
+	gate := &gatedWriter{w: stderr}
+	cmd.Stderr = gate
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -283,7 +286,7 @@ func startChild(ctx context.Context, spec workerSpec, stderr io.Writer) (*childW
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	w := &childWorker{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	w := &childWorker{cmd: cmd, stderr: gate, stdin: stdin, done: make(chan error, 1)}
 	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -335,6 +338,8 @@ func (w *childWorker) Stats(ctx context.Context, gc bool) (WorkerStats, error) {
 
 // Stop asks the child to stop (closing its stdin), then kills it after 20 s.
 func (w *childWorker) Stop() {
+	// The SDK warns about every poll a stopping worker cuts short: not news.
+	w.stderr.closed.Store(true)
 	_ = w.stdin.Close()
 	_ = w.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -343,6 +348,19 @@ func (w *childWorker) Stop() {
 		_ = w.cmd.Process.Kill()
 		<-w.done
 	}
+}
+
+// gatedWriter passes writes through until closed, then drops them.
+type gatedWriter struct {
+	w      io.Writer
+	closed atomic.Bool
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	if g.closed.Load() {
+		return len(p), nil
+	}
+	return g.w.Write(p)
 }
 
 // IsChild reports whether this process was started as the bench's worker.
