@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/worker/config"
 )
 
 // The reconciliation activities read Temporal's visibility; they need the client.
@@ -231,7 +232,7 @@ func (a *Activities) CountCancels(ctx context.Context, states []string) (map[str
 		return nil, err
 	}
 	out := map[string]map[string]int64{}
-	for _, p := range []string{"payermax", "alipayplus", "gnete", "ksher", "alipayglobal"} {
+	for _, p := range config.ProviderNames {
 		for _, s := range states {
 			q := fmt.Sprintf("WorkflowType = %s AND %s = %s AND %s = %s", quote(cancelWorkflowType), saProvider, quote(p), saCancelState, quote(s))
 			resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})

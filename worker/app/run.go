@@ -125,7 +125,7 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	defer c.Close()
 	gaugeCtx, stopGauges := context.WithCancel(ctx)
 	defer stopGauges()
-	go metrics.RunGauges(gaugeCtx, c, sandboxes.Names, workflows.FinalAndOpenStates(), 30*time.Second, func(err error) {
+	go metrics.RunGauges(gaugeCtx, c, config.ProviderNames, workflows.FinalAndOpenStates(), 30*time.Second, func(err error) {
 		z.Warn("visibility gauges unavailable", zap.Error(err))
 	})
 
