@@ -62,17 +62,53 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 	return nil, errors.New("public key is neither X.509 SubjectPublicKeyInfo nor PKCS#1 RSA")
 }
 
+// Key floors, checked when the configuration is loaded.
+const (
+	// MinMerchantKeyBits: a merchant private key signs every request; under 2048 bits
+	// it is refused (NIST SP 800-131A: RSA under 2048 bits is disallowed for signing).
+	MinMerchantKeyBits = 2048
+	// MinProviderKeyBits: a provider public key verifies every answer; under 1024
+	// bits it is refused, except where a provider is known to issue such keys
+	// (LoadPublicKeyMin: Ksher's 512-bit key).
+	MinProviderKeyBits = 1024
+)
+
 // LoadPrivateKey reads the RSA private key ref names (see SecretRef.Load; baseDir
-// resolves a relative file) and parses it with ParsePrivateKey. Errors are
-// FieldErrors on field; they name the file or variable but never the key.
+// resolves a relative file) and parses it with ParsePrivateKey. A key under
+// MinMerchantKeyBits is refused. Errors are FieldErrors on field; they name the file
+// or variable but never the key.
 func LoadPrivateKey(ref SecretRef, baseDir, field string) (*rsa.PrivateKey, error) {
-	return loadKey(ref, baseDir, field, ParsePrivateKey)
+	key, err := loadKey(ref, baseDir, field, ParsePrivateKey)
+	if err != nil {
+		return nil, err
+	}
+	if bits := key.N.BitLen(); bits < MinMerchantKeyBits {
+		return nil, FieldErr(field, "%s holds a %d-bit RSA key: merchant private keys must have at least %d bits (make a new key pair and register its public key with the provider)",
+			ref.describe(baseDir), bits, MinMerchantKeyBits)
+	}
+	return key, nil
 }
 
 // LoadPublicKey reads the RSA public key ref names and parses it with
-// ParsePublicKey. Errors are FieldErrors on field, as for LoadPrivateKey.
+// ParsePublicKey. A key under MinProviderKeyBits is refused. Errors are FieldErrors
+// on field, as for LoadPrivateKey.
 func LoadPublicKey(ref SecretRef, baseDir, field string) (*rsa.PublicKey, error) {
-	return loadKey(ref, baseDir, field, ParsePublicKey)
+	return LoadPublicKeyMin(ref, baseDir, field, MinProviderKeyBits)
+}
+
+// LoadPublicKeyMin is LoadPublicKey with another floor, for a provider known to
+// issue smaller keys (Ksher: 512 bits). Verification with such a key goes through
+// VerifyPKCS1v15's scoped small-key check; nothing else in the process is weakened.
+func LoadPublicKeyMin(ref SecretRef, baseDir, field string, minBits int) (*rsa.PublicKey, error) {
+	key, err := loadKey(ref, baseDir, field, ParsePublicKey)
+	if err != nil {
+		return nil, err
+	}
+	if bits := key.N.BitLen(); bits < minBits {
+		return nil, FieldErr(field, "%s holds a %d-bit RSA key: this provider's public key must have at least %d bits (is it the right file?)",
+			ref.describe(baseDir), bits, minBits)
+	}
+	return key, nil
 }
 
 func loadKey[K any](ref SecretRef, baseDir, field string, parse func([]byte) (K, error)) (K, error) {
@@ -83,7 +119,7 @@ func loadKey[K any](ref SecretRef, baseDir, field string, parse func([]byte) (K,
 	}
 	key, err := parse([]byte(text.Reveal()))
 	if err != nil {
-		return zero, FieldErr(field, "%v", err)
+		return zero, FieldErr(field, "%s: %v", ref.describe(baseDir), err)
 	}
 	return key, nil
 }

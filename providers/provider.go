@@ -3,13 +3,18 @@
 // documented codes onto, RSA key handling, and the HTTP plumbing that turns a
 // transport failure into an "unknown" outcome.
 //
+// Trust: an outcome that decides a cancel comes only from a verified answer about
+// the id asked about; an unsigned claim is a hint confirmed by a signed status query
+// in the same call, else Unknown. The rule is written once, in trust.go (Decides,
+// CheckIDs, Unsigned), and every adapter applies it.
+//
 // One sub-package per provider (payermax, alipayplus, gnete, ksher, alipayglobal)
 // implements Provider with the same file layout:
 //
 //	client.go         the Provider implementation (one exported method per API call)
 //	signing.go        the provider's exact signing and verification
 //	wire.go           request/response/notification wire types
-//	codes.go          the documented code → Outcome table
+//	codes.go          the documented code → Outcome table (rows that arrive unsigned marked)
 //	notification.go   parsing and verifying the provider's asynchronous notifications
 //	sandbox.go        an HTTP simulator of the provider's API (see package simkit)
 //	*_test.go         vectors, code tables, round trips over HTTP, fuzz targets
@@ -52,6 +57,11 @@ const (
 	ReasonRateLimited    Reason = "RATE_LIMITED"    // throttled; RetryAfter may say when to come back
 	ReasonInvalidRequest Reason = "INVALID_REQUEST" // the request itself is wrong (bad parameters)
 	ReasonRejected       Reason = "REJECTED"        // any other definite business refusal
+	// ReasonPaymentClosed: the payment failed or was closed at the provider on its
+	// own, not by this cancel. No money moves and nothing was cancelled: the cancel
+	// is not needed (the workflow ends NOT_NEEDED with the provider's words). It is
+	// never a cancel success.
+	ReasonPaymentClosed Reason = "PAYMENT_CLOSED"
 )
 
 // Outcome is what one provider call means, as data. It never carries secrets.
@@ -180,8 +190,9 @@ type Provider interface {
 	// Cancel sends one cancel attempt.
 	Cancel(ctx context.Context, req CancelRequest) Outcome
 	// QueryCancel asks whether an earlier cancel took effect. Providers without a
-	// cancel query answer from the payment status (closed/cancelled → Succeeded,
-	// paid → Failed/ALREADY_PAID, in progress → Pending).
+	// cancel query answer from the payment status (cancelled → Succeeded, paid →
+	// Failed/ALREADY_PAID, failed or closed on its own → Failed/PAYMENT_CLOSED, in
+	// progress → Pending).
 	QueryCancel(ctx context.Context, q CancelQuery) Outcome
 	// QueryPayment asks for the state of the original payment.
 	QueryPayment(ctx context.Context, t Target) PaymentStatus

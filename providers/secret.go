@@ -98,6 +98,22 @@ func (r SecretRef) Load(baseDir string) (Secret, error) {
 	}
 }
 
+// describe names where the secret lives, for error messages: "file <path>",
+// "environment variable <name>" or "the value given in code". Never the value.
+func (r SecretRef) describe(baseDir string) string {
+	switch {
+	case r.File != "":
+		path := r.File
+		if !filepath.IsAbs(path) && baseDir != "" {
+			path = filepath.Join(baseDir, path)
+		}
+		return "file " + path
+	case r.Env != "":
+		return "environment variable " + r.Env
+	}
+	return "the value given in code"
+}
+
 // EnsureSecretFile makes sure path holds a shared secret (for development
 // credentials) and returns it as SecretRef{File: path}.Load would. An existing file
 // is reused; otherwise nBytes from crypto/rand are written as unpadded base32

@@ -120,9 +120,6 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if alipayKey.N.BitLen() < 1024 {
-		return nil, providers.FieldErr("alipayPublicKey", "RSA key of %d bits is too small", alipayKey.N.BitLen())
-	}
 	base := strings.TrimRight(cfg.BaseURL, "/")
 	now := deps.Now
 	if now == nil {

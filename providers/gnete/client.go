@@ -1,6 +1,6 @@
 // Package gnete is the paycancel adapter for the GNETE HK unified gateway, a
-// Jeepay derivative (seed shared/seeds/002_af916b96b4bf8077.txt, shared/providers.md
-// "gnete"): cancel by payOrderId or mchOrderNo, a cancel query by the gateway's
+// Jeepay derivative (GNETE's "Unified Cancel" / "Order Query" / "Cancel
+// Notification" pages): cancel by payOrderId or mchOrderNo, a cancel query by the gateway's
 // cancelOrderId, the payment query, and the cancel notification sent to the
 // notifyUrl of the cancel request. Everything is signed with Jeepay's MD5 scheme
 // and a secret shared with the gateway (signing.go).
@@ -105,10 +105,18 @@ func (c *Client) Name() string { return Name }
 // Cancel sends one cancel attempt.
 //
 // When req.ProviderRef holds the cancelOrderId of an earlier attempt, the cancel
-// query runs first (providers.md "gnete": repeating a cancel is undocumented
-// [OPEN]; query before sending again): done → AlreadyDone, in progress → Pending,
-// failed/closed/unknown to the gateway → a new cancel is sent. When the query
-// itself cannot answer, the result is that Unknown: we do not resend blind.
+// query runs first (repeating a cancel is undocumented [OPEN]; query before sending
+// again): done → AlreadyDone, in progress → Pending, failed/closed/unknown to the
+// gateway → a new cancel is sent. When the query itself cannot answer, the result
+// is that Unknown: we do not resend blind.
+//
+// What proves the cancel (providers/trust.go): the gateway's signed "cancel
+// success" (state 2) names only its own cancelOrderId, and Jeepay signatures carry
+// no nonce, so a replayed success about another order would verify too. Success is
+// therefore reported only once the signed /api/pay/query, naming our mchOrderNo /
+// payOrderId, shows the payment cancelled (state 4), inside the same call. The
+// unsigned error bodies (code ≠ 0) classify failures; a claim in their text
+// ("已撤销", "已支付", "已关闭") is confirmed the same way, else Unknown.
 func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) providers.Outcome {
 	target, bad := targetParam(req.Target)
 	if bad != nil {
@@ -118,11 +126,11 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 		return invalid("notifyUrl is longer than %d characters", maxNotifyURL)
 	}
 	if req.ProviderRef != "" {
-		q, state := c.queryCancelByRef(ctx, req.ProviderRef)
+		q, state := c.queryCancelByRef(ctx, req.ProviderRef, req.Target)
 		switch {
-		case state == 2:
+		case state == 2 && q.Kind == providers.Succeeded:
 			q.Kind = providers.AlreadyDone
-			q.Message = "earlier cancel " + req.ProviderRef + " already took effect"
+			q.Message = "earlier cancel " + req.ProviderRef + " already took effect: " + q.Message
 			return q
 		case state == 0 || state == 1:
 			return q
@@ -137,18 +145,49 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 			return q
 		}
 	}
-	// Doc: seed 002 "Unified Cancel", POST /api/pay/cancel; providers.md "gnete".
+	// Doc: seed 002 "Unified Cancel", POST /api/pay/cancel.
 	fields := []param{target}
 	if req.NotifyURL != "" {
 		// The gateway calls back only when notifyUrl is given (seed 002).
 		fields = append(fields, param{"notifyUrl", req.NotifyURL})
 	}
-	data, fail, ok := c.call(ctx, PathCancel, fields)
+	data, fail, ok := c.exchange(ctx, PathCancel, fields)
 	if !ok {
-		return fail
+		// Everything but a verified code-0 answer is unsigned: a claim in it is
+		// confirmed by the signed pay query, else Unknown; failures pass.
+		return providers.Unsigned(fail, func() providers.Outcome { return c.payDecision(ctx, req.Target) })
 	}
-	return cancelDataOutcome(data)
+	o := cancelDataOutcome(data)
+	if o.Kind == providers.Succeeded {
+		return c.confirmSuccess(ctx, req.Target, o)
+	}
+	return o
 }
+
+// confirmSuccess checks a signed "cancel success" (cancel state 2) against the
+// payment it is meant to be about: the signed pay query for our order must show it
+// cancelled (state 4). Any other deciding state of our payment (paid, failed,
+// closed) is reported as it is; anything else — a payment still shown paying, an
+// answer about another order, a query that failed — is Unknown.
+func (c *Client) confirmSuccess(ctx context.Context, t providers.Target, claimed providers.Outcome) providers.Outcome {
+	d := c.payDecision(ctx, t)
+	if providers.Decides(d) {
+		if d.Kind == providers.Succeeded {
+			d.Code = claimed.Code
+			d.Message = claimed.Message + "; confirmed: signed pay query shows the " + d.Message
+		}
+		d.ProviderRef = claimed.ProviderRef
+		return d
+	}
+	o := providers.UnknownOutcome(CodeUnconfirmedSuccess, "cancel order %s reports success, but the signed pay query does not show our payment cancelled: %s",
+		claimed.ProviderRef, d)
+	o.ProviderRef = claimed.ProviderRef
+	return o
+}
+
+// CodeUnconfirmedSuccess: a signed cancel success that our payment's signed state
+// does not confirm (see confirmSuccess).
+const CodeUnconfirmedSuccess = "CANCEL_SUCCESS_UNCONFIRMED"
 
 // cancelDataOutcome maps the data of a code-0 cancel or cancel-query answer.
 func cancelDataOutcome(data map[string]any) providers.Outcome {
@@ -162,17 +201,27 @@ func cancelDataOutcome(data map[string]any) providers.Outcome {
 
 // QueryCancel asks whether an earlier cancel took effect: by cancelOrderId with
 // the cancel query when ProviderRef is known, else from the payment's state
-// (state 4 = cancelled).
+// (payStates: 4 cancelled → Succeeded, 2/5 → ALREADY_PAID, 3/6 → PAYMENT_CLOSED).
+// A cancel order in state 2 counts only once the pay query confirms it.
 func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
 	if q.ProviderRef != "" {
-		o, _ := c.queryCancelByRef(ctx, q.ProviderRef)
+		o, _ := c.queryCancelByRef(ctx, q.ProviderRef, q.Target)
 		return o
 	}
-	target, bad := targetParam(q.Target)
+	if _, bad := targetParam(q.Target); bad != nil {
+		return *bad
+	}
+	return c.payDecision(ctx, q.Target)
+}
+
+// payDecision runs the pay query and says what our payment's verified state
+// means for the cancel (payStateOutcome). An answer naming another order is Unknown.
+func (c *Client) payDecision(ctx context.Context, t providers.Target) providers.Outcome {
+	target, bad := targetParam(t)
 	if bad != nil {
 		return *bad
 	}
-	data, fail, ok := c.payQuery(ctx, target)
+	data, fail, ok := c.payQuery(ctx, target, t)
 	if !ok {
 		return fail
 	}
@@ -180,33 +229,45 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 	if !ok {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "payment query: code 0 without state")
 	}
-	ps, known := payStates[state]
-	if !known {
-		return providers.UnknownOutcome("payState="+strconv.Itoa(state), "undocumented payment state %d", state)
+	o := payStateOutcome(state)
+	if e := str(data, "errMsg"); e != "" && providers.Decides(o) {
+		o.Message += ": " + e
 	}
-	o := ps.Cancel
-	o.Code = "payState=" + strconv.Itoa(state)
-	o.Message = "payment " + ps.Name
 	return o
 }
 
 // queryCancelByRef runs the cancel query; state is the cancel order's state from
-// a verified code-0 answer, -1 otherwise.
-func (c *Client) queryCancelByRef(ctx context.Context, ref string) (o providers.Outcome, state int) {
+// a verified code-0 answer about the cancel order and payment asked about, -1
+// otherwise. A state-2 answer is confirmed by the pay query (confirmSuccess).
+func (c *Client) queryCancelByRef(ctx context.Context, ref string, t providers.Target) (o providers.Outcome, state int) {
 	if utf8.RuneCountInString(ref) > maxOrderID {
 		return invalid("cancelOrderId is longer than %d characters", maxOrderID), -1
 	}
-	// Doc: seed 002 "Order Query", POST /api/cancel/query by cancelOrderId.
+	// Doc: seed 002 "Order Query", POST /api/cancel/query by cancelOrderId; its
+	// data names cancelOrderId and payOrderId.
 	data, fail, ok := c.call(ctx, PathCancelQuery, []param{{"cancelOrderId", ref}})
 	if !ok {
 		fail.ProviderRef = ref
 		return fail, -1
 	}
-	o = cancelDataOutcome(data)
-	if st, ok := toInt(data["state"]); ok && o.Code != providers.CodeBadResponse {
-		return o, st
+	if mismatch, ok := providers.CheckIDs("cancel query answer",
+		providers.IDCheck{Field: "cancelOrderId", Asked: ref, Got: str(data, "cancelOrderId")},
+		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: str(data, "payOrderId")}); !ok {
+		mismatch.ProviderRef = ref
+		return mismatch, -1
 	}
-	return o, -1
+	o = cancelDataOutcome(data)
+	st, ok := toInt(data["state"])
+	if !ok || o.Code == providers.CodeBadResponse {
+		return o, -1
+	}
+	if o.Kind == providers.Succeeded && (t.MerchantOrderNo != "" || t.ProviderPaymentID != "") {
+		// The ref may have come from a replayed reply about another order: bind the
+		// cancel order to our payment. (Asked by the ref alone, the matching
+		// cancelOrderId is all there is to bind.)
+		o = c.confirmSuccess(ctx, t, o)
+	}
+	return o, st
 }
 
 // QueryPayment asks for the state of the original payment.
@@ -215,10 +276,11 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 	if bad != nil {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: bad.Code, Message: bad.Message, Outcome: *bad}
 	}
-	data, fail, ok := c.payQuery(ctx, target)
+	data, fail, ok := c.payQuery(ctx, target, t)
 	if !ok {
 		if fail.Kind == providers.Failed && fail.Reason == providers.ReasonNotFound {
-			// A definite answer: the gateway has no such order.
+			// The gateway has no such order (an unsigned answer: not found is no
+			// decision — the workflow cancels anyway and a human sees the result).
 			return providers.PaymentStatus{State: providers.PaymentNotFound, Code: fail.Code, Message: fail.Message,
 				Outcome: providers.Outcome{Kind: providers.Succeeded, Code: fail.Code, Message: fail.Message}}
 		}
@@ -243,10 +305,22 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 		Outcome: providers.Outcome{Kind: providers.Succeeded, Code: code}}
 }
 
-func (c *Client) payQuery(ctx context.Context, target param) (map[string]any, providers.Outcome, bool) {
-	// Doc: providers.md "gnete" (payment: /api/pay/query); Jeepay QueryOrderController
-	// by payOrderId or mchOrderNo, state 0–6.
-	return c.call(ctx, PathPayQuery, []param{target})
+// payQuery runs /api/pay/query and checks that the verified answer is about the
+// payment asked about: its signed mchOrderNo and payOrderId, wherever present, must
+// equal the target's (a mismatch is Unknown).
+func (c *Client) payQuery(ctx context.Context, target param, t providers.Target) (map[string]any, providers.Outcome, bool) {
+	// Doc: GNETE's /api/pay/query (Jeepay QueryOrderController) by payOrderId or
+	// mchOrderNo; data names both, state 0–6 (payStates).
+	data, fail, ok := c.call(ctx, PathPayQuery, []param{target})
+	if !ok {
+		return nil, fail, false
+	}
+	if mismatch, ok := providers.CheckIDs("pay query answer",
+		providers.IDCheck{Field: "mchOrderNo", Asked: t.MerchantOrderNo, Got: str(data, "mchOrderNo")},
+		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: str(data, "payOrderId")}); !ok {
+		return nil, mismatch, false
+	}
+	return data, providers.Outcome{}, true
 }
 
 // targetParam picks the id the gateway is asked about: payOrderId when known,
@@ -274,8 +348,21 @@ func invalid(format string, args ...any) providers.Outcome {
 }
 
 // call signs and sends one request and reads a code-0 answer's verified data.
-// ok is false with the outcome for everything else.
-func (c *Client) call(ctx context.Context, path string, business []param) (map[string]any, providers.Outcome, bool) {
+// ok is false with the outcome for everything else. Such an outcome comes from an
+// unsigned body: one that claims an effect (codeOutcome) is reduced to Unknown
+// here (providers.Unsigned without a confirmation).
+func (c *Client) call(ctx context.Context, path string, business []param) (data map[string]any, fail providers.Outcome, ok bool) {
+	data, fail, ok = c.exchange(ctx, path, business)
+	if !ok {
+		fail = providers.Unsigned(fail, nil)
+	}
+	return data, fail, ok
+}
+
+// exchange is call without the reduction: a claim comes back as the claimed
+// outcome, and the caller must pass it through providers.Unsigned with its
+// confirmation (Cancel). Never return its failure as it is.
+func (c *Client) exchange(ctx context.Context, path string, business []param) (data map[string]any, fail providers.Outcome, ok bool) {
 	fields := make([]param, 0, len(business)+6)
 	fields = append(fields, param{"mchNo", c.cfg.MchNo}, param{"appId", c.cfg.AppID})
 	fields = append(fields, business...)
@@ -302,10 +389,11 @@ func (c *Client) call(ctx context.Context, path string, business []param) (map[s
 	return readResponse(resp, c.secret)
 }
 
-// readResponse interprets a gateway answer: non-zero codes map through codes.go;
-// code 0 must carry a data object whose sign verifies (providers.md "gnete":
-// sign covers the fields of data only).
-func readResponse(resp providers.Response, secret providers.Secret) (map[string]any, providers.Outcome, bool) {
+// readResponse interprets a gateway answer: non-zero codes (unsigned) map through
+// codes.go — a claim comes back as the claimed outcome, for providers.Unsigned to
+// confirm or reduce to Unknown; code 0 must carry a data object whose sign
+// verifies (seed 002: sign covers the fields of data only).
+func readResponse(resp providers.Response, secret providers.Secret) (data map[string]any, fail providers.Outcome, ok bool) {
 	env, err := parseEnvelope(resp.Body)
 	if resp.Status < 200 || resp.Status > 299 {
 		// A gateway error body (code ≠ 0) is still the gateway's answer; anything
@@ -318,7 +406,8 @@ func readResponse(resp providers.Response, secret providers.Secret) (map[string]
 		return nil, providers.UnknownOutcome(providers.CodeBadResponse, "unreadable answer (%v): %s", err, providers.Snippet(resp.Body)), false
 	}
 	if env.Code != CodeOK {
-		return nil, codeOutcome(env.Code, env.Msg), false
+		o, _ := codeOutcome(env.Code, env.Msg)
+		return nil, o, false
 	}
 	if env.Data == nil {
 		why := "no data"

@@ -155,9 +155,12 @@ func TestAlreadyCancelledOrClosed(t *testing.T) {
 	e := newEnv(t)
 	e.create("O-closed", simkit.Cancelled, simkit.Scenario{})
 	e.create("O-refunded", simkit.Refunded, simkit.Scenario{})
-	expect(t, e.cancel("O-closed"), providers.AlreadyDone, "")
-	expect(t, e.cancel("O-refunded"), providers.AlreadyDone, "")
-	expect(t, e.client.QueryCancel(context.Background(), providers.CancelQuery{Target: providers.Target{MerchantOrderNo: "O-closed"}}), providers.AlreadyDone, "")
+	// The gateway's "already closed / refunded" bodies are unsigned: each claim is
+	// confirmed by the signed pay query, whose state decides — closed (6): never
+	// paid, not cancelled by us (NOT_NEEDED); refunded (5): it was paid.
+	expect(t, e.cancel("O-closed"), providers.Failed, providers.ReasonPaymentClosed)
+	expect(t, e.cancel("O-refunded"), providers.Failed, providers.ReasonAlreadyPaid)
+	expect(t, e.client.QueryCancel(context.Background(), providers.CancelQuery{Target: providers.Target{MerchantOrderNo: "O-closed"}}), providers.Failed, providers.ReasonPaymentClosed)
 }
 
 func TestPaidSameDayIsReversed(t *testing.T) {
@@ -381,7 +384,9 @@ func TestQueryPaymentStates(t *testing.T) {
 	}
 	expect(t, qc("Q-paying"), providers.Pending, "")
 	expect(t, qc("Q-paid"), providers.Failed, providers.ReasonAlreadyPaid)
-	expect(t, qc("Q-failed"), providers.AlreadyDone, "")
+	expect(t, qc("Q-failed"), providers.Failed, providers.ReasonPaymentClosed)
+	expect(t, qc("Q-closed"), providers.Failed, providers.ReasonPaymentClosed)
+	expect(t, qc("Q-refunded"), providers.Failed, providers.ReasonAlreadyPaid)
 }
 
 func TestQueryFaults(t *testing.T) {
@@ -401,7 +406,9 @@ func TestQueryFaults(t *testing.T) {
 func TestPaidAfterCancel(t *testing.T) {
 	e := newEnv(t)
 	e.create("O-pac", simkit.Paying, simkit.Scenario{PaidAfterCancel: true})
-	expect(t, e.cancel("O-pac"), providers.Succeeded, "")
+	// The cancel's own confirmation (the signed pay query) already finds the
+	// payment paid from a saved QR code: not a success.
+	expect(t, e.cancel("O-pac"), providers.Failed, providers.ReasonAlreadyPaid)
 	ps := e.client.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "O-pac"})
 	if ps.State != providers.PaymentPaid {
 		t.Fatalf("payment status %+v, want PAID", ps)

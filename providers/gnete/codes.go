@@ -7,21 +7,28 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Response codes (providers.md "gnete"; Jeepay's ApiCodeEnum) [C].
+// Response codes (seed 002 "Return parameters"; Jeepay's ApiCodeEnum) [C].
+//
+// Only a code-0 answer is signed (its data); every non-zero answer arrives
+// UNSIGNED — Jeepay's ApiRes.fail/customFail carry no data and so no sign. Under
+// the trust rule (providers/trust.go) a non-zero answer may classify a failure
+// that leads to review or a retry, never decide the cancel: a claim in its text
+// ("already cancelled", "already paid", "closed") is confirmed by the signed
+// /api/pay/query inside the same call (Client.confirmClaim).
 const (
-	CodeOK       = 0    // processed: the outcome is in data.state
-	CodeSystem   = 10   // system error: unknown, ask again
-	CodeParams   = 11   // parameter error
-	CodeBusiness = 9999 // business error (Jeepay's BizException): the text says which
+	CodeOK       = 0    // processed: the outcome is in data.state (signed)
+	CodeSystem   = 10   // system error: unknown, ask again (unsigned)
+	CodeParams   = 11   // parameter error (unsigned)
+	CodeBusiness = 9999 // business error (Jeepay's BizException): the text says which (unsigned)
 )
 
 // responseCodes maps every documented non-zero code to its outcome. Code 0 is
 // decided by data.state (cancelStates / payStates); a code not listed here is
-// Unknown (ask again), never a guess.
+// Unknown (ask again), never a guess. Every row arrives unsigned.
 var responseCodes = map[int]providers.Outcome{
-	CodeSystem:   {Kind: providers.Unknown},
-	CodeParams:   {Kind: providers.Failed, Reason: providers.ReasonInvalidRequest},
-	CodeBusiness: {Kind: providers.Failed, Reason: providers.ReasonRejected},
+	CodeSystem:   {Kind: providers.Unknown},                                        // unsigned
+	CodeParams:   {Kind: providers.Failed, Reason: providers.ReasonInvalidRequest}, // unsigned: review
+	CodeBusiness: {Kind: providers.Failed, Reason: providers.ReasonRejected},       // unsigned: review, or refined by messageRules
 }
 
 // cancelState is one documented value of a cancel order's state.
@@ -54,28 +61,45 @@ var channelErrCodes = map[string]providers.Outcome{
 }
 
 // payState is one documented value of a payment's state, with what it says about
-// a cancel when there is no cancel order to ask about.
+// a cancel.
 type payState struct {
 	Name    string
 	Payment providers.PaymentState
-	// Cancel answers QueryCancel without a cancelOrderId (provider.go: closed /
-	// cancelled → Succeeded, paid → ALREADY_PAID, in progress → Pending).
+	// Cancel is what this state, in a signed pay-query answer naming our order,
+	// says about the cancel: it answers QueryCancel without a cancelOrderId, and it
+	// is what confirms a "cancel success" or an unsigned claim (confirmClaim).
 	Cancel providers.Outcome
 }
 
-// payStates: Jeepay's pay order state "0-订单生成, 1-支付中, 2-支付成功, 3-支付失败,
-// 4-已撤销, 5-已退款, 6-订单关闭" [C]; providers.md: state 4 means cancelled.
+// payStates: the pay order's state as Jeepay defines it (jeequan/jeepay,
+// jeepay-core/.../entity/PayOrder.java: "STATE_INIT = 0 订单生成, STATE_ING = 1
+// 支付中, STATE_SUCCESS = 2 支付成功, STATE_FAIL = 3 支付失败, STATE_CANCEL = 4
+// 已撤销, STATE_REFUND = 5 已退款, STATE_CLOSED = 6 订单关闭") [C]. Only state 4
+// (已撤销, cancelled) proves a cancel. A failed (3) or closed (6) payment never moved
+// money and was not cancelled: Failed/PAYMENT_CLOSED, NOT_NEEDED with the
+// gateway's words. A refunded one (5) was paid: Failed/ALREADY_PAID, a human
+// decides (it is not a cancel; the refund is the merchant's record).
 var payStates = map[int]payState{
 	0: {"created", providers.PaymentPending, providers.Outcome{Kind: providers.Pending}},
 	1: {"paying", providers.PaymentPending, providers.Outcome{Kind: providers.Pending}},
 	2: {"success", providers.PaymentPaid, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}},
-	// [I] a failed payment will never be paid: nothing left to cancel.
-	3: {"fail", providers.PaymentFailed, providers.Outcome{Kind: providers.AlreadyDone}},
+	3: {"failed", providers.PaymentFailed, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonPaymentClosed}},
 	4: {"cancelled", providers.PaymentClosed, providers.Outcome{Kind: providers.Succeeded}},
-	// [I] paid, then refunded: the money went back, as a cancel would have done.
-	5: {"refunded", providers.PaymentRefunded, providers.Outcome{Kind: providers.AlreadyDone}},
-	// closed (by timeout or the close API): it will not be paid.
-	6: {"closed", providers.PaymentClosed, providers.Outcome{Kind: providers.AlreadyDone}},
+	5: {"refunded", providers.PaymentRefunded, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}},
+	6: {"closed", providers.PaymentClosed, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonPaymentClosed}},
+}
+
+// payStateOutcome is what a verified pay-query state says about the cancel.
+func payStateOutcome(state int) providers.Outcome {
+	code := "payState=" + strconv.Itoa(state)
+	ps, known := payStates[state]
+	if !known {
+		return providers.UnknownOutcome(code, "undocumented payment state %d", state)
+	}
+	o := ps.Cancel
+	o.Code = code
+	o.Message = "payment " + ps.Name
+	return o
 }
 
 // messageRule refines a code 11/9999 answer by its text. [I] for all of them:
@@ -83,59 +107,71 @@ var payStates = map[int]payState{
 // ("Signature failed", "parameter format verification error"). The Chinese texts
 // are Jeepay's own BizException messages; the English ones are what GNETE's
 // English pages and the sandbox use. First match wins; case-insensitive.
+//
+// The text is unsigned, so a rule may classify a failure that leads to review or a
+// retry, but never decide the cancel: the "already cancelled / closed / refunded /
+// paid" rules produce a claim (Claim set), which Cancel confirms with the signed
+// pay query and otherwise reports as Unknown.
 type messageRule struct {
 	Any     []string
 	Outcome providers.Outcome
+	// Claim: the text claims an effect; Outcome is the claim, never the answer.
+	Claim bool
 }
 
 var messageRules = []messageRule{
 	// Jeepay: "验签失败"; seed 002: "Signature failed". The merchant's secret is wrong.
-	{[]string{"验签", "签名", "sign"}, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonConfiguration}},
+	{Any: []string{"验签", "签名", "sign"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonConfiguration}},
 	// Jeepay: "订单不存在".
-	{[]string{"订单不存在", "order not found", "order does not exist", "order not exist"}, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonNotFound}},
+	{Any: []string{"订单不存在", "order not found", "order does not exist", "order not exist"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonNotFound}},
 	// Jeepay: "商户不存在或商户状态不可用", "商户应用不存在…", "商户应用与商户号不匹配".
-	{[]string{"商户", "merchant", "mchno", "appid"}, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonConfiguration}},
+	{Any: []string{"商户", "merchant", "mchno", "appid"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonConfiguration}},
 	// Seed 002: only completed orders of the same day can be cancelled.
-	{[]string{"当日", "当天", "same day", "same-day", "window", "撤销期限", "expired"}, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonWindowExpired}},
-	{[]string{"已支付", "already paid"}, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}},
-	// Closed or cancelled by other means: it will not be paid.
-	{[]string{"已撤销", "已关闭", "已退款", "already cancel", "already closed", "already refunded"}, providers.Outcome{Kind: providers.AlreadyDone}},
+	{Any: []string{"当日", "当天", "same day", "same-day", "window", "撤销期限", "expired"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonWindowExpired}},
+	// Claims (unsigned): confirmed by the signed pay query, else Unknown.
+	{Any: []string{"已支付", "already paid"}, Claim: true, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}},
+	{Any: []string{"已撤销", "already cancel"}, Claim: true, Outcome: providers.Outcome{Kind: providers.AlreadyDone}},
+	{Any: []string{"已关闭", "already closed"}, Claim: true, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonPaymentClosed}},
+	{Any: []string{"已退款", "already refunded"}, Claim: true, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}},
 	// [OPEN] GNETE documents no rate limit; a gateway in front of it may say so.
-	{[]string{"频繁", "限流", "too many", "too frequent", "rate limit"}, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonRateLimited}},
-	{[]string{"参数", "为空", "param", "invalid", "too long"}, providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonInvalidRequest}},
+	{Any: []string{"频繁", "限流", "too many", "too frequent", "rate limit"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonRateLimited}},
+	{Any: []string{"参数", "为空", "param", "invalid", "too long"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonInvalidRequest}},
 }
 
-// codeOutcome maps a non-zero response code and its message.
-func codeOutcome(code int, msg string) providers.Outcome {
+// codeOutcome maps a non-zero response code and its message. The answer is
+// unsigned: an outcome that would decide the cancel comes back as a claim
+// (claim true) for the caller to confirm with the signed pay query
+// (providers.Unsigned); the others classify a failure or a retry.
+func codeOutcome(code int, msg string) (o providers.Outcome, claim bool) {
 	base, ok := responseCodes[code]
 	if !ok {
-		return providers.UnknownOutcome(strconv.Itoa(code), "undocumented code %d: %s", code, msg)
+		return providers.UnknownOutcome(strconv.Itoa(code), "undocumented code %d: %s", code, msg), false
 	}
-	o := base
+	o = base
 	if o.Kind == providers.Failed {
 		if r, hit := matchMessage(msg); hit {
 			// Code 11 is always a request problem; of the message rules only the
 			// signature one refines it (Configuration) [I].
-			if code != CodeParams || r.Reason == providers.ReasonConfiguration {
-				o = r
+			if code != CodeParams || r.Outcome.Reason == providers.ReasonConfiguration {
+				o, claim = r.Outcome, r.Claim
 			}
 		}
 	}
 	o.Code = strconv.Itoa(code)
 	o.Message = msg
-	return o
+	return o, claim
 }
 
-func matchMessage(msg string) (providers.Outcome, bool) {
+func matchMessage(msg string) (messageRule, bool) {
 	low := strings.ToLower(msg)
 	for _, r := range messageRules {
 		for _, s := range r.Any {
 			if strings.Contains(low, s) {
-				return r.Outcome, true
+				return r, true
 			}
 		}
 	}
-	return providers.Outcome{}, false
+	return messageRule{}, false
 }
 
 // cancelStateOutcome maps a code-0 cancel (or cancel query) answer.

@@ -41,10 +41,13 @@ func TestResponseCodes(t *testing.T) {
 		{CodeBusiness, msgPaidWindow, want{providers.Failed, providers.ReasonWindowExpired}},
 		{CodeBusiness, msgWindow, want{providers.Failed, providers.ReasonWindowExpired}},
 		{CodeBusiness, "only orders of the same day can be cancelled", want{providers.Failed, providers.ReasonWindowExpired}},
+		// Claims (unsigned): codeOutcome names what is claimed; only the signed pay
+		// query may confirm it (TestUnsignedRowsNeverDecide, client tests).
 		{CodeBusiness, "订单已支付", want{providers.Failed, providers.ReasonAlreadyPaid}},
-		{CodeBusiness, msgClosed, want{providers.AlreadyDone, ""}},
-		{CodeBusiness, msgRefunded, want{providers.AlreadyDone, ""}},
+		{CodeBusiness, msgClosed, want{providers.Failed, providers.ReasonPaymentClosed}},
+		{CodeBusiness, msgRefunded, want{providers.Failed, providers.ReasonAlreadyPaid}},
 		{CodeBusiness, "订单已撤销", want{providers.AlreadyDone, ""}},
+		{CodeBusiness, msgUnsignedClaim, want{providers.AlreadyDone, ""}},
 		{CodeBusiness, msgRateLimited, want{providers.Failed, providers.ReasonRateLimited}},
 		{CodeBusiness, msgNoTarget, want{providers.Failed, providers.ReasonInvalidRequest}},
 		{CodeBusiness, msgBadParams, want{providers.Failed, providers.ReasonInvalidRequest}},
@@ -55,8 +58,11 @@ func TestResponseCodes(t *testing.T) {
 		{5000, "新增失败", want{providers.Unknown, ""}},
 	}
 	for _, r := range rows {
-		o := codeOutcome(r.code, r.msg)
+		o, claim := codeOutcome(r.code, r.msg)
 		check(t, r.msg, o, r.want)
+		if claim != providers.Decides(o) {
+			t.Errorf("%q: claim %v for %s: every deciding row, and only those, is a claim", r.msg, claim, o)
+		}
 		if !strings.Contains(o.Message, r.msg) || o.Code != strconv.Itoa(r.code) {
 			t.Errorf("%q: code/message not kept: %s", r.msg, o)
 		}
@@ -111,10 +117,12 @@ func TestPayStates(t *testing.T) {
 		{0, providers.PaymentPending, want{providers.Pending, ""}},
 		{1, providers.PaymentPending, want{providers.Pending, ""}},
 		{2, providers.PaymentPaid, want{providers.Failed, providers.ReasonAlreadyPaid}},
-		{3, providers.PaymentFailed, want{providers.AlreadyDone, ""}},
+		// Jeepay PayOrder: 3 支付失败, 6 订单关闭 — never paid, never cancelled:
+		// NOT_NEEDED, not CANCELLED. 5 已退款 — it was paid. Only 4 已撤销 is a cancel.
+		{3, providers.PaymentFailed, want{providers.Failed, providers.ReasonPaymentClosed}},
 		{4, providers.PaymentClosed, want{providers.Succeeded, ""}},
-		{5, providers.PaymentRefunded, want{providers.AlreadyDone, ""}},
-		{6, providers.PaymentClosed, want{providers.AlreadyDone, ""}},
+		{5, providers.PaymentRefunded, want{providers.Failed, providers.ReasonAlreadyPaid}},
+		{6, providers.PaymentClosed, want{providers.Failed, providers.ReasonPaymentClosed}},
 	}
 	for _, r := range rows {
 		ps, ok := payStates[r.state]
@@ -128,5 +136,36 @@ func TestPayStates(t *testing.T) {
 	}
 	if len(payStates) != len(rows) {
 		t.Errorf("payStates has %d rows, want %d", len(payStates), len(rows))
+	}
+}
+
+// TestUnsignedRowsNeverDecide: every non-zero code arrives unsigned, so no row of
+// responseCodes and no message rule may decide a cancel unless it is marked a
+// claim (confirmed by the signed pay query), and a claim reduced without a
+// confirmation is Unknown.
+func TestUnsignedRowsNeverDecide(t *testing.T) {
+	for code, o := range responseCodes {
+		if providers.Decides(o) {
+			t.Errorf("code %d decides (%s) from an unsigned body", code, o)
+		}
+	}
+	claims := 0
+	for _, r := range messageRules {
+		if providers.Decides(r.Outcome) != r.Claim {
+			t.Errorf("rule %v: decides=%v but Claim=%v", r.Any, providers.Decides(r.Outcome), r.Claim)
+		}
+		if r.Claim {
+			claims++
+			o, claim := codeOutcome(CodeBusiness, r.Any[0])
+			if !claim {
+				t.Errorf("rule %v: codeOutcome does not flag the claim", r.Any)
+			}
+			if got := providers.Unsigned(o, nil); got.Kind != providers.Unknown || got.Code != providers.CodeUnsignedClaim {
+				t.Errorf("rule %v: unconfirmed claim became %s", r.Any, got)
+			}
+		}
+	}
+	if claims != 4 {
+		t.Errorf("%d claim rules, want 4 (already paid, cancelled, closed, refunded)", claims)
 	}
 }

@@ -58,6 +58,12 @@ var hongKong = time.FixedZone("HKT", 8*60*60)
 // Faults: transport ones through simkit; unknown → code 10 "系统异常"; rate_limit →
 // HTTP 429 with Retry-After and a 9999 body [OPEN: GNETE documents no rate limit];
 // unsigned / bad_signature → a code-0 answer without / with a wrong sign.
+//
+// Scenarios beyond simkit's generic ones: UnsignedClaim → every cancel answers the
+// unsigned 9999 "订单已撤销" while the pay query keeps showing the payment paying;
+// ForeignAnswers → every answer is another order's genuinely signed one (a "cancel
+// success" naming another cancelOrderId; a pay query showing another, cancelled
+// order; that cancel order on the cancel query), while this payment stays open.
 type Sandbox struct {
 	Store *simkit.Store
 
@@ -86,6 +92,8 @@ const (
 	msgInProgress   = "订单支付中，暂不可撤销 (payment in progress)"
 	msgSystem       = "系统异常[渠道响应超时]"
 	msgRateLimited  = "请求过于频繁，请稍后再试 (too many requests)"
+	// msgUnsignedClaim: Scenario.UnsignedClaim's unsigned "already cancelled" body.
+	msgUnsignedClaim = "订单已撤销 (order already cancelled)"
 )
 
 // NewSandbox makes a simulator with an empty store.
@@ -202,6 +210,15 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 			"cancelOrderId": refusedData["cancelOrderId"], "state": 3,
 			"errCode": refusedData["errCode"], "errMsg": refusedData["errMsg"],
 		}, call.Fault)
+	case simkit.CancelClaimed:
+		// Jeepay never signs an error body: the claim arrives with no data, no sign.
+		writeFail(w, CodeBusiness, msgUnsignedClaim)
+	case simkit.CancelForeign:
+		// Another order's genuine "cancel success", replayed: signed, and naming
+		// only its own cancelOrderId, as the real reply does.
+		f := foreignOrder(p)
+		s.writeOK(w, map[string]any{"cancelOrderId": f.cancelOrderID, "state": 2,
+			"channelOrderNo": "CH" + f.cancelOrderID, "errCode": "", "errMsg": ""}, call.Fault)
 	default:
 		writeFail(w, CodeSystem, msgSystem)
 	}
@@ -244,6 +261,16 @@ func (s *Sandbox) handleCancelQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	before, found := s.Store.FindByCancelRef(ref)
 	if !found {
+		if p, ok := s.foreignByCancelRef(ref); ok {
+			// ForeignAnswers: the other order's cancel, as the gateway shows it.
+			simkit.Delay(r, p.Scenario)
+			f := foreignOrder(p)
+			s.writeOK(w, map[string]any{"cancelOrderId": f.cancelOrderID, "payOrderId": f.payOrderID,
+				"mchNo": s.cfg.MchNo, "appId": s.cfg.AppID, "payAmount": p.Amount, "currency": p.Currency, "state": 2,
+				"channelOrderNo": "CH" + f.cancelOrderID, "errCode": "", "errMsg": "", "extraParam": "",
+				"createdAt": p.CreatedAt.UnixMilli(), "successTime": p.CreatedAt.UnixMilli()}, simkit.FaultNone)
+			return
+		}
 		writeFail(w, CodeBusiness, msgCancelNotFnd)
 		return
 	}
@@ -283,13 +310,44 @@ func (s *Sandbox) handlePayQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := call.Payment
+	payOrderID, mchOrderNo, state := p.ProviderPaymentID, p.MerchantOrderNo, payStateOf(p)
+	if p.Scenario.ForeignAnswers {
+		// Another order's genuine answer, replayed: that order is cancelled.
+		f := foreignOrder(p)
+		payOrderID, mchOrderNo, state = f.payOrderID, f.mchOrderNo, 4
+	}
 	s.writeOK(w, map[string]any{
-		"payOrderId": p.ProviderPaymentID, "mchNo": s.cfg.MchNo, "appId": s.cfg.AppID,
-		"mchOrderNo": p.MerchantOrderNo, "ifCode": "sandbox", "wayCode": "QR_CASHIER",
-		"amount": p.Amount, "currency": p.Currency, "state": payStateOf(p),
+		"payOrderId": payOrderID, "mchNo": s.cfg.MchNo, "appId": s.cfg.AppID,
+		"mchOrderNo": mchOrderNo, "ifCode": "sandbox", "wayCode": "QR_CASHIER",
+		"amount": p.Amount, "currency": p.Currency, "state": state,
 		"subject": "sandbox payment", "errCode": "", "errMsg": "", "extParam": "",
 		"createdAt": p.CreatedAt.UnixMilli(),
 	}, call.Fault)
+}
+
+// foreign names the other order whose answers Scenario.ForeignAnswers replays.
+type foreign struct{ mchOrderNo, payOrderID, cancelOrderID string }
+
+// foreignOrder is the other order of p: stable, so every answer is the same replay.
+func foreignOrder(p simkit.Payment) foreign {
+	clip := func(s string) string {
+		if len(s) > maxOrderID {
+			return s[:maxOrderID]
+		}
+		return s
+	}
+	return foreign{mchOrderNo: clip("X" + p.MerchantOrderNo), payOrderID: clip("PX" + p.ProviderPaymentID),
+		cancelOrderID: clip("CX" + p.ProviderPaymentID)}
+}
+
+// foreignByCancelRef finds the payment whose replayed answers name cancelOrderId ref.
+func (s *Sandbox) foreignByCancelRef(ref string) (simkit.Payment, bool) {
+	for _, p := range s.Store.List() {
+		if p.Scenario.ForeignAnswers && foreignOrder(p).cancelOrderID == ref {
+			return p, true
+		}
+	}
+	return simkit.Payment{}, false
 }
 
 // payStateOf renders a simulated payment as Jeepay's pay state (0–6).

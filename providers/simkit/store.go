@@ -81,6 +81,20 @@ type Scenario struct {
 	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
 	// CancelFails: the provider refuses the cancel with a generic definite failure.
 	CancelFails bool `json:"cancelFails,omitempty"`
+	// UnsignedClaim: every cancel reply claims the cancel happened, in the form the
+	// provider does not sign (GNETE: a code-9999 "already cancelled" body; Ksher:
+	// code -5; PayerMax: a top-level error code), or, for a provider that signs every
+	// answer (Alipay+, Alipay Global), as a success without its signature. Nothing
+	// happens: status queries keep showing the payment as it was, and the store
+	// records the calls as not effective. An adapter that believed the claim would
+	// end the cancel CANCELLED while the payment is still open.
+	UnsignedClaim bool `json:"unsignedClaim,omitempty"`
+	// ForeignAnswers: every answer about this payment is a genuine, correctly signed
+	// answer about another order, as a replay would deliver (GNETE's signatures carry
+	// no nonce): the cancel reply is another order's "cancel success", the status
+	// queries show another, cancelled order. Nothing happens to this payment. GNETE
+	// renders it; the other sandboxes answer their own "unknown" to the cancel.
+	ForeignAnswers bool `json:"foreignAnswers,omitempty"`
 }
 
 // Validate checks a scenario's faults by name.
@@ -135,6 +149,8 @@ const (
 	CancelNotFound     CancelResult = "NOT_FOUND"         // no such payment
 	CancelInProgress   CancelResult = "IN_PROGRESS"       // payment under way (card OTP): cannot cancel now
 	CancelRefused      CancelResult = "REFUSED"           // a generic definite refusal (Scenario.CancelFails)
+	CancelClaimed      CancelResult = "CLAIMED_UNSIGNED"  // Scenario.UnsignedClaim: claimed unsigned, nothing happened
+	CancelForeign      CancelResult = "FOREIGN_ANSWER"    // Scenario.ForeignAnswers: answered about another order
 	CancelNotAttempted CancelResult = "NOT_ATTEMPTED"     // a fault answered before acting
 )
 
@@ -378,6 +394,10 @@ func (s *Store) applyCancel(p *Payment, rules CancelRules, rec *CancelRecord) Ca
 		return CancelAlready
 	case p.CancelPending:
 		return CancelPendingNow
+	case p.Scenario.UnsignedClaim:
+		return CancelClaimed
+	case p.Scenario.ForeignAnswers:
+		return CancelForeign
 	case p.Scenario.WindowExpired:
 		return CancelWindow
 	case p.Scenario.CancelFails:
