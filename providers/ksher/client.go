@@ -149,6 +149,11 @@ func (c *Client) Name() string { return Name }
 // shared/providers.md "ksher": the success reply has string data and no sign, so a
 // cancel is confirmed through the signed gateway_order_query (result CLOSED).
 //
+// Every cancel_order reply is unsigned (providers/trust.go): -5 "already cancelled"
+// and -4 "already paid" are claims confirmed by the same signed query (CLOSED →
+// AlreadyDone, SUCCESS/REFUND → ALREADY_PAID, anything else → Unknown); -1, -2, -3
+// classify failures and -6 is Unknown.
+//
 // After code 0 the outcome is the query's: CLOSED → Succeeded; SUCCESS or REFUND →
 // Failed/ALREADY_PAID (paid before the cancel landed, or paid after it from a saved QR
 // code); anything else — not closed yet, or the confirming query failed, was rate
@@ -165,7 +170,9 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	}
 	accepted, confirm := interpretCancel(resp)
 	if !confirm {
-		return accepted
+		// An unsigned -4/-5 claims an effect: only the signed order query may
+		// confirm it (confirmClaim); failures pass as they are.
+		return providers.Unsigned(accepted, func() providers.Outcome { return confirmClaim(c.QueryPayment(ctx, req.Target)) })
 	}
 	return confirmCancel(accepted, c.QueryPayment(ctx, req.Target))
 }
@@ -273,8 +280,11 @@ func interpretQuery(pub *rsa.PublicKey, resp providers.Response, order string) p
 	if err != nil { // unreachable after verifyData parsed it; kept for safety
 		return unknown(providers.UnknownOutcome(providers.CodeBadResponse, "gateway_order_query: %v", err))
 	}
-	if d.MchOrderNo != "" && d.MchOrderNo != order {
-		return unknown(providers.UnknownOutcome(providers.CodeBadResponse, "gateway_order_query answered for order %q, asked for %q", d.MchOrderNo, order))
+	// Signed, but about the order asked about? (A replayed answer about another
+	// order verifies too.)
+	if mismatch, ok := providers.CheckIDs("gateway_order_query answer",
+		providers.IDCheck{Field: "mch_order_no", Asked: order, Got: d.MchOrderNo}); !ok {
+		return unknown(mismatch)
 	}
 	msg := r.text()
 	if d.ErrCode != "" || d.ErrMsg != "" {

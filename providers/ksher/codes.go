@@ -13,19 +13,26 @@ type CancelCode struct {
 	Meaning string
 }
 
-// CancelCodes is the documented cancel_order code table (seed 003; shared/providers.md
-// "ksher"). An unlisted code is Unknown (ask again), never a guess.
+// CancelCodes is the documented cancel_order code table (seed 003, "Order Cancel
+// (Gateway Pay)": "code msg"). An unlisted code is Unknown (ask again), never a guess.
 //
-// Code 0 is Pending here on purpose: the success reply is unsigned ({"data":"取消成功"}
-// with no sign), so Cancel does not trust it alone; it confirms the cancel through the
-// signed gateway_order_query inside the same call (result CLOSED → Succeeded).
+// Every cancel_order reply arrives UNSIGNED (seed 003: the success reply is
+// {"code":0,"data":"取消成功"} with no sign, and the failure replies carry no data).
+// Under the trust rule (providers/trust.go) a row may classify a failure that leads
+// to review or a retry, but a row that claims an effect is only a claim, confirmed
+// inside the same call by the signed gateway_order_query (confirmClaim):
+//
+//	 0 cancelled            Pending here; Cancel confirms it (CLOSED → Succeeded)
+//	-5 already cancelled    claim: CLOSED → AlreadyDone, SUCCESS → ALREADY_PAID, else Unknown
+//	-4 already paid         claim: the same confirmation
+//	-1 -2 -3 -6             failures / unknown: no confirmation needed
 var CancelCodes = map[int]CancelCode{
 	0:  {providers.Pending, providers.ReasonNone, "successful operation (unsigned: confirmed by gateway_order_query)"},
 	-1: {providers.Failed, providers.ReasonInvalidRequest, "incorrect business information"}, // [I] 商户信息错误: the request's business data is wrong
 	-2: {providers.Failed, providers.ReasonConfiguration, "failed to verify the merchant's signature"},
 	-3: {providers.Failed, providers.ReasonNotFound, "the order does not exist"},
-	-4: {providers.Failed, providers.ReasonAlreadyPaid, "the order has been paid; cannot cancel (refund / review)"},
-	-5: {providers.AlreadyDone, providers.ReasonNone, "the order has been cancelled already"},
+	-4: {providers.Failed, providers.ReasonAlreadyPaid, "the order has been paid; cannot cancel (claim: confirmed by gateway_order_query)"},
+	-5: {providers.AlreadyDone, providers.ReasonNone, "the order has been cancelled already (claim: confirmed by gateway_order_query)"},
 	-6: {providers.Unknown, providers.ReasonNone, "cancel order failed: query before deciding"},
 }
 
@@ -41,9 +48,11 @@ func cancelCodeOutcome(code int, msg string) providers.Outcome {
 	return providers.Outcome{Kind: c.Kind, Reason: c.Reason, Code: strconv.Itoa(code), Message: msg}
 }
 
-// QueryCodes maps gateway_order_query's non-zero codes. The query page does not list
-// them; the gateway shares the cancel's codes ([I]): -1 bad business information,
-// -2 merchant signature rejected, -3 no such order. Anything else is Unknown.
+// QueryCodes maps gateway_order_query's non-zero codes, which arrive unsigned (only
+// a code-0 answer's data is signed). The query page does not list them; the
+// gateway shares the cancel's codes ([I]): -1 bad business information, -2
+// merchant signature rejected, -3 no such order. None decides a cancel. Anything
+// else is Unknown.
 var QueryCodes = map[int]CancelCode{
 	-1: {providers.Failed, providers.ReasonInvalidRequest, "incorrect business information"},
 	-2: {providers.Failed, providers.ReasonConfiguration, "failed to verify the merchant's signature"},
@@ -62,6 +71,20 @@ var PaymentResults = map[string]providers.PaymentState{
 	"REFUND":     providers.PaymentRefunded,
 	"NOTSURE":    providers.PaymentUnknown,
 	"FAIL":       providers.PaymentUnknown,
+}
+
+// confirmClaim is what the signed gateway_order_query says about an unsigned -4
+// or -5 (providers.Unsigned's confirmation): CLOSED → AlreadyDone (the order is
+// closed: cancelled before), SUCCESS or REFUND → Failed/ALREADY_PAID (it was paid),
+// anything else — not paid yet, PAYERROR, the query failing, not verifying or
+// naming another order — decides nothing, and the claim stays Unknown.
+func confirmClaim(st providers.PaymentStatus) providers.Outcome {
+	d := cancelFromPayment(st)
+	if d.Kind == providers.Succeeded {
+		d.Kind = providers.AlreadyDone
+		d.Message = "gateway_order_query shows the order CLOSED"
+	}
+	return d
 }
 
 // cancelFromPayment derives a cancel's outcome from the payment status (Ksher has no

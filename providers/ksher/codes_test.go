@@ -47,6 +47,22 @@ func TestCancelCodeTable(t *testing.T) {
 	if len(CancelCodes) != 7 {
 		t.Errorf("CancelCodes has %d rows, want 7", len(CancelCodes))
 	}
+	// Every row arrives unsigned: the rows that decide are exactly the two claims
+	// Cancel confirms (-4, -5), and unconfirmed they are Unknown.
+	for code, c := range CancelCodes {
+		o := providers.Outcome{Kind: c.Kind, Reason: c.Reason}
+		if providers.Decides(o) != (code == -4 || code == -5) {
+			t.Errorf("code %d: decides=%v", code, providers.Decides(o))
+		}
+		if got := providers.Unsigned(o, nil); providers.Decides(got) {
+			t.Errorf("code %d unconfirmed decides: %s", code, got)
+		}
+	}
+	for code, c := range QueryCodes {
+		if providers.Decides(providers.Outcome{Kind: c.Kind, Reason: c.Reason}) {
+			t.Errorf("query code %d (unsigned) decides", code)
+		}
+	}
 }
 
 func TestCancelBadAnswers(t *testing.T) {
@@ -141,7 +157,7 @@ func TestQueryCodesAndChecks(t *testing.T) {
 		{"string data", providers.Response{Status: 200, Body: []byte(`{"code":0,"data":"ok"}`)}, providers.PaymentUnknown, providers.Unknown, "", providers.CodeBadResponse},
 		{"unsigned", providers.Response{Status: 200, Body: []byte(`{"code":0,"data":{"result":"CLOSED","mch_order_no":"O1"}}`)}, providers.PaymentUnknown, providers.Unknown, "", providers.CodeUnverified},
 		{"bad sign", providers.Response{Status: 200, Body: []byte(`{"code":0,"data":{"result":"CLOSED","mch_order_no":"O1"},"sign":"00ff"}`)}, providers.PaymentUnknown, providers.Unknown, "", providers.CodeUnverified},
-		{"other order", providers.Response{Status: 200, Body: signedQuery(t, map[string]any{"mch_order_no": "O2", "result": "CLOSED"})}, providers.PaymentUnknown, providers.Unknown, "", providers.CodeBadResponse},
+		{"other order", providers.Response{Status: 200, Body: signedQuery(t, map[string]any{"mch_order_no": "O2", "result": "CLOSED"})}, providers.PaymentUnknown, providers.Unknown, "", providers.CodeIDMismatch},
 		{"garbage", providers.Response{Status: 200, Body: []byte(`{"oops": <not json`)}, providers.PaymentUnknown, providers.Unknown, "", providers.CodeBadResponse},
 		{"503", providers.Response{Status: 503, Body: []byte(`down`)}, providers.PaymentUnknown, providers.Unknown, "", providers.CodeHTTPStatus},
 		{"429", providers.Response{Status: 429}, providers.PaymentUnknown, providers.Failed, providers.ReasonRateLimited, "HTTP_429"},

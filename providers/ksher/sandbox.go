@@ -228,7 +228,9 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 	case simkit.CancelDone, simkit.CancelPendingNow:
 		data, _ := json.Marshal("取消成功")
 		writeReply(w, codeReply{Code: 0, Msg: codeText[0], Data: data, Message: codeText[0]})
-	case simkit.CancelAlready:
+	case simkit.CancelAlready, simkit.CancelClaimed:
+		// CancelClaimed (Scenario.UnsignedClaim): the same unsigned -5, though
+		// nothing was cancelled: the order query keeps showing NOTPAY.
 		writeCode(w, -5)
 	case simkit.CancelPaid:
 		writeCode(w, -4)
@@ -236,7 +238,7 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, -3)
 	case simkit.CancelRefused:
 		writeCode(w, -1)
-	default: // CancelInProgress (card OTP), CancelWindow
+	default: // CancelInProgress (card OTP), CancelWindow, CancelForeign (not rendered here)
 		writeCode(w, -6)
 	}
 }
