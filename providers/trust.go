@@ -92,6 +92,17 @@ func CheckIDs(what string, checks ...IDCheck) (mismatch Outcome, ok bool) {
 // the result is confirm's outcome when it decides, and Unknown (CodeUnsignedClaim,
 // naming the claim and what the query said) otherwise — never the claim itself.
 func Unsigned(claim Outcome, confirm func() Outcome) Outcome {
+	return hint("unsigned answer", claim, confirm)
+}
+
+// Undocumented applies the same rule to a signed answer whose meaning no provider
+// document, OpenAPI file or official SDK states (a PayerMax errorCode the cancel
+// page does not list): a claim it makes is confirmed like an unsigned one.
+func Undocumented(claim Outcome, confirm func() Outcome) Outcome {
+	return hint("undocumented answer", claim, confirm)
+}
+
+func hint(what string, claim Outcome, confirm func() Outcome) Outcome {
 	if !Decides(claim) {
 		return claim
 	}
@@ -99,12 +110,15 @@ func Unsigned(claim Outcome, confirm func() Outcome) Outcome {
 	if confirm != nil {
 		c := confirm()
 		if Decides(c) {
-			c.Message = strings.TrimSpace(fmt.Sprintf("%s (the unsigned answer %s confirmed by the signed status query)", c.Message, claimText(claim)))
+			if c.ProviderRef == "" {
+				c.ProviderRef = claim.ProviderRef
+			}
+			c.Message = strings.TrimSpace(fmt.Sprintf("%s (the %s %s confirmed by the signed status query)", c.Message, what, claimText(claim)))
 			return c
 		}
 		said = "the signed status query says " + c.String()
 	}
-	o := UnknownOutcome(CodeUnsignedClaim, "unsigned answer %s: not trusted, %s", claimText(claim), said)
+	o := UnknownOutcome(CodeUnsignedClaim, "%s %s: not trusted, %s", what, claimText(claim), said)
 	o.ProviderRef = claim.ProviderRef
 	return o
 }

@@ -140,7 +140,19 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if !ok {
 		return o
 	}
-	return c.interpretCancel(resp, want)
+	o = c.interpretCancel(resp, want)
+	if o.Kind == providers.Succeeded {
+		return o // data.status SUCCESS, signed, about this requestId and order: documented [C]
+	}
+	// A FAILED cancel's errorCode is signed but undocumented: "already cancelled"
+	// or "captured" is a claim the signed orderQuery must confirm (providers/trust.go).
+	return providers.Undocumented(o, func() providers.Outcome {
+		d := c.QueryCancel(ctx, providers.CancelQuery{Target: req.Target, CancelKey: req.CancelKey})
+		if d.Kind == providers.Succeeded {
+			d.Kind = providers.AlreadyDone // closed before this answer: cancelled earlier
+		}
+		return d
+	})
 }
 
 // interpretCancel turns a cancel answer into an outcome. want is what was asked:
@@ -154,23 +166,25 @@ func (c *Client) interpretCancel(resp providers.Response, want requestData) prov
 	if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, &r) != nil {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "APPLY_SUCCESS without a readable data object: %s", providers.Snippet(resp.Body))
 	}
-	if (r.RequestID != "" && string(r.RequestID) != want.RequestID) || (r.OutTradeNo != "" && string(r.OutTradeNo) != want.OutTradeNo) {
-		return providers.UnknownOutcome(providers.CodeBadResponse, "answer is for requestId %q / outTradeNo %q, not this cancel", r.RequestID, r.OutTradeNo)
+	if mismatch, ok := providers.CheckIDs("cancel answer",
+		providers.IDCheck{Field: "requestId", Asked: want.RequestID, Got: string(r.RequestID)},
+		providers.IDCheck{Field: "outTradeNo", Asked: want.OutTradeNo, Got: string(r.OutTradeNo)}); !ok {
+		return mismatch
 	}
 	return cancelStatusOutcome(r)
 }
 
 // QueryCancel answers from the payment's state: PayerMax has no cancel query; the
-// outcome comes from the cancel notification or from orderQuery (shared/providers.md,
-// payermax). CLOSED → Succeeded [OPEN], SUCCESS → Failed/ALREADY_PAID, PENDING →
-// Pending; see cancelFromPayment.
+// outcome comes from the cancel notification or from orderQuery. CLOSED →
+// Succeeded [OPEN], FAILED → Failed/PAYMENT_CLOSED, SUCCESS → Failed/ALREADY_PAID,
+// PENDING → Pending; see cancelFromPayment.
 func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
 	ps := c.QueryPayment(ctx, q.Target)
 	var o providers.Outcome
 	if ps.Outcome.Kind != providers.Succeeded {
 		o = ps.Outcome
 	} else {
-		o = cancelFromPayment(ps.State, ps.Code)
+		o = cancelFromPayment(ps.State, ps.Code, ps.Message)
 	}
 	if o.ProviderRef == "" {
 		o.ProviderRef = q.ProviderRef
@@ -213,9 +227,8 @@ func (c *Client) interpretOrderQuery(resp providers.Response, want requestData) 
 		o := providers.UnknownOutcome(providers.CodeBadResponse, "APPLY_SUCCESS without a readable data object: %s", providers.Snippet(resp.Body))
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
 	}
-	if r.OutTradeNo != "" && string(r.OutTradeNo) != want.OutTradeNo {
-		o := providers.UnknownOutcome(providers.CodeBadResponse, "answer is for outTradeNo %q, not %q", r.OutTradeNo, want.OutTradeNo)
-		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
+	if o, ok := providers.CheckIDs("orderQuery answer", providers.IDCheck{Field: "outTradeNo", Asked: want.OutTradeNo, Got: string(r.OutTradeNo)}); !ok {
+		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
 	}
 	st := paymentState(string(r.Status))
 	msg := string(r.ResultMsg)
@@ -278,7 +291,8 @@ func (c *Client) readResponse(resp providers.Response) (response, providers.Outc
 		return env, providers.UnknownOutcome(providers.CodeBadResponse, "HTTP %d, not a PayerMax answer: %s", resp.Status, providers.Snippet(resp.Body)), false
 	}
 	if env.Code != CodeApplySuccess {
-		return env, codeOutcome(env.Code, env.Msg), false
+		// Unsigned: it may classify a failure, never decide (providers/trust.go).
+		return env, providers.Unsigned(codeOutcome(env.Code, env.Msg), nil), false
 	}
 	if err := Verify(c.pub, resp.Body, resp.Header.Get(SignHeader)); err != nil {
 		return env, providers.UnknownOutcome(providers.CodeUnverified, "APPLY_SUCCESS answer failed verification (%v): treated as unknown, possibly tampered", err), false

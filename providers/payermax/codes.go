@@ -14,6 +14,12 @@ import (
 
 // codeOutcomes maps a top-level `code` other than APPLY_SUCCESS to its outcome. A
 // code not listed here is Unknown: ask again, never a guess.
+//
+// Every row arrives UNSIGNED: PayerMax signs only APPLY_SUCCESS answers (its SDKs
+// check the sign header only then). Under the trust rule (providers/trust.go) these
+// rows classify failures that lead to review or a retry and none decides a cancel;
+// readResponse passes them through providers.Unsigned, so a top-level code that
+// claimed an effect ("ORDER_CANCELLED") could only ever be Unknown.
 var codeOutcomes = map[string]providers.Outcome{
 	// System exceptions: the request may or may not have been processed. Retry with
 	// the same requestId. [C]
@@ -68,14 +74,17 @@ const (
 	ErrCodeCancelNotAllowed = "CANCEL_NOT_ALLOWED"      // any other refusal
 )
 
-// cancelErrorOutcomes maps data.errorCode of a FAILED cancel. [I] throughout.
+// cancelErrorOutcomes maps data.errorCode of a FAILED cancel. [I] throughout: the
+// answer is signed, but no PayerMax document, OpenAPI file or SDK lists these codes,
+// so a row that would decide the cancel (already cancelled, already paid) is only a
+// claim: interpretCancel's caller confirms it with the signed orderQuery
+// (providers.Undocumented; CLOSED → done, SUCCESS → paid, FAILED → not needed),
+// else Unknown. The other rows lead to review.
 var cancelErrorOutcomes = map[string]providers.Outcome{
-	// The authorisation was already cancelled: the goal is reached. Only an explicit
-	// code may say so; no keyword rule below ever yields AlreadyDone.
-	ErrCodeAlreadyCancelled: {Kind: providers.AlreadyDone},
-	"ORDER_CANCELLED":       {Kind: providers.AlreadyDone},
-	ErrCodeCaptured:         {Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
-	"ORDER_PAID":            {Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
+	ErrCodeAlreadyCancelled: {Kind: providers.AlreadyDone},                                 // claim
+	"ORDER_CANCELLED":       {Kind: providers.AlreadyDone},                                 // claim
+	ErrCodeCaptured:         {Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}, // claim
+	"ORDER_PAID":            {Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}, // claim
 	ErrCodeAuthExpired:      {Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
 	ErrCodeOrderNotExist:    {Kind: providers.Failed, Reason: providers.ReasonNotFound},
 	ErrCodeOrderProcessing:  {Kind: providers.Failed, Reason: providers.ReasonRejected},
@@ -135,8 +144,9 @@ func cancelStatusOutcome(r cancelResult) providers.Outcome {
 	return o
 }
 
-// Payment statuses of orderQuery (data.status), from PayerMax's transaction-status
-// appendix. [C]
+// Payment statuses of orderQuery (data.status): PayerMax's OpenAPI file, orderQuery
+// response "status … SUCCESS-支付成功，FAILED -支付失败，CLOSED-关单" (paid, payment
+// failed, order closed), with PENDING from the transaction-status appendix. [C]
 var paymentStates = map[string]providers.PaymentState{
 	"SUCCESS": providers.PaymentPaid,
 	"PENDING": providers.PaymentPending,
@@ -156,23 +166,33 @@ func paymentState(status string) providers.PaymentState {
 }
 
 // cancelFromPayment derives a cancel's outcome from the payment's state, for
-// QueryCancel: PayerMax has no cancel query (shared/providers.md, payermax).
+// QueryCancel: PayerMax has no cancel query, only the cancel notification and
+// orderQuery.
+//
+//	CLOSED  → Succeeded [OPEN]: the only status an authorisation can show once
+//	          cancelled (关单, order closed); closed, the money will not move either way
+//	FAILED  → Failed/PAYMENT_CLOSED: 支付失败, the payment failed on its own — nothing
+//	          was authorised or cancelled, no money moves: NOT_NEEDED, not CANCELLED
+//	SUCCESS → Failed/ALREADY_PAID
+//	PENDING → Pending
 //
 // [OPEN] In PayerMax's auth-capture flow the authorisation notification reports an
 // authorised-not-captured payment as status SUCCESS (captureMode MANUAL), so
 // orderQuery may well show SUCCESS for an authorisation that can still be
-// cancelled. Following shared/providers.md, SUCCESS is read as paid (captured): the
-// safe side, since ALREADY_PAID sends the cancel to review rather than closing it.
-// Likewise PENDING cannot tell "cancel in flight" from "cancel never arrived"; a
-// caller that keeps seeing Pending should resend the cancel with the same requestId.
-func cancelFromPayment(st providers.PaymentState, code string) providers.Outcome {
+// cancelled. SUCCESS is read as paid (captured): the safe side, since ALREADY_PAID
+// sends the cancel to review rather than closing it. Likewise PENDING cannot tell
+// "cancel in flight" from "cancel never arrived"; a caller that keeps seeing Pending
+// should resend the cancel with the same requestId.
+func cancelFromPayment(st providers.PaymentState, code, msg string) providers.Outcome {
 	switch st {
 	case providers.PaymentClosed:
 		return providers.Outcome{Kind: providers.Succeeded, Code: code, Message: "order CLOSED: authorisation cancelled"}
 	case providers.PaymentFailed:
-		// The payment failed on its own: nothing was authorised, nothing will move.
-		// There is nothing left to cancel. [I]
-		return providers.Outcome{Kind: providers.AlreadyDone, Code: code, Message: "order FAILED: nothing left to cancel"}
+		text := "order FAILED: the payment failed, nothing to cancel and no money moves"
+		if msg != "" {
+			text += " (" + msg + ")"
+		}
+		return providers.FailedOutcome(providers.ReasonPaymentClosed, code, text)
 	case providers.PaymentPaid:
 		return providers.FailedOutcome(providers.ReasonAlreadyPaid, code, "order SUCCESS: payment captured")
 	case providers.PaymentPending:

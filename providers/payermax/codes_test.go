@@ -1,6 +1,7 @@
 package payermax
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +96,8 @@ func TestPaymentStates(t *testing.T) {
 	}{
 		{"SUCCESS", providers.PaymentPaid, providers.Failed, providers.ReasonAlreadyPaid},
 		{"PENDING", providers.PaymentPending, providers.Pending, ""},
-		{"FAILED", providers.PaymentFailed, providers.AlreadyDone, ""},
+		// OpenAPI: FAILED 支付失败 — never a cancel: NOT_NEEDED with PayerMax's words.
+		{"FAILED", providers.PaymentFailed, providers.Failed, providers.ReasonPaymentClosed},
 		{"CLOSED", providers.PaymentClosed, providers.Succeeded, ""},
 		{"REFUNDED", providers.PaymentUnknown, providers.Unknown, ""},
 	}
@@ -107,13 +109,33 @@ func TestPaymentStates(t *testing.T) {
 		if st != r.state {
 			t.Errorf("%s → %s, want %s", r.status, st, r.state)
 		}
-		o := cancelFromPayment(st, r.status)
+		o := cancelFromPayment(st, r.status, "")
 		if o.Kind != r.cancel || o.Reason != r.reason {
 			t.Errorf("%s: cancel %v, want %s/%s", r.status, o, r.cancel, r.reason)
 		}
 	}
-	if o := cancelFromPayment(providers.PaymentNotFound, "ORDER_NOT_EXIST"); o.Kind != providers.Failed || o.Reason != providers.ReasonNotFound {
+	if o := cancelFromPayment(providers.PaymentNotFound, "ORDER_NOT_EXIST", ""); o.Kind != providers.Failed || o.Reason != providers.ReasonNotFound {
 		t.Errorf("not found → %v", o)
+	}
+	if o := cancelFromPayment(providers.PaymentFailed, "FAILED", "Payment failed."); !strings.Contains(o.Message, "Payment failed.") {
+		t.Errorf("the provider's words are lost: %v", o)
+	}
+}
+
+// TestUnsignedCodesNeverDecide: top-level codes arrive unsigned; none decides,
+// and readResponse reduces any claim to Unknown.
+func TestUnsignedCodesNeverDecide(t *testing.T) {
+	for code, o := range codeOutcomes {
+		if providers.Decides(o) {
+			t.Errorf("unsigned code %s decides: %s", code, o)
+		}
+	}
+	c := &Client{}
+	for _, body := range []string{`{"code":"ORDER_CANCELLED","msg":"The order has already been cancelled."}`, `{"code":"ORDER_ALREADY_CANCELLED","msg":"x"}`, `{"code":"ORDER_PAID","msg":"x"}`} {
+		_, o, ok := c.readResponse(providers.Response{Status: 200, Body: []byte(body)})
+		if ok || providers.Decides(o) {
+			t.Errorf("%s → %s", body, o)
+		}
 	}
 }
 

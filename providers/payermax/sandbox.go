@@ -64,7 +64,9 @@ type SandboxConfig struct {
 // Sandbox simulates PayerMax's cancel and orderQuery APIs and its cancel
 // notification: it verifies request signatures and freshness, applies PayerMax's
 // cancel rules to simulated payments, signs answers like PayerMax and renders the
-// scripted faults.
+// scripted faults. Scenario.UnsignedClaim: every cancel answers an unsigned claim
+// (a top-level ORDER_CANCELLED, or APPLY_SUCCESS/SUCCESS without its sign) while
+// orderQuery keeps showing the order PENDING.
 type Sandbox struct {
 	// Store holds the simulated payments and every cancel received.
 	Store *simkit.Store
@@ -254,6 +256,21 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 		res.Status, res.ErrorCode, res.ErrorMsg, res.FailedTime = cancelFailed, nullable(code), nullable(msg), newProviderTime(now)
 	}
 	switch call.Result {
+	case simkit.CancelClaimed:
+		// Scenario.UnsignedClaim: PayerMax signs only APPLY_SUCCESS, so the claim
+		// comes unsigned — as a top-level code on odd calls, as an APPLY_SUCCESS
+		// "SUCCESS" without its sign header on even ones. Nothing was cancelled.
+		if len(p.Cancels)%2 == 1 {
+			s.write(w, answer{Msg: "The order has already been cancelled.", Code: "ORDER_CANCELLED"}, simkit.FaultUnsigned)
+			return
+		}
+		res = cancelResult{CancelNo: nullable(s.Store.NextID("")), RequestID: nullable(d.RequestID), OutTradeNo: nullable(d.OutTradeNo),
+			Status: cancelSuccess, CreatedTime: newProviderTime(now), SucceededTime: newProviderTime(now)}
+		s.write(w, answer{Msg: "Success.", Code: CodeApplySuccess, Data: res}, simkit.FaultUnsigned)
+		return
+	case simkit.CancelForeign:
+		s.writeError(w, "SYSTEM_ERROR", msgSystemError) // ForeignAnswers is GNETE's; here: unknown
+		return
 	case simkit.CancelDone:
 		res = s.cancelSucceeded(p, d.RequestID)
 	case simkit.CancelPendingNow:
