@@ -32,11 +32,25 @@ const (
 
 // Request-Time formats (Config.RequestTimeFormat).
 const (
-	// TimeRFC3339 is what the docs say: "2024-05-01T12:00:00+08:00".
+	// TimeRFC3339Millis is RFC 3339 with milliseconds, as the wallets' own
+	// message-structure sample shows it: "2019-04-04T12:08:56.253+05:30". The default.
+	TimeRFC3339Millis = "rfc3339Millis"
+	// TimeRFC3339 is RFC 3339 to the second: "2024-05-01T12:00:00+08:00".
 	TimeRFC3339 = "rfc3339"
-	// TimeEpochMillis is what the official SDKs send: "1714536000000".
+	// TimeEpochMillis is epoch milliseconds: "1714536000000".
 	TimeEpochMillis = "epochMillis"
 )
+
+// Request-Time layouts.
+const (
+	layoutRFC3339Millis = "2006-01-02T15:04:05.000Z07:00"
+	layoutRFC3339       = "2006-01-02T15:04:05Z07:00"
+)
+
+// headerKeyVersion is the Key-Version request header the official SDK sends next to
+// the Signature header's keyVersion (alipay/global-open-sdk-go, DefaultAlipayClient
+// buildBaseHeader: "Key-Version": keyVersion).
+const headerKeyVersion = "Key-Version"
 
 // maxIDLen is the documented maximum of paymentId and paymentRequestId (seed 001).
 const maxIDLen = 64
@@ -52,10 +66,15 @@ type Config struct {
 	// KeyVersion is the version of the merchant key registered with the wallet, sent
 	// as keyVersion in the Signature header. Default "1".
 	KeyVersion string `yaml:"keyVersion" json:"keyVersion"`
-	// RequestTimeFormat is the Request-Time header format: "rfc3339" (default, as the
-	// docs say) or "epochMillis" (as the official SDKs send) [OPEN]. The signature
-	// covers the header text either way.
+	// RequestTimeFormat is the Request-Time header format: "rfc3339Millis" (default:
+	// "2019-04-04T12:08:56.253+05:30", as the wallets' sample shows), "rfc3339" (to
+	// the second) or "epochMillis" [OPEN: wallets differ]. The signature covers the
+	// header text whichever is chosen.
 	RequestTimeFormat string `yaml:"requestTimeFormat" json:"requestTimeFormat"`
+	// KeyVersionHeader sends a Key-Version header with KeyVersion, as the official
+	// SDK does, besides the keyVersion inside the Signature header. Default true;
+	// false leaves it out.
+	KeyVersionHeader *bool `yaml:"keyVersionHeader,omitempty" json:"keyVersionHeader,omitempty"`
 	// MerchantPrivateKey signs requests (required): RSA, PKCS#8 or PKCS#1, PEM or bare base64 DER.
 	MerchantPrivateKey providers.SecretRef `yaml:"merchantPrivateKey" json:"merchantPrivateKey"`
 	// WalletPublicKey verifies the wallet's responses (required): RSA, X.509 SPKI or
@@ -73,6 +92,7 @@ type endpoint struct {
 type Client struct {
 	clientID    string
 	keyVersion  string
+	keyHeader   bool
 	timeFormat  string
 	cancel      endpoint
 	inquiry     endpoint
@@ -90,7 +110,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		cfg.KeyVersion = "1"
 	}
 	if cfg.RequestTimeFormat == "" {
-		cfg.RequestTimeFormat = TimeRFC3339
+		cfg.RequestTimeFormat = TimeRFC3339Millis
 	}
 	base, err := parseBaseURL(cfg.BaseURL)
 	if err != nil {
@@ -105,8 +125,10 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if !allDigits(cfg.KeyVersion) {
 		return nil, providers.FieldErr("keyVersion", "must be a number, got %q", cfg.KeyVersion)
 	}
-	if cfg.RequestTimeFormat != TimeRFC3339 && cfg.RequestTimeFormat != TimeEpochMillis {
-		return nil, providers.FieldErr("requestTimeFormat", "must be %q or %q, got %q", TimeRFC3339, TimeEpochMillis, cfg.RequestTimeFormat)
+	switch cfg.RequestTimeFormat {
+	case TimeRFC3339Millis, TimeRFC3339, TimeEpochMillis:
+	default:
+		return nil, providers.FieldErr("requestTimeFormat", "must be %q, %q or %q, got %q", TimeRFC3339Millis, TimeRFC3339, TimeEpochMillis, cfg.RequestTimeFormat)
 	}
 	merchantKey, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
 	if err != nil {
@@ -119,6 +141,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	return &Client{
 		clientID:    cfg.ClientID,
 		keyVersion:  cfg.KeyVersion,
+		keyHeader:   cfg.KeyVersionHeader == nil || *cfg.KeyVersionHeader,
 		timeFormat:  cfg.RequestTimeFormat,
 		cancel:      endpointAt(base, CancelPath),
 		inquiry:     endpointAt(base, InquiryPath),
@@ -196,15 +219,15 @@ func cancelAnswer(body []byte, sent targetRequest) providers.Outcome {
 	if err := json.Unmarshal(body, &r); err != nil || r.Result == nil {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "cancel response: %s", providers.Snippet(body))
 	}
-	if mismatch(sent, r.PaymentID, r.PaymentRequestID) {
-		return providers.UnknownOutcome(providers.CodeBadResponse, "cancel response names payment %q/%q, we asked for %q", r.PaymentID, r.PaymentRequestID, sent.key())
+	if o, ok := checkIDs("cancel response", sent, r.PaymentID, r.PaymentRequestID); !ok {
+		return o
 	}
 	return resultOutcome(*r.Result)
 }
 
 // QueryCancel answers from the payment's status: Alipay+ has no cancel query and no
-// cancel notification (providers.md, "alipayplus"). CANCELLED (or FAIL) → Succeeded,
-// SUCCESS → Failed/ALREADY_PAID, PROCESSING/AUTH_SUCCESS → Pending.
+// cancel notification. CANCELLED → Succeeded, FAIL → Failed/PAYMENT_CLOSED, SUCCESS
+// → Failed/ALREADY_PAID, PROCESSING/AUTH_SUCCESS → Pending (cancelFromPayment).
 func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
 	return cancelFromPayment(c.QueryPayment(ctx, q.Target))
 }
@@ -243,8 +266,8 @@ func inquiryAnswer(body []byte, sent targetRequest) providers.PaymentStatus {
 	case res.Kind != providers.Succeeded:
 		return unknown(res)
 	}
-	if mismatch(sent, r.PaymentID, r.PaymentRequestID) {
-		return unknown(providers.UnknownOutcome(providers.CodeBadResponse, "inquiryPayment response names payment %q/%q, we asked for %q", r.PaymentID, r.PaymentRequestID, sent.key()))
+	if o, ok := checkIDs("inquiryPayment response", sent, r.PaymentID, r.PaymentRequestID); !ok {
+		return unknown(o)
 	}
 	state, ok := paymentStatuses[r.PaymentStatus]
 	if !ok {
@@ -262,6 +285,7 @@ func targetFor(t providers.Target) (targetRequest, providers.Outcome, bool) {
 	switch {
 	case t.ProviderPaymentID != "":
 		r.PaymentID = t.ProviderPaymentID
+		r.knownRequestID = t.MerchantOrderNo
 	case t.MerchantOrderNo != "":
 		r.PaymentRequestID = t.MerchantOrderNo
 	default:
@@ -277,10 +301,13 @@ func targetFor(t providers.Target) (targetRequest, providers.Outcome, bool) {
 // requestTime is the Request-Time header of one attempt, made fresh each time.
 func (c *Client) requestTime() string {
 	now := c.deps.Clock()
-	if c.timeFormat == TimeEpochMillis {
+	switch c.timeFormat {
+	case TimeEpochMillis:
 		return strconv.FormatInt(now.UnixMilli(), 10)
+	case TimeRFC3339:
+		return now.Format(layoutRFC3339)
 	}
-	return now.Format("2006-01-02T15:04:05Z07:00")
+	return now.Format(layoutRFC3339Millis)
 }
 
 // exchange marshals v once, signs those bytes, posts them and returns the response
@@ -301,6 +328,9 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, v targetRequest) ([]
 	h.Set(headerClientID, c.clientID)
 	h.Set(headerRequestTime, reqTime)
 	h.Set(headerSignature, signatureHeader(c.keyVersion, sig))
+	if c.keyHeader {
+		h.Set(headerKeyVersion, c.keyVersion)
+	}
 	resp, o, ok := providers.Post(ctx, c.httpClient, ep.url, h, body)
 	if !ok {
 		return nil, o, false

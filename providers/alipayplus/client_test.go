@@ -447,7 +447,7 @@ func TestPerAttemptRequestTime(t *testing.T) {
 	tg := e.pay(t, "order-attempts", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}})
 	c.Cancel(context.Background(), providers.CancelRequest{Target: tg})
 	c.Cancel(context.Background(), providers.CancelRequest{Target: tg})
-	if len(times) != 2 || times[0] != "2024-05-01T12:00:01+08:00" || times[1] != "2024-05-01T12:00:02+08:00" {
+	if len(times) != 2 || times[0] != "2024-05-01T12:00:01.000+08:00" || times[1] != "2024-05-01T12:00:02.000+08:00" {
 		t.Fatalf("Request-Time per attempt: %q", times)
 	}
 	if bodies[0] != bodies[1] || bodies[0] != `{"paymentId":"`+tg.ProviderPaymentID+`"}` {
@@ -599,7 +599,7 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("%s: endpoint %+v, want path %s", base, c.cancel, want)
 		}
 	}
-	if c.Name() != Name || c.keyVersion != "1" || c.timeFormat != TimeRFC3339 {
+	if c.Name() != Name || c.keyVersion != "1" || c.timeFormat != TimeRFC3339Millis || !c.keyHeader {
 		t.Fatalf("defaults: %+v", c)
 	}
 }

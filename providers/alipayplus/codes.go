@@ -2,6 +2,7 @@ package alipayplus
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/paycancel/paycancel/providers"
 )
@@ -9,7 +10,8 @@ import (
 // codeRow is one documented result code and what it means for us.
 type codeRow struct {
 	// Status is the documented resultStatus ("S", "F", "U"; "F/U" where wallets
-	// document it differently). It is informative: the mapping is by code.
+	// document it differently): an answer counts only with a status listed here,
+	// and U is Unknown whatever the code (resultOutcome).
 	Status string
 	Kind   providers.Kind
 	Reason providers.Reason
@@ -61,11 +63,16 @@ var resultCodes = map[string]codeRow{
 // this"); mapped to ALREADY_PAID [I].
 const codeOrderPaid = "ORDER_STATUS_INVALID"
 
-// resultOutcome maps a result object onto an outcome. The code decides; the status
-// must agree on success: SUCCESS without "S", or "S" with another code, is Unknown.
+// resultOutcome maps a result object onto an outcome. The status decides first:
+// U (seed 001: "the status of the cancellation result is unknown") is Unknown
+// whatever the resultCode says; a code of the F table counts only with F, and
+// SUCCESS only with S. Any other pairing is Unknown (ask again).
 func resultOutcome(r Result) providers.Outcome {
 	switch r.ResultStatus {
-	case statusSuccess, statusFail, statusUnknown:
+	case statusSuccess, statusFail:
+	case statusUnknown:
+		return providers.Outcome{Kind: providers.Unknown, Code: r.ResultCode,
+			Message: fmt.Sprintf("resultStatus U (result unknown): %s", r.ResultMessage)}
 	default:
 		return providers.UnknownOutcome(providers.CodeBadResponse, "resultStatus %q is not S, F or U (resultCode %q)", r.ResultStatus, r.ResultCode)
 	}
@@ -74,14 +81,15 @@ func resultOutcome(r Result) providers.Outcome {
 		return providers.Outcome{Kind: providers.Unknown, Code: r.ResultCode,
 			Message: fmt.Sprintf("unlisted resultCode (resultStatus %s): %s", r.ResultStatus, r.ResultMessage)}
 	}
-	if (row.Kind == providers.Succeeded) != (r.ResultStatus == statusSuccess) {
+	if !strings.Contains(row.Status, r.ResultStatus) {
 		return providers.Outcome{Kind: providers.Unknown, Code: r.ResultCode,
-			Message: fmt.Sprintf("resultStatus %s contradicts resultCode %s: %s", r.ResultStatus, r.ResultCode, r.ResultMessage)}
+			Message: fmt.Sprintf("resultStatus %s contradicts resultCode %s (documented with %s): %s", r.ResultStatus, r.ResultCode, row.Status, r.ResultMessage)}
 	}
 	return providers.Outcome{Kind: row.Kind, Reason: row.Reason, Code: r.ResultCode, Message: r.ResultMessage}
 }
 
-// paymentStatuses maps inquiryPayment's paymentStatus (providers.md, "alipayplus").
+// paymentStatuses maps inquiryPayment's paymentStatus (the wallets' inquiryPayment
+// pages: SUCCESS, FAIL, PROCESSING; some add CANCELLED and AUTH_SUCCESS) [C].
 var paymentStatuses = map[string]providers.PaymentState{
 	"SUCCESS":    providers.PaymentPaid,    // [C]
 	"FAIL":       providers.PaymentFailed,  // [C]
@@ -92,7 +100,14 @@ var paymentStatuses = map[string]providers.PaymentState{
 }
 
 // cancelFromPayment derives a cancel's outcome from the payment's status: Alipay+
-// has no cancel query and no cancel notification (providers.md, "alipayplus").
+// has no cancel query and no cancel notification.
+//
+//	CANCELLED          → Succeeded (the wallet reports the payment cancelled)
+//	FAIL               → Failed/PAYMENT_CLOSED: the payment failed, no money moves,
+//	                     and no wallet page says FAIL means cancelled — NOT_NEEDED with
+//	                     the wallet's paymentFailReason, not CANCELLED
+//	SUCCESS            → Failed/ALREADY_PAID
+//	PROCESSING, AUTH_SUCCESS → Pending
 func cancelFromPayment(ps providers.PaymentStatus) providers.Outcome {
 	if ps.Outcome.Kind != providers.Succeeded {
 		return ps.Outcome // the query itself failed: unknown, rate limited, configuration…
@@ -101,9 +116,11 @@ func cancelFromPayment(ps providers.PaymentStatus) providers.Outcome {
 	case providers.PaymentClosed:
 		return providers.Outcome{Kind: providers.Succeeded, Code: ps.Code, Message: "payment is cancelled"}
 	case providers.PaymentFailed:
-		// [I] Wallets without a CANCELLED status show a cancelled payment as FAIL;
-		// either way it will never be paid, which is what the cancel is for.
-		return providers.Outcome{Kind: providers.Succeeded, Code: ps.Code, Message: "payment failed: it will not be paid"}
+		msg := "payment FAIL: it failed on its own, nothing to cancel and no money moves"
+		if ps.Message != "" {
+			msg += " (" + ps.Message + ")"
+		}
+		return providers.FailedOutcome(providers.ReasonPaymentClosed, ps.Code, msg)
 	case providers.PaymentPaid:
 		return providers.FailedOutcome(providers.ReasonAlreadyPaid, ps.Code, "payment succeeded: refund instead of cancel")
 	case providers.PaymentPending:

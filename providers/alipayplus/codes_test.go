@@ -37,7 +37,7 @@ func TestResultCodes(t *testing.T) {
 		{"F", "INVALID_API", want{providers.Failed, providers.ReasonConfiguration}},
 		{"F", "ACCESS_DENIED", want{providers.Failed, providers.ReasonConfiguration}},
 		{"F", "REQUEST_TRAFFIC_EXCEED_LIMIT", want{providers.Failed, providers.ReasonRateLimited}},
-		{"U", "REQUEST_TRAFFIC_EXCEED_LIMIT", want{providers.Failed, providers.ReasonRateLimited}},
+		{"U", "REQUEST_TRAFFIC_EXCEED_LIMIT", want{providers.Unknown, ""}}, // U is unknown whatever the code
 		{"F", "INVALID_CLIENT", want{providers.Failed, providers.ReasonConfiguration}},
 		{"F", "INVALID_CLIENT_STATUS", want{providers.Failed, providers.ReasonConfiguration}},
 		{"F", "NO_INTERFACE_DEF", want{providers.Failed, providers.ReasonConfiguration}},
@@ -52,7 +52,15 @@ func TestResultCodes(t *testing.T) {
 		{"F", "SUCCESS", want{providers.Unknown, ""}},         // contradicts itself
 		{"U", "SUCCESS", want{providers.Unknown, ""}},         // contradicts itself
 		{"S", "ORDER_NOT_EXIST", want{providers.Unknown, ""}}, // contradicts itself
-		{"X", "SUCCESS", want{providers.Unknown, ""}},         // no such status
+		// U is Unknown whatever the resultCode; an F-table code counts only with F.
+		{"U", "ORDER_NOT_EXIST", want{providers.Unknown, ""}},
+		{"U", "CANCEL_WINDOW_EXCEED", want{providers.Unknown, ""}},
+		{"U", "ORDER_STATUS_INVALID", want{providers.Unknown, ""}},
+		{"U", "INVALID_SIGNATURE", want{providers.Unknown, ""}},
+		{"S", "ORDER_STATUS_INVALID", want{providers.Unknown, ""}},
+		{"S", "UNKNOWN_EXCEPTION", want{providers.Unknown, ""}},
+		{"F", "UNKNOWN_EXCEPTION", want{providers.Unknown, ""}},
+		{"X", "SUCCESS", want{providers.Unknown, ""}}, // no such status
 		{"", "SUCCESS", want{providers.Unknown, ""}},
 	}
 	seen := map[string]bool{}
@@ -147,7 +155,8 @@ func TestCancelFromPayment(t *testing.T) {
 		reason providers.Reason
 	}{
 		{providers.PaymentStatus{State: providers.PaymentClosed, Outcome: answered}, providers.Succeeded, ""},
-		{providers.PaymentStatus{State: providers.PaymentFailed, Outcome: answered}, providers.Succeeded, ""},
+		// FAIL: failed on its own, never cancelled: NOT_NEEDED, not CANCELLED.
+		{providers.PaymentStatus{State: providers.PaymentFailed, Outcome: answered}, providers.Failed, providers.ReasonPaymentClosed},
 		{providers.PaymentStatus{State: providers.PaymentPaid, Outcome: answered}, providers.Failed, providers.ReasonAlreadyPaid},
 		{providers.PaymentStatus{State: providers.PaymentPending, Outcome: answered}, providers.Pending, ""},
 		{providers.PaymentStatus{State: providers.PaymentNotFound, Outcome: answered}, providers.Failed, providers.ReasonNotFound},

@@ -32,11 +32,12 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 		BaseURL:            strings.TrimRight(baseURL, "/"),
 		ClientID:           DevClientID,
 		KeyVersion:         "1",
-		RequestTimeFormat:  TimeRFC3339,
 		MerchantPrivateKey: providers.SecretRef{File: merchantPriv},
 		WalletPublicKey:    providers.SecretRef{File: walletPub},
 	}
-	sb := SandboxConfig{ClientID: DevClientID, KeyVersion: "1"}
+	// The sandbox insists on what the adapter sends by default (Request-Time with
+	// milliseconds, the Key-Version header), so every run proves it is sent.
+	sb := SandboxConfig{ClientID: DevClientID, KeyVersion: "1", RequestTimeFormat: TimeRFC3339Millis, RequireKeyVersionHeader: true}
 	if sb.MerchantPublicKey, err = providers.LoadPublicKeyFile(merchantPub); err != nil {
 		return Config{}, SandboxConfig{}, err
 	}

@@ -3,10 +3,12 @@ package alipayplus
 import (
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paycancel/paycancel/providers/simkit"
@@ -26,6 +28,14 @@ type SandboxConfig struct {
 	WalletPrivateKey *rsa.PrivateKey
 	// Now is the wallet's clock (Response-Time, cancelTime). Nil: time.Now.
 	Now func() time.Time
+	// RequestTimeFormat is the Request-Time form the wallet insists on
+	// (TimeRFC3339Millis, TimeRFC3339 or TimeEpochMillis); another form gets
+	// PARAM_ILLEGAL. Empty: any of the three, as long as it is a valid time.
+	RequestTimeFormat string
+	// RequireKeyVersionHeader: a request without a Key-Version header gets
+	// PARAM_ILLEGAL. A Key-Version header, when sent, must always agree with the
+	// Signature header's keyVersion and the key on file (else KEY_NOT_FOUND).
+	RequireKeyVersionHeader bool
 }
 
 // Sandbox simulates an Alipay+ wallet's /v2/payments/cancel and
@@ -92,6 +102,14 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := cancelResponse{PaymentID: call.Payment.ProviderPaymentID, PaymentRequestID: call.Payment.MerchantOrderNo}
+	if call.Result == simkit.CancelClaimed {
+		// Scenario.UnsignedClaim: the wallet signs every answer, so the claim is a
+		// success without its Signature header. Nothing was cancelled.
+		resp.Result = result(statusSuccess, "SUCCESS", "Success")
+		resp.CancelTime = s.cfg.Now().Format(time.RFC3339)
+		s.reply(w, in, resp, simkit.FaultUnsigned)
+		return
+	}
 	switch call.Fault {
 	case simkit.FaultUnknown:
 		resp.Result = unknownResult()
@@ -122,6 +140,7 @@ func cancelResult(r simkit.CancelResult) *Result {
 	}
 	// CancelPendingNow (accepted, completes later) and CancelInProgress (the payment
 	// is being processed): the wallet cannot say yet; its word for that is U.
+	// CancelForeign (GNETE's scenario) renders as U too.
 	return unknownResult()
 }
 
@@ -216,12 +235,22 @@ func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request) (inbound, bool)
 	if reqTime == "" {
 		return fail("PARAM_ILLEGAL", "Illegal parameters: Request-Time is missing.")
 	}
+	if why := checkRequestTime(reqTime, s.cfg.RequestTimeFormat); why != "" {
+		return fail("PARAM_ILLEGAL", "Illegal parameters: Request-Time "+why+".")
+	}
 	sigHeader := r.Header.Get(headerSignature)
 	parsed, err := parseSignatureHeader(sigHeader)
 	if err != nil {
 		return fail("INVALID_SIGNATURE", "The signature is invalid.")
 	}
 	if parsed.KeyVersion != "" && parsed.KeyVersion != s.cfg.KeyVersion {
+		return fail("KEY_NOT_FOUND", "The key is not found.")
+	}
+	keyHeader := r.Header.Get(headerKeyVersion)
+	switch {
+	case keyHeader == "" && s.cfg.RequireKeyVersionHeader:
+		return fail("PARAM_ILLEGAL", "Illegal parameters: Key-Version is missing.")
+	case keyHeader != "" && (keyHeader != s.cfg.KeyVersion || (parsed.KeyVersion != "" && parsed.KeyVersion != keyHeader)):
 		return fail("KEY_NOT_FOUND", "The key is not found.")
 	}
 	if _, err := verifyMessage(s.cfg.MerchantPublicKey, in.path, in.clientID, reqTime, sigHeader, body); err != nil {
@@ -238,6 +267,38 @@ func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request) (inbound, bool)
 		return fail("PARAM_ILLEGAL", "Illegal parameters: the payment id is longer than 64 characters.")
 	}
 	return in, true
+}
+
+// checkRequestTime says why a Request-Time is refused ("" when it is accepted):
+// it must be a valid time in the required form (any of the three when format is "").
+func checkRequestTime(v, format string) string {
+	millis := func() bool { _, err := time.Parse(layoutRFC3339Millis, v); return err == nil }
+	seconds := func() bool {
+		_, err := time.Parse(layoutRFC3339, v)
+		return err == nil && !strings.Contains(v, ".")
+	}
+	epoch := func() bool {
+		n, err := strconv.ParseInt(v, 10, 64)
+		return err == nil && n > 0
+	}
+	var ok bool
+	switch format {
+	case TimeRFC3339Millis:
+		ok = millis()
+	case TimeRFC3339:
+		ok = seconds()
+	case TimeEpochMillis:
+		ok = epoch()
+	default:
+		ok = millis() || seconds() || epoch()
+	}
+	if ok {
+		return ""
+	}
+	if format == "" {
+		format = "RFC 3339 or epoch milliseconds"
+	}
+	return fmt.Sprintf("%q is not in the form this wallet takes (%s)", v, format)
 }
 
 // pathAsSent is the request path as it came over the wire: the request line, which

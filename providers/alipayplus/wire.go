@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/paycancel/paycancel/providers"
 )
 
 // Wire types of the Alipay+ wallet OpenAPI (shared/seeds/001, "Message structure";
@@ -42,6 +43,9 @@ type targetRequest struct {
 	PaymentID        string `json:"paymentId,omitempty"`
 	PaymentRequestID string `json:"paymentRequestId,omitempty"`
 	ExtendInfo       string `json:"extendInfo,omitempty"`
+	// knownRequestID is our paymentRequestId when the request names the payment by
+	// paymentId only: not sent, but the answer's paymentRequestId must match it.
+	knownRequestID string
 }
 
 // key is the id the request named: paymentId when set, else paymentRequestId. The
@@ -101,11 +105,14 @@ func decodeEnvelope(body []byte) (Result, error) {
 	return *env.Result, nil
 }
 
-// mismatch reports whether a response names another payment than the request did.
-// An id the response leaves out is no mismatch (the fields are optional).
-func mismatch(sent targetRequest, paymentID, paymentRequestID string) bool {
-	if sent.PaymentID != "" {
-		return paymentID != "" && paymentID != sent.PaymentID
+// checkIDs compares the ids a verified answer names with ours (providers.CheckIDs:
+// wherever both are present they must be equal; the answer's fields are optional).
+func checkIDs(what string, sent targetRequest, paymentID, paymentRequestID string) (providers.Outcome, bool) {
+	requestID := sent.PaymentRequestID
+	if requestID == "" {
+		requestID = sent.knownRequestID
 	}
-	return paymentRequestID != "" && paymentRequestID != sent.PaymentRequestID
+	return providers.CheckIDs(what,
+		providers.IDCheck{Field: "paymentId", Asked: sent.PaymentID, Got: paymentID},
+		providers.IDCheck{Field: "paymentRequestId", Asked: requestID, Got: paymentRequestID})
 }
