@@ -179,13 +179,10 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if !ok {
 		return failure
 	}
-	o := resultOutcome(*resp.Body.ResultInfo)
-	if o.Kind == providers.Succeeded {
-		if err := checkEcho(body, resp.Body); err != "" {
-			return providers.UnknownOutcome(providers.CodeBadResponse, "payCancel success %s", err)
-		}
+	if mismatch, ok := checkEcho("payCancel answer", req.Target, resp.Body); !ok {
+		return mismatch
 	}
-	return o
+	return resultOutcome(*resp.Body.ResultInfo)
 }
 
 // QueryCancel derives the cancel's outcome from payQuery: Alipay Global has no cancel
@@ -202,7 +199,11 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 		return providers.UnknownOutcome(codeOrderNotExist, "payQuery knows no such transaction: the cancel has not arrived; send it again")
 	}
 	kind, reason := cancelFromPayment(ps.State)
-	return providers.Outcome{Kind: kind, Reason: reason, Code: ps.Code, Message: "from payQuery acquirementStatus " + ps.Code}
+	msg := "from payQuery acquirementStatus " + ps.Code
+	if ps.State == providers.PaymentRefunded {
+		msg += ": paid, then refunded — the status alone does not say this cancel did it; payCancel's own signed S does"
+	}
+	return providers.Outcome{Kind: kind, Reason: reason, Code: ps.Code, Message: msg}
 }
 
 // QueryPayment sends one payQuery.
@@ -223,9 +224,8 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 	o := resultOutcome(ri)
 	switch {
 	case o.Kind == providers.Succeeded:
-		if err := checkEcho(body, resp.Body); err != "" {
-			return providers.PaymentStatus{State: providers.PaymentUnknown,
-				Outcome: providers.UnknownOutcome(providers.CodeBadResponse, "payQuery %s", err)}
+		if mismatch, ok := checkEcho("payQuery answer", t, resp.Body); !ok {
+			return providers.PaymentStatus{State: providers.PaymentUnknown, Code: mismatch.Code, Message: mismatch.Message, Outcome: mismatch}
 		}
 		st := resp.Body.AcquirementStatus
 		return providers.PaymentStatus{State: paymentState(st), Code: st, Outcome: o}
@@ -260,16 +260,15 @@ func (c *Client) targetBody(t providers.Target) (requestBody, *providers.Outcome
 	return b, nil
 }
 
-// checkEcho compares the ids a success answer names with the one we sent; an answer
-// about another transaction is not an answer to us. Empty means they agree.
-func checkEcho(sent requestBody, got responseBody) string {
-	if sent.AcquirementID != "" && got.AcquirementID != "" && got.AcquirementID != sent.AcquirementID {
-		return "names acquirementId " + got.AcquirementID + ", we asked about " + sent.AcquirementID
-	}
-	if sent.MerchantTransID != "" && got.MerchantTransID != "" && got.MerchantTransID != sent.MerchantTransID {
-		return "names merchantTransId " + got.MerchantTransID + ", we asked about " + sent.MerchantTransID
-	}
-	return ""
+// checkEcho compares the ids a verified answer names with ours (providers.CheckIDs):
+// both acquirementId and merchantTransId, wherever the answer and the target both
+// have one — the target may know the id the request did not send. An answer about
+// another transaction is Unknown. (The head's reqMsgId, checked in readResponse,
+// already ties the answer to this HTTP attempt.)
+func checkEcho(what string, t providers.Target, got responseBody) (providers.Outcome, bool) {
+	return providers.CheckIDs(what,
+		providers.IDCheck{Field: "acquirementId", Asked: t.ProviderPaymentID, Got: got.AcquirementID},
+		providers.IDCheck{Field: "merchantTransId", Asked: t.MerchantOrderNo, Got: got.MerchantTransID})
 }
 
 // call makes one signed HTTP attempt. The request object is marshalled once; the

@@ -40,7 +40,8 @@ const (
 )
 
 // resultCodes is every result code of seed 004 (the "Functional logic result code"
-// and "Basic result code" tables) with its outcome. A code not listed here, or one
+// and "Basic result code" tables) with its outcome. Every answer is signed (error
+// answers too): an unsigned one never reaches this table (readResponse: Unknown). A code not listed here, or one
 // arriving with a resultStatus other than its documented one, is Unknown (ask again).
 var resultCodes = map[string]codeRow{
 	// Basic result codes.
@@ -93,10 +94,10 @@ func resultOutcome(ri resultInfo) providers.Outcome {
 	return o
 }
 
-// Payment statuses of payQuery's body.acquirementStatus. [OPEN] (providers.md):
-// INIT/PAYING pending, SUCCESS paid, CLOSED/CANCELLED closed. REFUNDED [I] is what
-// the sandbox shows for a paid transaction that a cancel reversed (Alipay refunds a
-// paid transaction on cancel, providers.md [C]). Anything else is Unknown.
+// Payment statuses of payQuery's body.acquirementStatus. [OPEN]: no Alipay page we
+// have lists them; INIT/PAYING pending, SUCCESS paid, CLOSED/CANCELLED closed.
+// REFUNDED [I] is what the sandbox shows for a paid transaction that a cancel
+// reversed. Anything else is Unknown.
 var paymentStates = map[string]providers.PaymentState{
 	"INIT":      providers.PaymentPending,
 	"PAYING":    providers.PaymentPending,
@@ -115,13 +116,23 @@ func paymentState(status string) providers.PaymentState {
 }
 
 // cancelFromPayment derives a cancel's outcome from the payment status (there is no
-// cancel query): closed/cancelled → Succeeded; refunded → Succeeded too, because a
-// cancel of a paid Alipay transaction refunds it (providers.md [C]), so after our
-// cancel REFUNDED is the cancel having taken effect; paid → Failed/ALREADY_PAID;
-// pending → Pending; anything else → Unknown.
+// cancel query):
+//
+//	CLOSED, CANCELLED → Succeeded [OPEN]: payCancel closes an unpaid transaction
+//	                    (seed 004 / Alipay's payCancel page), and closed, the money
+//	                    cannot move; which of the two words payQuery then shows is
+//	                    not documented
+//	SUCCESS           → Failed/ALREADY_PAID
+//	INIT, PAYING      → Pending
+//	REFUNDED          → Unknown: paid, then refunded. payCancel refunds a paid
+//	                    transaction, but no document lists REFUNDED as a payQuery
+//	                    status, and a refund by other means looks the same: it does
+//	                    not prove this cancel. The activity then sends payCancel again
+//	                    (same transaction, safe to repeat), whose signed S decides.
+//	anything else     → Unknown
 func cancelFromPayment(st providers.PaymentState) (providers.Kind, providers.Reason) {
 	switch st {
-	case providers.PaymentClosed, providers.PaymentRefunded:
+	case providers.PaymentClosed:
 		return providers.Succeeded, providers.ReasonNone
 	case providers.PaymentPaid:
 		return providers.Failed, providers.ReasonAlreadyPaid

@@ -104,7 +104,7 @@ func TestCancelFromPayment(t *testing.T) {
 		reason providers.Reason
 	}{
 		providers.PaymentClosed:   {providers.Succeeded, ""},
-		providers.PaymentRefunded: {providers.Succeeded, ""},
+		providers.PaymentRefunded: {providers.Unknown, ""}, // undocumented; a refund by other means looks the same
 		providers.PaymentPaid:     {providers.Failed, providers.ReasonAlreadyPaid},
 		providers.PaymentPending:  {providers.Pending, ""},
 		providers.PaymentUnknown:  {providers.Unknown, ""},

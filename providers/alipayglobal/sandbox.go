@@ -110,6 +110,14 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 	}
 	p := call.Payment
 	var out responseBody
+	if call.Result == simkit.CancelClaimed {
+		// Scenario.UnsignedClaim: Alipay signs every answer, so the claim is an S
+		// success without its signature. Nothing was cancelled.
+		out = responseBody{ResultInfo: result(codeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
+			MerchantTransID: p.MerchantOrderNo, CancelTime: s.now().In(beijing).Format(reqTimeLayout)}
+		s.respond(w, req.Head, out, simkit.FaultUnsigned)
+		return
+	}
 	switch {
 	case call.Fault == simkit.FaultUnknown:
 		out.ResultInfo = result(codeUnknownException, "unknown exception")
@@ -132,7 +140,7 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 			out.ResultInfo = result(codeOrderStatusInvalid, "the transaction status is invalid")
 		case simkit.CancelRefused:
 			out.ResultInfo = result(codeProcessFail, "general business failure")
-		default: // CancelPendingNow: Alipay has no pending answer; it says "unknown".
+		default: // CancelPendingNow: Alipay has no pending answer; it says "unknown" (so does CancelForeign, GNETE's scenario).
 			out.ResultInfo = result(codeUnknownException, "unknown exception")
 		}
 	}
