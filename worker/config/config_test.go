@@ -2,9 +2,12 @@ package config_test
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -294,7 +297,47 @@ func fixture(t *testing.T) string {
 	writeFile(t, filepath.Join(dir, "notify.secret"), []byte("whsec_"+base64.StdEncoding.EncodeToString([]byte("fixture-notify-key"))))
 	writeFile(t, filepath.Join(dir, "empty.secret"), []byte("\n"))
 	writeFile(t, filepath.Join(dir, "gnete.secret"), []byte("fixture-gnete-secret"))
+	writeFile(t, filepath.Join(dir, "priv1024.pem"), smallKey(t))
+	ksher512, err := os.ReadFile(filepath.Join("..", "..", "providers", "ksher", "testdata", "ksher512_public.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "ksher512.pem"), ksher512)
 	return dir
+}
+
+var (
+	smallOnce sync.Once
+	smallPEM  []byte
+)
+
+// smallKey is a 1024-bit RSA private key (PKCS#8 PEM): below the merchant floor.
+func smallKey(t *testing.T) []byte {
+	t.Helper()
+	smallOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 1024)
+		if err != nil {
+			panic(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			panic(err)
+		}
+		smallPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	})
+	return smallPEM
+}
+
+// TestKsherKeepsItsSmallKey: Ksher's 512-bit public key still loads for Ksher.
+func TestKsherKeepsItsSmallKey(t *testing.T) {
+	dir := fixture(t)
+	y := goodYAML + `      c2:
+        provider: ksher
+        ksher: {baseURL: "http://127.0.0.1:9/api", appId: mch1, merchantPrivateKey: {file: priv.pem}, ksherPublicKey: {file: ksher512.pem}}
+`
+	if _, err := config.Parse("good.yaml", []byte(y), providers.Deps{BaseDir: dir}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A valid file the cases below start from (one flow-style line per credential).
@@ -363,9 +406,19 @@ func TestBadConfigs(t *testing.T) {
 		{"malformed whsec secret", strings.Replace(goodYAML, "{file: notify.secret}", "{env: PAYCANCEL_TEST_BAD_WHSEC}", 1),
 			`config bad.yaml: merchants.m1.notify.secret: malformed: after "whsec_" comes the key in standard base64`},
 		{"key file is not a key", strings.Replace(goodYAML, "{file: priv.pem}", "{file: gnete.secret}", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: key is neither PEM nor base64 DER: illegal base64 data at input byte 7"},
+			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/gnete.secret: key is neither PEM nor base64 DER: illegal base64 data at input byte 7"},
 		{"public key where the private key goes", strings.Replace(goodYAML, "{file: priv.pem}", "{file: pub.pem}", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: private key is neither PKCS#8 nor PKCS#1 RSA"},
+			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/pub.pem: private key is neither PKCS#8 nor PKCS#1 RSA"},
+		// Key floors: file, field and reason.
+		{"merchant key under 2048 bits", strings.Replace(goodYAML, "{file: priv.pem}", "{file: priv1024.pem}", 1),
+			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/priv1024.pem holds a 1024-bit RSA key: merchant private keys must have at least 2048 bits (make a new key pair and register its public key with the provider)"},
+		{"provider key under 1024 bits", strings.Replace(goodYAML, "{file: pub.pem}", "{file: ksher512.pem}", 1),
+			"config bad.yaml: merchants.m1.credentials.c1.payermax.providerPublicKey: file $DIR/ksher512.pem holds a 512-bit RSA key: this provider's public key must have at least 1024 bits (is it the right file?)"},
+		{"ksher merchant key under 2048 bits", goodYAML + `      c2:
+        provider: ksher
+        ksher: {baseURL: "http://127.0.0.1:9/api", appId: mch1, merchantPrivateKey: {file: priv1024.pem}, ksherPublicKey: {file: ksher512.pem}}
+`,
+			"config bad.yaml: merchants.m1.credentials.c2.ksher.merchantPrivateKey: file $DIR/priv1024.pem holds a 1024-bit RSA key: merchant private keys must have at least 2048 bits (make a new key pair and register its public key with the provider)"},
 		{"bad duration", strings.Replace(goodYAML, "    credentials:", "      retrySchedule: [0s, 30x]\n    credentials:", 1),
 			`config bad.yaml: line 5: merchants.m1.notify.retrySchedule[1]: "30x" is not a duration (use e.g. 30s, 5m, 168h)`},
 		{"negative duration", strings.Replace(goodYAML, "    credentials:", "      retrySchedule:\n        - 0s\n        - -5s\n    credentials:", 1),
