@@ -160,6 +160,11 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 		if q.Done() {
 			return CancelResult{Outcome: q, Attempt: info.Attempt}, nil
 		}
+		// A payment that failed or closed on its own (a verified answer) needs no
+		// cancel: say so rather than send one the provider can only refuse.
+		if q.Kind == providers.Failed && q.Reason == providers.ReasonPaymentClosed {
+			return outcomeError(q, info.Attempt)
+		}
 	}
 	req := providers.CancelRequest{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef}
 	if a.Config != nil && a.Config.CallbackBaseURL != "" {

@@ -87,6 +87,8 @@ func TestCancelPaymentMapsOutcomes(t *testing.T) {
 		{"rate-limited", simkit.Payment{Scenario: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultRateLimit}}}, providers.Failed, activities.ErrRateLimited, true},
 		{"already-paid", simkit.Payment{State: simkit.Paid}, providers.Failed, activities.ErrAlreadyPaid, false},
 		{"window", simkit.Payment{Scenario: simkit.Scenario{WindowExpired: true}}, providers.Failed, activities.ErrWindowExpired, false},
+		// An unsigned claim that the cancel happened is retried as unknown, never done.
+		{"unsigned-claim", simkit.Payment{Scenario: simkit.Scenario{UnsignedClaim: true}}, providers.Unknown, activities.ErrUnknownOutcome, true},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -135,6 +135,9 @@ const (
 	ErrConfiguration  = "ProviderConfiguration"
 	ErrInvalidRequest = "InvalidCancelRequest"
 	ErrRejected       = "CancelRejected"
+	// ErrPaymentClosed: a verified answer says the payment failed or closed on its
+	// own (providers.ReasonPaymentClosed): no money moves, nothing to cancel.
+	ErrPaymentClosed = "PaymentClosed"
 	// ErrUnknownOutcome marks a retryable "we do not know"; after the last attempt
 	// the workflow sees it as the cause of exhaustion.
 	ErrUnknownOutcome = "CancelOutcomeUnknown"
@@ -158,6 +161,8 @@ func ReasonErrorType(r providers.Reason) string {
 		return ErrInvalidRequest
 	case providers.ReasonRateLimited:
 		return ErrRateLimited
+	case providers.ReasonPaymentClosed:
+		return ErrPaymentClosed
 	default:
 		return ErrRejected
 	}

@@ -491,6 +491,11 @@ func (r *run) cancelFailure(err error) string {
 			r.st.ReviewReason = ReviewInvalidRequest
 		case activities.ErrRejected:
 			r.st.ReviewReason = ReviewRejected
+		case activities.ErrPaymentClosed:
+			if r.paymentClosedIsNotNeeded() {
+				return StateNotNeeded
+			}
+			r.st.ReviewReason = ReviewRejected
 		default: // unknown or rate limited until the retries stopped
 			r.st.ReviewReason = ReviewAttemptsExhausted
 			// Retries that stop at the cancel window (ScheduleToCloseTimeout) arrive as
@@ -573,6 +578,17 @@ func (r *run) fromNotification(n providers.Notification) string {
 		}
 	}
 	return ""
+}
+
+// changePaymentClosedNotNeeded versions ending a cancel NOT_NEEDED when a verified
+// answer says the payment failed or closed on its own (providers.ReasonPaymentClosed):
+// no money moves and nothing was cancelled, so it is neither CANCELLED nor a review.
+const changePaymentClosedNotNeeded = "payment-closed-not-needed"
+
+// paymentClosedIsNotNeeded is asked only when such an answer arrived, which no
+// history before this change holds; the version marker keeps the rule explicit.
+func (r *run) paymentClosedIsNotNeeded() bool {
+	return workflow.GetVersion(r.ctx, changePaymentClosedNotNeeded, workflow.DefaultVersion, 1) >= 1
 }
 
 func reviewReason(r providers.Reason) string {
@@ -658,6 +674,8 @@ func (r *run) confirm() (string, error) {
 			return StateCancelled, nil
 		case out.Kind == providers.Failed && out.Reason == providers.ReasonAlreadyPaid:
 			return StatePaidAtCancel, nil
+		case out.Kind == providers.Failed && out.Reason == providers.ReasonPaymentClosed && r.paymentClosedIsNotNeeded():
+			return StateNotNeeded, nil
 		case out.Kind == providers.Failed && out.Reason != providers.ReasonRateLimited:
 			r.st.ReviewReason = reviewReason(out.Reason)
 			return StateNeedsReview, nil
