@@ -210,7 +210,14 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if !ok {
 		return o
 	}
-	return cancelAnswer(body, sent)
+	o = cancelAnswer(body, sent)
+	if o.Kind == providers.Succeeded {
+		return o // S / SUCCESS, signed, about this payment: seed 001 [C]
+	}
+	// A deciding row the seed does not document (ORDER_STATUS_INVALID read as
+	// "already paid" [I]) is a claim: the signed inquiryPayment confirms it or it is
+	// Unknown (providers/trust.go).
+	return providers.Undocumented(o, func() providers.Outcome { return cancelFromPayment(c.QueryPayment(ctx, req.Target)) })
 }
 
 // cancelAnswer maps a verified /v2/payments/cancel response body.

@@ -167,7 +167,8 @@ func TestAlreadyCancelled(t *testing.T) {
 func TestAlreadyPaid(t *testing.T) {
 	e := newEnv(t, nil)
 	tg := e.pay(t, "order-paid", simkit.Paid, simkit.Scenario{})
-	expect(t, "cancel", e.cancel(tg), providers.Failed, providers.ReasonAlreadyPaid, codeOrderPaid)
+	// ORDER_STATUS_INVALID is our reading [I]: confirmed by inquiryPayment SUCCESS.
+	expect(t, "cancel", e.cancel(tg), providers.Failed, providers.ReasonAlreadyPaid, "SUCCESS")
 	if p := e.payment(t, "order-paid"); p.State != simkit.Paid || p.EffectiveCancels() != 0 {
 		t.Fatalf("payment changed: %+v", p)
 	}

@@ -54,7 +54,9 @@ var resultCodes = map[string]codeRow{
 
 	// codeOrderPaid: a cancel of a payment that already succeeded. Alipay+ cancel
 	// reverses authorisations, but a captured payment needs a refund; the seed lists no
-	// code for it. The sandbox answers this code and we read it as ALREADY_PAID [I].
+	// code for it. The sandbox answers this code and we read it as ALREADY_PAID [I] —
+	// a claim only: Cancel confirms it with the signed inquiryPayment (SUCCESS), else
+	// Unknown.
 	codeOrderPaid: {"F", providers.Failed, providers.ReasonAlreadyPaid, "[I] our choice for cancelling a paid payment"},
 }
 

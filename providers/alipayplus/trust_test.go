@@ -125,3 +125,20 @@ func TestRequestTimeAndKeyVersionHeader(t *testing.T) {
 		t.Fatal(why)
 	}
 }
+
+// TestOrderStatusInvalidIsAClaim: ORDER_STATUS_INVALID means "paid" only when the
+// signed inquiryPayment says SUCCESS; otherwise it decides nothing.
+func TestOrderStatusInvalidIsAClaim(t *testing.T) {
+	e := newEnv(t, nil)
+	tg := e.pay(t, "order-osi", simkit.Paid, simkit.Scenario{})
+	if o := e.cancel(tg); o.Kind != providers.Failed || o.Reason != providers.ReasonAlreadyPaid || o.Code != "SUCCESS" ||
+		!strings.Contains(o.Message, codeOrderPaid) {
+		t.Fatalf("confirmed: %s", o)
+	}
+	processing := providers.PaymentStatus{State: providers.PaymentPending, Code: "PROCESSING", Outcome: providers.Outcome{Kind: providers.Succeeded}}
+	o := providers.Undocumented(providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid, Code: codeOrderPaid},
+		func() providers.Outcome { return cancelFromPayment(processing) })
+	if o.Kind != providers.Unknown || o.Code != providers.CodeUnsignedClaim {
+		t.Fatalf("unconfirmed: %s", o)
+	}
+}
