@@ -119,6 +119,15 @@ var demoScenarios = []demoScenario{
 			}
 			return workflows.StateNeedsReview, workflows.ReviewWindowExpired, ""
 		}},
+	// The sandbox's cancel reply claims the cancel happened in the form the provider
+	// does not sign (or, for Alipay+ and Alipay Global, without its signature) while
+	// the payment stays open: never believed, retried, then a human decides.
+	{name: "unsigned-claim", code: "uc",
+		payment: func() simkit.Payment { return simkit.Payment{Scenario: simkit.Scenario{UnsignedClaim: true}} },
+		expect: func(string) (string, string, string) {
+			return workflows.StateNeedsReview, workflows.ReviewAttemptsExhausted,
+				"the reply claims the cancel but is not signed: unknown until the signed status query agrees"
+		}},
 }
 
 // demoCurrency is a plausible currency per provider (the sandboxes accept any).

@@ -40,6 +40,7 @@ type checkResult struct {
 	took                            []time.Duration
 
 	ordersChecked, effectiveOne, effectiveZero, effectiveWrong int
+	cancelledWithoutEffect                                     int // CANCELLED with no effective cancel at the sandbox
 	cancelCalls, maxCallsPerOrder, keyMismatch                 int
 	afterEffectOrders                                          int
 
@@ -186,6 +187,13 @@ func (h *harness) checkSandbox(c *checkResult, cr *cancelRun) {
 	okEff := false
 	for _, a := range allowed {
 		okEff = okEff || eff == a
+	}
+	// The trust invariant, whatever the scenario expected: no cancel ends CANCELLED
+	// unless the sandbox recorded that cancel as effective.
+	if cr.done && cr.st.Final == workflows.StateCancelled && eff == 0 {
+		c.cancelledWithoutEffect++
+		c.fail("%s (%s): CANCELLED, but the sandbox recorded no effective cancel (cancels: %+v, last outcome %s)",
+			cr.wfID, cr.sc.name, p.Cancels, cr.st.LastOutcome.String())
 	}
 	switch {
 	case !okEff:

@@ -11,6 +11,9 @@
 //   - every cancel reached its expected final state (workflow result);
 //   - at the sandboxes, exactly one effective cancel per cancelled order and none
 //     elsewhere, every recorded cancel of an order with the same business key;
+//   - no cancel ends CANCELLED unless the sandbox recorded that cancel as effective
+//     (the trust rule: the unsigned-claim scenario, for every provider, and GNETE's
+//     foreign-answers scenario, claim a cancel that never happened);
 //   - every merchant notification delivered at least once, signed, with one stable
 //     event id per (cancel, state);
 //   - no execution Failed, TimedOut, Terminated or Canceled;

@@ -532,18 +532,42 @@ func scenarios() []scenario {
 }
 
 func (h *harness) plan(tag string) {
-	cat := scenarios()
+	all := scenarios()
+	var cat []scenario
+	forced := map[string][]scenario{} // everyProvider scenarios, by provider
+	for _, s := range all {
+		if !s.everyProvider {
+			cat = append(cat, s)
+			continue
+		}
+		for _, p := range sandboxes.Names {
+			if s.appliesTo(p) {
+				forced[p] = append(forced[p], s)
+			}
+		}
+	}
 	perProvider := map[string]int{}
 	for i := 0; i < h.m.Cancels; i++ {
 		pi := i % len(sandboxes.Names)
 		provider := sandboxes.Names[pi]
 		k := perProvider[provider]
 		perProvider[provider]++
-		j := k + pi*4
-		for n := 0; n < len(cat) && !cat[j%len(cat)].appliesTo(provider); n++ {
-			j++
+		var sc scenario
+		if f := forced[provider]; k < len(f) {
+			// Each provider's first cancels run the everyProvider scenarios, so the
+			// short form covers them for every provider, started early enough to
+			// reach review during the chaos.
+			sc = f[k]
+		} else {
+			if len(cat) == 0 {
+				continue
+			}
+			j := k - len(f) + pi*4
+			for n := 0; n < len(cat) && !cat[j%len(cat)].appliesTo(provider); n++ {
+				j++
+			}
+			sc = cat[j%len(cat)]
 		}
-		sc := cat[j%len(cat)]
 		if !sc.appliesTo(provider) {
 			continue
 		}

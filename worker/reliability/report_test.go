@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers/sandboxes"
+	"github.com/paycancel/paycancel/workflows"
 )
 
 func pct(d []time.Duration, p float64) time.Duration {
@@ -61,6 +62,12 @@ func (r *runResult) summary() string {
 		yesNo(c.reachedFinal == c.total && c.asExpected == c.total))
 	w("| exactly one effective cancel per cancelled order, none elsewhere | %d orders with 1, %d with 0 (as expected), %d wrong; %d cancel calls recorded (max %d on one order; %d orders had a timeout after the effect) | %s |",
 		c.effectiveOne, c.effectiveZero, c.effectiveWrong, c.cancelCalls, c.maxCallsPerOrder, c.afterEffectOrders, yesNo(c.effectiveWrong == 0))
+	cancelled := 0
+	for _, sf := range c.byScenario {
+		cancelled += sf.states[workflows.StateCancelled]
+	}
+	w("| no cancel ended CANCELLED unless the sandbox recorded that cancel as effective | %d CANCELLED, %d without an effective cancel | %s |",
+		cancelled, c.cancelledWithoutEffect, yesNo(c.cancelledWithoutEffect == 0))
 	w("| every recorded cancel of an order used the same business key | %d orders, %d key changes | %s |", c.ordersChecked, c.keyMismatch, yesNo(c.keyMismatch == 0))
 	w("| every merchant notification delivered, one stable webhook-id | %d/%d final notifications delivered; %d deliveries in all, %d redeliveries of the same id, %d deliberately refused first tries, %d bad signatures, %d id problems | %s |",
 		c.notifyDelivered, c.reachedFinal, c.merchantDeliveries, c.merchantDuplicates, c.merchantRefused, c.merchantBadSig, c.notifyIDProblems,

@@ -27,6 +27,9 @@ type scenario struct {
 	// knownBug names an open bug the scenario reproduces every time; such
 	// scenarios run only with PAYCANCEL_RELIABILITY_KNOWN_BUGS=1 until it is fixed.
 	knownBug string
+	// everyProvider: plan it for every provider it applies to, short form
+	// included (the other scenarios share each provider's remaining cancels).
+	everyProvider bool
 }
 
 func (s scenario) appliesTo(provider string) bool {
@@ -103,4 +106,20 @@ var catalogue = []scenario{
 	// paid orders.
 	{name: "already-paid+reset", state: simkit.Paid, sc: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultReset}},
 		want: always(workflows.StateCancelled), notFor: []string{"payermax", "alipayplus", "ksher"}},
+
+	// ---- the trust rule: nothing the provider did not sign (or signed about
+	// another order) decides a cancel ----
+
+	// Every cancel reply claims the cancel happened, in the provider's unsigned form
+	// (or, for Alipay+ and Alipay Global, a success without its signature), while
+	// the signed status queries keep showing the payment open: retried until the
+	// attempts run out, then review — never CANCELLED (checkSandbox holds every
+	// CANCELLED to an effective cancel at the sandbox).
+	{name: "unsigned-claim", sc: simkit.Scenario{UnsignedClaim: true}, review: true,
+		want: always(workflows.StateResolvedNotNeeded), everyProvider: true},
+	// GNETE: every answer is another order's genuinely signed one (a replay: Jeepay
+	// signatures carry no nonce).
+	{name: "foreign-answers", sc: simkit.Scenario{ForeignAnswers: true}, review: true,
+		want: always(workflows.StateResolvedNotNeeded), everyProvider: true,
+		notFor: []string{"payermax", "alipayplus", "ksher", "alipayglobal"}},
 }
