@@ -119,7 +119,7 @@ func paymentState(status string) providers.PaymentState {
 // cancel query):
 //
 //	CLOSED, CANCELLED → Succeeded [OPEN]: payCancel closes an unpaid transaction
-//	                    (seed 004 / Alipay's payCancel page), and closed, the money
+//	                    (Alipay's alipay.intl.acquiring.common.payCancel 2.0.2 page), and closed, the money
 //	                    cannot move; which of the two words payQuery then shows is
 //	                    not documented
 //	SUCCESS           → Failed/ALREADY_PAID

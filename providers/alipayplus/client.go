@@ -212,7 +212,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	}
 	o = cancelAnswer(body, sent)
 	if o.Kind == providers.Succeeded {
-		return o // S / SUCCESS, signed, about this payment: seed 001 [C]
+		return o // S / SUCCESS, signed, about this payment: the /v2/payments/cancel page [C]
 	}
 	// A deciding row the seed does not document (ORDER_STATUS_INVALID read as
 	// "already paid" [I]) is a claim: the signed inquiryPayment confirms it or it is

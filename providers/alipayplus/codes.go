@@ -66,7 +66,8 @@ var resultCodes = map[string]codeRow{
 const codeOrderPaid = "ORDER_STATUS_INVALID"
 
 // resultOutcome maps a result object onto an outcome. The status decides first:
-// U (seed 001: "the status of the cancellation result is unknown") is Unknown
+// U (the /v2/payments/cancel page, "Result process logic": "the status of the
+// cancellation result is unknown") is Unknown
 // whatever the resultCode says; a code of the F table counts only with F, and
 // SUCCESS only with S. Any other pairing is Unknown (ask again).
 func resultOutcome(r Result) providers.Outcome {

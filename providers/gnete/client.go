@@ -145,7 +145,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 			return q
 		}
 	}
-	// Doc: seed 002 "Unified Cancel", POST /api/pay/cancel.
+	// Doc: GNETE's "Unified Cancel" page, POST /api/pay/cancel.
 	fields := []param{target}
 	if req.NotifyURL != "" {
 		// The gateway calls back only when notifyUrl is given (seed 002).
@@ -243,7 +243,7 @@ func (c *Client) queryCancelByRef(ctx context.Context, ref string, t providers.T
 	if utf8.RuneCountInString(ref) > maxOrderID {
 		return invalid("cancelOrderId is longer than %d characters", maxOrderID), -1
 	}
-	// Doc: seed 002 "Order Query", POST /api/cancel/query by cancelOrderId; its
+	// Doc: GNETE's "Order Query" page, POST /api/cancel/query by cancelOrderId; its
 	// data names cancelOrderId and payOrderId.
 	data, fail, ok := c.call(ctx, PathCancelQuery, []param{{"cancelOrderId", ref}})
 	if !ok {
@@ -392,7 +392,7 @@ func (c *Client) exchange(ctx context.Context, path string, business []param) (d
 // readResponse interprets a gateway answer: non-zero codes (unsigned) map through
 // codes.go — a claim comes back as the claimed outcome, for providers.Unsigned to
 // confirm or reduce to Unknown; code 0 must carry a data object whose sign
-// verifies (seed 002: sign covers the fields of data only).
+// verifies (GNETE's "Unified Cancel" page: sign covers the fields of data only).
 func readResponse(resp providers.Response, secret providers.Secret) (data map[string]any, fail providers.Outcome, ok bool) {
 	env, err := parseEnvelope(resp.Body)
 	if resp.Status < 200 || resp.Status > 299 {

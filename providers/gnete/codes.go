@@ -7,7 +7,8 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Response codes (seed 002 "Return parameters"; Jeepay's ApiCodeEnum) [C].
+// Response codes (GNETE's "Unified Cancel" page, "Return parameters"; Jeepay's
+// ApiCodeEnum) [C].
 //
 // Only a code-0 answer is signed (its data); every non-zero answer arrives
 // UNSIGNED — Jeepay's ApiRes.fail/customFail carry no data and so no sign. Under

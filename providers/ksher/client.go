@@ -105,7 +105,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Ksher issues a 512-bit public key (seed 003's samples; its signatures are 64
+	// Ksher issues a 512-bit public key (the samples of Ksher's API pages; its signatures are 64
 	// bytes): the one provider key allowed under providers.MinProviderKeyBits. It
 	// only verifies, through providers.VerifyPKCS1v15's scoped small-key check.
 	pub, err := providers.LoadPublicKeyMin(cfg.KsherPublicKey, deps.BaseDir, "ksherPublicKey", KsherKeyMinBits)

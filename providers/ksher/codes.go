@@ -13,10 +13,10 @@ type CancelCode struct {
 	Meaning string
 }
 
-// CancelCodes is the documented cancel_order code table (seed 003, "Order Cancel
-// (Gateway Pay)": "code msg"). An unlisted code is Unknown (ask again), never a guess.
+// CancelCodes is the documented cancel_order code table (Ksher's "Order Cancel
+// (Gateway Pay)" page: "code msg"). An unlisted code is Unknown (ask again), never a guess.
 //
-// Every cancel_order reply arrives UNSIGNED (seed 003: the success reply is
+// Every cancel_order reply arrives UNSIGNED (the same page: the success reply is
 // {"code":0,"data":"取消成功"} with no sign, and the failure replies carry no data).
 // Under the trust rule (providers/trust.go) a row may classify a failure that leads
 // to review or a retry, but a row that claims an effect is only a claim, confirmed
