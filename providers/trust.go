@@ -22,6 +22,8 @@ import (
 //     claims an effect is only a hint (Unsigned): the adapter confirms it inside
 //     the same call with the provider's signed status query; unconfirmed, it is
 //     Unknown (ask again; after the configured attempts the cancel goes to review).
+//     A signed answer whose meaning no provider document states (an undocumented
+//     errorCode read as "already cancelled") is treated the same way (Undocumented).
 //  3. Unsigned answers may still classify failures that lead to review or a retry
 //     (configuration, not found, window expired, invalid request, rate limited,
 //     unknown): those can produce neither a false CANCELLED nor a false PAID.
@@ -47,16 +49,6 @@ func Decides(o Outcome) bool {
 		return true
 	case Failed:
 		return o.Reason == ReasonAlreadyPaid || o.Reason == ReasonPaymentClosed
-	}
-	return false
-}
-
-// StateDecides reports whether a payment state would decide the cancel (paid,
-// refunded, failed, closed). Like Decides, only a verified answer may report one.
-func StateDecides(s PaymentState) bool {
-	switch s {
-	case PaymentPaid, PaymentRefunded, PaymentFailed, PaymentClosed:
-		return true
 	}
 	return false
 }

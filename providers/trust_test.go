@@ -35,12 +35,6 @@ func TestDecides(t *testing.T) {
 			t.Errorf("Decides(%s) = %v", r.o, got)
 		}
 	}
-	for s, want := range map[PaymentState]bool{PaymentPaid: true, PaymentRefunded: true, PaymentFailed: true, PaymentClosed: true,
-		PaymentPending: false, PaymentNotFound: false, PaymentUnknown: false} {
-		if StateDecides(s) != want {
-			t.Errorf("StateDecides(%s) != %v", s, want)
-		}
-	}
 }
 
 func TestCheckIDs(t *testing.T) {
