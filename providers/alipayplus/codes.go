@@ -22,7 +22,8 @@ type codeRow struct {
 // resultCodes maps every Alipay+ result code we know onto one outcome. It serves
 // both /v2/payments/cancel and /v2/payments/inquiryPayment (the common codes are the
 // same; CANCEL_WINDOW_EXCEED only comes from the cancel). A code not in this table is
-// Unknown ("ask again"), never a guess.
+// Unknown ("ask again"), never a guess. The wallet signs every answer, errors too:
+// an unsigned one never reaches this table (Client.exchange: Unknown).
 var resultCodes = map[string]codeRow{
 	// shared/seeds/001, "Error codes".
 	"SUCCESS":                     {"S", providers.Succeeded, providers.ReasonNone, "[C] seed 001"},
