@@ -16,6 +16,8 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -80,6 +82,12 @@ func shapeOf(h *historypb.History) runShape {
 	return s
 }
 
+// handOverVersionEvents are the events of a hand-over's GetVersion calls
+// (await-payment-continue-as-new, drain-all-before-continue-as-new), which the
+// time-skipping environment does not report: a marker and a TemporalChangeVersion
+// upsert each.
+const handOverVersionEvents = 4
+
 // shape is what this time-skipped run did.
 func (w *wf) shape() runShape {
 	w.mu.Lock()
@@ -132,7 +140,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 		})
 		st, err := w.run()
 		shape := w.shape()
-		est := shape.estimate()
+		est := shape.estimate() + handOverVersionEvents
 		queries += w.queryCancels
 		if est > maxEstimate {
 			maxEstimate = est
@@ -165,4 +173,88 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 		}
 		start = w.env.Now()
 	}
+}
+
+// TestHistoryBoundLongPaymentPoll: awaiting a payment with a 1 s poll and the
+// longest pay timeout (720 h) would write millions of events in one run; every run
+// continues as new after checksPerRun (100) wake-ups instead, under the same per-run
+// bound as a long confirmation, carrying the state. Three runs are measured (the
+// next 26,000 are the same); then a payment result that arrives during a run's last
+// poll is acted on in that run, and a recheck is carried into the next.
+func TestHistoryBoundLongPaymentPoll(t *testing.T) {
+	const payTimeout = 720 * time.Hour
+	start := testStart
+	var next *workflows.CancelRequest
+	checks := 0
+	for run := 1; run <= 3; run++ {
+		w := newWF(t)
+		w.env.SetStartTime(start)
+		w.req.PayTimeout = payTimeout
+		w.policy.PaymentPoll = time.Second
+		if next != nil {
+			w.req = *next
+		}
+		_, err := w.run()
+		n := continued(t, err)
+		shape := w.shape()
+		if est := shape.estimate() + handOverVersionEvents; est > runEventBound {
+			t.Errorf("run %d: about %d events (%+v), over the bound %d", run, est, shape, runEventBound)
+		} else {
+			t.Logf("run %d: %d payment checks, about %d events", run, w.queryPayments, est)
+		}
+		checks += w.queryPayments
+		st := n.Carry.Status
+		if w.queryPayments != 100 || st.PaymentChecks != checks || st.Runs != run || st.State != workflows.StateAwaitingPayment ||
+			!st.PayDeadline.Equal(testStart.Add(payTimeout)) || st.CancelKey != testCancelKey {
+			t.Fatalf("run %d: %d checks, carries %+v", run, w.queryPayments, st)
+		}
+		if len(w.cancels) != 0 {
+			t.Fatalf("run %d cancelled before the pay deadline", run)
+		}
+		next, start = &n, w.env.Now()
+	}
+
+	t.Run("paid-during-the-last-poll", func(t *testing.T) {
+		w := newWF(t)
+		w.env.SetStartTime(start)
+		w.req = *next
+		w.queryPaymentFn = func(n int, _ activities.QueryCall) (providers.PaymentStatus, error) {
+			if n == 100 {
+				w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+			}
+			return providers.PaymentStatus{State: providers.PaymentPending}, nil
+		}
+		st := w.mustRun() // decided in this run, no continue-as-new
+		wantState(t, st, workflows.StatePaid)
+		if st.Runs != 4 || len(w.cancels) != 0 {
+			t.Errorf("runs %d, cancels %d", st.Runs, len(w.cancels))
+		}
+	})
+	t.Run("recheck-during-the-last-poll", func(t *testing.T) {
+		w := newWF(t)
+		w.env.SetStartTime(start)
+		w.req = *next
+		w.queryPaymentFn = func(n int, _ activities.QueryCall) (providers.PaymentStatus, error) {
+			if n == 100 {
+				w.signal(workflows.SignalRecheck, nil)
+			}
+			return providers.PaymentStatus{State: providers.PaymentPending}, nil
+		}
+		_, err := w.run()
+		n := continued(t, err)
+		if !n.Carry.Recheck {
+			t.Fatal("the recheck was not carried")
+		}
+		w2 := newWF(t)
+		w2.env.SetStartTime(w.env.Now())
+		w2.req = n
+		w2.queryPaymentFn = func(int, activities.QueryCall) (providers.PaymentStatus, error) {
+			return providers.PaymentStatus{State: providers.PaymentPaid}, nil
+		}
+		st := w2.mustRun()
+		wantState(t, st, workflows.StatePaid)
+		if got := w2.env.Now().Sub(w.env.Now()); got >= time.Second {
+			t.Errorf("the carried recheck asked %s into the next run, want at once", got)
+		}
+	})
 }
