@@ -42,18 +42,20 @@ type runShape struct {
 	Upserts                    int
 	Signals                    int
 	Updates                    int // accepted updates (rejected ones leave no events)
+	CancelRequests             int // workflow cancellation requests (an operator's stop)
 }
 
 // estimate is an upper bound on the run's events: start and close, one marker per
 // local activity, one event per upsert and signal, one per timer started, fired or
 // cancelled (AwaitWithTimeout leaves its timer open when the condition wins), two
-// per update, three per activity, and three per workflow task — one for the start
-// and one for each wake-up (timer, activity result, signal, update), which the
-// server may batch but never splits further.
+// per update, three per activity, two per cancellation request (the request, and
+// the cancel request of a call under way), and three per workflow task — one for
+// the start and one for each wake-up (timer, activity result, signal, update,
+// cancellation request), which the server may batch but never splits further.
 func (s runShape) estimate() int {
-	tasks := 1 + s.TimersFired + s.Activities + s.Signals + s.Updates
+	tasks := 1 + s.TimersFired + s.Activities + s.Signals + s.Updates + s.CancelRequests
 	return 2 + 3*tasks + s.TimersStarted + s.TimersFired + s.TimersCanceled + 3*s.Activities + s.LocalActivities +
-		s.Upserts + s.Signals + 2*s.Updates
+		s.Upserts + s.Signals + 2*s.Updates + 2*s.CancelRequests
 }
 
 // shapeOf reads a run's shape from its history.
@@ -77,6 +79,8 @@ func shapeOf(h *historypb.History) runShape {
 			s.Signals++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 			s.Updates++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
+			s.CancelRequests++
 		}
 	}
 	return s
