@@ -100,6 +100,7 @@ type run struct {
 	resending  bool        // a resend's delivery attempt is under way
 	resends    int         // resend attempts finished in this run
 	steps      int         // state changes in this run (setState)
+	ending     bool        // the run is about to return: waiting updates answer now
 
 	stopSeen    bool // the stop version was taken
 	stopVersion workflow.Version
@@ -155,6 +156,9 @@ func (r *run) execute() (Status, error) {
 		// An operator's stop ends any phase still in flight; a final one ends in
 		// finish(), which records the outcome first.
 		if phase == StateStopped || (!IsFinal(phase) && phase != StateNotifyExhausted && r.stopRequested()) {
+			if r.st.State == "" {
+				r.st.State = phase // stopped before its first phase began
+			}
 			return r.stop()
 		}
 		r.setState(phase)
@@ -269,7 +273,7 @@ func (r *run) registerHandlers() error {
 			from := r.steps
 			wait, _ := workflow.NewDisconnectedContext(ctx)
 			_ = workflow.Await(wait, func() bool {
-				return r.st.State == StateStopped || (r.steps > from && r.st.State != StateCancelling)
+				return r.ending || r.st.State == StateStopped || (r.steps > from && r.st.State != StateCancelling)
 			})
 			return r.st, nil
 		},
@@ -294,7 +298,7 @@ func (r *run) registerHandlers() error {
 			// Answer after the delivery attempt, with its result.
 			from := r.resends
 			wait, _ := workflow.NewDisconnectedContext(ctx)
-			_ = workflow.Await(wait, func() bool { return r.resends > from || r.st.State == StateStopped })
+			_ = workflow.Await(wait, func() bool { return r.resends > from || r.ending || r.st.State == StateStopped })
 			return r.st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req ResendRequest) error {
@@ -917,6 +921,9 @@ func (r *run) finish() (Status, error) {
 	if r.st.State != r.st.Final {
 		r.setState(r.st.Final)
 	}
+	// A resend accepted as the window closed is not made; its update answers with
+	// the final status rather than keep the run open.
+	r.ending = true
 	_ = workflow.Await(r.ctx, func() bool { return workflow.AllHandlersFinished(r.ctx) })
 	return r.st, nil
 }
@@ -1064,6 +1071,7 @@ func (r *run) stop() (Status, error) {
 	if r.st.Notify.URL != "" {
 		r.notifyAttempt(ctx, r.event(StateStopped), true)
 	}
+	r.ending = true
 	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	return r.st, nil
 }
