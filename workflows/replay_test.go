@@ -225,24 +225,12 @@ func TestWriteHistories(t *testing.T) {
 		"notify-exhausted-resend": func(t *testing.T) client.WorkflowRun {
 			// The merchant's URL is a closed port until the schedule runs out; then a
 			// merchant starts listening there and an operator resends.
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			url, open := absentMerchant(t)
 			req := paid("notify-exhausted-resend", simkit.Scenario{})
-			req.NotifyURL = "http://" + addr + "/hooks/paycancel"
+			req.NotifyURL = url
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
-			ln, err = net.Listen("tcp", addr)
-			if err != nil {
-				t.Fatalf("reopen %s: %v", addr, err)
-			}
-			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
-				ReadHeaderTimeout: 5 * time.Second}
-			go func() { _ = srv.Serve(ln) }()
-			defer srv.Close()
+			open()
 			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
 			st := waitFinal(t, run)
 			wantState(t, st, workflows.StateCancelled)
@@ -347,27 +335,15 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"resend-one-attempt": func(t *testing.T) client.WorkflowRun {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			url, open := absentMerchant(t)
 			req := paid("resend-one-attempt", simkit.Scenario{})
-			req.NotifyURL = "http://" + addr + "/hooks/paycancel"
+			req.NotifyURL = url
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
 			if st := sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"}); st.Notify.Delivered {
 				t.Errorf("a resend to a closed port answered delivered")
 			}
-			ln, err = net.Listen("tcp", addr)
-			if err != nil {
-				t.Fatalf("reopen %s: %v", addr, err)
-			}
-			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
-				ReadHeaderTimeout: 5 * time.Second}
-			go func() { _ = srv.Serve(ln) }()
-			defer srv.Close()
+			open()
 			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
 			wantState(t, waitFinal(t, run), workflows.StateCancelled)
 			return run
@@ -394,6 +370,28 @@ func TestWriteHistories(t *testing.T) {
 			}
 			t.Logf("%s: %d events", path, len(h.GetEvents()))
 		})
+	}
+}
+
+// absentMerchant is a merchant URL on a closed port; open starts a merchant
+// there that acknowledges every event, until the test ends.
+func absentMerchant(t *testing.T) (url string, open func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr + "/hooks/paycancel", func() {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("reopen %s: %v", addr, err)
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
+			ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		t.Cleanup(func() { _ = srv.Close() })
 	}
 }
 

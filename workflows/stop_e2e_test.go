@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -210,16 +209,11 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		// The merchant's URL refuses connections until the schedule runs out; a
 		// resend then answers with its attempt's result, failed and then delivered.
 		t.Parallel()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
+		url, open := absentMerchant(t)
 		o := fmt.Sprintf("resend-%d", time.Now().UnixNano()%1e9)
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
-			MerchantOrderNo: o, Amount: 1000, Currency: "USD", NotifyURL: "http://" + addr + "/hooks"})
+			MerchantOrderNo: o, Amount: 1000, Currency: "USD", NotifyURL: url})
 		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
 
 		st := sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
@@ -227,14 +221,7 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		if st.Notify.Delivered || st.Notify.Attempts != 3 || !strings.Contains(st.Notify.LastError, "refused") {
 			t.Errorf("failed resend answered notify %+v", st.Notify)
 		}
-		ln, err = net.Listen("tcp", addr)
-		if err != nil {
-			t.Fatalf("reopen %s: %v", addr, err)
-		}
-		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
-			ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
+		open()
 		st = sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
 		wantState(t, st, workflows.StateCancelled)
 		if !st.Notify.Delivered || st.Notify.Attempts != 4 {
