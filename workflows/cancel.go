@@ -53,6 +53,10 @@ const (
 	changeDrainContinueAsNew = "drain-all-before-continue-as-new"
 	// changeResendOnce: a resend is one delivery attempt, answered after it.
 	changeResendOnce = "resend-one-attempt"
+	// changeResolutionEndsReviewNotice: a resolution that arrives between the
+	// attempts of the review's merchant notification ends that schedule, so the
+	// resolve update answers at once instead of after the remaining attempts.
+	changeResolutionEndsReviewNotice = "resolution-ends-review-notice"
 )
 
 // ResendWindow is how long a cancel whose merchant notification was exhausted
@@ -95,12 +99,13 @@ type run struct {
 	paymentCh  workflow.ReceiveChannel
 	providerCh workflow.ReceiveChannel
 	recheckCh  workflow.ReceiveChannel
-	resolved   *Resolution // set by the resolve update
-	resend     bool        // set by the resend update
-	resending  bool        // a resend's delivery attempt is under way
-	resends    int         // resend attempts finished in this run
-	steps      int         // state changes in this run (setState)
-	ending     bool        // the run is about to return: waiting updates answer now
+	resolved   *Resolution      // set by the resolve update
+	resolvedCh workflow.Channel // wakes a pause of the review's notification
+	resend     bool             // set by the resend update
+	resending  bool             // a resend's delivery attempt is under way
+	resends    int              // resend attempts finished in this run
+	steps      int              // state changes in this run (setState)
+	ending     bool             // the run is about to return: waiting updates answer now
 
 	stopSeen    bool // the stop version was taken
 	stopVersion workflow.Version
@@ -112,6 +117,7 @@ func (r *run) execute() (Status, error) {
 	r.paymentCh = workflow.GetSignalChannel(ctx, SignalPaymentResult)
 	r.providerCh = workflow.GetSignalChannel(ctx, SignalProviderNotification)
 	r.recheckCh = workflow.GetSignalChannel(ctx, SignalRecheck)
+	r.resolvedCh = workflow.NewBufferedChannel(ctx, 1)
 
 	fresh := r.req.Carry == nil
 	if !fresh {
@@ -252,6 +258,7 @@ func (r *run) registerHandlers() error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateResolve,
 		func(ctx workflow.Context, res Resolution) (Status, error) {
 			r.resolved = &res
+			r.resolvedCh.SendAsync(true)
 			// Answer with the status after the resolution took effect, so the
 			// operator sees where the cancel went. Cancels resolved before v1
 			// answered at once, and v1 waited for the state to leave NEEDS_REVIEW
@@ -857,6 +864,8 @@ func (r *run) review() (string, error) {
 	}
 	res := *r.resolved
 	r.resolved = nil
+	for r.resolvedCh.ReceiveAsync(nil) { // this resolution's wake-up, if no pause read it
+	}
 	r.st.Resolution = &res
 	r.st.ReviewReason = ""
 	next := ResolutionActions[res.Action]
@@ -950,8 +959,8 @@ func (r *run) runSchedule(state string) (stopped bool) {
 		schedule = defaultNotifySchedule
 	}
 	for i, wait := range schedule {
-		if wait > 0 {
-			_ = workflow.Sleep(r.ctx, wait)
+		if wait > 0 && r.pause(wait) {
+			return false // a resolution made the review's notice outdated
 		}
 		if r.stopRequested() {
 			return true
@@ -962,6 +971,33 @@ func (r *run) runSchedule(state string) (stopped bool) {
 		}
 	}
 	r.st.Notify.Exhausted = true
+	return false
+}
+
+// pause waits d between delivery attempts. While in review, a resolution that
+// arrives meanwhile ends the wait and the schedule (true): the review's notice is
+// outdated, the resolution's own event follows. Runs before
+// changeResolutionEndsReviewNotice waited the whole pause and went on.
+func (r *run) pause(d time.Duration) (superseded bool) {
+	if r.st.State != StateNeedsReview {
+		_ = workflow.Sleep(r.ctx, d)
+		return false
+	}
+	timerCtx, cancelTimer := workflow.WithCancel(r.ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimer(timerCtx, d)
+	resolved := false
+	sel := workflow.NewSelector(r.ctx)
+	sel.AddFuture(timer, func(workflow.Future) {})
+	sel.AddReceive(r.resolvedCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(r.ctx, nil); resolved = true })
+	sel.Select(r.ctx)
+	if !resolved {
+		return false
+	}
+	if workflow.GetVersion(r.ctx, changeResolutionEndsReviewNotice, workflow.DefaultVersion, 1) >= 1 {
+		return true
+	}
+	_ = timer.Get(r.ctx, nil)
 	return false
 }
 

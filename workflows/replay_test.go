@@ -73,6 +73,8 @@ var historyCases = map[string][]string{
 	"retry-cancel":          {"version:resolve-answers-after-effect=2", "update:resolve", "state:NEEDS_REVIEW", "state:RESOLVED_CANCELLED"},
 	"deadline-then-cancel":  {"version:drain-signals-before-deadline-decision=1", "state:AWAITING_PAYMENT", "state:CANCELLED"},
 	"resend-one-attempt":    {"version:resend-one-attempt=1", "update:resend-notification", "state:NOTIFY_EXHAUSTED", "state:CANCELLED"},
+	"resolve-during-review-notice": {"version:resolution-ends-review-notice=1", "TimerCanceled", "state:RESOLVED_NOT_NEEDED",
+		"version:stop-on-cancel-request=1", "state:STOPPED"},
 }
 
 func TestReplayHistories(t *testing.T) {
@@ -167,6 +169,11 @@ func TestWriteHistories(t *testing.T) {
 		flat.Policy.QueryBackoff = &config.BackoffFile{Initial: one, Max: one, Multiplier: 1}
 		poll.Policy.PaymentPoll = &one
 		m.Credentials["demo-payermax-flat"], m.Credentials["demo-payermax-poll"] = &flat, &poll
+		// A merchant with a long pause between attempts, for a resolution that
+		// arrives in one.
+		patient := &config.Merchant{Notify: m.Notify, Credentials: map[string]*config.Credential{"demo-payermax-patient": &base}}
+		patient.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Minute)}
+		f.Merchants["patient"] = patient
 	}})
 	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -325,6 +332,18 @@ func TestWriteHistories(t *testing.T) {
 			wantState(t, st, workflows.StateNeedsReview)
 			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
 			wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+			return run
+		},
+		"resolve-during-review-notice": func(t *testing.T) client.WorkflowRun {
+			url, _ := absentMerchant(t)
+			req := paid("resolve-during-review-notice", simkit.Scenario{CancelFails: true})
+			req.Credential, req.NotifyURL = "demo-payermax-patient", url
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Attempts == 1 })
+			st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo"})
+			wantState(t, st, workflows.StateResolvedNotNeeded)
+			stop(t, run) // its own notice would wait a minute for the absent merchant
+			wantState(t, waitFinal(t, run), workflows.StateStopped)
 			return run
 		},
 		"deadline-then-cancel": func(t *testing.T) client.WorkflowRun {

@@ -199,3 +199,30 @@ func TestHandlersAnswerDuringThePolicyLoad(t *testing.T) {
 		t.Errorf("status during the policy load %+v", early)
 	}
 }
+
+// TestResolveDuringTheReviewNotice: the merchant's endpoint fails while the
+// review is being notified; a resolution between attempts ends that schedule and
+// its update answers at once, not after the remaining attempts (minutes).
+func TestResolveDuringTheReviewNotice(t *testing.T) {
+	w := configReview(t)
+	w.notifyFn = func(n int, in activities.NotifyCall) (activities.NotifyResult, error) {
+		if in.Event.State == workflows.StateNeedsReview {
+			return activities.NotifyResult{Status: 503, Error: "HTTP 503"}, nil
+		}
+		return activities.NotifyResult{Delivered: true, Status: 204}, nil
+	}
+	var res *updateResult
+	w.at(45*time.Second, func() { // between the 30 s and 60 s attempts
+		res = w.update(workflows.UpdateResolve, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+	})
+	st := w.mustRun()
+	if res == nil || !res.completed || res.err != nil {
+		t.Fatalf("resolve %+v: not answered", res)
+	}
+	if got := w.env.Now().Sub(testStart); got >= time.Minute {
+		t.Errorf("the cancel ended %s after the start: the review's notice ran on after the resolution", got)
+	}
+	wantState(t, res.status, workflows.StateResolvedCancelled)
+	wantState(t, st, workflows.StateResolvedCancelled)
+	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateNeedsReview, workflows.StateResolvedCancelled)
+}
