@@ -146,10 +146,12 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 	log := activity.GetLogger(ctx)
 	stop := heartbeat(ctx)
 	defer stop()
+	pctx, done := providerContext(ctx)
+	defer done()
 
 	if info.Attempt > 1 {
 		start := time.Now()
-		q := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
+		q := cred.Provider.QueryCancel(pctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
 		a.observe(cred.Provider.Name(), "query_cancel", start, q)
 		log.Info("status before re-sending the cancel", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", q.String())
 		// Only "done" short-circuits. "Pending" from a status query often means the
@@ -174,7 +176,7 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 			"?order=" + url.QueryEscape(in.Target.MerchantOrderNo)
 	}
 	start := time.Now()
-	out := cred.Provider.Cancel(ctx, req)
+	out := cred.Provider.Cancel(pctx, req)
 	a.observe(cred.Provider.Name(), "cancel", start, out)
 	log.Info("cancel sent", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", out.String())
 	switch out.Kind {
@@ -210,8 +212,10 @@ func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.O
 	}
 	stop := heartbeat(ctx)
 	defer stop()
+	pctx, done := providerContext(ctx)
+	defer done()
 	start := time.Now()
-	out := cred.Provider.QueryCancel(ctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
+	out := cred.Provider.QueryCancel(pctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
 	a.observe(cred.Provider.Name(), "query_cancel", start, out)
 	activity.GetLogger(ctx).Info("cancel status", "provider", cred.Provider.Name(), "outcome", out.String())
 	return out, nil
@@ -225,8 +229,10 @@ func (a *Activities) QueryPayment(ctx context.Context, in QueryCall) (providers.
 	}
 	stop := heartbeat(ctx)
 	defer stop()
+	pctx, done := providerContext(ctx)
+	defer done()
 	start := time.Now()
-	ps := cred.Provider.QueryPayment(ctx, in.Target)
+	ps := cred.Provider.QueryPayment(pctx, in.Target)
 	a.observe(cred.Provider.Name(), "query_payment", start, ps.Outcome)
 	activity.GetLogger(ctx).Info("payment status", "provider", cred.Provider.Name(), "state", string(ps.State), "outcome", ps.Outcome.String())
 	return ps, nil
@@ -288,9 +294,25 @@ func (a *Activities) post(c *http.Client, req *http.Request) NotifyResult {
 	return NotifyResult{Status: resp.StatusCode, Error: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet)))}
 }
 
+// providerContext is the context of a provider call: the activity's deadline
+// bounds it, but its cancellation does not reach it. An activity is cancelled when
+// an operator stops the cancel (a workflow cancellation request); the workflow
+// then waits for the call under way and records its answer — cutting the HTTP
+// exchange in half would turn a cancel the provider may have applied into
+// "unknown".
+func providerContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	pctx := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(pctx, deadline)
+	}
+	return context.WithCancel(pctx)
+}
+
 // heartbeat reports liveness every few seconds while a provider call runs, so a
 // worker that dies mid-call is noticed by the heartbeat timeout, not the full
-// start-to-close timeout.
+// start-to-close timeout. It goes on after a cancellation request (which a
+// heartbeat delivers): the provider call still runs (providerContext) and must
+// not time out for want of heartbeats.
 func heartbeat(ctx context.Context) (stop func()) {
 	if !activity.IsActivity(ctx) {
 		return func() {}
@@ -302,8 +324,6 @@ func heartbeat(ctx context.Context) (stop func()) {
 		for {
 			select {
 			case <-done:
-				return
-			case <-ctx.Done():
 				return
 			case <-t.C:
 				activity.RecordHeartbeat(ctx)

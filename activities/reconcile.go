@@ -197,6 +197,10 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 	if err != nil {
 		return Verification{}, err
 	}
+	// LoadPolicy names the provider queue beside this activity's queue, which is
+	// already the provider's when reconciliation routes it there; the reconcile
+	// workflow knows the queue the reopened cancel runs on and names it.
+	pol.ActivityTaskQueue = ""
 	ref.Provider, ref.MerchantOrderNo = req.Provider, req.MerchantOrderNo
 	return Verification{
 		Verified:     true,

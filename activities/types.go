@@ -118,6 +118,10 @@ type MerchantEvent struct {
 	ProviderRef       string    `json:"providerRef,omitempty"`
 	Resolution        string    `json:"resolution,omitempty"`
 	OccurredAt        time.Time `json:"occurredAt"`
+
+	// Final is the business outcome on a STOPPED event, when one was reached
+	// before the stop (on every other event the state names it).
+	Final string `json:"final,omitempty"`
 }
 
 // NotifyResult is the outcome of one notification attempt.

@@ -67,7 +67,18 @@ const (
 	// StateNotifyExhausted: final outcome reached but the merchant notification
 	// schedule ran out; an operator can resend (UpdateResendNotification).
 	StateNotifyExhausted = "NOTIFY_EXHAUSTED"
+
+	// StateStopped: an operator stopped the cancel (a workflow cancellation
+	// request: the Web UI's Cancel, `temporal workflow cancel`). Nothing more is
+	// done; Status.Stopped says where, LastOutcome holds the last provider answer
+	// (a call under way when the request came was let finish and recorded), and
+	// Final keeps a business outcome reached before the stop. Not a business
+	// outcome itself: whoever stopped it decides what happens to the payment.
+	StateStopped = "STOPPED"
 )
+
+// StopCancelRequested is Stop.Reason for a workflow cancellation request.
+const StopCancelRequested = "WORKFLOW_CANCEL_REQUESTED"
 
 // FinalStates are the business outcomes a cancel ends in.
 var FinalStates = []string{StatePaid, StateNotNeeded, StateCancelled, StatePaidAtCancel,
@@ -229,8 +240,13 @@ type ResendRequest struct {
 
 // NotifyStatus tracks the merchant notification.
 type NotifyStatus struct {
-	URL       string    `json:"url,omitempty"`
-	EventID   string    `json:"eventId,omitempty"`
+	URL string `json:"url,omitempty"`
+	// EventID is the webhook-id merchants deduplicate on: one per episode (an
+	// outcome, a review, a stop), kept by that episode's retries and resends.
+	EventID string `json:"eventId,omitempty"`
+	// Episode numbers the cancel's notification episodes (1, 2, …), across
+	// continue-as-new and reconciliation reopens; it makes each EventID new.
+	Episode   int       `json:"episode,omitempty"`
 	Attempts  int       `json:"attempts"`
 	Delivered bool      `json:"delivered"`
 	Exhausted bool      `json:"exhausted"`
@@ -264,6 +280,18 @@ type Status struct {
 	Notify         NotifyStatus      `json:"notify"`
 	Runs           int               `json:"runs"`
 	UpdatedAt      time.Time         `json:"updatedAt"`
+
+	// Stopped is set when an operator stopped the cancel (state STOPPED).
+	Stopped *Stop `json:"stopped,omitempty"`
+}
+
+// Stop records an operator's stop (StateStopped).
+type Stop struct {
+	// Phase is the state the cancel was in when the stop was requested.
+	Phase string `json:"phase"`
+	// Reason is StopCancelRequested.
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // Carry is the state handed to the next run by continue-as-new.
@@ -271,4 +299,7 @@ type Carry struct {
 	Status  Status                  `json:"status"`
 	Policy  activities.CancelPolicy `json:"policy"`
 	Backoff time.Duration           `json:"backoff"`
+	// Recheck: a recheck signal was read while the run handed over; the next run
+	// asks the provider at once.
+	Recheck bool `json:"recheck,omitempty"`
 }

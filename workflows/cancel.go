@@ -26,6 +26,39 @@ var acts *activities.Activities
 // retry-policy poll (one activity retried server-side) would hide.
 const queriesPerRun = 100
 
+// checksPerRun bounds one run's history while awaiting the payment the same way:
+// a poll (or a recheck, or a signal that decides nothing) costs at most the
+// events of a status query, so a run continues as new after this many wake-ups
+// (a 1 s poll over a 720 h pay timeout would otherwise write millions of events).
+const checksPerRun = 100
+
+// Change ids of workflow.GetVersion: each guards a change to the commands the
+// workflow issues, so histories recorded before it replay as they ran.
+const (
+	// changeDrainBeforeDecision versions the reading of pending signals before a
+	// deadline decides (the pay deadline's last look, the cancel window's review).
+	changeDrainBeforeDecision = "drain-signals-before-deadline-decision"
+	// changeResolveAnswers: v1 answers the resolve update once the state left
+	// NEEDS_REVIEW; v2 once the resolution took its first step (a RETRY_CANCEL
+	// that lands in review again answers too).
+	changeResolveAnswers = "resolve-answers-after-effect"
+	// changeStop: a workflow cancellation request stops the cancel (STOPPED). Taken
+	// when a request is first seen, so a run stuck on a request under the earlier
+	// code stops once this code runs it.
+	changeStop = "stop-on-cancel-request"
+	// changeAwaitContinueAsNew: awaiting the payment continues as new (checksPerRun).
+	changeAwaitContinueAsNew = "await-payment-continue-as-new"
+	// changeDrainContinueAsNew: before continuing as new, every signal channel is
+	// drained; a decision found is acted on in the same run, a recheck is carried.
+	changeDrainContinueAsNew = "drain-all-before-continue-as-new"
+	// changeResendOnce: a resend is one delivery attempt, answered after it.
+	changeResendOnce = "resend-one-attempt"
+	// changeResolutionEndsReviewNotice: a resolution that arrives between the
+	// attempts of the review's merchant notification ends that schedule, so the
+	// resolve update answers at once instead of after the remaining attempts.
+	changeResolutionEndsReviewNotice = "resolution-ends-review-notice"
+)
+
 // ResendWindow is how long a cancel whose merchant notification was exhausted
 // stays open for an operator's resend before it completes.
 const ResendWindow = 7 * 24 * time.Hour
@@ -37,10 +70,20 @@ func CancelPaymentWorkflow(ctx workflow.Context, req CancelRequest) (Status, err
 	if err := req.Validate(); err != nil {
 		// Orchestration cannot start on a malformed request; the starter validates
 		// the same way, so this only catches clients that skip it.
-		return Status{}, temporal.NewNonRetryableApplicationError("invalid cancel request: "+err.Error(), "InvalidCancelRequest", nil)
+		return Status{}, invalidRequest(err.Error())
+	}
+	if info := workflow.GetInfo(ctx); req.Carry != nil && info.ContinuedExecutionRunID == "" && info.ParentWorkflowExecution == nil {
+		// Carry is a run's hand-over to its successor (continue-as-new) or a
+		// reconciliation's reopen (a child workflow: no client can pose as one). A
+		// client's start with it would skip the policy and the checks.
+		return Status{}, invalidRequest("carry is set only by the workflow's continue-as-new; leave it empty")
 	}
 	r := &run{ctx: ctx, req: req}
 	return r.execute()
+}
+
+func invalidRequest(msg string) error {
+	return temporal.NewNonRetryableApplicationError("invalid cancel request: "+msg, "InvalidCancelRequest", nil)
 }
 
 type run struct {
@@ -50,12 +93,22 @@ type run struct {
 	st      Status
 	backoff time.Duration // the confirmation's current backoff
 	queries int           // status queries in this run
+	checks  int           // wake-ups while awaiting the payment in this run
+	recheck bool          // a recheck is due: read while draining, or carried
 
 	paymentCh  workflow.ReceiveChannel
 	providerCh workflow.ReceiveChannel
 	recheckCh  workflow.ReceiveChannel
-	resolved   *Resolution // set by the resolve update
-	resend     bool        // set by the resend update
+	resolved   *Resolution      // set by the resolve update
+	resolvedCh workflow.Channel // wakes a pause of the review's notification
+	resend     bool             // set by the resend update
+	resending  bool             // a resend's delivery attempt is under way
+	resends    int              // resend attempts finished in this run
+	steps      int              // state changes in this run (setState)
+	ending     bool             // the run is about to return: waiting updates answer now
+
+	stopSeen    bool // the stop version was taken
+	stopVersion workflow.Version
 }
 
 func (r *run) execute() (Status, error) {
@@ -64,11 +117,14 @@ func (r *run) execute() (Status, error) {
 	r.paymentCh = workflow.GetSignalChannel(ctx, SignalPaymentResult)
 	r.providerCh = workflow.GetSignalChannel(ctx, SignalProviderNotification)
 	r.recheckCh = workflow.GetSignalChannel(ctx, SignalRecheck)
+	r.resolvedCh = workflow.NewBufferedChannel(ctx, 1)
 
-	if r.req.Carry != nil {
+	fresh := r.req.Carry == nil
+	if !fresh {
 		r.st = r.req.Carry.Status
 		r.policy = r.req.Carry.Policy
 		r.backoff = r.req.Carry.Backoff
+		r.recheck = r.req.Carry.Recheck
 		r.req.Carry = nil
 	} else {
 		if r.req.PayStartedAt.IsZero() {
@@ -82,13 +138,17 @@ func (r *run) execute() (Status, error) {
 			CancelKey:   cancelKey(info.WorkflowExecution.ID),
 			PayDeadline: r.req.PayStartedAt.Add(r.req.PayTimeout),
 		}
+	}
+	r.st.Runs++
+	// Handlers before the first blocking call (the policy's local activity): a
+	// query or update that arrives with the start finds them.
+	if err := r.registerHandlers(); err != nil {
+		return r.st, err
+	}
+	if fresh {
 		if err := r.loadPolicy(); err != nil {
 			return r.st, err
 		}
-	}
-	r.st.Runs++
-	if err := r.registerHandlers(); err != nil {
-		return r.st, err
 	}
 
 	phase := r.st.State
@@ -99,6 +159,14 @@ func (r *run) execute() (Status, error) {
 		}
 	}
 	for {
+		// An operator's stop ends any phase still in flight; a final one ends in
+		// finish(), which records the outcome first.
+		if phase == StateStopped || (!IsFinal(phase) && phase != StateNotifyExhausted && r.stopRequested()) {
+			if r.st.State == "" {
+				r.st.State = phase // stopped before its first phase began
+			}
+			return r.stop()
+		}
 		r.setState(phase)
 		var (
 			next string
@@ -165,6 +233,9 @@ func (r *run) loadPolicy() error {
 			CancelRetry:  activities.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
 			QueryBackoff: activities.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}}
 		r.st.WindowDeadline = r.policy.WindowDeadline
+		if r.stopRequested() {
+			return nil // stopped while the policy loaded: not a configuration problem
+		}
 		r.st.State = StateNeedsReview
 		r.st.ReviewReason = ReviewConfiguration
 		r.st.LastOutcome = providers.FailedOutcome(providers.ReasonConfiguration, activities.ErrUnknownCredential, errMessage(err))
@@ -187,15 +258,31 @@ func (r *run) registerHandlers() error {
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateResolve,
 		func(ctx workflow.Context, res Resolution) (Status, error) {
 			r.resolved = &res
+			r.resolvedCh.SendAsync(true)
 			// Answer with the status after the resolution took effect, so the
-			// operator sees where the cancel went (RESOLVED_…, or CANCELLING again).
-			// Cancels resolved before this change answered at once; their histories
-			// must replay as they ran.
-			if workflow.GetVersion(ctx, "resolve-answers-after-effect", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			// operator sees where the cancel went. Cancels resolved before v1
+			// answered at once, and v1 waited for the state to leave NEEDS_REVIEW
+			// (which a RETRY_CANCEL landing in review again never does); their
+			// histories replay as they ran.
+			switch workflow.GetVersion(ctx, changeResolveAnswers, workflow.DefaultVersion, 2) {
+			case workflow.DefaultVersion:
 				return r.st, nil
+			case 1:
+				err := workflow.Await(ctx, func() bool { return r.st.State != StateNeedsReview })
+				return r.st, err
 			}
-			err := workflow.Await(ctx, func() bool { return r.st.State != StateNeedsReview })
-			return r.st, err
+			// The first step after the resolution: RESOLVED_…, or for RETRY_CANCEL
+			// the cancel's answer (CANCELLED, CONFIRMING, PAID_AT_CANCEL, or
+			// NEEDS_REVIEW again with the new reason) — not CANCELLING, which is
+			// only the call under way. A stop answers too. The wait is disconnected
+			// from the workflow's cancellation so a stop yields STOPPED, not an
+			// error.
+			from := r.steps
+			wait, _ := workflow.NewDisconnectedContext(ctx)
+			_ = workflow.Await(wait, func() bool {
+				return r.ending || r.st.State == StateStopped || (r.steps > from && r.st.State != StateCancelling)
+			})
+			return r.st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, res Resolution) error {
 			// Rejected here, bad input never enters history.
@@ -210,10 +297,22 @@ func (r *run) registerHandlers() error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateResendNotification,
 		func(ctx workflow.Context, req ResendRequest) (Status, error) {
 			r.resend = true
+			// Resends before changeResendOnce answered at once and ran the whole
+			// schedule again.
+			if workflow.GetVersion(ctx, changeResendOnce, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				return r.st, nil
+			}
+			// Answer after the delivery attempt, with its result.
+			from := r.resends
+			wait, _ := workflow.NewDisconnectedContext(ctx)
+			_ = workflow.Await(wait, func() bool { return r.resends > from || r.ending || r.st.State == StateStopped })
 			return r.st, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req ResendRequest) error {
-			if r.st.State != StateNotifyExhausted || r.resend {
+			if r.resend || r.resending {
+				return errors.New("a resend is already under way: wait for its answer")
+			}
+			if r.st.State != StateNotifyExhausted {
 				return fmt.Errorf("cancel is %s: a resend is only possible when NOTIFY_EXHAUSTED", r.st.State)
 			}
 			if req.Operator == "" {
@@ -225,6 +324,7 @@ func (r *run) registerHandlers() error {
 
 // setState records a state change and upserts the search attributes that changed.
 func (r *run) setState(state string) {
+	r.steps++
 	r.st.State = state
 	r.st.NeedsReview = state == StateNeedsReview
 	if IsFinal(state) {
@@ -259,11 +359,17 @@ func (r *run) upsertSearchAttributes() {
 // ---- phase 1: wait for the payment's result until the pay deadline ----
 
 func (r *run) awaitPayment() (string, error) {
-	ctx := r.ctx
 	for {
-		now := workflow.Now(ctx)
+		if r.stopRequested() {
+			return StateStopped, nil
+		}
+		now := workflow.Now(r.ctx)
 		if !now.Before(r.st.PayDeadline) {
 			break
+		}
+		if (r.checks >= checksPerRun || workflow.GetInfo(r.ctx).GetContinueAsNewSuggested()) &&
+			workflow.GetVersion(r.ctx, changeAwaitContinueAsNew, workflow.DefaultVersion, 1) >= 1 {
+			return r.continueAsNew()
 		}
 		wait := r.st.PayDeadline.Sub(now)
 		poll := false
@@ -271,101 +377,162 @@ func (r *run) awaitPayment() (string, error) {
 			wait, poll = r.policy.PaymentPoll, true
 		}
 		r.st.NextCheckAt = now.Add(wait)
-		timerCtx, cancelTimer := workflow.WithCancel(ctx)
-		timer := workflow.NewTimer(timerCtx, wait)
-		var decided string
-		recheck := false
-		sel := workflow.NewSelector(ctx)
-		sel.AddFuture(timer, func(workflow.Future) {})
-		sel.AddReceive(r.paymentCh, func(c workflow.ReceiveChannel, _ bool) {
-			var pr PaymentResult
-			c.Receive(ctx, &pr)
-			decided = paymentSignalState(pr.Status)
-		})
-		sel.AddReceive(r.providerCh, func(c workflow.ReceiveChannel, _ bool) {
-			var n providers.Notification
-			c.Receive(ctx, &n)
-			if n.Type == providers.NotifyPaymentResult {
-				decided = paymentStateDecision(n.Payment)
-			}
-		})
-		sel.AddReceive(r.recheckCh, func(c workflow.ReceiveChannel, _ bool) {
-			c.Receive(ctx, nil)
-			recheck = true
-		})
-		sel.Select(ctx)
-		cancelTimer()
+		decided, recheck := "", r.recheck
+		r.recheck = false
+		if !recheck { // a carried recheck asks at once
+			decided, recheck = r.waitSignal(wait)
+		}
+		r.checks++
 		if decided != "" {
 			return decided, nil
 		}
+		if r.stopRequested() {
+			return StateStopped, nil
+		}
 		if poll || recheck {
-			if d := r.checkPayment(); d != "" {
+			d, stopped := r.checkPayment()
+			if stopped {
+				return StateStopped, nil
+			}
+			if d != "" {
 				return d, nil
 			}
 		}
 	}
 	// A result signalled while the last poll ran is still in its channel: read it
 	// before the last look, or a PAID signal would be answered with a cancel.
-	// Cancels that ran before this check replay without it.
-	if workflow.GetVersion(ctx, changeDrainBeforeDecision, workflow.DefaultVersion, 1) >= 1 {
-		if d := r.drainPaymentSignals(); d != "" {
+	if workflow.GetVersion(r.ctx, changeDrainBeforeDecision, workflow.DefaultVersion, 1) >= 1 {
+		if d := r.drain(false); d != "" {
 			return d, nil
 		}
 	}
 	// The deadline passed: one last look before cancelling (shared/design.md step 1).
-	if d := r.checkPayment(); d != "" {
+	d, stopped := r.checkPayment()
+	if stopped {
+		return StateStopped, nil
+	}
+	if d != "" {
 		return d, nil
 	}
 	return StateCancelling, nil
 }
 
-// changeDrainBeforeDecision versions the reading of pending signals before a
-// deadline decides (the pay deadline's last look, the cancel window's review).
-const changeDrainBeforeDecision = "drain-signals-before-deadline-decision"
+// waitSignal is the one wait of the polling phases (awaiting the payment,
+// confirming a pending cancel): up to d, or until a payment result, a provider
+// notification or a recheck arrives, or an operator stops the cancel. decided is
+// what a signal decides under the current phase's rules (decision).
+func (r *run) waitSignal(d time.Duration) (decided string, recheck bool) {
+	timerCtx, cancelTimer := workflow.WithCancel(r.ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimer(timerCtx, d)
+	sel := workflow.NewSelector(r.ctx)
+	sel.AddFuture(timer, func(workflow.Future) {})
+	payment := func(c workflow.ReceiveChannel, _ bool) {
+		var pr PaymentResult
+		c.Receive(r.ctx, &pr)
+		decided = r.paymentDecision(pr)
+	}
+	provider := func(c workflow.ReceiveChannel, _ bool) {
+		var n providers.Notification
+		c.Receive(r.ctx, &n)
+		decided = r.notificationDecision(n)
+	}
+	// When two signals wait together, the first case added is read first: each
+	// phase keeps the order it had before this helper, so recorded histories
+	// replay as they ran.
+	if r.st.State == StateAwaitingPayment {
+		sel.AddReceive(r.paymentCh, payment)
+		sel.AddReceive(r.providerCh, provider)
+	} else {
+		sel.AddReceive(r.providerCh, provider)
+		sel.AddReceive(r.paymentCh, payment)
+	}
+	sel.AddReceive(r.recheckCh, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(r.ctx, nil)
+		recheck = true
+	})
+	// A stop cancels the timer too; this case only makes the wake-up explicit.
+	sel.AddReceive(r.ctx.Done(), func(c workflow.ReceiveChannel, _ bool) { c.Receive(r.ctx, nil) })
+	sel.Select(r.ctx)
+	return decided, recheck
+}
 
-// drainPaymentSignals reads payment results already received while waiting for
-// the payment: PAID, or NOT_NEEDED for a failed/closed one; "" when none decides.
-func (r *run) drainPaymentSignals() string {
+// paymentDecision maps a payment-result signal: while awaiting the payment PAID or
+// NOT_NEEDED; once cancelling, a payment reported paid is PAID_AT_CANCEL.
+func (r *run) paymentDecision(pr PaymentResult) string {
+	d := paymentSignalState(pr.Status)
+	switch {
+	case r.st.State == StateAwaitingPayment:
+		return d
+	case d == StatePaid:
+		return StatePaidAtCancel
+	}
+	return ""
+}
+
+// notificationDecision maps a verified provider notification under the current phase.
+func (r *run) notificationDecision(n providers.Notification) string {
+	if r.st.State == StateAwaitingPayment {
+		if n.Type == providers.NotifyPaymentResult {
+			return paymentStateDecision(n.Payment)
+		}
+		return ""
+	}
+	return r.fromNotification(n)
+}
+
+// drain reads the signals already received without waiting, and returns what
+// they decide under the current phase's rules: evidence of a payment (PAID,
+// PAID_AT_CANCEL) wins, otherwise the first decision. With withRecheck it also
+// reads recheck signals into r.recheck (continue-as-new carries it); otherwise
+// those stay for the next wait.
+func (r *run) drain(withRecheck bool) string {
 	decided := ""
+	take := func(d string) {
+		paid := func(s string) bool { return s == StatePaid || s == StatePaidAtCancel }
+		if d != "" && (decided == "" || (paid(d) && !paid(decided))) {
+			decided = d
+		}
+	}
 	for {
 		var pr PaymentResult
 		if !r.paymentCh.ReceiveAsync(&pr) {
 			break
 		}
-		if d := paymentSignalState(pr.Status); d != "" && decided != StatePaid {
-			decided = d
-		}
+		take(r.paymentDecision(pr))
 	}
 	for {
 		var n providers.Notification
 		if !r.providerCh.ReceiveAsync(&n) {
 			break
 		}
-		if n.Type == providers.NotifyPaymentResult {
-			if d := paymentStateDecision(n.Payment); d != "" && decided != StatePaid {
-				decided = d
-			}
-		}
+		take(r.notificationDecision(n))
+	}
+	for withRecheck && r.recheckCh.ReceiveAsync(nil) {
+		r.recheck = true
 	}
 	return decided
 }
 
 // checkPayment asks the provider; it returns PAID or NOT_NEEDED when that decides
-// the cancel, "" to go on.
-func (r *run) checkPayment() string {
+// the cancel, "" to go on, and stopped when an operator's stop came during the call.
+func (r *run) checkPayment() (decided string, stopped bool) {
 	r.st.PaymentChecks++
 	var ps providers.PaymentStatus
-	if err := workflow.ExecuteActivity(r.queryCtx(), acts.QueryPayment, r.queryCall()).Get(r.ctx, &ps); err != nil {
-		// The query could not be made (worker trouble after its retries): go on as
-		// if unknown, which leads to a cancel — the safe side.
-		r.st.LastOutcome = providers.UnknownOutcome("QUERY_FAILED", "%s", errMessage(err))
-		return ""
+	err, stopped := r.get(r.ctx, workflow.ExecuteActivity(r.queryCtx(), acts.QueryPayment, r.queryCall()), &ps)
+	if err != nil {
+		if !stopped {
+			// The query could not be made (worker trouble after its retries): go on
+			// as if unknown, which leads to a cancel — the safe side.
+			r.st.LastOutcome = providers.UnknownOutcome("QUERY_FAILED", "%s", errMessage(err))
+		}
+		return "", stopped
 	}
 	r.st.LastOutcome = ps.Outcome
 	if ps.Code != "" {
 		r.st.LastOutcome.Code, r.st.LastOutcome.Message = ps.Code, ps.Message
 	}
-	return paymentStateDecision(ps.State)
+	return paymentStateDecision(ps.State), stopped
 }
 
 func paymentStateDecision(s providers.PaymentState) string {
@@ -407,6 +574,8 @@ func (r *run) queryCtx() workflow.Context {
 		// retries only cover a worker lost mid-call.
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3,
 			NonRetryableErrorTypes: []string{activities.ErrUnknownCredential}},
+		// On a stop the call under way is let finish and its answer recorded (get).
+		WaitForCancellation: true,
 	})
 }
 
@@ -434,21 +603,27 @@ func (r *run) cancel() (string, error) {
 			MaximumInterval:    r.policy.CancelRetry.Max,
 			MaximumAttempts:    int32(r.policy.MaxCancelAttempts),
 		},
+		// A stop cancels the activity: between retries it ends at once, and an
+		// attempt under way finishes its call, whose answer get waits for.
+		WaitForCancellation: true,
 	})
 	call := activities.CancelCall{Credential: r.req.Credential,
 		Target:    providers.Target{MerchantOrderNo: r.req.MerchantOrderNo, ProviderPaymentID: r.req.ProviderPaymentID},
 		CancelKey: r.st.CancelKey, ProviderRef: r.st.ProviderRef, WorkflowID: r.st.WorkflowID}
 
-	fut := workflow.ExecuteActivity(actx, acts.CancelPayment, call)
 	// A provider notification or a PAID signal may arrive while the cancel is being
 	// retried; they are handled after it returns (the channels keep them).
 	var res activities.CancelResult
-	err := fut.Get(ctx, &res)
+	err, stopped := r.get(ctx, workflow.ExecuteActivity(actx, acts.CancelPayment, call), &res)
+	if stopped {
+		r.noteStoppedCall(err, &res)
+		return StateStopped, nil
+	}
 	if err == nil {
 		out := res.Outcome
 		r.st.CancelAttempts += int(res.Attempt)
 		r.noteOutcome(out)
-		if d, ok := r.drainSignals(); ok {
+		if d := r.drain(false); d != "" {
 			return d, nil
 		}
 		switch out.Kind {
@@ -460,6 +635,23 @@ func (r *run) cancel() (string, error) {
 		}
 	}
 	return r.cancelFailure(err), nil
+}
+
+// noteStoppedCall records the answer of a cancel call that a stop waited for: its
+// result, or the outcome a failed attempt carried. A call cancelled before any
+// attempt answered leaves the last outcome as it was.
+func (r *run) noteStoppedCall(err error, res *activities.CancelResult) {
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+	case errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(res) == nil:
+	default:
+		return
+	}
+	r.st.CancelAttempts += int(res.Attempt)
+	if res.Outcome.Kind != "" {
+		r.noteOutcome(res.Outcome)
+	}
 }
 
 // cancelFailure maps a failed cancel activity to the next state.
@@ -527,31 +719,6 @@ func (r *run) noteOutcome(o providers.Outcome) {
 	}
 }
 
-// drainSignals handles signals that arrived while an activity ran: a verified
-// provider cancel result, or the payment turning out paid.
-func (r *run) drainSignals() (string, bool) {
-	var decided string
-	for {
-		var pr PaymentResult
-		if !r.paymentCh.ReceiveAsync(&pr) {
-			break
-		}
-		if paymentSignalState(pr.Status) == StatePaid {
-			decided = StatePaidAtCancel
-		}
-	}
-	for {
-		var n providers.Notification
-		if !r.providerCh.ReceiveAsync(&n) {
-			break
-		}
-		if d := r.fromNotification(n); d != "" && decided == "" {
-			decided = d
-		}
-	}
-	return decided, decided != ""
-}
-
 // fromNotification maps a provider notification during cancelling/confirming.
 func (r *run) fromNotification(n providers.Notification) string {
 	switch n.Type {
@@ -615,7 +782,7 @@ func (r *run) confirm() (string, error) {
 		if !now.Before(r.policy.WindowDeadline) {
 			// A provider notification that arrived with the deadline still decides.
 			if workflow.GetVersion(ctx, changeDrainBeforeDecision, workflow.DefaultVersion, 1) >= 1 {
-				if d, ok := r.drainSignals(); ok {
+				if d := r.drain(false); d != "" {
 					return d, nil
 				}
 			}
@@ -624,7 +791,7 @@ func (r *run) confirm() (string, error) {
 			return StateNeedsReview, nil
 		}
 		if r.queries >= queriesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return "", r.continueAsNew()
+			return r.continueAsNew()
 		}
 		r.backoff = r.policy.QueryBackoff.Next(r.backoff)
 		if r.st.LastOutcome.Kind == providers.Failed && r.st.LastOutcome.RetryAfter > r.backoff {
@@ -635,28 +802,16 @@ func (r *run) confirm() (string, error) {
 			wait = left
 		}
 		r.st.NextCheckAt = now.Add(wait)
-		timerCtx, cancelTimer := workflow.WithCancel(ctx)
-		timer := workflow.NewTimer(timerCtx, wait)
-		var decided string
-		sel := workflow.NewSelector(ctx)
-		sel.AddFuture(timer, func(workflow.Future) {})
-		sel.AddReceive(r.providerCh, func(c workflow.ReceiveChannel, _ bool) {
-			var n providers.Notification
-			c.Receive(ctx, &n)
-			decided = r.fromNotification(n)
-		})
-		sel.AddReceive(r.paymentCh, func(c workflow.ReceiveChannel, _ bool) {
-			var pr PaymentResult
-			c.Receive(ctx, &pr)
-			if paymentSignalState(pr.Status) == StatePaid {
-				decided = StatePaidAtCancel
-			}
-		})
-		sel.AddReceive(r.recheckCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
-		sel.Select(ctx)
-		cancelTimer()
+		decided, recheck := "", r.recheck
+		r.recheck = false
+		if !recheck { // a carried recheck asks at once
+			decided, _ = r.waitSignal(wait)
+		}
 		if decided != "" {
 			return decided, nil
+		}
+		if r.stopRequested() {
+			return StateStopped, nil
 		}
 		if !workflow.Now(ctx).Before(r.policy.WindowDeadline) {
 			continue // the deadline check at the top decides
@@ -664,7 +819,14 @@ func (r *run) confirm() (string, error) {
 		r.queries++
 		r.st.QueryAttempts++
 		var out providers.Outcome
-		if err := workflow.ExecuteActivity(r.queryCtx(), acts.QueryCancel, r.queryCall()).Get(ctx, &out); err != nil {
+		err, stopped := r.get(ctx, workflow.ExecuteActivity(r.queryCtx(), acts.QueryCancel, r.queryCall()), &out)
+		if stopped {
+			if err == nil {
+				r.noteOutcome(out)
+			}
+			return StateStopped, nil
+		}
+		if err != nil {
 			r.noteOutcome(providers.UnknownOutcome("QUERY_FAILED", "%s", errMessage(err)))
 			continue
 		}
@@ -684,27 +846,44 @@ func (r *run) confirm() (string, error) {
 	}
 }
 
-func (r *run) continueAsNew() error {
-	// Let update handlers finish, and keep signals that arrived: they are read
-	// again by the next run only if they are re-sent, so handle them here first.
+// continueAsNew hands a polling phase (awaiting the payment, confirming) over to a
+// fresh run with the same state, so no run's history grows without bound. Update
+// handlers finish first; the signals already received are read: a decision is
+// acted on here (returned as the next state), a recheck is carried. Runs before
+// changeDrainContinueAsNew carried a decision as the next run's state instead.
+func (r *run) continueAsNew() (string, error) {
 	_ = workflow.Await(r.ctx, func() bool { return workflow.AllHandlersFinished(r.ctx) })
-	if d, ok := r.drainSignals(); ok {
+	if workflow.GetVersion(r.ctx, changeDrainContinueAsNew, workflow.DefaultVersion, 1) >= 1 {
+		if r.stopRequested() {
+			return StateStopped, nil
+		}
+		if d := r.drain(true); d != "" {
+			return d, nil
+		}
+	} else if d := r.drain(false); d != "" {
 		r.st.State = d
 	}
 	next := r.req
-	next.Carry = &Carry{Status: r.st, Policy: r.policy, Backoff: r.backoff}
-	return workflow.NewContinueAsNewError(r.ctx, CancelPaymentWorkflow, next)
+	next.Carry = &Carry{Status: r.st, Policy: r.policy, Backoff: r.backoff, Recheck: r.recheck}
+	return "", workflow.NewContinueAsNewError(r.ctx, CancelPaymentWorkflow, next)
 }
 
 // ---- review: wait for an operator ----
 
 func (r *run) review() (string, error) {
-	r.deliver(StateNeedsReview)
+	if r.deliver(StateNeedsReview) {
+		return StateStopped, nil
+	}
 	if err := workflow.Await(r.ctx, func() bool { return r.resolved != nil }); err != nil {
+		if r.stopRequested() {
+			return StateStopped, nil
+		}
 		return "", err
 	}
 	res := *r.resolved
 	r.resolved = nil
+	for r.resolvedCh.ReceiveAsync(nil) { // this resolution's wake-up, if no pause read it
+	}
 	r.st.Resolution = &res
 	r.st.ReviewReason = ""
 	next := ResolutionActions[res.Action]
@@ -728,36 +907,127 @@ func (r *run) review() (string, error) {
 // ---- phase 4: tell the merchant ----
 
 func (r *run) finish() (Status, error) {
-	if r.st.State != StateNotifyExhausted {
-		r.deliver(r.st.Final)
+	if r.stopRequested() {
+		return r.stop()
+	}
+	if r.st.State != StateNotifyExhausted && r.deliver(r.st.Final) {
+		return r.stop()
 	}
 	for r.st.Notify.Exhausted {
 		r.setState(StateNotifyExhausted)
 		ok, err := workflow.AwaitWithTimeout(r.ctx, ResendWindow, func() bool { return r.resend })
 		if err != nil {
+			if r.stopRequested() {
+				return r.stop()
+			}
 			return r.st, err
 		}
 		if !ok {
 			break // nobody resent within the window: end with the business outcome
 		}
 		r.resend = false
-		r.deliver(r.st.Final)
+		if workflow.GetVersion(r.ctx, changeResendOnce, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			// The whole schedule again, in the same episode (same event id).
+			if r.runSchedule(r.st.Final) {
+				return r.stop()
+			}
+			continue
+		}
+		// One attempt with the episode's event id; the update answers after it.
+		r.resending = true
+		stopped := r.notifyAttempt(r.ctx, r.event(r.st.Final), true)
+		r.resending = false
+		r.resends++
+		if r.st.Notify.Delivered {
+			r.st.Notify.Exhausted = false
+		}
+		if stopped {
+			return r.stop()
+		}
 	}
 	if r.st.State != r.st.Final {
 		r.setState(r.st.Final)
 	}
+	// A resend accepted as the window closed is not made; its update answers with
+	// the final status rather than keep the run open.
+	r.ending = true
 	_ = workflow.Await(r.ctx, func() bool { return workflow.AllHandlersFinished(r.ctx) })
 	return r.st, nil
 }
 
-// deliver sends the merchant notification for state on the policy's schedule. The
-// event id is stable per (cancel, state): every retry and resend carries it.
-func (r *run) deliver(state string) {
-	url := r.policy.NotifyURL
-	r.st.Notify = NotifyStatus{URL: url, EventID: "evt_" + fnv64(r.st.WorkflowID+"#"+state)}
-	if url == "" {
-		return
+// deliver starts a notification episode for state and runs it on the policy's
+// schedule. Each episode (an outcome, a review — a new review episode included —,
+// a stop) has its own event id, which its retries and resends keep. It returns
+// true when an operator's stop ended it (the attempt under way recorded).
+func (r *run) deliver(state string) (stopped bool) {
+	r.newEpisode(state)
+	return r.runSchedule(state)
+}
+
+// runSchedule delivers the current episode's event on the policy's schedule.
+func (r *run) runSchedule(state string) (stopped bool) {
+	n := r.st.Notify
+	r.st.Notify = NotifyStatus{URL: n.URL, EventID: n.EventID, Episode: n.Episode}
+	if r.st.Notify.URL == "" {
+		return false
 	}
+	event := r.event(state)
+	schedule := r.policy.NotifySchedule
+	if len(schedule) == 0 {
+		schedule = defaultNotifySchedule
+	}
+	for i, wait := range schedule {
+		if wait > 0 && r.pause(wait) {
+			return false // a resolution made the review's notice outdated
+		}
+		if r.stopRequested() {
+			return true
+		}
+		stopped := r.notifyAttempt(r.ctx, event, i == len(schedule)-1)
+		if r.st.Notify.Delivered || stopped {
+			return stopped
+		}
+	}
+	r.st.Notify.Exhausted = true
+	return false
+}
+
+// pause waits d between delivery attempts. While in review, a resolution that
+// arrives meanwhile ends the wait and the schedule (true): the review's notice is
+// outdated, the resolution's own event follows. Runs before
+// changeResolutionEndsReviewNotice waited the whole pause and went on.
+func (r *run) pause(d time.Duration) (superseded bool) {
+	if r.st.State != StateNeedsReview {
+		_ = workflow.Sleep(r.ctx, d)
+		return false
+	}
+	timerCtx, cancelTimer := workflow.WithCancel(r.ctx)
+	defer cancelTimer()
+	timer := workflow.NewTimer(timerCtx, d)
+	resolved := false
+	sel := workflow.NewSelector(r.ctx)
+	sel.AddFuture(timer, func(workflow.Future) {})
+	sel.AddReceive(r.resolvedCh, func(c workflow.ReceiveChannel, _ bool) { c.Receive(r.ctx, nil); resolved = true })
+	sel.Select(r.ctx)
+	if !resolved {
+		return false
+	}
+	if workflow.GetVersion(r.ctx, changeResolutionEndsReviewNotice, workflow.DefaultVersion, 1) >= 1 {
+		return true
+	}
+	_ = timer.Get(r.ctx, nil)
+	return false
+}
+
+// newEpisode resets the notification status for a new episode with a new event id.
+func (r *run) newEpisode(state string) {
+	ep := r.st.Notify.Episode + 1
+	r.st.Notify = NotifyStatus{URL: r.policy.NotifyURL, Episode: ep,
+		EventID: "evt_" + fnv64(fmt.Sprintf("%s#%s#%d", r.st.WorkflowID, state, ep))}
+}
+
+// event is the merchant event for state, as things stand now.
+func (r *run) event(state string) activities.MerchantEvent {
 	event := activities.MerchantEvent{
 		Type: "cancel.outcome", WorkflowID: r.st.WorkflowID, Provider: r.req.Provider, Credential: r.req.Credential,
 		MerchantOrderNo: r.req.MerchantOrderNo, ProviderPaymentID: r.req.ProviderPaymentID,
@@ -768,37 +1038,96 @@ func (r *run) deliver(state string) {
 	if r.st.Resolution != nil {
 		event.Resolution = r.st.Resolution.Action
 	}
-	actx := workflow.WithActivityOptions(r.ctx, workflow.ActivityOptions{
+	if state == StateStopped && r.st.Stopped != nil {
+		event.Reason, event.Final = r.st.Stopped.Reason, r.st.Final
+	}
+	return event
+}
+
+// notifyAttempt makes one delivery attempt of the current episode, watching ctx
+// for a stop (the attempt then finishes and is recorded). It reports the stop.
+func (r *run) notifyAttempt(ctx workflow.Context, event activities.MerchantEvent, last bool) (stopped bool) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 20 * time.Second,
-		// The schedule below is the retry policy; one attempt per step keeps each
+		// The schedule is the retry policy; one attempt per step keeps each
 		// delivery visible in history.
-		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		WaitForCancellation: true,
 	})
-	schedule := r.policy.NotifySchedule
-	if len(schedule) == 0 {
-		schedule = defaultNotifySchedule
+	r.st.Notify.Attempts++
+	r.st.Notify.LastAt = workflow.Now(ctx)
+	var res activities.NotifyResult
+	err, stopped := r.get(ctx, workflow.ExecuteActivity(actx, acts.NotifyMerchant, activities.NotifyCall{
+		Merchant: r.policy.Merchant, URL: r.st.Notify.URL, EventID: r.st.Notify.EventID, Event: event, Last: last,
+	}), &res)
+	switch {
+	case err == nil && res.Delivered:
+		r.st.Notify.Delivered, r.st.Notify.LastError = true, ""
+	case err != nil:
+		r.st.Notify.LastError = errMessage(err)
+	default:
+		r.st.Notify.LastError = res.Error
 	}
-	for i, wait := range schedule {
-		if wait > 0 {
-			_ = workflow.Sleep(r.ctx, wait)
-		}
-		r.st.Notify.Attempts++
-		r.st.Notify.LastAt = workflow.Now(r.ctx)
-		var res activities.NotifyResult
-		err := workflow.ExecuteActivity(actx, acts.NotifyMerchant, activities.NotifyCall{
-			Merchant: r.policy.Merchant, URL: url, EventID: r.st.Notify.EventID, Event: event, Last: i == len(schedule)-1,
-		}).Get(r.ctx, &res)
-		if err == nil && res.Delivered {
-			r.st.Notify.Delivered, r.st.Notify.LastError = true, ""
-			return
-		}
-		if err != nil {
-			r.st.Notify.LastError = errMessage(err)
-		} else {
-			r.st.Notify.LastError = res.Error
+	return stopped
+}
+
+// ---- an operator's stop ----
+
+// stopRequested reports whether the workflow's cancellation was requested and is
+// handled as a stop. The version is taken when a request is first seen: runs that
+// saw one under the earlier code (DefaultVersion) replay the earlier handling.
+func (r *run) stopRequested() bool {
+	if r.ctx.Err() == nil {
+		return false
+	}
+	if !r.stopSeen {
+		r.stopSeen = true
+		r.stopVersion = workflow.GetVersion(r.ctx, changeStop, workflow.DefaultVersion, 1)
+	}
+	return r.stopVersion >= 1
+}
+
+// get waits for a provider or merchant call (scheduled with WaitForCancellation)
+// and reports whether an operator's stop came while it ran. A stop cancels the
+// activity with the workflow: the server ends it at once between retries, and an
+// attempt under way finishes its call (the activities shield it) — get waits for
+// that answer so it is recorded. ctx is the context whose cancellation is the
+// stop (a disconnected one never stops).
+func (r *run) get(ctx workflow.Context, fut workflow.Future, v any) (err error, stopped bool) {
+	if !fut.IsReady() {
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(fut, func(workflow.Future) {})
+		sel.AddReceive(ctx.Done(), func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		sel.Select(ctx)
+		if !fut.IsReady() && !r.stopRequested() {
+			// Runs from before changeStop took the cancellation for the call's
+			// failure at once (the call was not waited for).
+			return temporal.NewCanceledError(), false
 		}
 	}
-	r.st.Notify.Exhausted = true
+	err = fut.Get(ctx, v)
+	return err, ctx.Err() != nil && r.stopRequested()
+}
+
+// stop ends the cancel in STOPPED: the phase and reason in Status.Stopped and the
+// search attributes, the last provider answer in LastOutcome, one attempt to tell
+// the merchant (with a business outcome reached before the stop as "final"),
+// and every update answered. It returns the Status as the workflow's result — the
+// execution completes rather than closing as canceled, so the result shows in the
+// Web UI and `starter status` — and it never fails a workflow task: its calls run
+// on a context the cancellation does not reach.
+func (r *run) stop() (Status, error) {
+	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
+	r.st.Stopped = &Stop{Phase: r.st.State, Reason: StopCancelRequested, At: workflow.Now(ctx)}
+	r.st.NextCheckAt = time.Time{}
+	r.setState(StateStopped)
+	r.newEpisode(StateStopped)
+	if r.st.Notify.URL != "" {
+		r.notifyAttempt(ctx, r.event(StateStopped), true)
+	}
+	r.ending = true
+	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return r.st, nil
 }
 
 func errMessage(err error) string {

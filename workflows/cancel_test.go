@@ -66,6 +66,9 @@ type wf struct {
 	policy activities.CancelPolicy
 	window time.Duration // policy window after PayStartedAt
 	id     string        // workflow id; default workflows.WorkflowID
+	// startWithCarry runs a request with Carry as a fresh start (a client's), not
+	// as a continued run.
+	startWithCarry bool
 
 	cancelFn       func(n int, attempt int32, in activities.CancelCall) (activities.CancelResult, error)
 	queryCancelFn  func(n int, in activities.QueryCall) (providers.Outcome, error)
@@ -197,6 +200,10 @@ func (w *wf) run() (workflows.Status, error) {
 		w.id = workflows.WorkflowID(w.req.Provider, w.req.MerchantOrderNo)
 	}
 	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: w.id})
+	if w.req.Carry != nil && !w.startWithCarry {
+		// A run that carries state is a continued run.
+		w.env.SetContinuedExecutionRunID("previous-run")
+	}
 	w.env.ExecuteWorkflow(workflows.WorkflowName, w.req)
 	if !w.env.IsWorkflowCompleted() {
 		w.t.Fatal("workflow did not complete")
@@ -700,9 +707,11 @@ func TestRetryCancelResumesCancelling(t *testing.T) {
 		res = w.update(workflows.UpdateResolve, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
 	})
 	st := w.mustRun()
-	if !res.accepted {
+	if !res.accepted || !res.completed || res.err != nil {
 		t.Fatalf("update %+v", res)
 	}
+	// The update answers with the retry's first step: the cancel's result.
+	wantState(t, res.status, workflows.StateCancelled)
 	wantState(t, st, workflows.StateCancelled)
 	if len(w.cancels) != 2 || w.cancels[0].CancelKey != w.cancels[1].CancelKey {
 		t.Errorf("cancel calls %+v: want two with the same key", w.cancels)
@@ -727,19 +736,32 @@ func TestUnknownCredentialThenRetryCancelAfterTheFix(t *testing.T) {
 			activities.ErrUnknownCredential, nil)
 	}
 	var mid, stillBroken workflows.Status
+	var retry1, retry2 *updateResult
 	cancelsBefore := -1
 	// A retry before the fix finds the credential still unknown: back to review.
 	w.at(time.Hour, func() {
 		mid = w.status()
-		w.update(workflows.UpdateResolve, "retry-1", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+		retry1 = w.update(workflows.UpdateResolve, "retry-1", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	})
 	w.at(2*time.Hour, func() {
 		stillBroken = w.status()
 		cancelsBefore = len(w.cancels)
 		fixed = true
-		w.update(workflows.UpdateResolve, "retry-2", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+		retry2 = w.update(workflows.UpdateResolve, "retry-2", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	})
 	st := w.mustRun()
+	// Each RETRY_CANCEL answers (the first one used to wait forever for the state
+	// to leave NEEDS_REVIEW): in review again with the reason, then cancelled.
+	for _, u := range []*updateResult{retry1, retry2} {
+		if u == nil || !u.accepted || !u.completed || u.err != nil {
+			t.Fatalf("RETRY_CANCEL update %+v: want it completed", u)
+		}
+	}
+	wantState(t, retry1.status, workflows.StateNeedsReview)
+	if retry1.status.ReviewReason != workflows.ReviewConfiguration || retry1.status.Resolution == nil {
+		t.Errorf("first retry answered %+v", retry1.status)
+	}
+	wantState(t, retry2.status, workflows.StateCancelled)
 	wantState(t, mid, workflows.StateNeedsReview)
 	wantState(t, stillBroken, workflows.StateNeedsReview)
 	if mid.ReviewReason != workflows.ReviewConfiguration || stillBroken.ReviewReason != workflows.ReviewConfiguration || cancelsBefore != 0 {
@@ -904,30 +926,66 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 }
 
 func TestContinueAsNewKeepsSignalsThatArrived(t *testing.T) {
-	// The provider's notification arrives in the last moments of a run: it must not
-	// be lost by the continue-as-new.
-	w := newWF(t)
-	w.cancelFn = cancelPending
-	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
-		if n == 100 {
+	// Signals arrive during the last query of a run, so they wait in their channels
+	// when the run hands over: a decision is acted on in the same run, a recheck is
+	// carried into the next one — none is lost.
+	deciding := []struct {
+		name   string
+		signal func(w *wf)
+		want   string
+	}{
+		{"provider-notification", func(w *wf) {
 			w.signal(workflows.SignalProviderNotification, providers.Notification{Type: providers.NotifyCancelResult,
 				Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "CANCEL_SUCCESS"}})
+		}, workflows.StateCancelled},
+		{"payment-paid", func(w *wf) {
+			w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+		}, workflows.StatePaidAtCancel},
+	}
+	for _, tc := range deciding {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWF(t)
+			w.cancelFn = cancelPending
+			w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
+				if n == 100 {
+					tc.signal(w)
+				}
+				return pending(), nil
+			}
+			st := w.mustRun() // no continue-as-new: decided in this run
+			wantState(t, st, tc.want)
+			if st.Runs != 1 || w.queryCancels != 100 {
+				t.Errorf("runs %d, queries %d: want the decision in the first run after its 100th query", st.Runs, w.queryCancels)
+			}
+			wantNotified(t, w, tc.want)
+		})
+	}
+	t.Run("recheck", func(t *testing.T) {
+		w := newWF(t)
+		w.cancelFn = cancelPending
+		w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
+			if n == 100 {
+				w.signal(workflows.SignalRecheck, nil)
+			}
+			return pending(), nil
 		}
-		return pending(), nil
-	}
-	_, err := w.run()
-	next := continued(t, err)
-	if next.Carry.Status.State != workflows.StateCancelled {
-		t.Fatalf("carried state %s, want CANCELLED from the notification", next.Carry.Status.State)
-	}
-	w2 := newWF(t)
-	w2.env.SetStartTime(w.env.Now())
-	w2.req = next
-	st := w2.mustRun()
-	wantState(t, st, workflows.StateCancelled)
-	if w2.queryCancels != 0 {
-		t.Errorf("%d queries after the decision", w2.queryCancels)
-	}
+		_, err := w.run()
+		next := continued(t, err)
+		if !next.Carry.Recheck || next.Carry.Status.State != workflows.StateConfirming {
+			t.Fatalf("carry: recheck %v, state %s; want the recheck carried in CONFIRMING", next.Carry.Recheck, next.Carry.Status.State)
+		}
+		w2 := newWF(t)
+		w2.env.SetStartTime(w.env.Now())
+		w2.req = next
+		st := w2.mustRun()
+		wantState(t, st, workflows.StateCancelled)
+		if w2.queryCancels != 1 {
+			t.Errorf("second run made %d queries, want 1", w2.queryCancels)
+		}
+		if got := w2.env.Now().Sub(w.env.Now()); got > time.Second {
+			t.Errorf("the carried recheck was answered %s into the next run, want at once", got)
+		}
+	})
 }
 
 func TestStatusQueryMidFlight(t *testing.T) {

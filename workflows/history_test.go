@@ -16,6 +16,8 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -40,18 +42,20 @@ type runShape struct {
 	Upserts                    int
 	Signals                    int
 	Updates                    int // accepted updates (rejected ones leave no events)
+	CancelRequests             int // workflow cancellation requests (an operator's stop)
 }
 
 // estimate is an upper bound on the run's events: start and close, one marker per
 // local activity, one event per upsert and signal, one per timer started, fired or
 // cancelled (AwaitWithTimeout leaves its timer open when the condition wins), two
-// per update, three per activity, and three per workflow task — one for the start
-// and one for each wake-up (timer, activity result, signal, update), which the
-// server may batch but never splits further.
+// per update, three per activity, two per cancellation request (the request, and
+// the cancel request of a call under way), and three per workflow task — one for
+// the start and one for each wake-up (timer, activity result, signal, update,
+// cancellation request), which the server may batch but never splits further.
 func (s runShape) estimate() int {
-	tasks := 1 + s.TimersFired + s.Activities + s.Signals + s.Updates
+	tasks := 1 + s.TimersFired + s.Activities + s.Signals + s.Updates + s.CancelRequests
 	return 2 + 3*tasks + s.TimersStarted + s.TimersFired + s.TimersCanceled + 3*s.Activities + s.LocalActivities +
-		s.Upserts + s.Signals + 2*s.Updates
+		s.Upserts + s.Signals + 2*s.Updates + 2*s.CancelRequests
 }
 
 // shapeOf reads a run's shape from its history.
@@ -75,10 +79,18 @@ func shapeOf(h *historypb.History) runShape {
 			s.Signals++
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 			s.Updates++
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
+			s.CancelRequests++
 		}
 	}
 	return s
 }
+
+// handOverVersionEvents are the events of a hand-over's GetVersion calls
+// (await-payment-continue-as-new, drain-all-before-continue-as-new), which the
+// time-skipping environment does not report: a marker and a TemporalChangeVersion
+// upsert each.
+const handOverVersionEvents = 4
 
 // shape is what this time-skipped run did.
 func (w *wf) shape() runShape {
@@ -132,7 +144,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 		})
 		st, err := w.run()
 		shape := w.shape()
-		est := shape.estimate()
+		est := shape.estimate() + handOverVersionEvents
 		queries += w.queryCancels
 		if est > maxEstimate {
 			maxEstimate = est
@@ -165,4 +177,88 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 		}
 		start = w.env.Now()
 	}
+}
+
+// TestHistoryBoundLongPaymentPoll: awaiting a payment with a 1 s poll and the
+// longest pay timeout (720 h) would write millions of events in one run; every run
+// continues as new after checksPerRun (100) wake-ups instead, under the same per-run
+// bound as a long confirmation, carrying the state. Three runs are measured (the
+// next 26,000 are the same); then a payment result that arrives during a run's last
+// poll is acted on in that run, and a recheck is carried into the next.
+func TestHistoryBoundLongPaymentPoll(t *testing.T) {
+	const payTimeout = 720 * time.Hour
+	start := testStart
+	var next *workflows.CancelRequest
+	checks := 0
+	for run := 1; run <= 3; run++ {
+		w := newWF(t)
+		w.env.SetStartTime(start)
+		w.req.PayTimeout = payTimeout
+		w.policy.PaymentPoll = time.Second
+		if next != nil {
+			w.req = *next
+		}
+		_, err := w.run()
+		n := continued(t, err)
+		shape := w.shape()
+		if est := shape.estimate() + handOverVersionEvents; est > runEventBound {
+			t.Errorf("run %d: about %d events (%+v), over the bound %d", run, est, shape, runEventBound)
+		} else {
+			t.Logf("run %d: %d payment checks, about %d events", run, w.queryPayments, est)
+		}
+		checks += w.queryPayments
+		st := n.Carry.Status
+		if w.queryPayments != 100 || st.PaymentChecks != checks || st.Runs != run || st.State != workflows.StateAwaitingPayment ||
+			!st.PayDeadline.Equal(testStart.Add(payTimeout)) || st.CancelKey != testCancelKey {
+			t.Fatalf("run %d: %d checks, carries %+v", run, w.queryPayments, st)
+		}
+		if len(w.cancels) != 0 {
+			t.Fatalf("run %d cancelled before the pay deadline", run)
+		}
+		next, start = &n, w.env.Now()
+	}
+
+	t.Run("paid-during-the-last-poll", func(t *testing.T) {
+		w := newWF(t)
+		w.env.SetStartTime(start)
+		w.req = *next
+		w.queryPaymentFn = func(n int, _ activities.QueryCall) (providers.PaymentStatus, error) {
+			if n == 100 {
+				w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+			}
+			return providers.PaymentStatus{State: providers.PaymentPending}, nil
+		}
+		st := w.mustRun() // decided in this run, no continue-as-new
+		wantState(t, st, workflows.StatePaid)
+		if st.Runs != 4 || len(w.cancels) != 0 {
+			t.Errorf("runs %d, cancels %d", st.Runs, len(w.cancels))
+		}
+	})
+	t.Run("recheck-during-the-last-poll", func(t *testing.T) {
+		w := newWF(t)
+		w.env.SetStartTime(start)
+		w.req = *next
+		w.queryPaymentFn = func(n int, _ activities.QueryCall) (providers.PaymentStatus, error) {
+			if n == 100 {
+				w.signal(workflows.SignalRecheck, nil)
+			}
+			return providers.PaymentStatus{State: providers.PaymentPending}, nil
+		}
+		_, err := w.run()
+		n := continued(t, err)
+		if !n.Carry.Recheck {
+			t.Fatal("the recheck was not carried")
+		}
+		w2 := newWF(t)
+		w2.env.SetStartTime(w.env.Now())
+		w2.req = n
+		w2.queryPaymentFn = func(int, activities.QueryCall) (providers.PaymentStatus, error) {
+			return providers.PaymentStatus{State: providers.PaymentPaid}, nil
+		}
+		st := w2.mustRun()
+		wantState(t, st, workflows.StatePaid)
+		if got := w2.env.Now().Sub(w.env.Now()); got >= time.Second {
+			t.Errorf("the carried recheck asked %s into the next run, want at once", got)
+		}
+	})
 }

@@ -143,7 +143,7 @@ func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileRep
 				// crowd out live cancels at a provider's rate limit.
 				_ = workflow.Sleep(ctx, req.QueryInterval)
 				var v activities.Verification
-				if err := workflow.ExecuteActivity(ctx, acts.VerifyCancelled, c).Get(ctx, &v); err != nil {
+				if err := workflow.ExecuteActivity(verifyCtx(ctx, c.Provider), acts.VerifyCancelled, c).Get(ctx, &v); err != nil {
 					rep.Skipped++
 					continue
 				}
@@ -182,9 +182,29 @@ func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileRep
 	return *rep, nil
 }
 
+// changeReconcileProviderQueues: verifications query the provider on its own task
+// queue (the cancels' provider calls go there too), so the worker's per-provider
+// concurrency and rate limits (providerLimits) bound reconciliation as well.
+const changeReconcileProviderQueues = "reconcile-provider-queues"
+
+// verifyCtx routes a verification to the provider's task queue. A cancel whose
+// provider visibility does not name (or names wrongly) stays on this workflow's
+// queue: no worker polls a queue for an unknown provider.
+func verifyCtx(ctx workflow.Context, provider string) workflow.Context {
+	if workflow.GetVersion(ctx, changeReconcileProviderQueues, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return ctx
+	}
+	for _, p := range ProviderNames {
+		if p == provider {
+			return workflow.WithTaskQueue(ctx, activities.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, provider))
+		}
+	}
+	return ctx
+}
+
 // FinalAndOpenStates lists every CancelState value, sorted, for counting.
 func FinalAndOpenStates() []string {
-	states := append([]string{StateAwaitingPayment, StateCancelling, StateConfirming, StateNeedsReview, StateNotifyExhausted}, FinalStates...)
+	states := append([]string{StateAwaitingPayment, StateCancelling, StateConfirming, StateNeedsReview, StateNotifyExhausted, StateStopped}, FinalStates...)
 	sort.Strings(states)
 	return states
 }
@@ -211,7 +231,13 @@ func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
 	st.ReviewReason = ReviewDisagreement
 	st.LastOutcome = providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid, Code: d.Code,
 		Message: "reconciliation: the provider reports the payment " + string(d.PaymentState) + " after it was cancelled here"}
-	req.Carry = &Carry{Status: st, Policy: *v.Policy}
+	pol := *v.Policy
+	if pol.ActivityTaskQueue == "" {
+		// The reopened run is this workflow's child, on this task queue: its
+		// provider calls go to the provider's queue beside it.
+		pol.ActivityTaskQueue = activities.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, req.Provider)
+	}
+	req.Carry = &Carry{Status: st, Policy: pol}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            d.Cancel.WorkflowID,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,

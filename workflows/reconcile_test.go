@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -48,8 +49,10 @@ func TestReconcileRunLogic(t *testing.T) {
 	env := newReconcileEnv(t)
 	stuckPages := [][]activities.CancelRef{refs("s1", 2), refs("s2", 1)}
 	stuckCalls := 0
+	var mainQueue string
 	env.OnActivity("FindStuckCancels", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.FindRequest) (activities.CancelPage, error) {
+		func(ctx context.Context, req activities.FindRequest) (activities.CancelPage, error) {
+			mainQueue = activity.GetInfo(ctx).TaskQueue
 			page := activities.CancelPage{Cancels: stuckPages[stuckCalls]}
 			if stuckCalls == 0 {
 				page.NextPageToken = []byte("next")
@@ -69,8 +72,10 @@ func TestReconcileRunLogic(t *testing.T) {
 	env.OnActivity("FindRecentlyCancelled", mock.Anything, mock.Anything).Return(activities.CancelPage{Cancels: finished}, nil)
 	req, _ := json.Marshal(workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: "f-1", Amount: 10, Currency: "USD"})
 	status, _ := json.Marshal(workflows.Status{WorkflowID: finished[1].WorkflowID, State: workflows.StateCancelled, Final: workflows.StateCancelled, CancelKey: "pc-payermax-f-1"})
+	var verifyQueues []string
 	env.OnActivity("VerifyCancelled", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, ref activities.CancelRef) (activities.Verification, error) {
+		func(ctx context.Context, ref activities.CancelRef) (activities.Verification, error) {
+			verifyQueues = append(verifyQueues, activity.GetInfo(ctx).TaskQueue)
 			if ref.WorkflowID != finished[1].WorkflowID {
 				return activities.Verification{Verified: true}, nil
 			}
@@ -109,6 +114,20 @@ func TestReconcileRunLogic(t *testing.T) {
 	}
 	if childReq.Carry.Status.CancelKey != "pc-payermax-f-1" {
 		t.Errorf("the reopened cancel lost its business key: %q", childReq.Carry.Status.CancelKey)
+	}
+	// Provider queries go to the provider's queue, under its providerLimits; so do
+	// the reopened cancel's provider calls.
+	wantQueue := activities.ProviderTaskQueue(mainQueue, "payermax")
+	if len(verifyQueues) != 3 || mainQueue == "" {
+		t.Fatalf("verifications on %v (main queue %q)", verifyQueues, mainQueue)
+	}
+	for _, q := range verifyQueues {
+		if q != wantQueue {
+			t.Errorf("verification on task queue %q, want %q", q, wantQueue)
+		}
+	}
+	if q := childReq.Carry.Policy.ActivityTaskQueue; q != wantQueue {
+		t.Errorf("reopened cancel's provider queue %q, want %q", q, wantQueue)
 	}
 	if rep.Counts["payermax"]["CANCELLED"] != 3 {
 		t.Errorf("counts %v", rep.Counts)

@@ -6,12 +6,16 @@ package workflows_test
 // and needs workflow.GetVersion.
 //
 // The histories come from real runs against worker/testenv (in-process Temporal
-// server, provider sandboxes over HTTP, the real registration). Regenerate them,
-// after a deliberate and versioned change, with:
+// server, provider sandboxes over HTTP, the real registration). After a deliberate
+// and versioned change, add the histories of its new paths to TestWriteHistories
+// and write the missing files with:
 //
 //	PAYCANCEL_WRITE_HISTORIES=1 go test ./workflows/ -run TestWriteHistories -count=1
 //
-// The files are written as `temporal workflow show --output json` writes them.
+// Existing files are never rewritten: they are the runs earlier code recorded,
+// which must go on replaying. Files named *-before-<change>.json were recorded by
+// the code before that change (not by TestWriteHistories). The files are written
+// as `temporal workflow show --output json` writes them.
 
 import (
 	"context"
@@ -31,6 +35,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
@@ -48,6 +53,28 @@ var historyCases = map[string][]string{
 	"pending-then-success":    {"TimerFired", "state:CONFIRMING", "state:CANCELLED"},
 	"resolved-review":         {"update:resolve", "state:NEEDS_REVIEW", "state:RESOLVED_CANCELLED"},
 	"notify-exhausted-resend": {"update:resend-notification", "state:NOTIFY_EXHAUSTED", "state:CANCELLED"},
+
+	// Recorded with the code before the stop handling and the RETRY_CANCEL answer
+	// (a workflow cancellation then closed the run canceled, or spun it into a
+	// continue-as-new while confirming): runs like these may still be open.
+	"stop-cancelling-before-stop":         {"WorkflowExecutionCancelRequested", "ActivityTaskCancelRequested", "WorkflowExecutionCanceled"},
+	"stop-confirming-before-stop":         {"WorkflowExecutionCancelRequested", "WorkflowExecutionContinuedAsNew"},
+	"stop-review-before-stop":             {"WorkflowExecutionCancelRequested", "state:NEEDS_REVIEW", "WorkflowExecutionCanceled"},
+	"stop-notify-exhausted-before-stop":   {"WorkflowExecutionCancelRequested", "state:NOTIFY_EXHAUSTED", "WorkflowExecutionCanceled"},
+	"retry-cancel-review-again-before-v2": {"update:resolve", "version:resolve-answers-after-effect=1", "state:RESOLVED_CANCELLED"},
+
+	// The stop, the hand-overs, the window, the retry and the drains as they run now.
+	"stop-awaiting-payment": {"WorkflowExecutionCancelRequested", "version:stop-on-cancel-request=1", "state:STOPPED", "WorkflowExecutionCompleted"},
+	"stop-cancel-under-way": {"ActivityTaskCancelRequested", "ActivityTaskCompleted", "version:stop-on-cancel-request=1", "state:STOPPED"},
+	"stop-review":           {"WorkflowExecutionCancelRequested", "state:NEEDS_REVIEW", "state:STOPPED", "WorkflowExecutionCompleted"},
+	"continued-confirming":  {"version:drain-all-before-continue-as-new=1", "state:CONFIRMING", "WorkflowExecutionContinuedAsNew"},
+	"continued-awaiting":    {"version:await-payment-continue-as-new=1", "version:drain-all-before-continue-as-new=1", "WorkflowExecutionContinuedAsNew"},
+	"window-expired":        {"version:drain-signals-before-deadline-decision=1", "state:NEEDS_REVIEW", "update:resolve", "state:RESOLVED_CANCELLED"},
+	"retry-cancel":          {"version:resolve-answers-after-effect=2", "update:resolve", "state:NEEDS_REVIEW", "state:RESOLVED_CANCELLED"},
+	"deadline-then-cancel":  {"version:drain-signals-before-deadline-decision=1", "state:AWAITING_PAYMENT", "state:CANCELLED"},
+	"resend-one-attempt":    {"version:resend-one-attempt=1", "update:resend-notification", "state:NOTIFY_EXHAUSTED", "state:CANCELLED"},
+	"resolve-during-review-notice": {"version:resolution-ends-review-notice=1", "TimerCanceled", "state:RESOLVED_NOT_NEEDED",
+		"version:stop-on-cancel-request=1", "state:STOPPED"},
 }
 
 func TestReplayHistories(t *testing.T) {
@@ -81,6 +108,15 @@ func TestReplayHistories(t *testing.T) {
 				have[camel(e.GetEventType())] = true
 				if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil {
 					have["update:"+a.GetAcceptedRequest().GetInput().GetName()] = true
+				}
+				if a := e.GetMarkerRecordedEventAttributes(); a != nil && a.GetMarkerName() == "Version" {
+					id, v := a.GetDetails()["change-id"].GetPayloads(), a.GetDetails()["version"].GetPayloads()
+					if len(id) > 0 && len(v) > 0 {
+						have["version:"+strings.Trim(string(id[0].GetData()), `"`)+"="+string(v[0].GetData())] = true
+					}
+				}
+				if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED {
+					t.Errorf("event %d: a failed workflow task", e.GetEventId())
 				}
 				if a := e.GetUpsertWorkflowSearchAttributesEventAttributes(); a != nil {
 					if p, ok := a.GetSearchAttributes().GetIndexedFields()[workflows.SACancelState.GetName()]; ok {
@@ -125,12 +161,25 @@ func TestWriteHistories(t *testing.T) {
 		for _, m := range f.Merchants {
 			m.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Second)}
 		}
+		// The hand-overs come after 100 checks: the fastest a policy allows.
+		one := config.Duration(time.Second)
+		m := f.Merchants[app.DevMerchantName]
+		base := *m.Credentials["demo-payermax"]
+		flat, poll := base, base
+		flat.Policy.QueryBackoff = &config.BackoffFile{Initial: one, Max: one, Multiplier: 1}
+		poll.Policy.PaymentPoll = &one
+		m.Credentials["demo-payermax-flat"], m.Credentials["demo-payermax-poll"] = &flat, &poll
+		// A merchant with a long pause between attempts, for a resolution that
+		// arrives in one.
+		patient := &config.Merchant{Notify: m.Notify, Credentials: map[string]*config.Credential{"demo-payermax-patient": &base}}
+		patient.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Minute)}
+		f.Merchants["patient"] = patient
 	}})
 	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	stamp := time.Now().UnixNano() % 1e9
-	order := func(name string) string { return fmt.Sprintf("h-%s-%d", name[:5], stamp) }
+	order := func(name string) string { return fmt.Sprintf("h-%s-%d", name, stamp) }
 	request := func(name string) workflows.CancelRequest {
 		return workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
 			Amount: 1000, Currency: "USD"}
@@ -183,24 +232,12 @@ func TestWriteHistories(t *testing.T) {
 		"notify-exhausted-resend": func(t *testing.T) client.WorkflowRun {
 			// The merchant's URL is a closed port until the schedule runs out; then a
 			// merchant starts listening there and an operator resends.
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			url, open := absentMerchant(t)
 			req := paid("notify-exhausted-resend", simkit.Scenario{})
-			req.NotifyURL = "http://" + addr + "/hooks/paycancel"
+			req.NotifyURL = url
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
-			ln, err = net.Listen("tcp", addr)
-			if err != nil {
-				t.Fatalf("reopen %s: %v", addr, err)
-			}
-			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
-				ReadHeaderTimeout: 5 * time.Second}
-			go func() { _ = srv.Serve(ln) }()
-			defer srv.Close()
+			open()
 			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
 			st := waitFinal(t, run)
 			wantState(t, st, workflows.StateCancelled)
@@ -210,7 +247,135 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 	}
+	stop := func(t *testing.T, run client.WorkflowRun) {
+		if err := env.Client.CancelWorkflow(context.Background(), run.GetID(), run.GetRunID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// continued waits for a run to continue as new and stops its successor.
+	continued := func(t *testing.T, run client.WorkflowRun) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		err := env.Client.GetWorkflow(ctx, run.GetID(), run.GetRunID()).GetWithOptions(ctx, nil, client.WorkflowRunGetOptions{DisableFollowingRuns: true})
+		if !workflow.IsContinueAsNewError(err) {
+			t.Fatalf("%s: %v, want a continue-as-new", run.GetID(), err)
+		}
+		next := env.Client.GetWorkflow(ctx, run.GetID(), "")
+		stop(t, next)
+		st := waitFinal(t, next)
+		if st.State != workflows.StateStopped || st.Runs != 2 {
+			t.Errorf("the continued run ended %+v", st)
+		}
+	}
+	newRuns := map[string]func(t *testing.T) client.WorkflowRun{
+		"stop-awaiting-payment": func(t *testing.T) client.WorkflowRun {
+			req := paid("stop-awaiting-payment", simkit.Scenario{})
+			req.PayTimeout = time.Hour
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
+			stop(t, run)
+			wantState(t, waitFinal(t, run), workflows.StateStopped)
+			return run
+		},
+		"stop-cancel-under-way": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid("stop-cancel-under-way", simkit.Scenario{LatencyMs: 3000}))
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateCancelling })
+			time.Sleep(time.Second)
+			stop(t, run)
+			st := waitFinal(t, run)
+			wantState(t, st, workflows.StateStopped)
+			if !st.LastOutcome.Done() {
+				t.Errorf("last outcome %v: the call's answer was not recorded", st.LastOutcome)
+			}
+			return run
+		},
+		"stop-review": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid("stop-review", simkit.Scenario{CancelFails: true}))
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Delivered })
+			stop(t, run)
+			wantState(t, waitFinal(t, run), workflows.StateStopped)
+			return run
+		},
+		"continued-confirming": func(t *testing.T) client.WorkflowRun {
+			req := paid("continued-confirming", simkit.Scenario{PendingQueries: 100000})
+			req.Credential = "demo-payermax-flat"
+			run := startCancel(t, env, req)
+			continued(t, run)
+			return run
+		},
+		"continued-awaiting": func(t *testing.T) client.WorkflowRun {
+			req := paid("continued-awaiting", simkit.Scenario{})
+			req.Credential, req.PayTimeout = "demo-payermax-poll", time.Hour
+			run := startCancel(t, env, req)
+			continued(t, run)
+			return run
+		},
+		"window-expired": func(t *testing.T) client.WorkflowRun {
+			req := paid("window-expired", simkit.Scenario{PendingQueries: 100000})
+			deadline := time.Now().Add(5 * time.Second)
+			req.CancelDeadline = &deadline
+			run := startCancel(t, env, req)
+			st := waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
+			if st.ReviewReason != workflows.ReviewWindowExpired {
+				t.Errorf("review %q, want WINDOW_EXPIRED", st.ReviewReason)
+			}
+			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
+			wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+			return run
+		},
+		"retry-cancel": func(t *testing.T) client.WorkflowRun {
+			req := request("retry-cancel")
+			req.Credential = "demo-unknown"
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
+			st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@demo"})
+			wantState(t, st, workflows.StateNeedsReview)
+			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
+			wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+			return run
+		},
+		"resolve-during-review-notice": func(t *testing.T) client.WorkflowRun {
+			url, _ := absentMerchant(t)
+			req := paid("resolve-during-review-notice", simkit.Scenario{CancelFails: true})
+			req.Credential, req.NotifyURL = "demo-payermax-patient", url
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Attempts == 1 })
+			st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo"})
+			wantState(t, st, workflows.StateResolvedNotNeeded)
+			stop(t, run) // its own notice would wait a minute for the absent merchant
+			wantState(t, waitFinal(t, run), workflows.StateStopped)
+			return run
+		},
+		"deadline-then-cancel": func(t *testing.T) client.WorkflowRun {
+			req := paid("deadline-then-cancel", simkit.Scenario{})
+			req.PayTimeout = 2 * time.Second
+			run := startCancel(t, env, req)
+			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			return run
+		},
+		"resend-one-attempt": func(t *testing.T) client.WorkflowRun {
+			url, open := absentMerchant(t)
+			req := paid("resend-one-attempt", simkit.Scenario{})
+			req.NotifyURL = url
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+			if st := sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"}); st.Notify.Delivered {
+				t.Errorf("a resend to a closed port answered delivered")
+			}
+			open()
+			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
+			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			return run
+		},
+	}
+	for name, fn := range newRuns {
+		runs[name] = fn
+	}
 	for name, fn := range runs {
+		path := filepath.Join(historiesDir, name+".json")
+		if _, err := os.Stat(path); err == nil {
+			continue // recorded earlier: kept as it is
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			run := fn(t)
@@ -219,12 +384,33 @@ func TestWriteHistories(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(historiesDir, name+".json")
 			if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s: %d events", path, len(h.GetEvents()))
 		})
+	}
+}
+
+// absentMerchant is a merchant URL on a closed port; open starts a merchant
+// there that acknowledges every event, until the test ends.
+func absentMerchant(t *testing.T) (url string, open func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr + "/hooks/paycancel", func() {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("reopen %s: %v", addr, err)
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }),
+			ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		t.Cleanup(func() { _ = srv.Close() })
 	}
 }
 

@@ -13,8 +13,10 @@ func init() {
 		Summary: "resend an exhausted merchant notification",
 		Usage:   "--provider P --order O --operator NAME [flags]",
 		Help: `Asks a cancel whose merchant notification schedule ran out (NOTIFY_EXHAUSTED)
-to deliver it again, with the same event id. Exit 5 when the cancel is not
-NOTIFY_EXHAUSTED. Find them with: starter list --state NOTIFY_EXHAUSTED`,
+to deliver it again: one attempt, with the same event id, and prints the status
+after it (delivered: the cancel completes; refused again: still NOTIFY_EXHAUSTED
+with the error). Exit 5 when the cancel is not NOTIFY_EXHAUSTED or another
+resend is under way. Find them with: starter list --state NOTIFY_EXHAUSTED`,
 		Setup: func(fs *pflag.FlagSet) Action {
 			var provider, order, operator string
 			addTargetFlags(fs, &provider, &order)

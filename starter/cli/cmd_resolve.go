@@ -17,7 +17,9 @@ func init() {
 		Summary: "resolve a cancel in NEEDS_REVIEW with an operator's decision",
 		Usage:   "--provider P --order O --action A --operator NAME [--note TEXT] [flags]",
 		Help: `Resolves a cancel waiting in NEEDS_REVIEW (the workflow's resolve update) and
-prints its status afterwards. Actions:
+prints its status once the resolution took effect (for RETRY_CANCEL: the retried
+cancel's answer — CANCELLED, CONFIRMING, or NEEDS_REVIEW again with the reason).
+Actions:
   CANCELLED     cancelled or closed by hand at the provider
   PAID          the payment stands: fulfil the order
   REFUNDED      it was paid and has been refunded by hand

@@ -146,7 +146,7 @@ func flagMessages(err error) error {
 
 // allStates are the CancelState values a list can filter on.
 var allStates = append([]string{workflows.StateAwaitingPayment, workflows.StateCancelling,
-	workflows.StateConfirming, workflows.StateNeedsReview, workflows.StateNotifyExhausted}, workflows.FinalStates...)
+	workflows.StateConfirming, workflows.StateNeedsReview, workflows.StateNotifyExhausted, workflows.StateStopped}, workflows.FinalStates...)
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

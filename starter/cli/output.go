@@ -42,6 +42,9 @@ func yesNo(b bool) string {
 
 // stateText is the state with its review reason.
 func stateText(st workflows.Status) string {
+	if st.State == workflows.StateStopped && st.Stopped != nil {
+		return st.State + " (" + st.Stopped.Reason + " while " + st.Stopped.Phase + ")"
+	}
 	if st.ReviewReason != "" {
 		return st.State + " (" + st.ReviewReason + ")"
 	}

@@ -180,7 +180,9 @@ func (c *Client) Resolve(ctx context.Context, provider, merchantOrderNo string, 
 }
 
 // ResendNotification asks a cancel whose merchant notification schedule ran out
-// (state NOTIFY_EXHAUSTED) to deliver it again (workflows.UpdateResendNotification).
+// (state NOTIFY_EXHAUSTED) to deliver it again (workflows.UpdateResendNotification):
+// one attempt with the same event id, answered with the status after it. A second
+// resend while one is under way is a *RejectedError.
 func (c *Client) ResendNotification(ctx context.Context, provider, merchantOrderNo, operator string) (workflows.Status, error) {
 	id := workflows.WorkflowID(provider, merchantOrderNo)
 	return c.update(ctx, id, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: operator})
