@@ -39,6 +39,9 @@ func CancelPaymentWorkflow(ctx workflow.Context, req CancelRequest) (Status, err
 		// the same way, so this only catches clients that skip it.
 		return Status{}, temporal.NewNonRetryableApplicationError("invalid cancel request: "+err.Error(), "InvalidCancelRequest", nil)
 	}
+	if err := checkIdentity(ctx, req); err != nil {
+		return Status{}, invalidRequest(err.Error())
+	}
 	r := &run{ctx: ctx, req: req}
 	return r.execute()
 }
@@ -75,7 +78,7 @@ func (r *run) execute() (Status, error) {
 			r.req.PayStartedAt = workflow.Now(ctx)
 		}
 		r.st = Status{
-			WorkflowID: info.WorkflowExecution.ID, Provider: r.req.Provider, Credential: r.req.Credential,
+			WorkflowID: info.WorkflowExecution.ID, Merchant: r.req.Merchant, Provider: r.req.Provider, Credential: r.req.Credential,
 			MerchantOrderNo: r.req.MerchantOrderNo,
 			// The business key is fixed here, once, and survives every retry and
 			// continue-as-new: the workflow id is unique per order.
@@ -85,6 +88,9 @@ func (r *run) execute() (Status, error) {
 		if err := r.loadPolicy(); err != nil {
 			return r.st, err
 		}
+	}
+	if r.st.Merchant == "" {
+		r.st.Merchant = r.policy.Merchant // a cancel started before merchant-scoped ids
 	}
 	r.st.Runs++
 	if err := r.registerHandlers(); err != nil {
@@ -155,8 +161,14 @@ func (r *run) loadPolicy() error {
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
 	})
 	err := workflow.ExecuteLocalActivity(ctx, acts.LoadPolicy, activities.PolicyInput{
-		Credential: r.req.Credential, Provider: r.req.Provider, PayStartedAt: r.req.PayStartedAt, NotifyURL: r.req.NotifyURL,
+		Merchant: r.req.Merchant, Credential: r.req.Credential, Provider: r.req.Provider, PayStartedAt: r.req.PayStartedAt, NotifyURL: r.req.NotifyURL,
 	}).Get(ctx, &r.policy)
+	if msg, refused := requestRefused(err); refused && r.st.State == "" {
+		// Another merchant's credential: the request is wrong, not the
+		// configuration. The run fails before anything is sent, and the caller
+		// starts it again corrected (the reuse policy allows it after a failure).
+		return invalidRequest(msg)
+	}
 	if err != nil {
 		// An unknown credential is a configuration problem a human must fix: the
 		// cancel is not dropped, it waits in review with the reason.
@@ -237,6 +249,11 @@ func (r *run) setState(state string) {
 func (r *run) upsertSearchAttributes() {
 	current := workflow.GetTypedSearchAttributes(r.ctx)
 	var updates []temporal.SearchAttributeUpdate
+	if r.req.Merchant != "" { // cancels started before merchant-scoped ids have none
+		if v, ok := current.GetKeyword(SAMerchant); !ok || v != r.req.Merchant {
+			updates = append(updates, SAMerchant.ValueSet(r.req.Merchant))
+		}
+	}
 	if v, ok := current.GetKeyword(SAProvider); !ok || v != r.req.Provider {
 		updates = append(updates, SAProvider.ValueSet(r.req.Provider))
 	}
