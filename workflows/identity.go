@@ -35,6 +35,14 @@ func WorkflowID(merchant, provider, merchantOrderNo string) string {
 	return "cancel/" + merchant + "/" + provider + "/" + merchantOrderNo
 }
 
+// CancelKey is the business key of the cancel with this workflow id, the same on
+// every attempt and run (PayerMax's requestId): "pc-" and the id without its
+// "cancel/" prefix, '/' written '-' (pc-acme-payermax-A1001), or, beyond
+// PayerMax's 64 characters, "pc-" and a stable 64-bit FNV-1a hash of the id. The
+// workflow fixes it once, at the start of its first run, and keeps it in its
+// status. The derivation is the one cancels had before ids were merchant-scoped.
+func CancelKey(workflowID string) string { return cancelKey(workflowID) }
+
 // LegacyWorkflowID is the id cancels had before ids were merchant-scoped:
 // cancel/<provider>/<merchantOrderNo>. Only cancels started then have it; status,
 // signals, resolutions and provider callbacks still find them.
