@@ -289,6 +289,13 @@ type DevEvent struct {
 	Event      json.RawMessage `json:"event"`
 }
 
+// Events returns the notifications received so far (each verified with Secret).
+func (d *DevMerchant) Events() []DevEvent {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]DevEvent(nil), d.events...)
+}
+
 func (d *DevMerchant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
