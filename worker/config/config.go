@@ -18,7 +18,7 @@
 //	      secret: {env: VAR} | {file: path}          # required; "whsec_<base64>" or any text
 //	      defaultURL: https://…                      # optional
 //	      retrySchedule: [0s, 30s, 60s, 90s, 120s, 150s]   # the default
-//	    credentials:
+//	    credentials:                                 # one provider account (Account) belongs to one merchant
 //	      <credential>:                              # unique across all merchants
 //	        provider: payermax|alipayplus|gnete|ksher|alipayglobal
 //	        policy:                                  # optional; provider defaults
