@@ -106,6 +106,12 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("credential %q is for %s, not %s", in.Credential, cred.Provider.Name(), in.Provider), ErrUnknownCredential, nil)
 	}
+	if in.Merchant != "" && cred.Merchant != in.Merchant {
+		// The message names only what the caller sent: which merchant the
+		// credential does belong to is that merchant's business.
+		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("credential %q is not one of merchant %q's credential sets", in.Credential, in.Merchant), ErrCredentialNotOfMerchant, nil)
+	}
 	m := a.Config.Merchants[cred.Merchant]
 	p := cred.Policy
 	pol := CancelPolicy{

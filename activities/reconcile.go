@@ -3,12 +3,10 @@ package activities
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -25,12 +23,15 @@ const (
 	saCancelState      = "CancelState"
 	saProvider         = "PaymentProvider"
 	saOrder            = "MerchantOrderNo"
+	saMerchant         = "Merchant"
 )
 
 // CancelRef names one cancel workflow run.
 type CancelRef struct {
-	WorkflowID      string `json:"workflowId"`
-	RunID           string `json:"runId"`
+	WorkflowID string `json:"workflowId"`
+	RunID      string `json:"runId"`
+	// Merchant is "" for cancels started before merchant-scoped ids.
+	Merchant        string `json:"merchant,omitempty"`
 	Provider        string `json:"provider,omitempty"`
 	MerchantOrderNo string `json:"merchantOrderNo,omitempty"`
 	State           string `json:"state,omitempty"`
@@ -111,6 +112,9 @@ func (a *Activities) list(ctx context.Context, query string, req FindRequest) (C
 		ref := CancelRef{WorkflowID: e.GetExecution().GetWorkflowId(), RunID: e.GetExecution().GetRunId()}
 		fields := e.GetSearchAttributes().GetIndexedFields()
 		dc := converter.GetDefaultDataConverter()
+		if p, ok := fields[saMerchant]; ok {
+			_ = dc.FromPayload(p, &ref.Merchant)
+		}
 		if p, ok := fields[saProvider]; ok {
 			_ = dc.FromPayload(p, &ref.Provider)
 		}
@@ -162,11 +166,13 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 	if desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() != ref.RunID {
 		return Verification{Verified: true}, nil
 	}
-	reqJSON, err := firstInput(ctx, c, ref)
+	rec, err := ReadRecorded(ctx, c, ref.WorkflowID, ref.RunID)
 	if err != nil {
 		return Verification{}, err
 	}
+	reqJSON := rec.Request
 	var req struct {
+		Merchant          string    `json:"merchant"`
 		Provider          string    `json:"provider"`
 		Credential        string    `json:"credential"`
 		MerchantOrderNo   string    `json:"merchantOrderNo"`
@@ -193,7 +199,7 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 	if err := c.GetWorkflow(ctx, ref.WorkflowID, ref.RunID).Get(ctx, &status); err != nil {
 		return Verification{}, fmt.Errorf("reading the cancel's result: %w", err)
 	}
-	pol, err := a.LoadPolicy(ctx, PolicyInput{Credential: req.Credential, Provider: req.Provider, PayStartedAt: req.PayStartedAt, NotifyURL: req.NotifyURL})
+	pol, err := a.LoadPolicy(ctx, PolicyInput{Merchant: req.Merchant, Credential: req.Credential, Provider: req.Provider, PayStartedAt: req.PayStartedAt, NotifyURL: req.NotifyURL})
 	if err != nil {
 		return Verification{}, err
 	}
@@ -201,32 +207,12 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 	// already the provider's when reconciliation routes it there; the reconcile
 	// workflow knows the queue the reopened cancel runs on and names it.
 	pol.ActivityTaskQueue = ""
-	ref.Provider, ref.MerchantOrderNo = req.Provider, req.MerchantOrderNo
+	ref.Merchant, ref.Provider, ref.MerchantOrderNo = rec.Merchant, req.Provider, req.MerchantOrderNo
 	return Verification{
 		Verified:     true,
 		Disagreement: &Disagreement{Cancel: ref, PaymentState: ps.State, Code: ps.Code, Message: ps.Message},
 		Request:      reqJSON, Status: status, Policy: &pol,
 	}, nil
-}
-
-func firstInput(ctx context.Context, c client.Client, ref CancelRef) (json.RawMessage, error) {
-	it := c.GetWorkflowHistory(ctx, ref.WorkflowID, ref.RunID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	if !it.HasNext() {
-		return nil, errors.New("empty history")
-	}
-	ev, err := it.Next()
-	if err != nil {
-		return nil, err
-	}
-	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
-	if attrs == nil || len(attrs.GetInput().GetPayloads()) == 0 {
-		return nil, errors.New("first event has no input")
-	}
-	var raw json.RawMessage
-	if err := converter.GetDefaultDataConverter().FromPayload(attrs.GetInput().GetPayloads()[0], &raw); err != nil {
-		return nil, err
-	}
-	return raw, nil
 }
 
 // CountCancels counts cancels by provider and CancelState.

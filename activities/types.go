@@ -27,6 +27,10 @@ func (b Backoff) Next(d time.Duration) time.Duration {
 
 // PolicyInput asks for one cancel's policy.
 type PolicyInput struct {
+	// Merchant is the paycancel merchant the request names; the credential must be
+	// one of its credential sets. Empty for cancels started before merchant-scoped
+	// ids (no check: their credential named the merchant).
+	Merchant     string    `json:"merchant,omitempty"`
 	Credential   string    `json:"credential"`
 	Provider     string    `json:"provider"`
 	PayStartedAt time.Time `json:"payStartedAt"`
@@ -148,6 +152,10 @@ const (
 	ErrRateLimited    = "ProviderRateLimited"
 	// ErrUnknownCredential: the workflow names a credential this worker does not have.
 	ErrUnknownCredential = "UnknownCredential"
+	// ErrCredentialNotOfMerchant: the request names a credential of another
+	// merchant (or of none the request names): the request is wrong, and the
+	// workflow fails it as an invalid request.
+	ErrCredentialNotOfMerchant = "CredentialNotOfMerchant"
 )
 
 // ReasonErrorType maps a failure reason to its error type.

@@ -409,6 +409,7 @@ func TestDevRestartDurability(t *testing.T) {
 	for name, typ := range map[string]enumspb.IndexedValueType{
 		"PaymentProvider": enumspb.INDEXED_VALUE_TYPE_KEYWORD, "MerchantOrderNo": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		"CancelState": enumspb.INDEXED_VALUE_TYPE_KEYWORD, "NeedsReview": enumspb.INDEXED_VALUE_TYPE_BOOL,
+		"Merchant": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	} {
 		if got, ok := sas.GetCustomAttributes()[name]; !ok || got != typ {
 			t.Errorf("search attribute %s: %v (registered: %v), want %v", name, got, ok, typ)
@@ -426,9 +427,9 @@ func TestDevRestartDurability(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
 	}
-	wfID := workflows.WorkflowID("payermax", order)
+	wfID := workflows.WorkflowID(app.DevMerchantName, "payermax", order)
 	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.DefaultTaskQueue},
-		workflows.WorkflowName, workflows.CancelRequest{Provider: "payermax", Credential: app.DevCredentialPrefix + "payermax",
+		workflows.WorkflowName, workflows.CancelRequest{Merchant: app.DevMerchantName, Provider: "payermax", Credential: app.DevCredentialPrefix + "payermax",
 			MerchantOrderNo: order, Amount: 1999, Currency: "USD", PayTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,10 @@ const (
 )
 
 // Search attributes paycancel registers (keyword/bool), upserted at each state change.
+// Merchant is set on every cancel started with a merchant (merchant-scoped ids);
+// cancels started before have none (list them with "Merchant IS NULL").
 var (
+	SAMerchant        = temporal.NewSearchAttributeKeyKeyword("Merchant")
 	SAProvider        = temporal.NewSearchAttributeKeyKeyword("PaymentProvider")
 	SAMerchantOrderNo = temporal.NewSearchAttributeKeyKeyword("MerchantOrderNo")
 	SACancelState     = temporal.NewSearchAttributeKeyKeyword("CancelState")
@@ -105,14 +108,15 @@ const (
 	ReviewDisagreement      = "PROVIDER_DISAGREES"
 )
 
-// WorkflowID is the id of the one cancel workflow of an order at a provider.
-func WorkflowID(provider, merchantOrderNo string) string {
-	return "cancel/" + provider + "/" + merchantOrderNo
-}
-
 // CancelRequest is CancelPaymentWorkflow's input. It never carries secrets: the
 // credential is named, and the worker holds its keys.
 type CancelRequest struct {
+	// Merchant is the paycancel merchant (a tenant: merchants.<name> in the
+	// worker's configuration) whose order this is; the credential must be one of
+	// its credential sets. Required for every new cancel: the workflow id is
+	// scoped by it (WorkflowID). Empty only in cancels started before ids were
+	// merchant-scoped (LegacyWorkflowID), which keep running as they started.
+	Merchant string `json:"merchant,omitempty"`
 	// Provider: payermax, alipayplus, gnete, ksher or alipayglobal.
 	Provider string `json:"provider"`
 	// Credential names the credential set in the worker's configuration.
@@ -146,10 +150,17 @@ var ProviderNames = []string{"payermax", "alipayplus", "gnete", "ksher", "alipay
 // (shared/providers.md: GNETE ids ≤ 30, Ksher mch_order_no ≤ 32; the others 64).
 var orderNoLimits = map[string]int{"gnete": 30, "ksher": 32}
 
-// Validate checks the request and says what is wrong, field by field.
+// Validate checks the request and says what is wrong, field by field. It accepts
+// an empty Merchant, as cancels started before merchant-scoped ids have none and
+// replay through it; a new start must pass ValidateStart.
 func (r CancelRequest) Validate() error {
 	var problems []string
 	bad := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
+	if r.Merchant != "" {
+		if err := CheckMerchantName(r.Merchant); err != nil {
+			bad("merchant %s", err.Error())
+		}
+	}
 	known := false
 	for _, p := range ProviderNames {
 		known = known || r.Provider == p
@@ -256,7 +267,11 @@ type NotifyStatus struct {
 
 // Status is what QueryStatus returns and the workflow's result.
 type Status struct {
-	WorkflowID      string `json:"workflowId"`
+	WorkflowID string `json:"workflowId"`
+	// Merchant is the paycancel merchant the cancel belongs to: the request's, or
+	// for a cancel started before merchant-scoped ids, the one its credential's
+	// policy named ("" when that policy never loaded).
+	Merchant        string `json:"merchant,omitempty"`
 	Provider        string `json:"provider"`
 	Credential      string `json:"credential"`
 	MerchantOrderNo string `json:"merchantOrderNo"`

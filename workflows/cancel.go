@@ -78,12 +78,11 @@ func CancelPaymentWorkflow(ctx workflow.Context, req CancelRequest) (Status, err
 		// client's start with it would skip the policy and the checks.
 		return Status{}, invalidRequest("carry is set only by the workflow's continue-as-new; leave it empty")
 	}
+	if err := checkIdentity(ctx, req); err != nil {
+		return Status{}, invalidRequest(err.Error())
+	}
 	r := &run{ctx: ctx, req: req}
 	return r.execute()
-}
-
-func invalidRequest(msg string) error {
-	return temporal.NewNonRetryableApplicationError("invalid cancel request: "+msg, "InvalidCancelRequest", nil)
 }
 
 type run struct {
@@ -131,7 +130,7 @@ func (r *run) execute() (Status, error) {
 			r.req.PayStartedAt = workflow.Now(ctx)
 		}
 		r.st = Status{
-			WorkflowID: info.WorkflowExecution.ID, Provider: r.req.Provider, Credential: r.req.Credential,
+			WorkflowID: info.WorkflowExecution.ID, Merchant: r.req.Merchant, Provider: r.req.Provider, Credential: r.req.Credential,
 			MerchantOrderNo: r.req.MerchantOrderNo,
 			// The business key is fixed here, once, and survives every retry and
 			// continue-as-new: the workflow id is unique per order.
@@ -149,6 +148,9 @@ func (r *run) execute() (Status, error) {
 		if err := r.loadPolicy(); err != nil {
 			return r.st, err
 		}
+	}
+	if r.st.Merchant == "" {
+		r.st.Merchant = r.policy.Merchant // a cancel started before merchant-scoped ids
 	}
 
 	phase := r.st.State
@@ -223,8 +225,14 @@ func (r *run) loadPolicy() error {
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
 	})
 	err := workflow.ExecuteLocalActivity(ctx, acts.LoadPolicy, activities.PolicyInput{
-		Credential: r.req.Credential, Provider: r.req.Provider, PayStartedAt: r.req.PayStartedAt, NotifyURL: r.req.NotifyURL,
+		Merchant: r.req.Merchant, Credential: r.req.Credential, Provider: r.req.Provider, PayStartedAt: r.req.PayStartedAt, NotifyURL: r.req.NotifyURL,
 	}).Get(ctx, &r.policy)
+	if msg, refused := requestRefused(err); refused && r.st.State == "" {
+		// Another merchant's credential: the request is wrong, not the
+		// configuration. The run fails before anything is sent, and the caller
+		// starts it again corrected (the reuse policy allows it after a failure).
+		return invalidRequest(msg)
+	}
 	if err != nil {
 		// An unknown credential is a configuration problem a human must fix: the
 		// cancel is not dropped, it waits in review with the reason.
@@ -337,6 +345,11 @@ func (r *run) setState(state string) {
 func (r *run) upsertSearchAttributes() {
 	current := workflow.GetTypedSearchAttributes(r.ctx)
 	var updates []temporal.SearchAttributeUpdate
+	if r.req.Merchant != "" { // cancels started before merchant-scoped ids have none
+		if v, ok := current.GetKeyword(SAMerchant); !ok || v != r.req.Merchant {
+			updates = append(updates, SAMerchant.ValueSet(r.req.Merchant))
+		}
+	}
 	if v, ok := current.GetKeyword(SAProvider); !ok || v != r.req.Provider {
 		updates = append(updates, SAProvider.ValueSet(r.req.Provider))
 	}

@@ -33,8 +33,8 @@ import (
 var testStart = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 
 // testCancelKey is the business key of the test order's cancel (workflow id
-// cancel/payermax/ord-1001): fixed once, the same on every attempt and run.
-const testCancelKey = "pc-payermax-ord-1001"
+// cancel/acme/payermax/ord-1001): fixed once, the same on every attempt and run.
+const testCancelKey = "pc-acme-payermax-ord-1001"
 
 var defaultSchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
 
@@ -87,6 +87,7 @@ type wf struct {
 	timersFired   int
 	timersCancel  int
 	states        []string // CancelState values upserted, in order
+	merchants     []string // Merchant values upserted, in order
 	upserts       int
 	needsReview   []bool
 	signals       int // signals sent
@@ -104,7 +105,7 @@ func newWF(t *testing.T) *wf {
 	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
 	env.SetStartTime(testStart)
 	w := &wf{t: t, env: env, policy: testPolicy(), window: 7 * 24 * time.Hour,
-		req: workflows.CancelRequest{Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "ord-1001",
+		req: workflows.CancelRequest{Merchant: "acme", Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "ord-1001",
 			Amount: 12345, Currency: "USD"},
 		cancelFn: func(int, int32, activities.CancelCall) (activities.CancelResult, error) {
 			return activities.CancelResult{Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "APPLY_SUCCESS"}, Attempt: 1}, nil
@@ -179,6 +180,9 @@ func newWF(t *testing.T) *wf {
 		if v, ok := sa.GetKeyword(workflows.SACancelState); ok {
 			w.states = append(w.states, v)
 		}
+		if v, ok := sa.GetKeyword(workflows.SAMerchant); ok {
+			w.merchants = append(w.merchants, v)
+		}
 		if v, ok := sa.GetBool(workflows.SANeedsReview); ok {
 			w.needsReview = append(w.needsReview, v)
 		}
@@ -197,7 +201,7 @@ func newWF(t *testing.T) *wf {
 func (w *wf) run() (workflows.Status, error) {
 	w.t.Helper()
 	if w.id == "" {
-		w.id = workflows.WorkflowID(w.req.Provider, w.req.MerchantOrderNo)
+		w.id = workflows.WorkflowID(w.req.Merchant, w.req.Provider, w.req.MerchantOrderNo)
 	}
 	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: w.id})
 	if w.req.Carry != nil && !w.startWithCarry {
@@ -431,7 +435,7 @@ func TestCancelSucceedsAndMerchantNotified(t *testing.T) {
 	}
 	c := w.cancels[0]
 	if c.CancelKey != testCancelKey || c.Target.MerchantOrderNo != "ord-1001" || c.Credential != "acme-payermax" ||
-		c.WorkflowID != workflows.WorkflowID("payermax", "ord-1001") {
+		c.WorkflowID != workflows.WorkflowID("acme", "payermax", "ord-1001") {
 		t.Errorf("cancel call %+v", c)
 	}
 }
@@ -1007,7 +1011,7 @@ func TestStatusQueryMidFlight(t *testing.T) {
 	wantState(t, awaiting, workflows.StateAwaitingPayment)
 	if !awaiting.PayDeadline.Equal(testStart.Add(10*time.Minute)) || !awaiting.WindowDeadline.Equal(testStart.Add(7*24*time.Hour)) ||
 		!awaiting.NextCheckAt.Equal(awaiting.PayDeadline) || awaiting.CancelKey == "" || awaiting.Runs != 1 ||
-		awaiting.WorkflowID != workflows.WorkflowID("payermax", "ord-1001") {
+		awaiting.WorkflowID != workflows.WorkflowID("acme", "payermax", "ord-1001") || awaiting.Merchant != "acme" {
 		t.Errorf("awaiting status %+v", awaiting)
 	}
 	wantState(t, confirming, workflows.StateConfirming)
@@ -1039,19 +1043,19 @@ func TestSearchAttributesUpserted(t *testing.T) {
 
 func TestCancelKey(t *testing.T) {
 	long := "o" + strings.Repeat("0123456789", 6)
-	cases := []struct{ id, key string }{
-		{workflows.WorkflowID("payermax", "ord-1001"), testCancelKey},
+	cases := []struct{ merchant, order, key string }{
+		{"acme", "ord-1001", testCancelKey},
+		// Another merchant's order with the same number: another key.
+		{"globex", "ord-1001", "pc-globex-payermax-ord-1001"},
 		// PayerMax caps requestId at 64: long ids become a stable hash.
-		{workflows.WorkflowID("payermax", long), ""},
-		// Started by hand (CLI, Web UI) with another id: still a key, no panic.
-		{"abc", "pc-abc"},
+		{"acme", long, ""},
 	}
 	for _, tc := range cases {
 		w := newWF(t)
-		w.id = tc.id
+		w.req.Merchant, w.req.MerchantOrderNo = tc.merchant, tc.order
 		st := w.mustRun()
 		if len(st.CancelKey) > 64 || (tc.key != "" && st.CancelKey != tc.key) || st.CancelKey != w.cancels[0].CancelKey {
-			t.Errorf("id %q: key %q (sent %q), want %q", tc.id, st.CancelKey, w.cancels[0].CancelKey, tc.key)
+			t.Errorf("%s/%s: key %q (sent %q), want %q", tc.merchant, tc.order, st.CancelKey, w.cancels[0].CancelKey, tc.key)
 		}
 	}
 }

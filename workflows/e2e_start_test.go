@@ -29,7 +29,7 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		order := fmt.Sprintf("dup-%d", time.Now().UnixNano()%1e9)
-		req := workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order,
+		req := workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order,
 			Amount: 500, Currency: "USD", PayTimeout: time.Hour}
 		first := startCancel(t, env, req)
 		second := startCancel(t, env, req)
@@ -78,7 +78,7 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{CancelFaults: faults}})
 		deadline := time.Now().Add(4 * time.Second)
-		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: order, Amount: 1000, Currency: "USD", CancelDeadline: &deadline})
 		st := waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
 		if st.ReviewReason != workflows.ReviewWindowExpired || st.CancelAttempts < 2 || st.CancelAttempts >= 10 {
@@ -90,7 +90,7 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		t.Parallel()
 		order := fmt.Sprintf("hist-%d", time.Now().UnixNano()%1e9)
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
-		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
 		st := waitFinal(t, run)
 		wantState(t, st, workflows.StateCancelled)

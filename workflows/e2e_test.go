@@ -39,8 +39,14 @@ func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Pay
 
 func startCancel(t *testing.T, env *testenv.Env, req workflows.CancelRequest) client.WorkflowRun {
 	t.Helper()
+	return startCancelID(t, env, workflows.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo), req)
+}
+
+// startCancelID starts req under id, as another SDK would (no search attributes).
+func startCancelID(t *testing.T, env *testenv.Env, id string, req workflows.CancelRequest) client.WorkflowRun {
+	t.Helper()
 	run, err := env.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: workflows.WorkflowID(req.Provider, req.MerchantOrderNo), TaskQueue: env.TaskQueue,
+		ID: id, TaskQueue: env.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}, workflows.WorkflowName, req)
@@ -79,7 +85,7 @@ func TestEndToEndAllProviders(t *testing.T) {
 			for _, tc := range cases {
 				order := fmt.Sprintf("e2e-%s-%d", tc.name[:5], time.Now().UnixNano()%1e9)
 				createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD", Scenario: tc.scenario})
-				run := startCancel(t, env, workflows.CancelRequest{Provider: provider, Credential: "demo-" + provider,
+				run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
 					MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
 				st := waitFinal(t, run)
 				if st.Final != workflows.StateCancelled {

@@ -40,7 +40,7 @@ func TestProviderIsolation(t *testing.T) {
 				sc.LatencyMs = 1000 // every Ksher answer takes a second
 			}
 			createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 100, Currency: "USD", Scenario: sc})
-			run := startCancel(t, env, workflows.CancelRequest{Provider: provider, Credential: "demo-" + provider,
+			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
 				MerchantOrderNo: order, Amount: 100, Currency: "USD"})
 			wg.Add(1)
 			go func(provider string) {

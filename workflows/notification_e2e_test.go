@@ -30,7 +30,7 @@ func TestProviderNotificationEndsPendingCancel(t *testing.T) {
 			order := fmt.Sprintf("nt-%s-%d", provider[:2], time.Now().UnixNano()%1e8)
 			createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 300, Currency: "HKD",
 				Scenario: simkit.Scenario{PendingQueries: 1}})
-			run := startCancel(t, env, workflows.CancelRequest{Provider: provider, Credential: "demo-" + provider,
+			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
 				MerchantOrderNo: order, Amount: 300, Currency: "HKD"})
 			waitVisible(t, env, fmt.Sprintf("WorkflowId = '%s' AND CancelState = 'CONFIRMING'", run.GetID()), 1)
 

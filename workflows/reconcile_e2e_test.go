@@ -64,7 +64,7 @@ func TestReconcileUnsticksAndFlags(t *testing.T) {
 	stuckOrder := fmt.Sprintf("rc-stuck-%d", suffix)
 	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: stuckOrder, Amount: 500, Currency: "USD",
 		Scenario: simkit.Scenario{PendingQueries: 1}})
-	stuck := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+	stuck := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 		MerchantOrderNo: stuckOrder, Amount: 500, Currency: "USD"})
 	waitVisible(t, env, fmt.Sprintf("WorkflowId = '%s' AND CancelState = 'CONFIRMING'", stuck.GetID()), 1)
 
@@ -72,7 +72,7 @@ func TestReconcileUnsticksAndFlags(t *testing.T) {
 	paidOrder := fmt.Sprintf("rc-qr-%d", suffix)
 	createPayment(t, env, "ksher", simkit.Payment{MerchantOrderNo: paidOrder, Amount: 700, Currency: "THB",
 		Scenario: simkit.Scenario{PaidAfterCancel: true}})
-	paid := startCancel(t, env, workflows.CancelRequest{Provider: "ksher", Credential: "demo-ksher",
+	paid := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "ksher", Credential: "demo-ksher",
 		MerchantOrderNo: paidOrder, Amount: 700, Currency: "THB"})
 	if st := waitFinal(t, paid); st.Final != workflows.StateCancelled {
 		t.Fatalf("ksher cancel ended %s, want CANCELLED", st.Final)

@@ -19,6 +19,7 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -29,8 +30,11 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -75,6 +79,13 @@ var historyCases = map[string][]string{
 	"resend-one-attempt":    {"version:resend-one-attempt=1", "update:resend-notification", "state:NOTIFY_EXHAUSTED", "state:CANCELLED"},
 	"resolve-during-review-notice": {"version:resolution-ends-review-notice=1", "TimerCanceled", "state:RESOLVED_NOT_NEEDED",
 		"version:stop-on-cancel-request=1", "state:STOPPED"},
+
+	// Merchant-scoped ids: the happy path of a cancel started with a merchant, a
+	// new cancel without one (refused behind the version marker) and one naming
+	// another merchant's credential (failed after LoadPolicy's marker).
+	"merchant-scoped-happy":      {"ActivityTaskCompleted", "state:CANCELLED", "merchant:demo"},
+	"start-without-merchant":     {"MarkerRecorded", "WorkflowExecutionFailed"},
+	"credential-not-of-merchant": {"MarkerRecorded", "WorkflowExecutionFailed"},
 }
 
 func TestReplayHistories(t *testing.T) {
@@ -90,9 +101,6 @@ func TestReplayHistories(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		t.Run(name, func(t *testing.T) {
-			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
-				t.Fatalf("replay %s: %v", f, err)
-			}
 			r, err := os.Open(f)
 			if err != nil {
 				t.Fatal(err)
@@ -101,6 +109,12 @@ func TestReplayHistories(t *testing.T) {
 			h, err := client.HistoryFromJSON(r, client.HistoryJSONOptions{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The workflow checks its id against its request, so a history replays
+			// under the id it ran with (not the replayer's default "ReplayId").
+			opts := worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: recordedID(t, h)}}
+			if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, opts); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
 			}
 			have := map[string]bool{}
 			for _, e := range h.GetEvents() {
@@ -122,6 +136,9 @@ func TestReplayHistories(t *testing.T) {
 					if p, ok := a.GetSearchAttributes().GetIndexedFields()[workflows.SACancelState.GetName()]; ok {
 						have["state:"+strings.Trim(string(p.GetData()), `"`)] = true
 					}
+					if p, ok := a.GetSearchAttributes().GetIndexedFields()[workflows.SAMerchant.GetName()]; ok {
+						have["merchant:"+strings.Trim(string(p.GetData()), `"`)] = true
+					}
 				}
 			}
 			for _, want := range historyCases[name] {
@@ -139,6 +156,22 @@ func TestReplayHistories(t *testing.T) {
 	}
 }
 
+// recordedID is the workflow id a recorded cancel ran under, from its request:
+// the merchant-scoped id, or the legacy one for a request without a merchant.
+// (A continued run's id is its first run's; the request carries the same fields.)
+func recordedID(t *testing.T, h *historypb.History) string {
+	t.Helper()
+	attrs := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
+	var req workflows.CancelRequest
+	if attrs == nil || converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &req) != nil {
+		t.Fatal("the history does not start with a cancel request")
+	}
+	if req.Merchant == "" {
+		return workflows.LegacyWorkflowID(req.Provider, req.MerchantOrderNo)
+	}
+	return workflows.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)
+}
+
 // camel turns EVENT_TYPE_TIMER_FIRED into TimerFired.
 func camel(t enumspb.EventType) string {
 	var b strings.Builder
@@ -151,12 +184,15 @@ func camel(t enumspb.EventType) string {
 }
 
 // TestWriteHistories produces testdata/histories from real runs. It runs only with
-// PAYCANCEL_WRITE_HISTORIES=1 (see the top of this file).
+// PAYCANCEL_WRITE_HISTORIES=1 (see the top of this file). It writes only the
+// histories that are missing: the checked-in ones are what earlier code recorded
+// (cancels started before merchant-scoped ids, for example) and must keep
+// replaying as they are; delete one deliberately to record it again.
 func TestWriteHistories(t *testing.T) {
 	if os.Getenv("PAYCANCEL_WRITE_HISTORIES") != "1" {
 		t.Skip("set PAYCANCEL_WRITE_HISTORIES=1 to regenerate testdata/histories")
 	}
-	env := testenv.Start(t, testenv.Options{EditConfig: func(f *config.File) {
+	env := testenv.Start(t, testenv.Options{SecondMerchant: true, EditConfig: func(f *config.File) {
 		// A short merchant schedule so the exhausted case runs out in a second.
 		for _, m := range f.Merchants {
 			m.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Second)}
@@ -181,7 +217,7 @@ func TestWriteHistories(t *testing.T) {
 	stamp := time.Now().UnixNano() % 1e9
 	order := func(name string) string { return fmt.Sprintf("h-%s-%d", name, stamp) }
 	request := func(name string) workflows.CancelRequest {
-		return workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
+		return workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
 			Amount: 1000, Currency: "USD"}
 	}
 	paid := func(name string, sc simkit.Scenario) workflows.CancelRequest {
@@ -189,7 +225,36 @@ func TestWriteHistories(t *testing.T) {
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD", Scenario: sc})
 		return req
 	}
+	failed := func(t *testing.T, run client.WorkflowRun, contains string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		err := run.Get(ctx, nil)
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != "InvalidCancelRequest" || !strings.Contains(appErr.Message(), contains) {
+			t.Fatalf("%s: %v, want InvalidCancelRequest saying %q", run.GetID(), err, contains)
+		}
+	}
 	runs := map[string]func(t *testing.T) client.WorkflowRun{
+		"merchant-scoped-happy": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid("merchant-scoped-happy", simkit.Scenario{}))
+			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			return run
+		},
+		"start-without-merchant": func(t *testing.T) client.WorkflowRun {
+			req := request("start-without-merchant")
+			req.Merchant = ""
+			run := startCancelID(t, env, workflows.LegacyWorkflowID(req.Provider, req.MerchantOrderNo), req)
+			failed(t, run, "merchant is required")
+			return run
+		},
+		"credential-not-of-merchant": func(t *testing.T) client.WorkflowRun {
+			req := request("credential-not-of-merchant")
+			req.Credential = "globex-payermax"
+			run := startCancel(t, env, req)
+			failed(t, run, `credential "globex-payermax" is not one of merchant "demo"'s credential sets`)
+			return run
+		},
 		"happy": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("happy", simkit.Scenario{}))
 			wantState(t, waitFinal(t, run), workflows.StateCancelled)

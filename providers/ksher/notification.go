@@ -16,10 +16,17 @@ import (
 // like responses (sign over the sorted fields of data, Ksher's key); acknowledged with
 // {"result":"SUCCESS","msg":"OK"}. No header carries anything Ksher signs.
 func (c *Client) ParseNotification(_ http.Header, body []byte) (providers.Notification, error) {
-	return parseNotification(c.ksherKey, body)
+	return parseNotificationFor(c.ksherKey, body, c.appID)
 }
 
 func parseNotification(pub *rsa.PublicKey, body []byte) (providers.Notification, error) {
+	return parseNotificationFor(pub, body, "")
+}
+
+// parseNotificationFor parses a notification for the merchant appID ("": any).
+// Ksher signs every merchant's notifications with its one key, so a notification
+// that verifies may still be another merchant's: its data.appid says whose.
+func parseNotificationFor(pub *rsa.PublicKey, body []byte, appID string) (providers.Notification, error) {
 	r, err := parseResponse(body)
 	if err != nil {
 		return providers.Notification{}, fmt.Errorf("%w: %v", providers.ErrMalformed, err)
@@ -40,6 +47,9 @@ func parseNotification(pub *rsa.PublicKey, body []byte) (providers.Notification,
 	d, err := readOrderData(r.Data)
 	if err != nil {
 		return providers.Notification{}, fmt.Errorf("%w: %v", providers.ErrMalformed, err)
+	}
+	if appID != "" && d.AppID != "" && d.AppID != appID {
+		return providers.Notification{}, fmt.Errorf("%w: for appid %q, not this credential set", providers.ErrMalformed, d.AppID)
 	}
 	if d.MchOrderNo == "" {
 		return providers.Notification{}, fmt.Errorf("%w: data.mch_order_no is missing", providers.ErrMalformed)

@@ -39,6 +39,12 @@ type Options struct {
 	// NotifySchedule overrides every sandbox's notification schedule (tests). Nil:
 	// each provider's documented schedule.
 	NotifySchedule []time.Duration
+	// AccountTag, 1 to 4 digits, is appended to every development account id
+	// (PayerMax appId, Alipay+ Client-Id, GNETE mchNo, Ksher appid, Alipay Global
+	// partnerId) in both the sandboxes and the configurations: a second set with
+	// its own tag plays a second merchant's accounts at the same providers. Empty:
+	// the ids as they are.
+	AccountTag string
 }
 
 // Set is the running sandboxes.
@@ -86,6 +92,10 @@ func Start(opts Options) (*Set, error) {
 }
 
 func build(opts Options, root string) (*Set, error) {
+	if len(opts.AccountTag) > 4 || strings.Trim(opts.AccountTag, "0123456789") != "" {
+		return nil, fmt.Errorf("sandbox account tag %q is not 1 to 4 digits", opts.AccountTag)
+	}
+	tag := func(id string) string { return id + opts.AccountTag }
 	s := &Set{URL: root}
 	dir := func(name string) (string, error) {
 		d := filepath.Join(opts.Dir, name)
@@ -108,6 +118,7 @@ func build(opts Options, root string) (*Set, error) {
 		return nil, fmt.Errorf("payermax sandbox keys: %w", err)
 	}
 	pmSb.NotifyURL, pmSb.NotifySchedule = callback(payermax.Name), opts.NotifySchedule
+	pmCfg.AppID, pmSb.AppID = tag(pmCfg.AppID), tag(pmSb.AppID)
 	s.PayerMaxConfig, s.PayerMax = pmCfg, payermax.NewSandbox(pmSb)
 
 	if d, err = dir(alipayplus.Name); err != nil {
@@ -117,6 +128,7 @@ func build(opts Options, root string) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alipayplus sandbox keys: %w", err)
 	}
+	apCfg.ClientID, apSb.ClientID = tag(apCfg.ClientID), tag(apSb.ClientID)
 	s.AlipayPlusConfig, s.AlipayPlus = apCfg, alipayplus.NewSandbox(apSb)
 
 	if d, err = dir(gnete.Name); err != nil {
@@ -127,6 +139,7 @@ func build(opts Options, root string) (*Set, error) {
 		return nil, fmt.Errorf("gnete sandbox secret: %w", err)
 	}
 	gnSb.NotifySchedule = opts.NotifySchedule
+	gnCfg.MchNo, gnSb.MchNo = tag(gnCfg.MchNo), tag(gnSb.MchNo)
 	s.GNETEConfig, s.GNETE = gnCfg, gnete.NewSandbox(gnSb)
 
 	if d, err = dir(ksher.Name); err != nil {
@@ -137,6 +150,7 @@ func build(opts Options, root string) (*Set, error) {
 		return nil, fmt.Errorf("ksher sandbox keys: %w", err)
 	}
 	ksSb.NotifyURL, ksSb.NotifySchedule = callback(ksher.Name), opts.NotifySchedule
+	ksCfg.AppID, ksSb.AppID = tag(ksCfg.AppID), tag(ksSb.AppID)
 	s.KsherConfig, s.Ksher = ksCfg, ksher.NewSandbox(ksSb)
 
 	if d, err = dir(alipayglobal.Name); err != nil {
@@ -146,6 +160,7 @@ func build(opts Options, root string) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alipayglobal sandbox keys: %w", err)
 	}
+	agCfg.PartnerID, agSb.PartnerID = tag(agCfg.PartnerID), tag(agSb.PartnerID)
 	s.AlipayGlobalConfig, s.AlipayGlobal = agCfg, alipayglobal.NewSandbox(agSb)
 	return s, nil
 }

@@ -15,15 +15,19 @@
 //	   must not be fulfilled and no money is held)
 //	1  runtime error: Temporal unreachable, a timeout, a sandbox error…
 //	2  bad usage or invalid input: unknown command or flag, a missing or malformed
-//	   flag (the message names it); checked before connecting
-//	3  not found: there is no cancel for this provider and order
+//	   flag (the message names it), checked before connecting; or an ambiguous
+//	   address (a cancel started before merchant-scoped ids whose history does
+//	   not say whose it is: add --credential)
+//	3  not found: there is no cancel for this merchant, provider and order
 //	4  finished with an outcome other than expected: start --wait settled in PAID,
 //	   PAID_AT_CANCEL, RESOLVED_PAID or NEEDS_REVIEW (look at the state: fulfil,
 //	   refund or have an operator resolve it); demo: a scenario did not reach its
 //	   expected state
 //	5  refused by the cancel's state: start of an order whose cancel already
-//	   finished (its outcome is printed), resolve of a cancel not in NEEDS_REVIEW,
-//	   resend of one not NOTIFY_EXHAUSTED (the workflow's message is printed)
+//	   finished (its outcome is printed), start with a request that differs from
+//	   the existing cancel's (the differing fields are printed), resolve of a
+//	   cancel not in NEEDS_REVIEW, resend of one not NOTIFY_EXHAUSTED (the
+//	   workflow's message is printed)
 package cli
 
 import (
@@ -267,11 +271,12 @@ func report(stderr io.Writer, c *Command, err error) int {
 	switch {
 	case errors.As(err, &oe):
 		return ExitUnexpected
-	case errors.Is(err, paycancel.ErrInvalidRequest):
+	case errors.Is(err, paycancel.ErrInvalidRequest), errors.Is(err, paycancel.ErrAmbiguous):
 		return ExitUsage
 	case errors.Is(err, paycancel.ErrNotFound):
 		return ExitNotFound
-	case errors.Is(err, paycancel.ErrAlreadyFinished), errors.Is(err, paycancel.ErrRejected):
+	case errors.Is(err, paycancel.ErrAlreadyFinished), errors.Is(err, paycancel.ErrRejected),
+		errors.Is(err, paycancel.ErrConflictingRequest):
 		return ExitRefused
 	}
 	return ExitError
@@ -299,8 +304,9 @@ Every command takes the worker's connection flags (--address, --namespace,
 TEMPORAL_TLS_*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE), --task-queue
 (env PAYCANCEL_TASK_QUEUE) and --json.
 
-Exit status: 0 ok, 1 runtime error, 2 bad usage or input, 3 no such cancel,
-4 outcome other than expected, 5 refused by the cancel's state.
+Exit status: 0 ok, 1 runtime error, 2 bad usage or input (or an ambiguous
+address), 3 no such cancel, 4 outcome other than expected, 5 refused by the
+cancel's state or a start that conflicts with the existing cancel.
 Run '%s <command> --help' for a command's flags.
 `, Prog)
 }

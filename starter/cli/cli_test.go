@@ -31,7 +31,7 @@ func noDial(t *testing.T) deps {
 }
 
 func TestBadInput(t *testing.T) {
-	start := []string{"start", "--provider", "gnete", "--credential", "demo-gnete", "--order", "A1", "--amount", "100", "--currency", "HKD"}
+	start := []string{"start", "--merchant", "demo", "--provider", "gnete", "--credential", "demo-gnete", "--order", "A1", "--amount", "100", "--currency", "HKD"}
 	with := func(base []string, extra ...string) []string { return append(append([]string(nil), base...), extra...) }
 	cases := []struct {
 		name string
@@ -42,10 +42,11 @@ func TestBadInput(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, []string{`unknown command "frobnicate"`}},
 		{"help of unknown", []string{"help", "frobnicate"}, []string{`unknown command "frobnicate"`}},
 		{"unknown flag", []string{"status", "--bogus"}, []string{"unknown flag: --bogus"}},
-		{"stray argument", []string{"status", "--provider", "gnete", "--order", "A1", "extra"}, []string{`unexpected argument "extra"`}},
+		{"stray argument", []string{"status", "--merchant", "demo", "--provider", "gnete", "--order", "A1", "extra"}, []string{`unexpected argument "extra"`}},
 
-		{"start: nothing", []string{"start"}, []string{"--provider is required", "--credential is required", "--order is required", "--amount is required", "--currency is required"}},
+		{"start: nothing", []string{"start"}, []string{"--merchant is required", "--provider is required", "--credential is required", "--order is required", "--amount is required", "--currency is required"}},
 		{"start: unknown provider", with(start, "--provider", "paypal"), []string{`--provider "paypal" is not one of`}},
+		{"start: bad merchant", with(start, "--merchant", "acme/eu"), []string{`--merchant "acme/eu" may hold only letters`}},
 		{"start: bad amount", with(start, "--amount", "12.50"), []string{`--amount "12.50" is not an integer amount in minor units`}},
 		{"start: zero amount", with(start, "--amount", "0"), []string{"--amount must be positive"}},
 		{"start: amount overflow", with(start, "--amount", "99999999999999999999"), []string{`--amount "99999999999999999999"`}},
@@ -66,31 +67,37 @@ func TestBadInput(t *testing.T) {
 		{"start: flag type", with(start, "--wait-timeout", "soon"), []string{`invalid argument "soon" for "--wait-timeout"`}},
 		{"start: empty task queue", with(start, "--task-queue", " "), []string{"--task-queue must not be empty"}},
 
-		{"status: no order", []string{"status", "--provider", "gnete"}, []string{"--order is required"}},
-		{"status: no provider", []string{"status", "--order", "A1"}, []string{"--provider is required"}},
-		{"status: unknown provider", []string{"status", "--provider", "visa", "--order", "A1"}, []string{`--provider "visa" is not one of`}},
-		{"status: order with space", []string{"status", "--provider", "gnete", "--order", "A 1"}, []string{`--order "A 1" must not contain`}},
+		{"status: no order", []string{"status", "--merchant", "demo", "--provider", "gnete"}, []string{"--order is required"}},
+		{"status: no provider", []string{"status", "--merchant", "demo", "--order", "A1"}, []string{"--provider is required"}},
+		{"status: no merchant", []string{"status", "--provider", "gnete", "--order", "A1"}, []string{"--merchant is required"}},
+		{"status: bad merchant", []string{"status", "--merchant", "ac me", "--provider", "gnete", "--order", "A1"}, []string{`--merchant "ac me" may hold only letters`}},
+		{"resolve: no merchant", []string{"resolve", "--provider", "gnete", "--order", "A1", "--action", "PAID", "--operator", "al"}, []string{"--merchant is required"}},
+		{"status: unknown provider", []string{"status", "--merchant", "demo", "--provider", "visa", "--order", "A1"}, []string{`--provider "visa" is not one of`}},
+		{"status: order with space", []string{"status", "--merchant", "demo", "--provider", "gnete", "--order", "A 1"}, []string{`--order "A 1" must not contain`}},
 
-		{"signal: no status", []string{"signal-payment", "--provider", "gnete", "--order", "A1"}, []string{"--status is required"}},
-		{"signal: bad status", []string{"signal-payment", "--provider", "gnete", "--order", "A1", "--status", "paid"}, []string{`--status "paid" is not one of PAID, FAILED, CLOSED`}},
-		{"signal: unknown provider", []string{"signal-payment", "--provider", "x", "--order", "A1", "--status", "PAID"}, []string{`--provider "x"`}},
+		{"signal: no status", []string{"signal-payment", "--merchant", "demo", "--provider", "gnete", "--order", "A1"}, []string{"--status is required"}},
+		{"signal: bad status", []string{"signal-payment", "--merchant", "demo", "--provider", "gnete", "--order", "A1", "--status", "paid"}, []string{`--status "paid" is not one of PAID, FAILED, CLOSED`}},
+		{"signal: unknown provider", []string{"signal-payment", "--merchant", "demo", "--provider", "x", "--order", "A1", "--status", "PAID"}, []string{`--provider "x"`}},
 
-		{"resolve: nothing", []string{"resolve", "--provider", "gnete", "--order", "A1"}, []string{"--action is required", "--operator is required"}},
-		{"resolve: bad action", []string{"resolve", "--provider", "gnete", "--order", "A1", "--action", "REVERSE", "--operator", "al"}, []string{`--action "REVERSE" is not one of`}},
-		{"resolve: no operator", []string{"resolve", "--provider", "gnete", "--order", "A1", "--action", "PAID"}, []string{"--operator is required"}},
-		{"resolve: long note", []string{"resolve", "--provider", "gnete", "--order", "A1", "--action", "PAID", "--operator", "al", "--note", strings.Repeat("n", 3000)},
+		{"resolve: nothing", []string{"resolve", "--merchant", "demo", "--provider", "gnete", "--order", "A1"}, []string{"--action is required", "--operator is required"}},
+		{"resolve: bad action", []string{"resolve", "--merchant", "demo", "--provider", "gnete", "--order", "A1", "--action", "REVERSE", "--operator", "al"}, []string{`--action "REVERSE" is not one of`}},
+		{"resolve: no operator", []string{"resolve", "--merchant", "demo", "--provider", "gnete", "--order", "A1", "--action", "PAID"}, []string{"--operator is required"}},
+		{"resolve: long note", []string{"resolve", "--merchant", "demo", "--provider", "gnete", "--order", "A1", "--action", "PAID", "--operator", "al", "--note", strings.Repeat("n", 3000)},
 			[]string{"note to 2048"}},
 
-		{"resend: no operator", []string{"resend", "--provider", "gnete", "--order", "A1"}, []string{"--operator is required"}},
+		{"resend: no operator", []string{"resend", "--merchant", "demo", "--provider", "gnete", "--order", "A1"}, []string{"--operator is required"}},
 
 		{"list: bad state", []string{"list", "--state", "DONE"}, []string{`--state "DONE" is not one of`}},
 		{"list: bad provider", []string{"list", "--provider", "visa"}, []string{`--provider "visa" is not one of`}},
 		{"list: bad limit", []string{"list", "--limit", "0"}, []string{"--limit 0 is not between 1 and 1000"}},
+		{"list: merchant and legacy", []string{"list", "--merchant", "demo", "--legacy"}, []string{"give --merchant or --legacy, not both"}},
+		{"list: bad merchant", []string{"list", "--merchant", "a b"}, []string{`--merchant "a b"`}},
 		{"list: limit not a number", []string{"list", "--limit", "ten"}, []string{`invalid argument "ten" for "--limit"`}},
 		{"list: bad review flag", []string{"list", "--needs-review=maybe"}, []string{`"--needs-review"`}},
 
 		{"demo: bad sandbox url", []string{"demo", "--sandbox-url", "localhost:8299"}, []string{`--sandbox-url "localhost:8299" is not an http(s) URL`}},
 		{"demo: bad timeout", []string{"demo", "--timeout", "0s"}, []string{"--timeout must be positive"}},
+		{"demo: bad merchant", []string{"demo", "--merchant", ""}, []string{"--merchant is required"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,7 +185,7 @@ func TestAgainstServer(t *testing.T) {
 			if r.Notified != "yes" {
 				t.Errorf("%s %s: merchant notification %s", r.Provider, r.Scenario, r.Notified)
 			}
-			if !strings.HasPrefix(r.UILink, "http://127.0.0.1:8233/namespaces/"+env.Namespace+"/workflows/cancel%2F"+r.Provider+"%2F") {
+			if !strings.HasPrefix(r.UILink, "http://127.0.0.1:8233/namespaces/"+env.Namespace+"/workflows/cancel%2Fdemo%2F"+r.Provider+"%2F") {
 				t.Errorf("UI link %s", r.UILink)
 			}
 			if len(r.Order) > 30 {
@@ -191,7 +198,7 @@ func TestAgainstServer(t *testing.T) {
 		t.Parallel()
 		o := fmt.Sprintf("cli-%d", time.Now().UnixNano()%1e9)
 		createPayment(t, env, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
-		startArgs := []string{"start", "--provider", "ksher", "--credential", "demo-ksher", "--order", o, "--amount", "5000", "--currency", "THB"}
+		startArgs := []string{"start", "--merchant", "demo", "--provider", "ksher", "--credential", "demo-ksher", "--order", o, "--amount", "5000", "--currency", "THB"}
 
 		code, out, errb := cli(append(startArgs, "--wait", "--json")...)
 		if code != ExitOK {
@@ -208,20 +215,20 @@ func TestAgainstServer(t *testing.T) {
 		// --wait stops at the outcome; the workflow closes once the merchant is notified.
 		wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := paycancel.New(env.Client, paycancel.Options{TaskQueue: env.TaskQueue}).Attach("ksher", o).Wait(wctx); err != nil {
+		if _, err := paycancel.New(env.Client, paycancel.Options{TaskQueue: env.TaskQueue}).Attach(paycancel.Ref{Merchant: "demo", Provider: "ksher", MerchantOrderNo: o}).Wait(wctx); err != nil {
 			t.Fatal(err)
 		}
 		// The finished cancel is refused, with its outcome (exit 5).
 		if code, out, errb := cli(startArgs...); code != ExitRefused || !strings.Contains(out, "CANCELLED") || !strings.Contains(errb, "already finished") {
 			t.Fatalf("second start: exit %d\n%s\n%s", code, out, errb)
 		}
-		if code, out, _ := cli("status", "--provider", "ksher", "--order", o); code != ExitOK || !strings.Contains(out, "STATE") || !strings.Contains(out, "CANCELLED") {
+		if code, out, _ := cli("status", "--merchant", "demo", "--provider", "ksher", "--order", o); code != ExitOK || !strings.Contains(out, "STATE") || !strings.Contains(out, "CANCELLED") {
 			t.Fatalf("status: exit %d\n%s", code, out)
 		}
-		if code, _, errb := cli("status", "--provider", "ksher", "--order", o+"-none"); code != ExitNotFound {
+		if code, _, errb := cli("status", "--merchant", "demo", "--provider", "ksher", "--order", o+"-none"); code != ExitNotFound {
 			t.Fatalf("status of nothing: exit %d %s", code, errb)
 		}
-		if code, _, errb := cli("resolve", "--provider", "ksher", "--order", o, "--action", "PAID", "--operator", "al"); code != ExitRefused {
+		if code, _, errb := cli("resolve", "--merchant", "demo", "--provider", "ksher", "--order", o, "--action", "PAID", "--operator", "al"); code != ExitRefused {
 			t.Fatalf("resolve of a finished cancel: exit %d %s", code, errb)
 		}
 
@@ -229,20 +236,20 @@ func TestAgainstServer(t *testing.T) {
 		// resolve ends it.
 		o2 := o + "w"
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o2, Amount: 5000, Currency: "USD", Scenario: simkit.Scenario{WindowExpired: true}})
-		code, out, errb = cli("start", "--provider", "payermax", "--credential", "demo-payermax", "--order", o2, "--amount", "5000", "--currency", "USD", "--wait")
+		code, out, errb = cli("start", "--merchant", "demo", "--provider", "payermax", "--credential", "demo-payermax", "--order", o2, "--amount", "5000", "--currency", "USD", "--wait")
 		if code != ExitUnexpected || !strings.Contains(out, "NEEDS_REVIEW (WINDOW_EXPIRED)") {
 			t.Fatalf("start --wait of a window-expired payment: exit %d\n%s\n%s", code, out, errb)
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			code, out, errb := cli("list", "--needs-review", "--provider", "payermax", "--json")
+			code, out, errb := cli("list", "--merchant", "demo", "--needs-review", "--provider", "payermax", "--json")
 			var list []paycancel.Summary
 			if code != ExitOK || json.Unmarshal([]byte(out), &list) != nil {
 				t.Fatalf("list: exit %d\n%s\n%s", code, out, errb)
 			}
 			found := false
 			for _, s := range list {
-				found = found || (s.MerchantOrderNo == o2 && s.State == workflows.StateNeedsReview)
+				found = found || (s.MerchantOrderNo == o2 && s.State == workflows.StateNeedsReview && s.Merchant == "demo")
 			}
 			if found {
 				break
@@ -252,15 +259,15 @@ func TestAgainstServer(t *testing.T) {
 			}
 			time.Sleep(300 * time.Millisecond)
 		}
-		if code, out, errb := cli("resend", "--provider", "payermax", "--order", o2, "--operator", "al"); code != ExitRefused || !strings.Contains(errb, "only possible when NOTIFY_EXHAUSTED") {
+		if code, out, errb := cli("resend", "--merchant", "demo", "--provider", "payermax", "--order", o2, "--operator", "al"); code != ExitRefused || !strings.Contains(errb, "only possible when NOTIFY_EXHAUSTED") {
 			t.Fatalf("resend: exit %d\n%s\n%s", code, out, errb)
 		}
-		if code, out, errb := cli("resolve", "--provider", "payermax", "--order", o2, "--action", "CANCELLED", "--operator", "al", "--note", "closed by hand"); code != ExitOK ||
+		if code, out, errb := cli("resolve", "--merchant", "demo", "--provider", "payermax", "--order", o2, "--action", "CANCELLED", "--operator", "al", "--note", "closed by hand"); code != ExitOK ||
 			!strings.Contains(out, "CANCELLED by al: closed by hand") {
 			t.Fatalf("resolve: exit %d\n%s\n%s", code, out, errb)
 		}
 		// signal-payment on an order with no cancel: exit 3.
-		if code, _, errb := cli("signal-payment", "--provider", "payermax", "--order", o+"-none", "--status", "PAID"); code != ExitNotFound {
+		if code, _, errb := cli("signal-payment", "--merchant", "demo", "--provider", "payermax", "--order", o+"-none", "--status", "PAID"); code != ExitNotFound {
 			t.Fatalf("signal-payment of nothing: exit %d %s", code, errb)
 		}
 	})

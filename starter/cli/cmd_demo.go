@@ -24,6 +24,7 @@ otherwise.`,
 			cfg := DemoConfig{}
 			fs.StringVar(&cfg.SandboxURL, "sandbox-url", "http://127.0.0.1:8299", "root of the provider sandboxes (worker --sandbox-addr)")
 			fs.StringVar(&cfg.UIURL, "ui-url", "http://127.0.0.1:8233", "Temporal Web UI root, for the links")
+			fs.StringVar(&cfg.Merchant, "merchant", "demo", "the merchant whose credentials they are")
 			fs.StringVar(&cfg.CredentialPrefix, "credential-prefix", "demo-", "credential names are <prefix><provider>")
 			fs.DurationVar(&cfg.Timeout, "timeout", 3*time.Minute, "give up waiting for the cancels after this long")
 			return Action{
@@ -35,6 +36,7 @@ otherwise.`,
 					p.parseURL("--sandbox-url", cfg.SandboxURL)
 					p.parseURL("--ui-url", cfg.UIURL)
 					p.required("--credential-prefix", cfg.CredentialPrefix)
+					p.checkMerchant("--merchant", cfg.Merchant)
 					if cfg.Timeout <= 0 {
 						p.add("--timeout must be positive")
 					}
@@ -68,7 +70,7 @@ otherwise.`,
 					}
 					if !e.JSON {
 						fmt.Fprintf(e.Stdout, "\nAll %d scenarios reached their expected state. Reviews stay open: resolve one with\n"+
-							"  starter resolve --provider <p> --order <order> --action CANCELLED --operator you\n", len(results))
+							"  starter resolve --merchant %s --provider <p> --order <order> --action CANCELLED --operator you\n", len(results), c.Merchant)
 					}
 					return nil
 				},

@@ -14,17 +14,22 @@ func init() {
 	Register(&Command{
 		Name:    "list",
 		Summary: "list cancels by state, provider or review flag",
-		Usage:   "[--state S] [--provider P] [--needs-review] [--limit N] [flags]",
+		Usage:   "[--merchant M | --legacy] [--state S] [--provider P] [--needs-review] [--limit N] [flags]",
 		Help: `Lists cancels, newest first, through a visibility query on paycancel's search
 attributes (the same query works in the Web UI, e.g. CancelState="NEEDS_REVIEW").
 Visibility is eventually consistent: a cancel started a second ago may be missing.
+Cancels started before ids were merchant-scoped have no Merchant attribute:
+--merchant does not list them, --legacy lists only them.
 
 Examples:
   starter list --needs-review
-  starter list --state CONFIRMING --provider gnete`,
+  starter list --merchant acme --state CONFIRMING --provider gnete
+  starter list --legacy`,
 		Setup: func(fs *pflag.FlagSet) Action {
 			var f paycancel.ListFilter
 			var needsReview bool
+			fs.StringVar(&f.Merchant, "merchant", "", "merchant")
+			fs.BoolVar(&f.Legacy, "legacy", false, "only cancels started before merchant-scoped ids (no Merchant attribute)")
 			fs.StringVar(&f.State, "state", "", "cancel state, e.g. NEEDS_REVIEW, CONFIRMING, CANCELLED")
 			fs.StringVar(&f.Provider, "provider", "", "provider")
 			fs.BoolVar(&needsReview, "needs-review", false, "only cancels waiting for an operator (--needs-review=false: only the others)")
@@ -39,6 +44,12 @@ Examples:
 						p.oneOf("--state", f.State, allStates)
 					}
 					p.checkProvider("--provider", f.Provider, false)
+					if f.Merchant != "" {
+						p.checkMerchant("--merchant", f.Merchant)
+						if f.Legacy {
+							p.add("--legacy lists cancels without a merchant: give --merchant or --legacy, not both")
+						}
+					}
 					if f.Limit < 1 || f.Limit > paycancel.MaxListLimit {
 						p.add("--limit %d is not between 1 and %d", f.Limit, paycancel.MaxListLimit)
 					}
@@ -61,9 +72,13 @@ Examples:
 						return writeJSON(e.Stdout, list)
 					}
 					tw := newTable(e.Stdout)
-					row(tw, "PROVIDER", "ORDER", "STATE", "REVIEW", "EXECUTION", "STARTED", "WORKFLOW ID")
+					row(tw, "MERCHANT", "PROVIDER", "ORDER", "STATE", "REVIEW", "EXECUTION", "STARTED", "WORKFLOW ID")
 					for _, s := range list {
-						row(tw, s.Provider, s.MerchantOrderNo, s.State, yesNo(s.NeedsReview), s.Execution, fmtTime(s.StartTime), s.WorkflowID)
+						m := s.Merchant
+						if m == "" {
+							m = "(legacy)"
+						}
+						row(tw, m, s.Provider, s.MerchantOrderNo, s.State, yesNo(s.NeedsReview), s.Execution, fmtTime(s.StartTime), s.WorkflowID)
 					}
 					if err := tw.Flush(); err != nil {
 						return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -15,7 +16,7 @@ func init() {
 	Register(&Command{
 		Name:    "resolve",
 		Summary: "resolve a cancel in NEEDS_REVIEW with an operator's decision",
-		Usage:   "--provider P --order O --action A --operator NAME [--note TEXT] [flags]",
+		Usage:   "--merchant M --provider P --order O --action A --operator NAME [--note TEXT] [flags]",
 		Help: `Resolves a cancel waiting in NEEDS_REVIEW (the workflow's resolve update) and
 prints its status once the resolution took effect (for RETRY_CANCEL: the retried
 cancel's answer — CANCELLED, CONFIRMING, or NEEDS_REVIEW again with the reason).
@@ -27,17 +28,17 @@ Actions:
   RETRY_CANCEL  send the cancel again (e.g. after fixing a credential)
 The workflow validates the request; its refusal (for example the cancel is not
 in NEEDS_REVIEW) exits 5 with its message, and changes nothing.
-Find reviews with: starter list --needs-review`,
+Find reviews with: starter list --needs-review` + targetHelp,
 		Setup: func(fs *pflag.FlagSet) Action {
-			var provider, order string
+			var ref paycancel.Ref
 			var res workflows.Resolution
-			addTargetFlags(fs, &provider, &order)
+			addTargetFlags(fs, &ref)
 			fs.StringVar(&res.Action, "action", "", "CANCELLED, PAID, REFUNDED, NOT_NEEDED or RETRY_CANCEL")
 			fs.StringVar(&res.Operator, "operator", "", "who resolves it (recorded in the workflow's history)")
 			fs.StringVar(&res.Note, "note", "", "why (ticket, what was done at the provider)")
 			return Action{
 				Check: func(args []string) error {
-					if err := checkTarget(args, provider, order); err != nil {
+					if err := checkTarget(args, ref); err != nil {
 						return err
 					}
 					var p problems
@@ -53,7 +54,7 @@ Find reviews with: starter list --needs-review`,
 				Run: func(ctx context.Context, e *Env) error {
 					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 					defer cancel()
-					st, err := e.API.Resolve(ctx, provider, order, res)
+					st, err := e.API.Resolve(ctx, ref, res)
 					if err != nil {
 						return err
 					}

@@ -16,20 +16,21 @@ func init() {
 	Register(&Command{
 		Name:    "signal-payment",
 		Summary: "tell a cancel the payment's result (PAID, FAILED, CLOSED)",
-		Usage:   "--provider P --order O --status PAID|FAILED|CLOSED [flags]",
+		Usage:   "--merchant M --provider P --order O --status PAID|FAILED|CLOSED [flags]",
 		Help: `Signals the payment's result, learnt by the order service or a payment webhook.
 While the cancel waits for the pay deadline, PAID ends it as PAID (nothing is
 cancelled) and FAILED or CLOSED as NOT_NEEDED; once it is cancelling, PAID sends
 it to PAID_AT_CANCEL for a refund or fulfilment. Exit 3 when there is no such
-cancel, 5 when it has already finished.`,
+cancel, 5 when it has already finished.` + targetHelp,
 		Setup: func(fs *pflag.FlagSet) Action {
-			var provider, order, status, source string
-			addTargetFlags(fs, &provider, &order)
+			var ref paycancel.Ref
+			var status, source string
+			addTargetFlags(fs, &ref)
 			fs.StringVar(&status, "status", "", "the payment's result: PAID, FAILED or CLOSED")
 			fs.StringVar(&source, "source", "order-service", "who learnt it (recorded in the workflow's history)")
 			return Action{
 				Check: func(args []string) error {
-					if err := checkTarget(args, provider, order); err != nil {
+					if err := checkTarget(args, ref); err != nil {
 						return err
 					}
 					if status == "" {
@@ -42,11 +43,14 @@ cancel, 5 when it has already finished.`,
 				Run: func(ctx context.Context, e *Env) error {
 					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 					defer cancel()
-					err := e.API.SignalPaymentResult(ctx, provider, order, workflows.PaymentResult{Status: status, Source: source})
+					x, err := e.API.Find(ctx, ref)
 					if err != nil {
 						return err
 					}
-					id := workflows.WorkflowID(provider, order)
+					id := x.WorkflowID
+					if err := x.SignalPaymentResult(ctx, workflows.PaymentResult{Status: status, Source: source}); err != nil {
+						return err
+					}
 					if e.JSON {
 						return writeJSON(e.Stdout, map[string]any{"workflowId": id, "signalled": workflows.SignalPaymentResult, "status": status})
 					}

@@ -18,18 +18,23 @@ func init() {
 	Register(&Command{
 		Name:    "start",
 		Summary: "start the cancel of an order (attaches if it is already running)",
-		Usage:   "--provider P --credential C --order O --amount N --currency CUR [flags]",
+		Usage:   "--merchant M --provider P --credential C --order O --amount N --currency CUR [flags]",
 		Help: `Starts the cancel of one payment: wait up to --pay-timeout after --pay-started-at
 for its result, then cancel it at the provider, confirm and notify the merchant.
-One cancel per order: a second start of a running cancel attaches to it, and an
-order whose cancel has finished is refused (exit 5, its outcome printed).
+One cancel per merchant order: a second start of a running cancel with the same
+request attaches to it; an order whose cancel has finished is refused (exit 5, its
+outcome printed); a start whose request differs from the existing cancel's —
+credential, amount, currency, provider payment id, notify URL or deadline inputs —
+is refused before anything changes (exit 5, the differing fields printed).
+--credential must be one of --merchant's credential sets; the worker fails a run
+that names another merchant's (see 'starter status').
 
 With --wait it waits until the cancel settles (a final outcome, or NEEDS_REVIEW)
 and exits 0 when the payment is not taken (CANCELLED, NOT_NEEDED,
 RESOLVED_CANCELLED, RESOLVED_NOT_NEEDED, RESOLVED_REFUNDED), 4 otherwise.
 
 Example:
-  starter start --provider gnete --credential demo-gnete --order A1001 \
+  starter start --merchant demo --provider gnete --credential demo-gnete --order A1001 \
     --amount 1250 --currency HKD --pay-timeout 15m --wait`,
 		Setup: setupStart,
 	})
@@ -49,6 +54,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 		wait                                     bool
 		waitTimeout                              time.Duration
 	)
+	fs.StringVar(&req.Merchant, "merchant", "", "the paycancel merchant whose order it is (merchants.<name> in the worker's configuration; worker --dev: demo)")
 	fs.StringVar(&req.Provider, "provider", "", "provider: "+strings.Join(workflows.ProviderNames, ", "))
 	fs.StringVar(&req.Credential, "credential", "", "credential name in the worker's configuration (worker --dev: demo-<provider>)")
 	fs.StringVar(&req.MerchantOrderNo, "order", "", "merchant order number (GNETE ≤ 30, Ksher ≤ 32, others ≤ 64 characters)")
@@ -67,6 +73,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 			if err := noArgs(args); err != nil {
 				return err
 			}
+			p.checkMerchant("--merchant", req.Merchant)
 			p.checkProvider("--provider", req.Provider, true)
 			p.required("--credential", req.Credential)
 			p.checkOrder("--order", req.MerchantOrderNo)
@@ -99,7 +106,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 				return p.err()
 			}
 			// The request's own validation, with its messages naming the flags.
-			return flagMessages(req.Validate())
+			return flagMessages(req.ValidateStart())
 		},
 		Run: func(ctx context.Context, e *Env) error {
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -112,6 +119,21 @@ func setupStart(fs *pflag.FlagSet) Action {
 						"started": false, "alreadyFinished": true, "closeStatus": fin.CloseStatus, "status": fin.Outcome})
 				} else if fin.Outcome != nil {
 					_ = printStatus(e.Stdout, *fin.Outcome)
+				}
+				return err
+			}
+			var conflict *paycancel.ConflictError
+			if errors.As(err, &conflict) {
+				if e.JSON {
+					_ = writeJSON(e.Stdout, map[string]any{"workflowId": conflict.WorkflowID, "runId": conflict.RunID,
+						"started": false, "conflict": true, "existingStatus": conflict.Status, "differences": conflict.Differences})
+				} else {
+					tw := newTable(e.Stdout)
+					row(tw, "FIELD", "EXISTING CANCEL", "THIS REQUEST")
+					for _, d := range conflict.Differences {
+						row(tw, d.Field, orNone(d.Existing), orNone(d.Requested))
+					}
+					_ = tw.Flush()
 				}
 				return err
 			}
@@ -156,4 +178,11 @@ func setupStart(fs *pflag.FlagSet) Action {
 			return nil
 		},
 	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }

@@ -29,6 +29,8 @@ type DemoConfig struct {
 	UIURL string
 	// Namespace for the links. Default "default".
 	Namespace string
+	// Merchant whose credentials they are. Default "demo" (what worker --dev configures).
+	Merchant string
 	// CredentialPrefix names the credentials: <prefix><provider>. Default "demo-"
 	// (what worker --dev configures).
 	CredentialPrefix string
@@ -157,6 +159,9 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 	if cfg.CredentialPrefix == "" {
 		cfg.CredentialPrefix = "demo-"
 	}
+	if cfg.Merchant == "" {
+		cfg.Merchant = "demo"
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Minute
 	}
@@ -175,7 +180,7 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 			state, reason, note := sc.expect(provider)
 			r := DemoResult{Provider: provider, Scenario: sc.name,
 				Order: demoOrderNo(tag, sc.code), Expected: state, ExpectedReason: reason, Note: note}
-			r.WorkflowID = workflows.WorkflowID(provider, r.Order)
+			r.WorkflowID = workflows.WorkflowID(cfg.Merchant, provider, r.Order)
 			r.UILink = UILink(cfg.UIURL, cfg.Namespace, r.WorkflowID)
 			p := sc.payment()
 			p.MerchantOrderNo, p.Amount, p.Currency = r.Order, 1000, demoCurrency[provider]
@@ -183,7 +188,7 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 				return nil, err
 			}
 			x, _, err := cfg.API.Start(ctx, workflows.CancelRequest{
-				Provider: provider, Credential: cfg.CredentialPrefix + provider, MerchantOrderNo: r.Order,
+				Merchant: cfg.Merchant, Provider: provider, Credential: cfg.CredentialPrefix + provider, MerchantOrderNo: r.Order,
 				Amount: p.Amount, Currency: p.Currency, PayTimeout: sc.payTimeout,
 			})
 			if err != nil {

@@ -50,6 +50,16 @@ func knownProvider(v string) bool {
 	return false
 }
 
+// checkMerchant checks a required --merchant the way the worker's configuration
+// names merchants.
+func (p *problems) checkMerchant(flag, v string) {
+	if v == "" {
+		p.add("%s is required (the paycancel merchant whose order it is: merchants.<name> in the worker's configuration)", flag)
+	} else if err := workflows.CheckMerchantName(v); err != nil {
+		p.add("%s %s", flag, err.Error())
+	}
+}
+
 // checkOrder checks a required --order the way CancelRequest.Validate does.
 func (p *problems) checkOrder(flag, v string) {
 	switch {
@@ -117,6 +127,7 @@ func (p *problems) oneOf(flag, v string, allowed []string) {
 // fieldFlags maps CancelRequest's JSON field names to the start flags, so the
 // request's own validation messages name the flag to fix.
 var fieldFlags = map[string]string{
+	"merchant":          "--merchant",
 	"provider":          "--provider",
 	"credential":        "--credential",
 	"merchantOrderNo":   "--order",

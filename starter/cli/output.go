@@ -69,6 +69,7 @@ func notifyText(n workflows.NotifyStatus) string {
 func printStatus(w io.Writer, st workflows.Status) error {
 	tw := newTable(w)
 	row(tw, "WORKFLOW", st.WorkflowID)
+	row(tw, "MERCHANT", st.Merchant)
 	row(tw, "PROVIDER", st.Provider+" (credential "+st.Credential+")")
 	row(tw, "ORDER", st.MerchantOrderNo)
 	row(tw, "STATE", stateText(st))

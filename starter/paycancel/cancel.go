@@ -14,12 +14,16 @@ import (
 	"github.com/paycancel/paycancel/workflows"
 )
 
-// Cancel is one order's cancel workflow. Get one from Client.Start or Client.Attach.
+// Cancel is one order's cancel workflow. Get one from Client.Start, Client.Find or
+// Client.Attach.
 type Cancel struct {
-	// WorkflowID is workflows.WorkflowID(Provider, MerchantOrderNo).
+	// WorkflowID is workflows.WorkflowID(Merchant, Provider, MerchantOrderNo), or
+	// for a cancel started before merchant-scoped ids (found by Find or Start)
+	// workflows.LegacyWorkflowID(Provider, MerchantOrderNo).
 	WorkflowID string
-	// RunID is the run Start started or attached to; "" from Attach (the latest run).
+	// RunID is the run Start started or attached to; "" from Attach and Find (the latest run).
 	RunID           string
+	Merchant        string
 	Provider        string
 	MerchantOrderNo string
 
@@ -81,6 +85,15 @@ func (x *Cancel) status(ctx context.Context) (workflows.Status, bool, error) {
 			return st, true, fmt.Errorf("reading the result of %s: %w", x.WorkflowID, err)
 		}
 		return st, true, nil
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		// Say why: an invalid request (a credential of another merchant, …) is
+		// fixed by starting again corrected.
+		ferr := x.c.tc.GetWorkflow(ctx, x.WorkflowID, runID).Get(ctx, nil)
+		var appErr *temporal.ApplicationError
+		if errors.As(ferr, &appErr) {
+			return st, true, fmt.Errorf("the cancel %s ended FAILED without an outcome (%s: %s)", x.WorkflowID, appErr.Type(), appErr.Message())
+		}
+		return st, true, fmt.Errorf("the cancel %s ended FAILED without an outcome", x.WorkflowID)
 	default:
 		return st, true, fmt.Errorf("the cancel %s ended %s without an outcome", x.WorkflowID, statusName(info.GetStatus()))
 	}
@@ -139,11 +152,12 @@ const pollTimeout = 10 * time.Second
 // PaymentStatuses are the values of workflows.PaymentResult.Status.
 var PaymentStatuses = []string{"PAID", "FAILED", "CLOSED"}
 
-// SignalPaymentResult tells a cancel the payment's result, learnt by the order
-// service or a provider payment webhook (workflows.SignalPaymentResult). While the
-// cancel waits for the pay deadline, PAID ends it as PAID and FAILED/CLOSED as
-// NOT_NEEDED; once it is cancelling, PAID sends it to PAID_AT_CANCEL.
-func (c *Client) SignalPaymentResult(ctx context.Context, provider, merchantOrderNo string, res workflows.PaymentResult) error {
+// SignalPaymentResult tells ref's cancel (found by Find) the payment's result,
+// learnt by the order service or a provider payment webhook
+// (workflows.SignalPaymentResult). While the cancel waits for the pay deadline,
+// PAID ends it as PAID and FAILED/CLOSED as NOT_NEEDED; once it is cancelling,
+// PAID sends it to PAID_AT_CANCEL.
+func (c *Client) SignalPaymentResult(ctx context.Context, ref Ref, res workflows.PaymentResult) error {
 	ok := false
 	for _, s := range PaymentStatuses {
 		ok = ok || res.Status == s
@@ -151,21 +165,39 @@ func (c *Client) SignalPaymentResult(ctx context.Context, provider, merchantOrde
 	if !ok {
 		return invalid("payment status %q is not one of PAID, FAILED, CLOSED", res.Status)
 	}
-	id := workflows.WorkflowID(provider, merchantOrderNo)
-	if err := c.tc.SignalWorkflow(ctx, id, "", workflows.SignalPaymentResult, res); err != nil {
-		return c.mapErr(ctx, id, "signalling", err)
+	x, err := c.Find(ctx, ref)
+	if err != nil {
+		return err
+	}
+	return x.SignalPaymentResult(ctx, res)
+}
+
+// SignalPaymentResult signals this cancel (see Client.SignalPaymentResult).
+func (x *Cancel) SignalPaymentResult(ctx context.Context, res workflows.PaymentResult) error {
+	ok := false
+	for _, s := range PaymentStatuses {
+		ok = ok || res.Status == s
+	}
+	if !ok {
+		return invalid("payment status %q is not one of PAID, FAILED, CLOSED", res.Status)
+	}
+	if err := x.c.tc.SignalWorkflow(ctx, x.WorkflowID, "", workflows.SignalPaymentResult, res); err != nil {
+		return x.c.mapErr(ctx, x.WorkflowID, "signalling", err)
 	}
 	return nil
 }
 
-// Resolve resolves a cancel in NEEDS_REVIEW with an operator's decision (the
-// workflows.UpdateResolve update) and returns the status after the workflow took
-// it. The workflow's validator checks the state and the resolution; its refusal
-// is a *RejectedError (ErrRejected) with the validator's message, and nothing
-// changes.
-func (c *Client) Resolve(ctx context.Context, provider, merchantOrderNo string, res workflows.Resolution) (workflows.Status, error) {
-	id := workflows.WorkflowID(provider, merchantOrderNo)
-	st, err := c.update(ctx, id, workflows.UpdateResolve, res)
+// Resolve resolves ref's cancel (found by Find) in NEEDS_REVIEW with an
+// operator's decision (the workflows.UpdateResolve update) and returns the status
+// after the workflow took it. The workflow's validator checks the state and the
+// resolution; its refusal is a *RejectedError (ErrRejected) with the validator's
+// message, and nothing changes.
+func (c *Client) Resolve(ctx context.Context, ref Ref, res workflows.Resolution) (workflows.Status, error) {
+	x, err := c.Find(ctx, ref)
+	if err != nil {
+		return workflows.Status{}, err
+	}
+	st, err := c.update(ctx, x.WorkflowID, workflows.UpdateResolve, res)
 	if err != nil {
 		return st, err
 	}
@@ -174,18 +206,22 @@ func (c *Client) Resolve(ctx context.Context, provider, merchantOrderNo string, 
 	}
 	// The update returns the status as the handler saw it, before the workflow
 	// acted on the resolution; read it again once it moved on.
-	return c.Attach(provider, merchantOrderNo).WaitUntil(ctx, func(s workflows.Status) bool {
+	return x.WaitUntil(ctx, func(s workflows.Status) bool {
 		return s.State != workflows.StateNeedsReview || s.Resolution != nil
 	})
 }
 
-// ResendNotification asks a cancel whose merchant notification schedule ran out
-// (state NOTIFY_EXHAUSTED) to deliver it again (workflows.UpdateResendNotification):
-// one attempt with the same event id, answered with the status after it. A second
-// resend while one is under way is a *RejectedError.
-func (c *Client) ResendNotification(ctx context.Context, provider, merchantOrderNo, operator string) (workflows.Status, error) {
-	id := workflows.WorkflowID(provider, merchantOrderNo)
-	return c.update(ctx, id, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: operator})
+// ResendNotification asks ref's cancel (found by Find), whose merchant
+// notification schedule ran out (state NOTIFY_EXHAUSTED), to deliver it again
+// (workflows.UpdateResendNotification): one attempt with the same event id,
+// answered with the status after it. A second resend while one is under way is a
+// *RejectedError.
+func (c *Client) ResendNotification(ctx context.Context, ref Ref, operator string) (workflows.Status, error) {
+	x, err := c.Find(ctx, ref)
+	if err != nil {
+		return workflows.Status{}, err
+	}
+	return c.update(ctx, x.WorkflowID, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: operator})
 }
 
 func (c *Client) update(ctx context.Context, id, name string, arg any) (workflows.Status, error) {

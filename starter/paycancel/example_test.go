@@ -27,15 +27,20 @@ func Example() {
 	api := paycancel.New(tc, paycancel.Options{})
 
 	cancel, started, err := api.Start(ctx, workflows.CancelRequest{
-		Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: "A1001",
+		Merchant: "demo", Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: "A1001",
 		Amount: 1250, Currency: "HKD",
 		PayStartedAt: time.Now().Add(-time.Minute), PayTimeout: 15 * time.Minute,
 	})
 	var finished *paycancel.AlreadyFinishedError
+	var conflict *paycancel.ConflictError
 	switch {
 	case errors.As(err, &finished):
 		fmt.Println("this order's cancel already ended:", finished.Outcome.Final)
 		return
+	case errors.As(err, &conflict):
+		// The order's cancel was started with another amount, credential…: a bug
+		// in the caller, or two orders sharing a number. Nothing was attached.
+		log.Fatal(conflict) // the message names the differing fields
 	case errors.Is(err, paycancel.ErrInvalidRequest):
 		log.Fatal(err) // the message names the fields
 	case err != nil:
@@ -64,7 +69,7 @@ func Example() {
 // The order service learnt the result after all (its payment webhook arrived).
 func ExampleClient_SignalPaymentResult() {
 	var api *paycancel.Client // from paycancel.New
-	err := api.SignalPaymentResult(context.Background(), "ksher", "A1002",
+	err := api.SignalPaymentResult(context.Background(), paycancel.Ref{Merchant: "demo", Provider: "ksher", MerchantOrderNo: "A1002"},
 		workflows.PaymentResult{Status: "PAID", Source: "order-service"})
 	if errors.Is(err, paycancel.ErrNotFound) {
 		fmt.Println("no cancel was started for this order")
@@ -74,7 +79,7 @@ func ExampleClient_SignalPaymentResult() {
 // An operator resolves a review; the workflow's validator refuses what does not fit.
 func ExampleClient_Resolve() {
 	var api *paycancel.Client // from paycancel.New
-	st, err := api.Resolve(context.Background(), "alipayplus", "A1003", workflows.Resolution{
+	st, err := api.Resolve(context.Background(), paycancel.Ref{Merchant: "demo", Provider: "alipayplus", MerchantOrderNo: "A1003"}, workflows.Resolution{
 		Action: "CANCELLED", Operator: "alice", Note: "closed in the wallet console, ticket OPS-42",
 	})
 	var rejected *paycancel.RejectedError
@@ -89,7 +94,7 @@ func ExampleClient_Resolve() {
 func ExampleClient_List() {
 	var api *paycancel.Client // from paycancel.New
 	yes := true
-	list, err := api.List(context.Background(), paycancel.ListFilter{NeedsReview: &yes, Limit: 20})
+	list, err := api.List(context.Background(), paycancel.ListFilter{Merchant: "demo", NeedsReview: &yes, Limit: 20})
 	if err != nil {
 		log.Fatal(err)
 	}

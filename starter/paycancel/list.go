@@ -15,6 +15,12 @@ import (
 
 // ListFilter selects cancels by their search attributes. Empty fields match all.
 type ListFilter struct {
+	// Merchant is a Merchant, e.g. acme. Cancels started before merchant-scoped
+	// ids have no Merchant attribute and never match it: Legacy lists them.
+	Merchant string
+	// Legacy lists only cancels started before merchant-scoped ids (no Merchant
+	// attribute). It cannot be combined with Merchant.
+	Legacy bool
 	// State is a CancelState (workflows.State*), e.g. NEEDS_REVIEW.
 	State string
 	// Provider is a PaymentProvider, e.g. gnete.
@@ -27,8 +33,10 @@ type ListFilter struct {
 
 // Summary is one cancel as visibility (the Web UI's list) sees it.
 type Summary struct {
-	WorkflowID      string `json:"workflowId"`
-	RunID           string `json:"runId"`
+	WorkflowID string `json:"workflowId"`
+	RunID      string `json:"runId"`
+	// Merchant is "" for a cancel started before merchant-scoped ids.
+	Merchant        string `json:"merchant,omitempty"`
 	Provider        string `json:"provider"`
 	MerchantOrderNo string `json:"merchantOrderNo"`
 	State           string `json:"state"`
@@ -48,6 +56,9 @@ const MaxListLimit = 1000
 func (c *Client) List(ctx context.Context, f ListFilter) ([]Summary, error) {
 	if f.Limit < 0 || f.Limit > MaxListLimit {
 		return nil, invalid("limit %d is not between 1 and %d", f.Limit, MaxListLimit)
+	}
+	if f.Legacy && f.Merchant != "" {
+		return nil, invalid("legacy cancels have no merchant: give merchant or legacy, not both")
 	}
 	limit := f.Limit
 	if limit == 0 {
@@ -72,6 +83,7 @@ func (c *Client) List(ctx context.Context, f ListFilter) ([]Summary, error) {
 				s.CloseTime = e.GetCloseTime().AsTime()
 			}
 			fields := e.GetSearchAttributes().GetIndexedFields()
+			decodeSA(fields, workflows.SAMerchant.GetName(), &s.Merchant)
 			decodeSA(fields, workflows.SAProvider.GetName(), &s.Provider)
 			decodeSA(fields, workflows.SAMerchantOrderNo.GetName(), &s.MerchantOrderNo)
 			decodeSA(fields, workflows.SACancelState.GetName(), &s.State)
@@ -105,6 +117,12 @@ func ListQuery(f ListFilter) string {
 	parts := []string{
 		"WorkflowType = " + QuoteValue(workflows.WorkflowName),
 		"ExecutionStatus != 'ContinuedAsNew'",
+	}
+	if f.Merchant != "" {
+		parts = append(parts, workflows.SAMerchant.GetName()+" = "+QuoteValue(f.Merchant))
+	}
+	if f.Legacy {
+		parts = append(parts, workflows.SAMerchant.GetName()+" IS NULL")
 	}
 	if f.State != "" {
 		parts = append(parts, workflows.SACancelState.GetName()+" = "+QuoteValue(f.State))

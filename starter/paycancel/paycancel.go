@@ -1,25 +1,33 @@
 // Package paycancel is the Go API for order services and operators: start a
-// payment cancel (idempotent per order), attach to it, wait for its outcome, read
-// its live status, signal a payment result, resolve a review, resend an exhausted
-// merchant notification, list cancels, and verify paycancel's merchant
-// notifications. The starter CLI (package starter/cli) is built on it.
+// payment cancel (idempotent per merchant order), attach to it, wait for its
+// outcome, read its live status, signal a payment result, resolve a review,
+// resend an exhausted merchant notification, list cancels, and verify paycancel's
+// merchant notifications. The starter CLI (package starter/cli) is built on it.
 //
-// A cancel is one CancelPaymentWorkflow per (provider, merchant order number),
-// with the workflow id workflows.WorkflowID. Every call that names a cancel by
-// provider and order addresses the latest run of that id, so a cancel that
-// continued as new is still found.
+// A cancel is one CancelPaymentWorkflow per (merchant, provider, merchant order
+// number), with the workflow id workflows.WorkflowID: merchant order numbers are
+// unique only within one merchant's account at a provider, so two merchants'
+// orders with the same number are two cancels. A Ref names one. Every call that
+// names a cancel by its Ref addresses the latest run of that id, so a cancel that
+// continued as new is still found; cancels started before ids were
+// merchant-scoped (workflows.LegacyWorkflowID) are found too, when their own
+// history says they are the merchant's (Find).
 //
 // Errors callers can act on are typed: ErrInvalidRequest (fix the input),
 // ErrNotFound (no cancel for that order), ErrAlreadyFinished (the order's cancel
-// has ended; *AlreadyFinishedError carries its outcome), ErrRejected (the
-// workflow refused an update, with its validator's message). Anything else is a
-// transport or server problem.
+// has ended; *AlreadyFinishedError carries its outcome), ErrConflictingRequest (a
+// start that differs from the existing cancel of the order; *ConflictError names
+// the fields), ErrAmbiguous (an address that could mean another merchant's
+// cancel), ErrRejected (the workflow refused an update, with its validator's
+// message). Anything else is a transport or server problem.
 package paycancel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -27,6 +35,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -37,6 +46,11 @@ type Options struct {
 	TaskQueue string
 	// PollInterval is how often WaitUntil asks a cancel for its status. Default 1s.
 	PollInterval time.Duration
+	// NoLegacyIDs skips looking for cancels started before merchant-scoped ids
+	// (workflows.LegacyWorkflowID), which costs Start, Find and the calls built on
+	// Find one extra request. Set it once none is left: List with
+	// ListFilter{Legacy: true} finds them.
+	NoLegacyIDs bool
 }
 
 // Client drives paycancel's cancel workflows through a Temporal client. It is safe
@@ -79,7 +93,51 @@ var (
 	// example a resolve while the cancel is not NEEDS_REVIEW); the error's message
 	// is the validator's.
 	ErrRejected = errors.New("rejected by the cancel workflow")
+	// ErrConflictingRequest: a start named an order whose cancel (running or
+	// finished) was started with a different request: another credential,
+	// amount, currency, provider payment id, notify URL or deadline input. Nothing
+	// was started or attached. errors.As with *ConflictError gives the fields.
+	ErrConflictingRequest = errors.New("a different request for an existing cancel")
+	// ErrAmbiguous: the address could mean a cancel of another merchant (one
+	// started before merchant-scoped ids whose history does not say whose it is);
+	// nothing was done. The message says what to add (the credential).
+	ErrAmbiguous = errors.New("ambiguous cancel address")
 )
+
+// ConflictError is a start refused because the order's existing cancel was
+// started with a different request. It matches ErrConflictingRequest.
+type ConflictError struct {
+	WorkflowID string
+	RunID      string
+	// Status of the existing cancel's run: RUNNING, or how it closed (COMPLETED…).
+	Status string
+	// Differences are the fields that differ, existing against requested.
+	Differences []workflows.FieldDifference
+}
+
+func (e *ConflictError) Error() string {
+	parts := make([]string, len(e.Differences))
+	for i, d := range e.Differences {
+		parts[i] = d.String()
+	}
+	return fmt.Sprintf("the cancel %s (%s) was started with a different request; nothing was started or attached: %s",
+		e.WorkflowID, e.Status, strings.Join(parts, "; "))
+}
+
+// Is makes errors.Is(err, ErrConflictingRequest) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflictingRequest }
+
+// AmbiguousError is an address that does not say which merchant's cancel it
+// means. It matches ErrAmbiguous.
+type AmbiguousError struct {
+	WorkflowID string
+	Reason     string
+}
+
+func (e *AmbiguousError) Error() string { return "ambiguous address " + e.WorkflowID + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrAmbiguous) true.
+func (e *AmbiguousError) Is(target error) bool { return target == ErrAmbiguous }
 
 // InvalidRequestError says what is wrong with an input. It matches ErrInvalidRequest.
 type InvalidRequestError struct{ Err error }
@@ -136,32 +194,48 @@ func (e *RejectedError) Error() string {
 func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
 
 // Start starts the cancel of req's order, or attaches to it when it is already
-// running: started reports whether this call created it. The request is validated
-// first (req.Validate; ErrInvalidRequest names the fields). The workflow id is
-// workflows.WorkflowID(provider, order), so one order has one cancel; a finished
-// cancel is never started again: Start returns an *AlreadyFinishedError (matching
-// ErrAlreadyFinished) with the existing outcome.
+// running with the same request: started reports whether this call created it.
+// The request is validated first (req.ValidateStart; ErrInvalidRequest names the
+// fields; Merchant is required). The workflow id is workflows.WorkflowID(merchant,
+// provider, order), so one merchant's order has one cancel. An existing cancel of
+// the order — running or finished — that was started with a different request is
+// never attached to: Start returns a *ConflictError (ErrConflictingRequest) naming
+// the fields, and nothing changes. A finished cancel is never started again: Start
+// returns an *AlreadyFinishedError (ErrAlreadyFinished) with the existing outcome.
 //
-// Search attributes PaymentProvider, MerchantOrderNo, CancelState (AWAITING_PAYMENT,
-// or CANCELLING when PayTimeout is 0) and NeedsReview=false are set at start, so
-// the cancel is findable before its first workflow task runs.
+// The worker checks that the credential is one of the merchant's: a credential of
+// another merchant fails the run at once (InvalidCancelRequest, see Status); start
+// again corrected (the reuse policy allows a new run after a failed one).
+//
+// Search attributes Merchant, PaymentProvider, MerchantOrderNo, CancelState
+// (AWAITING_PAYMENT, or CANCELLING when PayTimeout is 0) and NeedsReview=false are
+// set at start, so the cancel is findable before its first workflow task runs.
 //
 // How attach works: the start asks the server with conflict policy FAIL and reuse
 // policy ALLOW_DUPLICATE_FAILED_ONLY (only a failed or terminated run may be
 // followed by a new one), so a new run is created only by a call that reports
-// started=true (the Go SDK does not expose the server's "started" flag for
-// USE_EXISTING). On the server's "already started" answer Start describes the
-// existing run: running → attached (started=false, its run id), closed →
-// AlreadyFinishedError. The observable behaviour is USE_EXISTING's, which other
-// SDKs can use directly (see the README).
+// started=true. On the server's "already started" answer Start reads the request
+// the existing cancel was started with (the first event of its first run) and
+// compares it (workflows.RequestDifferences); then running → attached
+// (started=false, its run id), closed → AlreadyFinishedError. Other SDKs can do the
+// same (see the README).
+//
+// Unless Options.NoLegacyIDs, Start first looks for a cancel of the order started
+// before merchant-scoped ids (workflows.LegacyWorkflowID) that is the merchant's
+// by its own history (its recorded merchant, or the same credential): that cancel
+// is the order's, and Start attaches to it or refuses exactly as above, rather
+// than cancelling the order a second time.
 func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cancel, bool, error) {
-	if err := req.Validate(); err != nil {
+	if err := req.ValidateStart(); err != nil {
 		return nil, false, &InvalidRequestError{err}
 	}
-	if req.Carry != nil {
-		return nil, false, invalid("carry is set only by the workflow's continue-as-new; leave it empty")
+	if !c.opts.NoLegacyIDs {
+		x, found, err := c.startLegacy(ctx, req)
+		if found || err != nil {
+			return x, false, err
+		}
 	}
-	id := workflows.WorkflowID(req.Provider, req.MerchantOrderNo)
+	id := workflows.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)
 	state := workflows.StateAwaitingPayment
 	if req.PayTimeout == 0 {
 		state = workflows.StateCancelling
@@ -176,6 +250,7 @@ func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cance
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SAMerchant.ValueSet(req.Merchant),
 			workflows.SAProvider.ValueSet(req.Provider),
 			workflows.SAMerchantOrderNo.ValueSet(req.MerchantOrderNo),
 			workflows.SACancelState.ValueSet(state),
@@ -183,32 +258,94 @@ func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cance
 		),
 	}, workflows.WorkflowName, req)
 	if err == nil {
-		return c.cancel(req.Provider, req.MerchantOrderNo, run.GetRunID()), true, nil
+		return c.cancel(id, run.GetRunID(), req.Merchant, req.Provider, req.MerchantOrderNo), true, nil
 	}
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if !errors.As(err, &already) {
 		return nil, false, fmt.Errorf("starting %s: %w", id, err)
 	}
-	desc, err := c.tc.DescribeWorkflowExecution(ctx, id, already.RunId)
+	x, err := c.existing(ctx, id, already.RunId, req, true)
+	return x, false, err
+}
+
+// existing decides a start that met an existing run of id: a conflict when its
+// request differs, else attached (running) or AlreadyFinished (closed). scoped is
+// false for a cancel started before merchant-scoped ids.
+func (c *Client) existing(ctx context.Context, id, runID string, req workflows.CancelRequest, scoped bool) (*Cancel, error) {
+	desc, err := c.tc.DescribeWorkflowExecution(ctx, id, runID)
 	if err != nil {
-		return nil, false, c.mapErr(ctx, id, "describing the existing cancel", err)
+		return nil, c.mapErr(ctx, id, "describing the existing cancel", err)
 	}
 	info := desc.GetWorkflowExecutionInfo()
-	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return c.cancel(req.Provider, req.MerchantOrderNo, info.GetExecution().GetRunId()), false, nil
+	runID = info.GetExecution().GetRunId()
+	// The first run of the chain holds the request as the caller sent it (later
+	// runs carry the state continue-as-new added).
+	first := info.GetFirstRunId()
+	if first == "" {
+		first = runID
 	}
-	return nil, false, c.finished(ctx, id, info.GetExecution().GetRunId(), info.GetStatus())
+	rec, err := activities.ReadRecorded(ctx, c.tc, id, first)
+	if err != nil {
+		return nil, fmt.Errorf("reading the request the cancel %s was started with: %w", id, err)
+	}
+	var existing workflows.CancelRequest
+	if err := json.Unmarshal(rec.Request, &existing); err != nil {
+		return nil, fmt.Errorf("reading the request the cancel %s was started with: %w", id, err)
+	}
+	if !scoped {
+		// A cancel started before merchant-scoped ids names no merchant; the
+		// caller's is the one its history attributes to it (startLegacy).
+		existing.Merchant = req.Merchant
+	}
+	status := info.GetStatus()
+	if diffs := workflows.RequestDifferences(existing, req); len(diffs) > 0 {
+		return nil, &ConflictError{WorkflowID: id, RunID: runID, Status: statusName(status), Differences: diffs}
+	}
+	if status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return c.cancel(id, runID, req.Merchant, req.Provider, req.MerchantOrderNo), nil
+	}
+	return nil, c.finished(ctx, id, runID, status)
 }
 
-// Attach returns the cancel of an order without contacting the server; its calls
-// report ErrNotFound when there is no such cancel. It follows the latest run.
-func (c *Client) Attach(provider, merchantOrderNo string) *Cancel {
-	return c.cancel(provider, merchantOrderNo, "")
+// startLegacy looks for the order's cancel started before merchant-scoped ids.
+// found is true when it is the merchant's and decides the start (attach, conflict
+// or finished); a failed or terminated one, or another merchant's, lets the
+// merchant-scoped start go on.
+func (c *Client) startLegacy(ctx context.Context, req workflows.CancelRequest) (x *Cancel, found bool, err error) {
+	id := workflows.LegacyWorkflowID(req.Provider, req.MerchantOrderNo)
+	desc, err := c.tc.DescribeWorkflowExecution(ctx, id, "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("looking for a cancel started before merchant-scoped ids (%s): %w", id, err)
+	}
+	switch desc.GetWorkflowExecutionInfo().GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+		enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		return nil, false, nil // ended without an outcome: a new cancel may start
+	}
+	rec, err := activities.ReadRecorded(ctx, c.tc, id, "")
+	if err != nil {
+		return nil, false, fmt.Errorf("reading %s: %w", id, err)
+	}
+	if !(rec.Merchant == req.Merchant || (rec.Merchant == "" && rec.Credential == req.Credential)) {
+		return nil, false, nil // another merchant's order with the same number
+	}
+	x, err = c.existing(ctx, id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), req, false)
+	return x, true, err
 }
 
-func (c *Client) cancel(provider, order, runID string) *Cancel {
-	return &Cancel{c: c, WorkflowID: workflows.WorkflowID(provider, order), RunID: runID,
-		Provider: provider, MerchantOrderNo: order}
+// Attach returns the merchant-scoped cancel ref names without contacting the
+// server; its calls report ErrNotFound when there is no such cancel. It follows
+// the latest run. Find also finds cancels started before merchant-scoped ids.
+func (c *Client) Attach(ref Ref) *Cancel {
+	return c.cancel(ref.WorkflowID(), "", ref.Merchant, ref.Provider, ref.MerchantOrderNo)
+}
+
+func (c *Client) cancel(id, runID, merchant, provider, order string) *Cancel {
+	return &Cancel{c: c, WorkflowID: id, RunID: runID, Merchant: merchant, Provider: provider, MerchantOrderNo: order}
 }
 
 // finished builds the AlreadyFinishedError of a closed run, with its outcome when

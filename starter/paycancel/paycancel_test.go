@@ -27,8 +27,14 @@ func order(prefix string) string {
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
+	createPaymentAt(t, env.Sandboxes.URL, provider, p)
+}
+
+// createPaymentAt sets a payment up in the sandboxes at sandboxURL (admin API over HTTP).
+func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
+	t.Helper()
 	body, _ := json.Marshal(p)
-	resp, err := http.Post(env.Sandboxes.URL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
+	resp, err := http.Post(sandboxURL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +45,13 @@ func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Pay
 }
 
 func request(provider, orderNo string, payTimeout time.Duration) workflows.CancelRequest {
-	return workflows.CancelRequest{Provider: provider, Credential: "demo-" + provider, MerchantOrderNo: orderNo,
+	return workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider, MerchantOrderNo: orderNo,
 		Amount: 1000, Currency: "USD", PayTimeout: payTimeout}
+}
+
+// ref names the demo merchant's order.
+func ref(provider, orderNo string) paycancel.Ref {
+	return paycancel.Ref{Merchant: "demo", Provider: provider, MerchantOrderNo: orderNo}
 }
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
@@ -66,7 +77,7 @@ func TestAPI(t *testing.T) {
 		if err != nil || !started {
 			t.Fatalf("first start: started=%v err=%v", started, err)
 		}
-		if first.WorkflowID != workflows.WorkflowID("payermax", o) || first.RunID == "" {
+		if first.WorkflowID != workflows.WorkflowID("demo", "payermax", o) || first.RunID == "" || first.Merchant != "demo" {
 			t.Fatalf("cancel: %+v", first)
 		}
 		second, started, err := api.Start(ctx, req)
@@ -83,10 +94,10 @@ func TestAPI(t *testing.T) {
 		if st.State != workflows.StateAwaitingPayment || st.MerchantOrderNo != o {
 			t.Fatalf("status: %+v", st)
 		}
-		if err := api.SignalPaymentResult(ctx, "payermax", o, workflows.PaymentResult{Status: "PAID", Source: "test"}); err != nil {
+		if err := api.SignalPaymentResult(ctx, ref("payermax", o), workflows.PaymentResult{Status: "PAID", Source: "test"}); err != nil {
 			t.Fatal(err)
 		}
-		final, err := api.Attach("payermax", o).Wait(ctx)
+		final, err := api.Attach(ref("payermax", o)).Wait(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +117,7 @@ func TestAPI(t *testing.T) {
 		if fin.Outcome == nil || fin.Outcome.Final != workflows.StatePaid || fin.CloseStatus != "COMPLETED" {
 			t.Fatalf("finished error: %+v", fin)
 		}
-		err = api.SignalPaymentResult(ctx, "payermax", o, workflows.PaymentResult{Status: "FAILED"})
+		err = api.SignalPaymentResult(ctx, ref("payermax", o), workflows.PaymentResult{Status: "FAILED"})
 		if !errors.Is(err, paycancel.ErrAlreadyFinished) {
 			t.Fatalf("signal after the end: %v, want ErrAlreadyFinished", err)
 		}
@@ -175,7 +186,7 @@ func TestAPI(t *testing.T) {
 		}
 
 		// A bad action is refused by the workflow's validator and changes nothing.
-		_, err = api.Resolve(ctx, "alipayplus", o, workflows.Resolution{Action: "BOGUS", Operator: "ops"})
+		_, err = api.Resolve(ctx, ref("alipayplus", o), workflows.Resolution{Action: "BOGUS", Operator: "ops"})
 		var rej *paycancel.RejectedError
 		if !errors.Is(err, paycancel.ErrRejected) || !errors.As(err, &rej) {
 			t.Fatalf("bad resolve: %v, want ErrRejected", err)
@@ -187,11 +198,11 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("after a rejected resolve: %s %+v %v", st.State, st.Resolution, err)
 		}
 		// Resend is refused while not NOTIFY_EXHAUSTED.
-		if _, err := api.ResendNotification(ctx, "alipayplus", o, "ops"); !errors.Is(err, paycancel.ErrRejected) {
+		if _, err := api.ResendNotification(ctx, ref("alipayplus", o), "ops"); !errors.Is(err, paycancel.ErrRejected) {
 			t.Fatalf("resend: %v, want ErrRejected", err)
 		}
 
-		st, err = api.Resolve(ctx, "alipayplus", o, workflows.Resolution{Action: "CANCELLED", Operator: "ops", Note: "closed in the console"})
+		st, err = api.Resolve(ctx, ref("alipayplus", o), workflows.Resolution{Action: "CANCELLED", Operator: "ops", Note: "closed in the console"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +217,7 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("final %s, want RESOLVED_CANCELLED", final.Final)
 		}
 		// Nothing left to resolve.
-		if _, err := api.Resolve(ctx, "alipayplus", o, workflows.Resolution{Action: "PAID", Operator: "ops"}); !errors.Is(err, paycancel.ErrAlreadyFinished) {
+		if _, err := api.Resolve(ctx, ref("alipayplus", o), workflows.Resolution{Action: "PAID", Operator: "ops"}); !errors.Is(err, paycancel.ErrAlreadyFinished) {
 			t.Fatalf("resolve after the end: %v, want ErrAlreadyFinished", err)
 		}
 	})
@@ -214,20 +225,20 @@ func TestAPI(t *testing.T) {
 	t.Run("NotFoundAndInvalid", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 30*time.Second)
-		x := api.Attach("ksher", order("nf"))
+		x := api.Attach(ref("ksher", order("nf")))
 		if _, err := x.Status(ctx); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("status: %v, want ErrNotFound", err)
 		}
 		if _, err := x.Wait(ctx); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("wait: %v, want ErrNotFound", err)
 		}
-		if err := api.SignalPaymentResult(ctx, "ksher", x.MerchantOrderNo, workflows.PaymentResult{Status: "PAID"}); !errors.Is(err, paycancel.ErrNotFound) {
+		if err := api.SignalPaymentResult(ctx, ref("ksher", x.MerchantOrderNo), workflows.PaymentResult{Status: "PAID"}); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("signal: %v, want ErrNotFound", err)
 		}
-		if _, err := api.Resolve(ctx, "ksher", x.MerchantOrderNo, workflows.Resolution{Action: "PAID", Operator: "o"}); !errors.Is(err, paycancel.ErrNotFound) {
+		if _, err := api.Resolve(ctx, ref("ksher", x.MerchantOrderNo), workflows.Resolution{Action: "PAID", Operator: "o"}); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("resolve: %v, want ErrNotFound", err)
 		}
-		if err := api.SignalPaymentResult(ctx, "ksher", x.MerchantOrderNo, workflows.PaymentResult{Status: "MAYBE"}); !errors.Is(err, paycancel.ErrInvalidRequest) {
+		if err := api.SignalPaymentResult(ctx, ref("ksher", x.MerchantOrderNo), workflows.PaymentResult{Status: "MAYBE"}); !errors.Is(err, paycancel.ErrInvalidRequest) {
 			t.Fatalf("signal with a bad status: %v, want ErrInvalidRequest", err)
 		}
 		bad := request("ksher", "x", 0)

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/worker/config"
@@ -54,7 +55,8 @@ func (s *Server) SetReady(v bool) { s.ready.Store(v) }
 
 // Handler returns the routes:
 //
-//	POST /callbacks/{provider}               a provider notification (any credential of it)
+//	POST /callbacks/{provider}               a provider notification (any credential of it; the
+//	                                         notification's account id picks the merchant)
 //	POST /callbacks/{provider}/{credential}  a notification for one credential set
 //	GET  /healthz                            the process is alive
 //	GET  /readyz                             the worker polls and Temporal answers
@@ -106,24 +108,33 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	parsers := s.parsers(provider, credName)
-	if len(parsers) == 0 {
+	cands := s.candidates(provider, credName)
+	if len(cands) == 0 {
 		log.Warn("callback refused: no credential of this provider takes notifications", zap.String("credential", credName))
 		http.Error(w, "unknown provider or credential", http.StatusNotFound)
 		return
 	}
+	// Every credential set that could have sent it is tried: a provider signs
+	// every merchant's notifications with its one key, so a signature that
+	// verifies says "this provider"; the account id the notification carries
+	// (checked by each parser) says whose.
 	var (
-		n       providers.Notification
-		parser  providers.NotificationParser
-		lastErr error
+		n        providers.Notification
+		accepted []candidate
+		lastErr  error
 	)
-	for _, p := range parsers {
-		if n, lastErr = p.ParseNotification(r.Header, body); lastErr == nil {
-			parser = p
-			break
+	for _, c := range cands {
+		got, err := c.parser.ParseNotification(r.Header, body)
+		if err != nil {
+			lastErr = err
+			continue
 		}
+		if len(accepted) == 0 {
+			n = got
+		}
+		accepted = append(accepted, c)
 	}
-	if parser == nil {
+	if len(accepted) == 0 {
 		// Never log the body: it is the provider's data, and a forged one is noise.
 		log.Warn("callback refused", zap.String("reason", lastErr.Error()), zap.Int("bytes", len(body)))
 		status := http.StatusBadRequest
@@ -133,6 +144,19 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "notification refused: "+lastErr.Error(), status)
 		return
 	}
+	parser, merchant := accepted[0].parser, accepted[0].merchant
+	for _, c := range accepted[1:] {
+		if c.merchant != merchant {
+			// Credential sets of two merchants accept it (the notification names no
+			// account): routing it would be a guess. Refused, so the provider sends
+			// it again; per-credential URLs resolve it.
+			log.Error("callback refused: it verifies for the credential sets of more than one merchant; give each credential its own /callbacks/<provider>/<credential> URL",
+				zap.Strings("credentials", candidateNames(accepted)))
+			http.Error(w, "notification refused: it names no account this receiver can tell apart; use the per-credential callback URL", http.StatusConflict)
+			return
+		}
+	}
+	log = log.With(zap.String("merchant", merchant))
 	// GNETE's cancel notification names the payment by its own id only; the
 	// activity put the merchant order number in the notifyUrl it sent.
 	if order := r.URL.Query().Get("order"); order != "" && n.MerchantOrderNo == "" {
@@ -144,10 +168,9 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		ack(w, parser)
 		return
 	}
-	wfID := workflows.WorkflowID(provider, n.MerchantOrderNo)
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	err = s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalProviderNotification, n)
+	wfID, err := s.signalCancel(ctx, merchant, accepted, provider, n)
 	var notFound *serviceerror.NotFound
 	switch {
 	case err == nil:
@@ -166,6 +189,44 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	ack(w, parser)
 }
 
+// signalCancel signals the merchant's cancel of the notification's order: the
+// merchant-scoped id, or, for a cancel started before ids were scoped, the legacy
+// id — only when that cancel's own history says it is this merchant's (or names
+// one of the credential sets that accepted the notification). It returns the id it
+// addressed; a *serviceerror.NotFound when the merchant has no running cancel of
+// the order.
+func (s *Server) signalCancel(ctx context.Context, merchant string, accepted []candidate, provider string, n providers.Notification) (string, error) {
+	wfID := workflows.WorkflowID(merchant, provider, n.MerchantOrderNo)
+	err := s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalProviderNotification, n)
+	var notFound *serviceerror.NotFound
+	if !errors.As(err, &notFound) {
+		return wfID, err
+	}
+	hr, ok := s.Client.(activities.HistoryReader)
+	if !ok {
+		return wfID, err // without a history reader no legacy cancel can be told whose it is
+	}
+	legacy := workflows.LegacyWorkflowID(provider, n.MerchantOrderNo)
+	rec, rerr := activities.ReadRecorded(ctx, hr, legacy, "")
+	if rerr != nil {
+		if errors.As(rerr, &notFound) {
+			return wfID, err
+		}
+		return legacy, rerr
+	}
+	mine := rec.Merchant == merchant
+	if rec.Merchant == "" {
+		for _, c := range accepted {
+			mine = mine || c.name == rec.Credential
+		}
+	}
+	if !mine {
+		// Another merchant's order with the same number: never signalled.
+		return wfID, err
+	}
+	return legacy, s.Client.SignalWorkflow(ctx, legacy, "", workflows.SignalProviderNotification, n)
+}
+
 func ack(w http.ResponseWriter, p providers.NotificationParser) {
 	ct, body := p.Ack()
 	w.Header().Set("Content-Type", ct)
@@ -173,18 +234,34 @@ func ack(w http.ResponseWriter, p providers.NotificationParser) {
 	_, _ = w.Write(body)
 }
 
-func (s *Server) parsers(provider, credName string) []providers.NotificationParser {
+// candidate is a credential set that may have sent a notification.
+type candidate struct {
+	name, merchant string
+	parser         providers.NotificationParser
+}
+
+func candidateNames(cs []candidate) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.name + " (merchant " + c.merchant + ")"
+	}
+	return out
+}
+
+// candidates are the credential sets of provider that take notifications: the one
+// named in the path, or all of them.
+func (s *Server) candidates(provider, credName string) []candidate {
 	if s.Config == nil {
 		return nil
 	}
-	var out []providers.NotificationParser
+	var out []candidate
 	for _, name := range sortedCredentialNames(s.Config) {
 		c := s.Config.Credentials[name]
 		if c.Provider.Name() != provider || (credName != "" && name != credName) {
 			continue
 		}
 		if p, ok := c.Provider.(providers.NotificationParser); ok {
-			out = append(out, p)
+			out = append(out, candidate{name: name, merchant: c.Merchant, parser: p})
 		}
 	}
 	return out
@@ -210,6 +287,13 @@ type DevEvent struct {
 	ID         string          `json:"id"`
 	ReceivedAt time.Time       `json:"receivedAt"`
 	Event      json.RawMessage `json:"event"`
+}
+
+// Events returns the notifications received so far (each verified with Secret).
+func (d *DevMerchant) Events() []DevEvent {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]DevEvent(nil), d.events...)
 }
 
 func (d *DevMerchant) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -305,9 +305,9 @@ func TestCallbacks(t *testing.T) {
 			byID[c.WorkflowID] = c
 		}
 		for _, p := range providersUnderTest {
-			c, ok := byID[workflows.WorkflowID(p, env.orders[p])]
+			c, ok := byID[workflows.WorkflowID(DevMerchantName, p, env.orders[p])]
 			if !ok {
-				t.Errorf("%s: no signal to %s (signals %+v)", p, workflows.WorkflowID(p, env.orders[p]), calls)
+				t.Errorf("%s: no signal to %s (signals %+v)", p, workflows.WorkflowID(DevMerchantName, p, env.orders[p]), calls)
 				continue
 			}
 			if c.Signal != workflows.SignalProviderNotification || c.RunID != "" || c.Notification.Provider != p ||
@@ -319,15 +319,15 @@ func TestCallbacks(t *testing.T) {
 				t.Errorf("%s: answered %d %q %q, want 200 %q %q", p, got.Status, got.RespCT, got.RespBody, wantAck[p].ct, wantAck[p].body)
 			}
 		}
-		if n := byID[workflows.WorkflowID(payermax.Name, env.orders[payermax.Name])].Notification; n.Type != providers.NotifyCancelResult ||
+		if n := byID[workflows.WorkflowID(DevMerchantName, payermax.Name, env.orders[payermax.Name])].Notification; n.Type != providers.NotifyCancelResult ||
 			n.Outcome.Kind != providers.Succeeded || n.CancelKey != "pc-payermax-pm-order-1" {
 			t.Errorf("payermax notification %+v", n)
 		}
-		if n := byID[workflows.WorkflowID(gnete.Name, env.orders[gnete.Name])].Notification; n.Type != providers.NotifyCancelResult ||
+		if n := byID[workflows.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name])].Notification; n.Type != providers.NotifyCancelResult ||
 			n.Outcome.Kind != providers.Succeeded || n.ProviderRef == "" {
 			t.Errorf("gnete notification %+v", n)
 		}
-		if n := byID[workflows.WorkflowID("ksher", env.orders["ksher"])].Notification; n.Type != providers.NotifyPaymentResult ||
+		if n := byID[workflows.WorkflowID(DevMerchantName, "ksher", env.orders["ksher"])].Notification; n.Type != providers.NotifyPaymentResult ||
 			n.Payment != providers.PaymentPaid {
 			t.Errorf("ksher notification %+v", n)
 		}
@@ -355,7 +355,7 @@ func TestCallbacks(t *testing.T) {
 				t.Fatalf("signals %d, want one per delivery", len(calls))
 			}
 			for _, call := range calls {
-				if call.WorkflowID != workflows.WorkflowID(p, env.orders[p]) || call.Notification != calls[0].Notification {
+				if call.WorkflowID != workflows.WorkflowID(DevMerchantName, p, env.orders[p]) || call.Notification != calls[0].Notification {
 					t.Errorf("signal %+v differs from the first %+v", call, calls[0])
 				}
 			}

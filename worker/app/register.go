@@ -24,6 +24,7 @@ func Register(r worker.Registry, a *activities.Activities) {
 
 // SearchAttributes are the custom search attributes paycancel needs registered.
 var SearchAttributes = map[string]enumspb.IndexedValueType{
+	workflows.SAMerchant.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	workflows.SAProvider.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	workflows.SAMerchantOrderNo.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	workflows.SACancelState.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,

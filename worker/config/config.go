@@ -18,7 +18,7 @@
 //	      secret: {env: VAR} | {file: path}          # required; "whsec_<base64>" or any text
 //	      defaultURL: https://…                      # optional
 //	      retrySchedule: [0s, 30s, 60s, 90s, 120s, 150s]   # the default
-//	    credentials:
+//	    credentials:                                 # one provider account (Account) belongs to one merchant
 //	      <credential>:                              # unique across all merchants
 //	        provider: payermax|alipayplus|gnete|ksher|alipayglobal
 //	        policy:                                  # optional; provider defaults
@@ -202,7 +202,36 @@ type LoadedCredential struct {
 	Merchant string
 	Provider providers.Provider
 	Policy   Policy
+	// Account is the provider account the credential set belongs to (Account): one
+	// account belongs to one merchant.
+	Account string
 }
+
+// Account names the provider account a credential set belongs to: the identifier
+// that scopes the merchant's order numbers at the provider and that the provider's
+// notifications carry. PayerMax appId, Alipay+ Client-Id, GNETE mchNo, Ksher
+// appid, Alipay Global partnerId. Two credential sets of one account (a key
+// rotation) may be configured, but only under one merchant: a cancel is scoped by
+// the merchant, so the merchant must be at least as narrow as the account.
+func Account(c *Credential) string {
+	switch {
+	case c.PayerMax != nil && c.Provider == payermax.Name:
+		return c.PayerMax.AppID
+	case c.AlipayPlus != nil && c.Provider == alipayplus.Name:
+		return c.AlipayPlus.ClientID
+	case c.GNETE != nil && c.Provider == gnete.Name:
+		return c.GNETE.MchNo
+	case c.Ksher != nil && c.Provider == ksher.Name:
+		return c.Ksher.AppID
+	case c.AlipayGlobal != nil && c.Provider == alipayglobal.Name:
+		return c.AlipayGlobal.PartnerID
+	}
+	return ""
+}
+
+// accountField is the field Account reads, for error messages.
+var accountField = map[string]string{payermax.Name: "appId", alipayplus.Name: "clientID", gnete.Name: "mchNo",
+	ksher.Name: "appId", alipayglobal.Name: "partnerId"}
 
 // Load reads, validates and loads the file at path. deps carries the HTTP client
 // for the adapters; BaseDir is set to the file's folder.
@@ -287,6 +316,7 @@ func Build(name string, f File, deps providers.Deps) (*Config, error) {
 	if len(f.Merchants) == 0 {
 		errs.add("merchants", "at least one merchant is required")
 	}
+	accounts := map[string]*LoadedCredential{} // provider + "\x00" + account → first credential
 	for _, mname := range sortedKeys(f.Merchants) {
 		m := f.Merchants[mname]
 		at := "merchants." + mname
@@ -352,7 +382,17 @@ func Build(name string, f File, deps providers.Deps) (*Config, error) {
 			if perr != nil || err != nil {
 				continue
 			}
-			cfg.Credentials[cname] = &LoadedCredential{Name: cname, Merchant: mname, Provider: prov, Policy: pol}
+			lc := &LoadedCredential{Name: cname, Merchant: mname, Provider: prov, Policy: pol, Account: Account(c)}
+			akey := c.Provider + "\x00" + lc.Account
+			if other, dup := accounts[akey]; dup && other.Merchant != mname {
+				errs.add(cat+"."+c.Provider+"."+accountField[c.Provider], fmt.Sprintf(
+					"%s account %q is already merchant %s's (credential %s): one provider account belongs to one merchant, which scopes its order numbers",
+					c.Provider, lc.Account, other.Merchant, other.Name))
+				continue
+			} else if !dup {
+				accounts[akey] = lc
+			}
+			cfg.Credentials[cname] = lc
 		}
 	}
 	if err := errs.err(); err != nil {
@@ -454,6 +494,15 @@ func (e *errorList) err() error {
 		return nil
 	}
 	return errors.New(strings.Join(e.list, "\n"))
+}
+
+// MerchantOf returns the merchant a credential set belongs to.
+func (c *Config) MerchantOf(credential string) (string, bool) {
+	lc, ok := c.Credentials[credential]
+	if !ok {
+		return "", false
+	}
+	return lc.Merchant, true
 }
 
 // Credential returns the named credential set.

@@ -47,6 +47,7 @@ type checkResult struct {
 	notifyDelivered, notifyMissing, notifyIDProblems int
 	merchantDeliveries, merchantDuplicates           int
 	merchantRefused, merchantBadSig                  int
+	sharedOrders, tenancyViolations                  int
 
 	reviewsExpected, reviewsResolved, unexpectedReviews int
 	lateSignals                                         int
@@ -74,18 +75,23 @@ func (h *harness) check(ctx context.Context, res *runResult) (*checkResult, erro
 	c := &checkResult{byState: map[string]int{}, byProvider: map[string]int{}, byScenario: map[string]*scenarioFigures{},
 		execByStatus: map[string]int{}, wftFailed: map[string]int{}}
 	h.merchant.mu.Lock()
-	c.merchantRefused, c.merchantBadSig = h.merchant.refused, h.merchant.badSig
-	if c.merchantBadSig > 0 {
-		c.fail("merchant: %d notifications failed signature verification", c.merchantBadSig)
-	}
-	for _, states := range h.merchant.seen {
-		for _, ids := range states {
-			for _, n := range ids {
-				c.merchantDeliveries += n
-				c.merchantDuplicates += n - 1
+	h.merchant2.mu.Lock()
+	for _, m := range []*merchantReceiver{h.merchant, h.merchant2} {
+		c.merchantRefused += m.refused
+		c.merchantBadSig += m.badSig
+		for _, states := range m.seen {
+			for _, ids := range states {
+				for _, n := range ids {
+					c.merchantDeliveries += n
+					c.merchantDuplicates += n - 1
+				}
 			}
 		}
 	}
+	if c.merchantBadSig > 0 {
+		c.fail("merchants: %d notifications failed signature verification (each merchant verifies with its own secret)", c.merchantBadSig)
+	}
+	h.checkTenancy(c)
 
 	for _, cr := range h.cancels {
 		cr.mu.Lock()
@@ -150,6 +156,7 @@ func (h *harness) check(ctx context.Context, res *runResult) (*checkResult, erro
 		h.checkSandbox(c, cr)
 		cr.mu.Unlock()
 	}
+	h.merchant2.mu.Unlock()
 	h.merchant.mu.Unlock()
 	for _, r := range h.recon {
 		switch {
@@ -165,8 +172,58 @@ func (h *harness) check(ctx context.Context, res *runResult) (*checkResult, erro
 	return c, nil
 }
 
+// checkTenancy: the two merchants' cancels of one order number stay apart. Each
+// pair has two workflows, two business keys; each merchant's receiver got only its
+// own cancels' notifications; each merchant's sandboxes saw only its own keys.
+// (Called with both receivers locked.)
+func (h *harness) checkTenancy(c *checkResult) {
+	byOrder := map[string][]*cancelRun{}
+	for _, cr := range h.cancels {
+		byOrder[cr.provider+"/"+cr.order] = append(byOrder[cr.provider+"/"+cr.order], cr)
+	}
+	for _, pair := range byOrder {
+		if len(pair) != 2 {
+			continue
+		}
+		c.sharedOrders++
+		a, b := pair[0], pair[1]
+		if a.merchant == b.merchant || a.wfID == b.wfID {
+			c.tenancyViolations++
+			c.fail("%s and %s: one order number, not two merchants' cancels", a.wfID, b.wfID)
+			continue
+		}
+		if a.done && b.done && a.st.CancelKey == b.st.CancelKey {
+			c.tenancyViolations++
+			c.fail("%s and %s share the business key %q", a.wfID, b.wfID, a.st.CancelKey)
+		}
+	}
+	for _, cr := range h.cancels {
+		other := h.merchant2
+		if cr.merchant == secondMerchant {
+			other = h.merchant
+		}
+		if seen := other.seen[cr.wfID]; len(seen) > 0 {
+			c.tenancyViolations++
+			c.fail("%s: the other merchant received its notifications: %v", cr.wfID, seen)
+		}
+		if cr.provider == "payermax" && cr.done {
+			// PayerMax records the requestId: a merchant's sandbox sees only its keys.
+			store, _ := h.setOf(cr.merchant).Store(cr.provider)
+			if p, ok := store.Get(cr.order, ""); ok {
+				for _, rec := range p.Cancels {
+					if rec.Key != cr.st.CancelKey {
+						c.tenancyViolations++
+						c.fail("%s: its account's sandbox got the key %q, not its own %q", cr.wfID, rec.Key, cr.st.CancelKey)
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
 func (h *harness) checkSandbox(c *checkResult, cr *cancelRun) {
-	store, _ := h.set.Store(cr.provider)
+	store, _ := h.setOf(cr.merchant).Store(cr.provider)
 	p, ok := store.Get(cr.order, "")
 	if !ok {
 		c.fail("%s: no sandbox payment", cr.wfID)
@@ -228,7 +285,7 @@ func (h *harness) checkSandbox(c *checkResult, cr *cancelRun) {
 
 func (h *harness) checkNotifications(c *checkResult, cr *cancelRun) {
 	st := cr.st
-	seen := h.merchant.seen[cr.wfID]
+	seen := h.receiverOf(cr.merchant).seen[cr.wfID]
 	ids := seen[st.Final]
 	switch {
 	case !st.Notify.Delivered || len(ids) == 0:
@@ -304,7 +361,9 @@ func (h *harness) checkExecutions(ctx context.Context, c *checkResult, res *runR
 			return err
 		}
 		c.historyFigures(hist)
-		if err := replayer.ReplayWorkflowHistory(quietLogger(), hist); err != nil {
+		// Under the id it ran with: a cancel checks its id against its request.
+		opts := worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: e.id, RunID: e.runID}}
+		if err := replayer.ReplayWorkflowHistoryWithOptions(quietLogger(), hist, opts); err != nil {
 			c.replayFailed++
 			c.fail("replay of %s/%s (%s, %d events): %v", e.id, e.runID, e.typ, len(hist.Events), err)
 			continue
@@ -517,6 +576,9 @@ func (h *harness) collectSecrets() (*secretNeedles, []string, error) {
 	s.files++
 	add("merchant notification secret", "config/merchant-notify.secret", h.merchantSecret)
 	add("merchant notification key (base64)", "config/merchant-notify.secret", strings.TrimPrefix(h.merchantSecret, "whsec_"))
+	s.files++
+	add("merchant notification secret", "config/second-merchant-notify.secret", h.merchant2Secret)
+	add("merchant notification key (base64)", "config/second-merchant-notify.secret", strings.TrimPrefix(h.merchant2Secret, "whsec_"))
 	logs, err := filepath.Glob(filepath.Join(h.root, "logs", "worker*.log"))
 	if err != nil {
 		return nil, nil, err

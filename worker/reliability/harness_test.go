@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/activities/webhook"
+	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/sandboxes"
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/worker/app"
@@ -75,6 +77,7 @@ const taskQueue = workflows.DefaultTaskQueue
 // cancelRun is one cancel the harness drives, and what it saw.
 type cancelRun struct {
 	i        int
+	merchant string // app.DevMerchantName or secondMerchant
 	provider string
 	order    string
 	sc       scenario
@@ -142,8 +145,16 @@ type harness struct {
 	merchant       *merchantReceiver
 	merchantSrv    *httptest.Server
 	merchantSecret string
-	configPath     string
-	c              client.Client
+	// The second merchant: its accounts at the same providers (set2: the same
+	// providers' keys, other account ids), its own notification receiver and
+	// secret. Every other cancel is its order, with the order number of the
+	// cancel before it (same provider): two merchants sharing order numbers.
+	set2            *sandboxes.Set
+	merchant2       *merchantReceiver
+	merchant2Srv    *httptest.Server
+	merchant2Secret string
+	configPath      string
+	c               client.Client
 
 	stopping atomic.Bool
 	startMu  sync.Mutex // a worker (re)start and the decision to stop are ordered
@@ -269,6 +280,14 @@ func (h *harness) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The second merchant's accounts: the same key folder (a provider signs for
+	// all its merchants with one key), other account ids, the same callback URLs.
+	h.set2, err = sandboxes.Start(sandboxes.Options{Dir: filepath.Join(h.root, "sandbox-keys"), Addr: "127.0.0.1:0",
+		CallbackBaseURL: callbackBase, AccountTag: "2",
+		NotifySchedule: []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}})
+	if err != nil {
+		return err
+	}
 
 	// The merchant: verifies every notification's signature and records its id.
 	if err := h.writeConfig(callbackBase); err != nil {
@@ -301,9 +320,9 @@ func (h *harness) setUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dialing the test client: %w", err)
 	}
-	h.logf("up: Temporal %s (SQLite %s), sandboxes %s, %d workers (HTTP %s), merchant %s",
-		h.serverAddr, filepath.Join(h.root, "temporal", "temporal.db"), h.set.URL, len(h.workers),
-		strings.Join(h.workerHTTP, ", "), h.merchantSrv.URL)
+	h.logf("up: Temporal %s (SQLite %s), sandboxes %s and %s, %d workers (HTTP %s), merchants %s and %s",
+		h.serverAddr, filepath.Join(h.root, "temporal", "temporal.db"), h.set.URL, h.set2.URL, len(h.workers),
+		strings.Join(h.workerHTTP, ", "), h.merchantSrv.URL, h.merchant2Srv.URL)
 	return nil
 }
 
@@ -325,17 +344,39 @@ func (h *harness) writeConfig(callbackBase string) error {
 	if err != nil {
 		return err
 	}
+	h.merchant2Secret = "whsec_" + base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("second merchant %d", h.seed)))
+	secret2Path := filepath.Join(dir, "second-merchant-notify.secret")
+	if err := os.WriteFile(secret2Path, []byte(h.merchant2Secret), 0o600); err != nil {
+		return err
+	}
+	h.merchant2 = &merchantReceiver{secret: h.merchant2Secret, seen: map[string]map[string]map[string]int{}, refusedOnce: map[string]bool{}}
+	h.merchant2Srv = httptest.NewServer(h.merchant2)
 	m := f.Merchants[app.DevMerchantName]
-	m.Notify.DefaultURL = h.merchantSrv.URL + "/merchant/webhooks"
-	m.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Second), config.Duration(2 * time.Second),
-		config.Duration(4 * time.Second), config.Duration(8 * time.Second), config.Duration(16 * time.Second)}
-	attempts := 20
-	poll := config.Duration(time.Second)
-	for _, c := range m.Credentials {
-		c.Policy.MaxCancelAttempts = &attempts
-		c.Policy.PaymentPoll = &poll
-		c.Policy.QueryBackoff = &config.BackoffFile{Initial: config.Duration(time.Second), Max: config.Duration(3 * time.Second), Multiplier: 2}
-		c.Policy.CancelWindow = &config.CancelWindow{Rule: "after", After: config.Duration(24 * time.Hour)}
+	m2 := &config.Merchant{Notify: config.Notify{Secret: providers.SecretRef{File: secret2Path}}, Credentials: map[string]*config.Credential{
+		secondMerchant + "-payermax":     {Provider: "payermax", PayerMax: &h.set2.PayerMaxConfig},
+		secondMerchant + "-alipayplus":   {Provider: "alipayplus", AlipayPlus: &h.set2.AlipayPlusConfig},
+		secondMerchant + "-gnete":        {Provider: "gnete", GNETE: &h.set2.GNETEConfig},
+		secondMerchant + "-ksher":        {Provider: "ksher", Ksher: &h.set2.KsherConfig},
+		secondMerchant + "-alipayglobal": {Provider: "alipayglobal", AlipayGlobal: &h.set2.AlipayGlobalConfig},
+	}}
+	f.Merchants[secondMerchant] = m2
+	for _, mc := range []struct {
+		m   *config.Merchant
+		url string
+	}{{m, h.merchantSrv.URL}, {m2, h.merchant2Srv.URL}} {
+		mc.m.Notify.DefaultURL = mc.url + "/merchant/webhooks"
+		mc.m.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Second), config.Duration(2 * time.Second),
+			config.Duration(4 * time.Second), config.Duration(8 * time.Second), config.Duration(16 * time.Second)}
+		attempts := 20
+		poll := config.Duration(time.Second)
+		fast := m.Credentials[app.DevCredentialPrefix+"payermax"].Policy // the dev policies' fast backoffs
+		for _, c := range mc.m.Credentials {
+			c.Policy.CancelRetry = fast.CancelRetry
+			c.Policy.MaxCancelAttempts = &attempts
+			c.Policy.PaymentPoll = &poll
+			c.Policy.QueryBackoff = &config.BackoffFile{Initial: config.Duration(time.Second), Max: config.Duration(3 * time.Second), Multiplier: 2}
+			c.Policy.CancelWindow = &config.CancelWindow{Rule: "after", After: config.Duration(24 * time.Hour)}
+		}
 	}
 	// One provider with a tight concurrency limit on its own task queue.
 	f.ProviderLimits = map[string]config.ProviderLimits{"ksher": {Concurrency: 4}}
@@ -506,6 +547,12 @@ func (h *harness) stopAll() {
 	if h.merchantSrv != nil {
 		h.merchantSrv.Close()
 	}
+	if h.set2 != nil {
+		h.set2.Close()
+	}
+	if h.merchant2Srv != nil {
+		h.merchant2Srv.Close()
+	}
 }
 
 // ---- the cancels ----
@@ -548,7 +595,10 @@ func (h *harness) plan(tag string) {
 	}
 	perProvider := map[string]int{}
 	for i := 0; i < h.m.Cancels; i++ {
-		pi := i % len(sandboxes.Names)
+		// Pairs: cancel 2k is the dev merchant's, 2k+1 the second merchant's
+		// order with the same number at the same provider; scenarios are drawn
+		// for each on its own, so the two cancels of a pair go different ways.
+		pi := (i / 2) % len(sandboxes.Names)
 		provider := sandboxes.Names[pi]
 		k := perProvider[provider]
 		perProvider[provider]++
@@ -571,10 +621,14 @@ func (h *harness) plan(tag string) {
 		if !sc.appliesTo(provider) {
 			continue
 		}
-		order := fmt.Sprintf("rel-%s-%04d", tag, i) // ≤ 30 characters (GNETE)
-		cr := &cancelRun{i: i, provider: provider, order: order, sc: sc, want: sc.want(provider),
-			wfID: workflows.WorkflowID(provider, order)}
-		cr.req = workflows.CancelRequest{Provider: provider, Credential: app.DevCredentialPrefix + provider,
+		order := fmt.Sprintf("rel-%s-%04d", tag, i-i%2) // ≤ 30 characters (GNETE); shared by the pair
+		merchant, credential := app.DevMerchantName, app.DevCredentialPrefix+provider
+		if i%2 == 1 {
+			merchant, credential = secondMerchant, secondMerchant+"-"+provider
+		}
+		cr := &cancelRun{i: i, merchant: merchant, provider: provider, order: order, sc: sc, want: sc.want(provider),
+			wfID: workflows.WorkflowID(merchant, provider, order)}
+		cr.req = workflows.CancelRequest{Merchant: merchant, Provider: provider, Credential: credential,
 			MerchantOrderNo: order, Amount: 1000 + int64(i), Currency: "USD", PayTimeout: sc.payTimeout}
 		h.cancels = append(h.cancels, cr)
 	}
@@ -584,7 +638,7 @@ func (h *harness) plan(tag string) {
 // (resolve a review) for one cancel, then waits for its result. Every call is
 // retried: the server or every worker may be down at any moment.
 func (h *harness) drive(ctx context.Context, cr *cancelRun) {
-	store, _ := h.set.Store(cr.provider)
+	store, _ := h.setOf(cr.merchant).Store(cr.provider)
 	created, err := store.Create(simkit.Payment{MerchantOrderNo: cr.order, Amount: cr.req.Amount, Currency: "USD",
 		State: cr.sc.state, Scenario: cr.sc.sc})
 	if err != nil {
@@ -749,6 +803,25 @@ func (h *harness) reconcile(ctx context.Context, id, during string) {
 	h.evMu.Lock()
 	h.recon = append(h.recon, r)
 	h.evMu.Unlock()
+}
+
+// secondMerchant is the second merchant's name in the configuration.
+const secondMerchant = "globex"
+
+// setOf returns the sandboxes of a merchant's accounts.
+func (h *harness) setOf(merchant string) *sandboxes.Set {
+	if merchant == secondMerchant {
+		return h.set2
+	}
+	return h.set
+}
+
+// receiverOf returns a merchant's notification receiver.
+func (h *harness) receiverOf(merchant string) *merchantReceiver {
+	if merchant == secondMerchant {
+		return h.merchant2
+	}
+	return h.merchant
 }
 
 // ---- the merchant ----

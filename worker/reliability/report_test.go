@@ -72,6 +72,8 @@ func (r *runResult) summary() string {
 	w("| every merchant notification delivered, one stable webhook-id | %d/%d final notifications delivered; %d deliveries in all, %d redeliveries of the same id, %d deliberately refused first tries, %d bad signatures, %d id problems | %s |",
 		c.notifyDelivered, c.reachedFinal, c.merchantDeliveries, c.merchantDuplicates, c.merchantRefused, c.merchantBadSig, c.notifyIDProblems,
 		yesNo(c.notifyMissing == 0 && c.notifyIDProblems == 0 && c.merchantBadSig == 0))
+	w("| two merchants sharing order numbers stay apart (two cancels, two business keys, each merchant notified of its own only, each account sent its own key) | %d order numbers used by both merchants, %d violations | %s |",
+		c.sharedOrders, c.tenancyViolations, yesNo(c.tenancyViolations == 0 && c.sharedOrders > 0))
 	statuses := make([]string, 0, len(c.execByStatus))
 	for k, v := range c.execByStatus {
 		statuses = append(statuses, fmt.Sprintf("%s %d", k, v))

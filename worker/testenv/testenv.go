@@ -7,10 +7,13 @@ package testenv
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -44,7 +47,20 @@ type Options struct {
 	NotifySchedule []time.Duration
 	// EditConfig may change the configuration file before it is loaded.
 	EditConfig func(*config.File)
+	// SecondMerchant adds merchant SecondMerchantName with a credential set at
+	// every provider (SecondCredentialPrefix+provider) on a second set of
+	// sandboxes (Env.Sandboxes2): the same providers and keys as the first set,
+	// other accounts (sandboxes.Options.AccountTag), the same callback URL — two
+	// merchants at the same providers, whose order numbers may coincide. Its
+	// notifications go to Env.Merchant2, signed with its own secret.
+	SecondMerchant bool
 }
+
+// The second merchant of Options.SecondMerchant.
+const (
+	SecondMerchantName     = "globex"
+	SecondCredentialPrefix = "globex-"
+)
 
 // Env is a running environment.
 type Env struct {
@@ -59,8 +75,11 @@ type Env struct {
 	CallbackURL string
 	HTTP        *app.Server
 	Merchant    *app.DevMerchant
-	Workers     *app.Workers
-	Log         *zap.Logger
+	// Sandboxes2 and Merchant2 are the second merchant's (Options.SecondMerchant).
+	Sandboxes2 *sandboxes.Set
+	Merchant2  *app.DevMerchant
+	Workers    *app.Workers
+	Log        *zap.Logger
 }
 
 // Start brings the environment up; everything stops when the test ends.
@@ -123,7 +142,37 @@ func Start(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(path, opts.EditConfig)
+	edit := opts.EditConfig
+	var (
+		set2 *sandboxes.Set
+		dm2  *app.DevMerchant
+	)
+	if opts.SecondMerchant {
+		// The same key folder: the providers' keys are the first set's, as one
+		// provider signs for all its merchants; only the accounts differ.
+		set2, err = sandboxes.Start(sandboxes.Options{Dir: dir + "/keys", Addr: "127.0.0.1:0", CallbackBaseURL: callbackURL,
+			NotifySchedule: schedule, AccountTag: "2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(set2.Close)
+		secret2 := "whsec_" + base64.StdEncoding.EncodeToString([]byte("second merchant's own 24B"))
+		secretPath := filepath.Join(dir, "second-merchant-notify.secret")
+		if err := os.WriteFile(secretPath, []byte(secret2), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		dm2 = &app.DevMerchant{Secret: secret2}
+		merchantSrv := httptest.NewServer(dm2)
+		t.Cleanup(merchantSrv.Close)
+		user := edit
+		edit = func(f *config.File) {
+			addSecondMerchant(f, set2, secretPath, merchantSrv.URL+"/dev/merchant-webhook")
+			if user != nil {
+				user(f)
+			}
+		}
+	}
+	cfg, err := loadConfig(path, edit)
 	if err != nil {
 		t.Fatalf("dev config: %v", err)
 	}
@@ -143,7 +192,40 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	t.Cleanup(w.Stop)
 	return &Env{Server: ts, Client: c, Namespace: ns, TaskQueue: tq, Sandboxes: set, Config: cfg,
-		CallbackURL: callbackURL, HTTP: srv, Merchant: dm, Workers: w, Log: z}
+		CallbackURL: callbackURL, HTTP: srv, Merchant: dm, Workers: w, Log: z, Sandboxes2: set2, Merchant2: dm2}
+}
+
+// addSecondMerchant adds SecondMerchantName to the dev configuration: the dev
+// merchant's policies and schedule, set's accounts, its own secret and URL.
+func addSecondMerchant(f *config.File, set *sandboxes.Set, secretPath, url string) {
+	dev := f.Merchants[app.DevMerchantName]
+	m := &config.Merchant{Notify: config.Notify{Secret: providers.SecretRef{File: secretPath}, DefaultURL: url,
+		RetrySchedule: dev.Notify.RetrySchedule}, Credentials: map[string]*config.Credential{}}
+	for _, p := range sandboxes.Names {
+		c := &config.Credential{Provider: p, Policy: dev.Credentials[app.DevCredentialPrefix+p].Policy}
+		switch p {
+		case "payermax":
+			c.PayerMax = &set.PayerMaxConfig
+		case "alipayplus":
+			c.AlipayPlus = &set.AlipayPlusConfig
+		case "gnete":
+			c.GNETE = &set.GNETEConfig
+		case "ksher":
+			c.Ksher = &set.KsherConfig
+		case "alipayglobal":
+			c.AlipayGlobal = &set.AlipayGlobalConfig
+		}
+		m.Credentials[SecondCredentialPrefix+p] = c
+	}
+	f.Merchants[SecondMerchantName] = m
+}
+
+// SandboxesOf returns the sandboxes of merchant's accounts (Options.SecondMerchant).
+func (e *Env) SandboxesOf(merchant string) *sandboxes.Set {
+	if merchant == SecondMerchantName && e.Sandboxes2 != nil {
+		return e.Sandboxes2
+	}
+	return e.Sandboxes
 }
 
 func loadConfig(path string, edit func(*config.File)) (*config.Config, error) {

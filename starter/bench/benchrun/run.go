@@ -25,6 +25,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers/sandboxes"
 	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -450,7 +451,7 @@ func (e *env) cancelJob(prefix string, n int) func(context.Context, int) (execRe
 	}
 	return func(ctx context.Context, i int) (execRef, error) {
 		p := sandboxes.Names[i%len(sandboxes.Names)]
-		req := workflows.CancelRequest{Provider: p, Credential: "demo-" + p, MerchantOrderNo: orderNo(e.tag, prefix, i),
+		req := workflows.CancelRequest{Merchant: app.DevMerchantName, Provider: p, Credential: app.DevCredentialPrefix + p, MerchantOrderNo: orderNo(e.tag, prefix, i),
 			Amount: 1000, Currency: "USD"}
 		x, _, err := e.starter.Start(ctx, req)
 		if err != nil {
@@ -570,7 +571,7 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 					return
 				}
 				prov := sandboxes.Names[i%len(sandboxes.Names)]
-				x, _, err := e.starter.Start(ctx, workflows.CancelRequest{Provider: prov, Credential: "demo-" + prov,
+				x, _, err := e.starter.Start(ctx, workflows.CancelRequest{Merchant: app.DevMerchantName, Provider: prov, Credential: app.DevCredentialPrefix + prov,
 					MerchantOrderNo: orderNo(e.tag, "p", i), Amount: 1000, Currency: "USD", PayTimeout: time.Hour})
 				if err != nil {
 					failed.Add(1)
