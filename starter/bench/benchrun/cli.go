@@ -264,7 +264,8 @@ func PrintTable(w io.Writer, r *Report) {
 		row("server CPU ms/workflow", func(k *KindSummary) string { return spreadCell(k.ServerCPUMsPerWf) })
 		row("worker CPU ms/workflow", func(k *KindSummary) string { return spreadCell(k.WorkerCPUMsPerWf) })
 		row("bench CPU ms/workflow (starter, sandboxes)", func(k *KindSummary) string { return spreadCell(k.BenchCPUMsPerWf) })
-		row(fmt.Sprintf("CPU busy, %% of %d cores", m.NumCPU), func(k *KindSummary) string { return percentCell(k.CPUBusy) })
+		row(fmt.Sprintf("CPU busy, %% of %d cores (measured processes)", m.NumCPU), func(k *KindSummary) string { return percentCell(k.CPUBusy) })
+		row("CPU busy, whole machine", func(k *KindSummary) string { return percentCell(k.HostCPUBusy) })
 		row("workflow task schedule→start ms", func(k *KindSummary) string { return spreadCell(k.WorkflowTaskScheduleToStartMs) })
 		row("activity schedule→start ms", func(k *KindSummary) string { return spreadCell(k.ActivityScheduleToStartMs) })
 		row("workflow task execution ms", func(k *KindSummary) string { return spreadCell(k.WorkflowTaskExecutionMs) })
@@ -278,15 +279,15 @@ func PrintTable(w io.Writer, r *Report) {
 	if len(r.Rounds) > 0 {
 		fmt.Fprintln(w, "\nrounds")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "#\tpair\tkind\tok\tfailed\tper s\tp50 ms\tp95 ms\tp99 ms\tserver ms/wf\tworker ms/wf\tCPU busy\twrite ms\tload\t")
+		fmt.Fprintln(tw, "#\tpair\tkind\tok\tfailed\tper s\tp50 ms\tp95 ms\tp99 ms\tserver ms/wf\tworker ms/wf\tCPU busy\thost busy\twrite ms\tload\t")
 		for _, x := range r.Rounds {
 			write := "n/a"
 			if x.Persistence != nil {
 				write = fmtMs(x.Persistence.WriteMeanMs)
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%d\t%d\t%.1f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.0f%%\t%s\t%s\t\n", x.Index+1, x.Pair+1, x.Kind, x.Completed, x.Failed,
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%d\t%d\t%.1f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.0f%%\t%.0f%%\t%s\t%s\t\n", x.Index+1, x.Pair+1, x.Kind, x.Completed, x.Failed,
 				x.PerSecond, x.LatencyMs.P50, x.LatencyMs.P95, x.LatencyMs.P99, fmtMs(deref(x.ServerCPUMsPerWf)), fmtMs(deref(x.WorkerCPUMsPerWf)),
-				x.CPUBusy*100, write, x.LoadAvg)
+				x.CPUBusy*100, x.HostCPUBusy*100, write, x.LoadAvg)
 		}
 		_ = tw.Flush()
 		for _, x := range r.Rounds {

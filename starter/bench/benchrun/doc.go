@@ -17,7 +17,8 @@
 // Per round, and summarised per kind (median and spread over its rounds), the
 // report says what limits the figures: CPU time per workflow of the server, the
 // worker and the bench process (starter, sandboxes, merchant receiver), each a
-// process of its own read from /proc/<pid>/stat; how busy that keeps the cores;
+// process of its own read from /proc/<pid>/stat; how busy that keeps the cores,
+// and how busy the whole machine was (/proc/stat: other programs' share);
 // workflow-task and activity schedule-to-start latency and workflow-task
 // execution time (the worker's SDK metrics); and the server's persistence write
 // and read latency and writes per workflow (its persistence_latency metric,
@@ -68,14 +69,15 @@
 //	baseline, cancel   KindSummary or null:
 //	                    {kind, rounds, workflows, failed,
 //	                     perSecond, p50Ms, p95Ms, p99Ms,
-//	                     serverCpuMsPerWf, workerCpuMsPerWf, benchCpuMsPerWf, cpuBusy (0–1 of all cores),
+//	                     serverCpuMsPerWf, workerCpuMsPerWf, benchCpuMsPerWf,
+//	                     cpuBusy (measured processes), hostCpuBusy (whole machine): 0–1 of all cores,
 //	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs,
 //	                     persistenceWriteMs, persistenceWritesPerWf, visibilityWriteMs: Spread over its rounds,
 //	                     history: {sampled, events: Stat, actions: Stat, eventTypes: {type: mean}, actionsByKind: {rule: mean}}}
 //	rounds             [Round] in run order:
 //	                    {index, pair, kind, n, concurrency, completed, failed, seconds, perSecond,
 //	                     latencyMs: {p50, p95, p99, max, mean}, windowSeconds,
-//	                     serverCpuMsPerWf, workerCpuMsPerWf (number or null), benchCpuMsPerWf, cpuBusy,
+//	                     serverCpuMsPerWf, workerCpuMsPerWf (number or null), benchCpuMsPerWf, cpuBusy, hostCpuBusy,
 //	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs, workflowTasks,
 //	                     persistence: null or {writeOps, writesPerWf, writeMeanMs, readOps, readMeanMs,
 //	                                           visibilityWrites, visibilityWriteMeanMs},

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -167,10 +169,11 @@ type sample struct {
 	benchCPU  time.Duration
 	serverCPU time.Duration // -1: not measured
 	persist   persistSnapshot
+	host      hostCPU
 }
 
 func (e *env) sample(ctx context.Context) sample {
-	s := sample{at: time.Now(), serverCPU: -1}
+	s := sample{at: time.Now(), serverCPU: -1, host: readHostCPU()}
 	s.worker, s.workerErr = e.worker.Stats(ctx, false)
 	s.benchCPU, _ = procCPU(0)
 	if e.serverPID > 0 {
@@ -187,25 +190,23 @@ func (e *env) sample(ctx context.Context) sample {
 // waitQuiet waits, after a round's last result, until the server has finished
 // the work it defers (transfer, visibility and timer tasks): until its CPU use
 // stays under 10% of one core for two consecutive half-second windows, at most
-// 20 s. It returns when the server went quiet (the start of those windows).
-// Without a server process to watch it sleeps the settle time instead.
-func (e *env) waitQuiet(ctx context.Context) time.Time {
-	if e.serverPID == 0 {
-		t := time.Now()
+// 20 s. It returns when the server went quiet (the start of those windows) and
+// the machine's CPU counters then. Without a server process to watch it sleeps
+// the settle time instead.
+func (e *env) waitQuiet(ctx context.Context) (time.Time, hostCPU) {
+	now := func() (time.Time, hostCPU) { return time.Now(), readHostCPU() }
+	prev, err := procCPU(e.serverPID)
+	if e.serverPID == 0 || err != nil {
+		t, h := now()
 		sleepCtx(ctx, e.settle)
-		return t
+		return t, h
 	}
 	const window = 500 * time.Millisecond
 	deadline := time.Now().Add(20 * time.Second)
-	prev, err := procCPU(e.serverPID)
-	if err != nil {
-		t := time.Now()
-		sleepCtx(ctx, e.settle)
-		return t
-	}
-	quiet, since := 0, time.Now()
+	quiet := 0
+	sinceT, sinceH := now()
 	for quiet < 2 && time.Now().Before(deadline) && ctx.Err() == nil {
-		t0 := time.Now()
+		t0, h0 := now()
 		sleepCtx(ctx, window)
 		cur, err := procCPU(e.serverPID)
 		if err != nil {
@@ -213,7 +214,7 @@ func (e *env) waitQuiet(ctx context.Context) time.Time {
 		}
 		if cur-prev < window/10 {
 			if quiet == 0 {
-				since = t0
+				sinceT, sinceH = t0, h0
 			}
 			quiet++
 		} else {
@@ -222,9 +223,34 @@ func (e *env) waitQuiet(ctx context.Context) time.Time {
 		prev = cur
 	}
 	if quiet < 2 {
-		return time.Now()
+		return now()
 	}
-	return since
+	return sinceT, sinceH
+}
+
+// hostCPU is the machine's CPU time so far, in ticks, from /proc/stat.
+type hostCPU struct{ busy, total int64 }
+
+func readHostCPU() hostCPU {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return hostCPU{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return hostCPU{}
+	}
+	var h hostCPU
+	// user nice system idle iowait irq softirq steal (guest time is inside user).
+	for i, v := range f[1:min(len(f), 9)] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		h.total += n
+		if i != 3 && i != 4 { // idle, iowait
+			h.busy += n
+		}
+	}
+	return h
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

@@ -119,6 +119,7 @@ type KindSummary struct {
 	WorkerCPUMsPerWf              *Spread `json:"workerCpuMsPerWf"`
 	BenchCPUMsPerWf               *Spread `json:"benchCpuMsPerWf"`
 	CPUBusy                       *Spread `json:"cpuBusy"`
+	HostCPUBusy                   *Spread `json:"hostCpuBusy"`
 	WorkflowTaskScheduleToStartMs *Spread `json:"workflowTaskScheduleToStartMs"`
 	ActivityScheduleToStartMs     *Spread `json:"activityScheduleToStartMs"`
 	WorkflowTaskExecutionMs       *Spread `json:"workflowTaskExecutionMs"`
@@ -167,6 +168,9 @@ type Round struct {
 	// all cores for the time until the server went quiet (1: every core busy the
 	// whole time).
 	CPUBusy float64 `json:"cpuBusy"`
+	// HostCPUBusy is the whole machine's CPU use over the same time (/proc/stat),
+	// as a fraction of all cores: above CPUBusy by what other programs took.
+	HostCPUBusy float64 `json:"hostCpuBusy"`
 	// Worker-side waits (SDK metrics, means in ms): a workflow task or activity
 	// scheduled until a worker poll picked it up, and a workflow task's execution.
 	WorkflowTaskScheduleToStartMs float64 `json:"workflowTaskScheduleToStartMs"`
@@ -437,6 +441,7 @@ func summarizeKind(kind string, rounds []Round) *KindSummary {
 	k.WorkerCPUMsPerWf = col(func(r Round) float64 { return deref(r.WorkerCPUMsPerWf) })
 	k.BenchCPUMsPerWf = col(func(r Round) float64 { return r.BenchCPUMsPerWf })
 	k.CPUBusy = col(func(r Round) float64 { return r.CPUBusy })
+	k.HostCPUBusy = col(func(r Round) float64 { return r.HostCPUBusy })
 	k.WorkflowTaskScheduleToStartMs = col(func(r Round) float64 { return r.WorkflowTaskScheduleToStartMs })
 	k.ActivityScheduleToStartMs = col(func(r Round) float64 { return r.ActivityScheduleToStartMs })
 	k.WorkflowTaskExecutionMs = col(func(r Round) float64 { return r.WorkflowTaskExecutionMs })

@@ -152,24 +152,24 @@ func sampleReport() *Report {
 	sp := &Spread{N: 2, Median: 1.5, Q1: 1.25, Q3: 1.75, IQR: 0.5, Min: 1, Max: 2, Values: []float64{1, 2}}
 	kind := func(k string) *KindSummary {
 		return &KindSummary{Kind: k, Rounds: 2, Workflows: 400, Failed: 1, PerSecond: sp, P50Ms: sp, P95Ms: sp, P99Ms: sp,
-			ServerCPUMsPerWf: sp, WorkerCPUMsPerWf: sp, BenchCPUMsPerWf: sp, CPUBusy: sp, WorkflowTaskScheduleToStartMs: sp,
+			ServerCPUMsPerWf: sp, WorkerCPUMsPerWf: sp, BenchCPUMsPerWf: sp, CPUBusy: sp, HostCPUBusy: sp, WorkflowTaskScheduleToStartMs: sp,
 			ActivityScheduleToStartMs: sp, WorkflowTaskExecutionMs: sp, PersistenceWriteMs: sp, PersistenceWritesPerWf: sp, VisibilityWriteMs: sp,
 			History: History{Sampled: 100, Events: Stat{Mean: 19, Min: 19, Max: 19}, Actions: Stat{Mean: 5, Min: 5, Max: 5},
 				EventTypes: map[string]float64{"WorkflowExecutionStarted": 1}, ActionsByKind: map[string]float64{"workflowStarted": 1}}}
 	}
 	return &Report{
 		SchemaVersion: SchemaVersion, StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Seconds: 180, Command: "go run ./starter/bench",
-		Machine:  Machine{NumCPU: 2, CPUModel: "x", MemTotalMiB: 1024, GoVersion: "go1.26", OS: "linux/amd64", LoadStart: "0.1 0.1 0.1", LoadEnd: "1 1 1"},
-		Temporal: Temporal{Mode: "embedded", Address: "127.0.0.1:7233", Namespace: "default", Store: "sqlite-file", ServerMetricsURL: "http://127.0.0.1:1/metrics", ServerPID: 42},
+		Machine:    Machine{NumCPU: 2, CPUModel: "x", MemTotalMiB: 1024, GoVersion: "go1.26", OS: "linux/amd64", LoadStart: "0.1 0.1 0.1", LoadEnd: "1 1 1"},
+		Temporal:   Temporal{Mode: "embedded", Address: "127.0.0.1:7233", Namespace: "default", Store: "sqlite-file", ServerMetricsURL: "http://127.0.0.1:1/metrics", ServerPID: 42},
 		WorkerMode: "process",
 		Settings: Settings{Rounds: 1, RoundSize: 200, Concurrency: 50, Warmup: 100, HistorySample: 100, Parked: 10000, Order: []string{"baseline", "cancel"},
-			Tuning: WorkerTuning{WorkflowPollers: 1, ActivityPollers: 2, WorkflowSlots: 3, ActivitySlots: 4, StickyCacheSize: 5, LogLevel: "warn"},
+			Tuning:        WorkerTuning{WorkflowPollers: 1, ActivityPollers: 2, WorkflowSlots: 3, ActivitySlots: 4, StickyCacheSize: 5, LogLevel: "warn"},
 			DynamicConfig: map[string]any{"history.persistenceMaxQPS": float64(20000)}},
 		Ratios:   &Ratios{Pairs: 2, Throughput: sp, P50: sp, P95: sp, P99: sp, ServerCPU: sp, WorkerCPU: sp, Events: 1.727, Actions: 2.5},
 		Baseline: kind("baseline"), Cancel: kind("cancel"),
 		Rounds: []Round{{Index: 0, Pair: 0, Kind: "baseline", N: 200, Concurrency: 50, Completed: 199, Failed: 1, Seconds: 4, PerSecond: 49.75,
 			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, WindowSeconds: 5, ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4),
-			BenchCPUMsPerWf: 1, CPUBusy: 0.9, WorkflowTaskScheduleToStartMs: 100, ActivityScheduleToStartMs: 2, WorkflowTaskExecutionMs: 0.4,
+			BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95, WorkflowTaskScheduleToStartMs: 100, ActivityScheduleToStartMs: 2, WorkflowTaskExecutionMs: 0.4,
 			WorkflowTasks: 400, Persistence: &Persistence{WriteOps: 1, WritesPerWf: 2, WriteMeanMs: 3, ReadOps: 4, ReadMeanMs: 5, VisibilityWrites: 6, VisibilityMeanMs: 7},
 			ResourceExhausted: 1, LoadAvg: "1 1 1", Errors: []string{"x"}}},
 		Parked: &ParkedResult{N: 10000, StartSeconds: 1, StartPerSecond: 2, SettledSeconds: 3, Failed: 4, IdleRSSMiB: 5, RSSMiB: 6, HWMMiB: 7,
@@ -206,7 +206,7 @@ func TestReportSchema(t *testing.T) {
 	got := keyPaths("", doc)
 	spread := "{n,median,q1,q3,iqr,min,max,values}"
 	kind := "{kind,rounds,workflows,failed,perSecond" + spread + ",p50Ms" + spread + ",p95Ms" + spread + ",p99Ms" + spread +
-		",serverCpuMsPerWf" + spread + ",workerCpuMsPerWf" + spread + ",benchCpuMsPerWf" + spread + ",cpuBusy" + spread +
+		",serverCpuMsPerWf" + spread + ",workerCpuMsPerWf" + spread + ",benchCpuMsPerWf" + spread + ",cpuBusy" + spread + ",hostCpuBusy" + spread +
 		",workflowTaskScheduleToStartMs" + spread + ",activityScheduleToStartMs" + spread + ",workflowTaskExecutionMs" + spread +
 		",persistenceWriteMs" + spread + ",persistenceWritesPerWf" + spread + ",visibilityWriteMs" + spread +
 		",history{sampled,events{mean,min,max},actions{mean,min,max},eventTypes{*},actionsByKind{*}}}"
@@ -218,7 +218,7 @@ func TestReportSchema(t *testing.T) {
 		"ratios{pairs,throughput" + spread + ",p50" + spread + ",p95" + spread + ",p99" + spread + ",serverCpu" + spread + ",workerCpu" + spread + ",events,actions}," +
 		"baseline" + kind + ",cancel" + kind + "," +
 		"rounds[{index,pair,kind,n,concurrency,completed,failed,seconds,perSecond,latencyMs{p50,p95,p99,max,mean},windowSeconds," +
-		"serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,workflowTaskScheduleToStartMs,activityScheduleToStartMs," +
+		"serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,hostCpuBusy,workflowTaskScheduleToStartMs,activityScheduleToStartMs," +
 		"workflowTaskExecutionMs,workflowTasks,persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs}," +
 		"resourceExhausted,loadAvg,errors}]," +
 		"parked{n,startSeconds,startPerSecond,settledSeconds,failed,idleRssMiB,rssMiB,hwmMiB,rssAfterGcMiB,anonMiB,fileMiB,idleAnonMiB," +

@@ -277,7 +277,7 @@ func (e *env) runRound(ctx context.Context, kind string, idx, n, conc int, job f
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	quietAt := e.waitQuiet(ctx)
+	quietAt, quietHost := e.waitQuiet(ctx)
 	after := e.sample(ctx)
 	var good []time.Duration
 	for i := range n {
@@ -293,13 +293,13 @@ func (e *env) runRound(ctx context.Context, kind string, idx, n, conc int, job f
 		r.PerSecond = round3(float64(r.Completed) / elapsed.Seconds())
 	}
 	r.LatencyMs = percentiles(good)
-	measureRound(&r, before, after, quietAt.Sub(start))
+	measureRound(&r, before, after, quietAt.Sub(start), quietHost)
 	return r
 }
 
 // measureRound fills a round's CPU, SDK and persistence figures from the
 // samples around it.
-func measureRound(r *Round, before, after sample, busyFor time.Duration) {
+func measureRound(r *Round, before, after sample, busyFor time.Duration, quietHost hostCPU) {
 	if r.Completed == 0 {
 		return
 	}
@@ -320,6 +320,10 @@ func measureRound(r *Round, before, after sample, busyFor time.Duration) {
 	// quiet, not counting the quiet windows that proved it.
 	if busyFor > 0 {
 		r.CPUBusy = round3(float64(busy) / float64(busyFor) / float64(runtime.NumCPU()))
+	}
+	// The machine over the same time.
+	if dt := quietHost.total - before.host.total; dt > 0 {
+		r.HostCPUBusy = round3(float64(quietHost.busy-before.host.busy) / float64(dt))
 	}
 	if before.workerErr == nil && after.workerErr == nil {
 		var ms float64
@@ -770,11 +774,15 @@ func limitNote(k *KindSummary, cores int) string {
 		fmtMs(med(k.ServerCPUMsPerWf)), fmtMs(med(k.WorkerCPUMsPerWf)), fmtMs(med(k.BenchCPUMsPerWf)))
 	waits := fmt.Sprintf("workflow task schedule→start %s ms, activity schedule→start %s ms, persistence write %s ms",
 		fmtMs(med(k.WorkflowTaskScheduleToStartMs)), fmtMs(med(k.ActivityScheduleToStartMs)), fmtMs(med(k.PersistenceWriteMs)))
-	busy := med(k.CPUBusy)
-	if busy >= 0.85 {
+	busy, host := med(k.CPUBusy), med(k.HostCPUBusy)
+	switch {
+	case busy >= 0.85:
 		return fmt.Sprintf("%s: CPU-bound — the measured processes keep %.0f%% of %d cores busy (%s); %s.", k.Kind, busy*100, cores, cpu, waits)
+	case host >= 0.85:
+		return fmt.Sprintf("%s: CPU-bound by the machine — %.0f%% of %d cores busy, %.0f%% by the measured processes (%s), the rest by other programs; %s.",
+			k.Kind, host*100, cores, busy*100, cpu, waits)
 	}
-	return fmt.Sprintf("%s: not CPU-bound (%.0f%% of %d cores busy: %s); the waits: %s.", k.Kind, busy*100, cores, cpu, waits)
+	return fmt.Sprintf("%s: not CPU-bound (%.0f%% of %d cores busy, %.0f%% by the measured processes: %s); the waits: %s.", k.Kind, host*100, cores, busy*100, cpu, waits)
 }
 
 func fmtMs(x float64) string {
