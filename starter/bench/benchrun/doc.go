@@ -75,7 +75,8 @@
 //	                     persistenceWriteMs, persistenceWritesPerWf, visibilityWriteMs: Spread over its rounds,
 //	                     history: {sampled, events: Stat, actions: Stat, eventTypes: {type: mean}, actionsByKind: {rule: mean}}}
 //	rounds             [Round] in run order:
-//	                    {index, pair, kind, n, concurrency, completed, failed, seconds, perSecond,
+//	                    {index, pair, kind, n, concurrency, completed, failed, seconds,
+//	                     perSecond (at full concurrency: completions until the last start), overallPerSecond,
 //	                     latencyMs: {p50, p95, p99, max, mean}, windowSeconds,
 //	                     serverCpuMsPerWf, workerCpuMsPerWf (number or null), benchCpuMsPerWf, cpuBusy, hostCpuBusy,
 //	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs, workflowTasks,

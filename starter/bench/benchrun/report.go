@@ -151,8 +151,16 @@ type Round struct {
 	Completed   int     `json:"completed"`
 	Failed      int     `json:"failed"`
 	Seconds     float64 `json:"seconds"` // first start → last result
-	PerSecond   float64 `json:"perSecond"`
-	LatencyMs   Latency `json:"latencyMs"`
+	// PerSecond is the throughput at full concurrency: the workflows that
+	// completed while every client was busy (from the round's start until its
+	// last workflow started), per second. The round's drain — its last
+	// workflows finishing with fewer and fewer in flight, at the mercy of the
+	// slowest — is left out: it says more about the latency tail than about
+	// throughput, and it is the noisiest part of a round. OverallPerSecond is
+	// completed / seconds, drain included.
+	PerSecond        float64 `json:"perSecond"`
+	OverallPerSecond float64 `json:"overallPerSecond"`
+	LatencyMs        Latency `json:"latencyMs"`
 	// WindowSeconds is Seconds plus the wait for the server to go quiet after
 	// the last result: CPU and persistence figures cover the whole window, so
 	// work the server defers (visibility, transfer and timer tasks) is counted.

@@ -52,6 +52,28 @@ func testRounds(perSecond, p50 []float64) []Round {
 	return rs
 }
 
+func TestFullConcurrencyRate(t *testing.T) {
+	// 100 workflows: one completes every 100 ms from 0.1 s on; the last starts at
+	// 8 s. 80 completed by then (one failed: 79) → 79 / 8 s; the 20 of the drain
+	// do not count.
+	done := make([]time.Duration, 100)
+	ok := make([]bool, 100)
+	for i := range done {
+		done[i], ok[i] = time.Duration(i+1)*100*time.Millisecond, true
+	}
+	ok[3] = false
+	if rate, good := fullConcurrencyRate(done, ok, 8*time.Second); !good || math.Abs(rate-79.0/8) > 1e-9 {
+		t.Errorf("rate %v, %v; want %v", rate, good, 79.0/8)
+	}
+	// Fewer than a quarter of the round before the last start: no figure.
+	if _, good := fullConcurrencyRate(done, ok, 2*time.Second); good {
+		t.Error("20 of 100 before the last start must not give a figure")
+	}
+	if _, good := fullConcurrencyRate(done, ok, 0); good {
+		t.Error("no last start must not give a figure")
+	}
+}
+
 func TestPairRatios(t *testing.T) {
 	// Order: b c | c b | b c | c b. Ratios pair by pair, cancel over baseline,
 	// whichever ran first in the pair.
@@ -167,7 +189,7 @@ func sampleReport() *Report {
 			DynamicConfig: map[string]any{"history.persistenceMaxQPS": float64(20000)}},
 		Ratios:   &Ratios{Pairs: 2, Throughput: sp, P50: sp, P95: sp, P99: sp, ServerCPU: sp, WorkerCPU: sp, Events: 1.727, Actions: 2.5},
 		Baseline: kind("baseline"), Cancel: kind("cancel"),
-		Rounds: []Round{{Index: 0, Pair: 0, Kind: "baseline", N: 200, Concurrency: 50, Completed: 199, Failed: 1, Seconds: 4, PerSecond: 49.75,
+		Rounds: []Round{{Index: 0, Pair: 0, Kind: "baseline", N: 200, Concurrency: 50, Completed: 199, Failed: 1, Seconds: 4, PerSecond: 52, OverallPerSecond: 49.75,
 			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, WindowSeconds: 5, ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4),
 			BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95, WorkflowTaskScheduleToStartMs: 100, ActivityScheduleToStartMs: 2, WorkflowTaskExecutionMs: 0.4,
 			WorkflowTasks: 400, Persistence: &Persistence{WriteOps: 1, WritesPerWf: 2, WriteMeanMs: 3, ReadOps: 4, ReadMeanMs: 5, VisibilityWrites: 6, VisibilityMeanMs: 7},
@@ -217,7 +239,7 @@ func TestReportSchema(t *testing.T) {
 		"settings{rounds,roundSize,concurrency,warmup,historySample,parked,order,tuning{workflowPollers,activityPollers,workflowSlots,activitySlots,stickyCacheSize,logLevel},dynamicConfig{*}}," +
 		"ratios{pairs,throughput" + spread + ",p50" + spread + ",p95" + spread + ",p99" + spread + ",serverCpu" + spread + ",workerCpu" + spread + ",events,actions}," +
 		"baseline" + kind + ",cancel" + kind + "," +
-		"rounds[{index,pair,kind,n,concurrency,completed,failed,seconds,perSecond,latencyMs{p50,p95,p99,max,mean},windowSeconds," +
+		"rounds[{index,pair,kind,n,concurrency,completed,failed,seconds,perSecond,overallPerSecond,latencyMs{p50,p95,p99,max,mean},windowSeconds," +
 		"serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,hostCpuBusy,workflowTaskScheduleToStartMs,activityScheduleToStartMs," +
 		"workflowTaskExecutionMs,workflowTasks,persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs}," +
 		"resourceExhausted,loadAvg,errors}]," +

@@ -239,14 +239,16 @@ func (e *env) runRound(ctx context.Context, kind string, idx, n, conc int, job f
 	before := e.sample(ctx)
 	r := Round{Index: idx, Kind: kind, N: n, Concurrency: conc, LoadAvg: loadAvg()}
 	lat := make([]time.Duration, n)
+	done := make([]time.Duration, n) // since start
 	refs := make([]execRef, n)
 	ok := make([]bool, n)
 	var (
-		next   atomic.Int64
-		mu     sync.Mutex
-		errs   []string
-		failed int
-		wg     sync.WaitGroup
+		next      atomic.Int64
+		lastStart atomic.Int64 // since start, ns: when the last workflow was started
+		mu        sync.Mutex
+		errs      []string
+		failed    int
+		wg        sync.WaitGroup
 	)
 	start := time.Now()
 	for range conc {
@@ -259,8 +261,12 @@ func (e *env) runRound(ctx context.Context, kind string, idx, n, conc int, job f
 					return
 				}
 				t0 := time.Now()
+				if i == n-1 {
+					lastStart.Store(int64(t0.Sub(start)))
+				}
 				ref, err := job(ctx, i)
 				lat[i] = time.Since(t0)
+				done[i] = time.Since(start)
 				refs[i] = ref
 				if err != nil {
 					mu.Lock()
@@ -290,11 +296,35 @@ func (e *env) runRound(ctx context.Context, kind string, idx, n, conc int, job f
 	r.Seconds = round3(elapsed.Seconds())
 	r.WindowSeconds = round3(after.at.Sub(start).Seconds())
 	if elapsed > 0 {
-		r.PerSecond = round3(float64(r.Completed) / elapsed.Seconds())
+		r.OverallPerSecond = round3(float64(r.Completed) / elapsed.Seconds())
+	}
+	r.PerSecond = r.OverallPerSecond
+	if rate, good := fullConcurrencyRate(done, ok, time.Duration(lastStart.Load())); good {
+		r.PerSecond = round3(rate)
 	}
 	r.LatencyMs = percentiles(good)
 	measureRound(&r, before, after, quietAt.Sub(start), quietHost)
 	return r
+}
+
+// fullConcurrencyRate is the throughput while every client was busy: the
+// workflows that completed (ok) by the time the last one started, per second of
+// that time. Too few of them (a round hardly larger than the concurrency) is no
+// measure: good is false.
+func fullConcurrencyRate(done []time.Duration, ok []bool, lastStart time.Duration) (rate float64, good bool) {
+	if lastStart <= 0 {
+		return 0, false
+	}
+	full := 0
+	for i := range done {
+		if ok[i] && done[i] <= lastStart {
+			full++
+		}
+	}
+	if full < max(10, len(done)/4) {
+		return 0, false
+	}
+	return float64(full) / lastStart.Seconds(), true
 }
 
 // measureRound fills a round's CPU, SDK and persistence figures from the
