@@ -84,6 +84,8 @@
 //	                                           visibilityWrites, visibilityWriteMeanMs},
 //	                     resourceExhausted, loadAvg, errors (null when none)}
 //	parked             null or {n, startSeconds, startPerSecond, settledSeconds, failed,
+//	                    limits: {serverCpuMsPerWf, workerCpuMsPerWf, benchCpuMsPerWf, cpuBusy, hostCpuBusy,
+//	                             workflowTaskScheduleToStartMs, persistence} (per parked cancel, start → all parked),
 //	                    idleRssMiB, rssMiB, hwmMiB, rssAfterGcMiB, anonMiB, fileMiB, idleAnonMiB, anonAfterGcMiB,
 //	                    heapInuseMiB, heapInuseAfterGcMiB, stackInuseMiB, goroutines, perParkedKiB,
 //	                    stickyCacheSize, stickyCacheLimit, stickyCacheMisses, inProcess,

@@ -220,6 +220,9 @@ type ParkedResult struct {
 	StartPerSecond float64 `json:"startPerSecond"`
 	SettledSeconds float64 `json:"settledSeconds"`
 	Failed         int     `json:"failed"`
+	// Limits is what bounded the parking, from its start until all were
+	// parked, per parked cancel (the Round fields of the same names).
+	Limits ParkLimits `json:"limits"`
 	// Worker RSS before parking (after the rounds), with everything parked, and
 	// with everything parked after a forced GC (runtime.GC + debug.FreeOSMemory
 	// in the worker): the last is the figure to compare across runs, since the
@@ -249,6 +252,17 @@ type ParkedResult struct {
 	ServerRSSMiB       float64 `json:"serverRssMiB"`
 	// EventsPerParked is the history of a parked cancel so far (sample).
 	EventsPerParked float64 `json:"eventsPerParked"`
+}
+
+// ParkLimits are the parking's CPU, waits and persistence, per parked cancel.
+type ParkLimits struct {
+	ServerCPUMsPerWf              *float64     `json:"serverCpuMsPerWf"`
+	WorkerCPUMsPerWf              *float64     `json:"workerCpuMsPerWf"`
+	BenchCPUMsPerWf               float64      `json:"benchCpuMsPerWf"`
+	CPUBusy                       float64      `json:"cpuBusy"`
+	HostCPUBusy                   float64      `json:"hostCpuBusy"`
+	WorkflowTaskScheduleToStartMs float64      `json:"workflowTaskScheduleToStartMs"`
+	Persistence                   *Persistence `json:"persistence"`
 }
 
 // Target is one goal and whether the run met it.

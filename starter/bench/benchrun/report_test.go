@@ -194,7 +194,9 @@ func sampleReport() *Report {
 			BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95, WorkflowTaskScheduleToStartMs: 100, ActivityScheduleToStartMs: 2, WorkflowTaskExecutionMs: 0.4,
 			WorkflowTasks: 400, Persistence: &Persistence{WriteOps: 1, WritesPerWf: 2, WriteMeanMs: 3, ReadOps: 4, ReadMeanMs: 5, VisibilityWrites: 6, VisibilityMeanMs: 7},
 			ResourceExhausted: 1, LoadAvg: "1 1 1", Errors: []string{"x"}}},
-		Parked: &ParkedResult{N: 10000, StartSeconds: 1, StartPerSecond: 2, SettledSeconds: 3, Failed: 4, IdleRSSMiB: 5, RSSMiB: 6, HWMMiB: 7,
+		Parked: &ParkedResult{N: 10000, StartSeconds: 1, StartPerSecond: 2, SettledSeconds: 3, Failed: 4,
+			Limits: ParkLimits{ServerCPUMsPerWf: ptr(1), WorkerCPUMsPerWf: ptr(2), BenchCPUMsPerWf: 3, CPUBusy: 0.4, HostCPUBusy: 0.5,
+				WorkflowTaskScheduleToStartMs: 6, Persistence: &Persistence{WriteOps: 7}}, IdleRSSMiB: 5, RSSMiB: 6, HWMMiB: 7,
 			RSSAfterGCMiB: 8, AnonMiB: 9, FileMiB: 10, IdleAnonMiB: 11, AnonAfterGCMiB: 12, HeapInuseMiB: 13, HeapInuseAfterGC: 14, StackInuseMiB: 15,
 			Goroutines: 16, PerParkedKiB: 17, StickyCacheSize: 18, StickyCacheLimit: 19, StickyCacheMisses: 20, InProcess: true,
 			BenchProcessRSSMiB: 21, ServerRSSMiB: 22, EventsPerParked: 23},
@@ -243,7 +245,9 @@ func TestReportSchema(t *testing.T) {
 		"serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,hostCpuBusy,workflowTaskScheduleToStartMs,activityScheduleToStartMs," +
 		"workflowTaskExecutionMs,workflowTasks,persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs}," +
 		"resourceExhausted,loadAvg,errors}]," +
-		"parked{n,startSeconds,startPerSecond,settledSeconds,failed,idleRssMiB,rssMiB,hwmMiB,rssAfterGcMiB,anonMiB,fileMiB,idleAnonMiB," +
+		"parked{n,startSeconds,startPerSecond,settledSeconds,failed," +
+		"limits{serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,hostCpuBusy,workflowTaskScheduleToStartMs," +
+		"persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs}},idleRssMiB,rssMiB,hwmMiB,rssAfterGcMiB,anonMiB,fileMiB,idleAnonMiB," +
 		"anonAfterGcMiB,heapInuseMiB,heapInuseAfterGcMiB,stackInuseMiB,goroutines,perParkedKiB,stickyCacheSize,stickyCacheLimit," +
 		"stickyCacheMisses,inProcess,benchProcessRssMiB,serverRssMiB,eventsPerParked}," +
 		"actionRules,targets[{name,goal,value,met,detail}],notes}"

@@ -26,7 +26,7 @@ import (
 // runs on an idle 2-core machine agree on the median ratios within ±10 % (README,
 // "Benchmark") while a run stays a few minutes.
 const (
-	DefaultRounds      = 8
+	DefaultRounds      = 10
 	DefaultRoundSize   = 200
 	DefaultConcurrency = 50
 	DefaultWarmup      = 100
@@ -539,6 +539,7 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 	p := &ParkedResult{N: o.Parked, IdleRSSMiB: mib(idle.RSSKiB * 1024), IdleAnonMiB: mib(idle.AnonKiB * 1024), InProcess: idle.InProcess,
 		StickyCacheLimit: idle.StickyCacheCapacity}
 	wfts0 := idle.SDK.TimerCount[metricWFTExecution]
+	before := e.sample(ctx)
 	var (
 		next   atomic.Int64
 		failed atomic.Int64
@@ -608,6 +609,11 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 		}
 	}
 	p.SettledSeconds = round3(time.Since(start).Seconds())
+	after := e.sample(ctx)
+	lim := Round{Completed: int(started)}
+	measureRound(&lim, before, after, after.at.Sub(before.at), after.host)
+	p.Limits = ParkLimits{ServerCPUMsPerWf: lim.ServerCPUMsPerWf, WorkerCPUMsPerWf: lim.WorkerCPUMsPerWf, BenchCPUMsPerWf: lim.BenchCPUMsPerWf,
+		CPUBusy: lim.CPUBusy, HostCPUBusy: lim.HostCPUBusy, WorkflowTaskScheduleToStartMs: lim.WorkflowTaskScheduleToStartMs, Persistence: lim.Persistence}
 	p.StartSeconds = round3(p.StartSeconds)
 	p.StartPerSecond = round3(p.StartPerSecond)
 	logf("  all parked after %.1f s; letting the worker settle", p.SettledSeconds)
@@ -805,14 +811,14 @@ func limitNote(k *KindSummary, cores int) string {
 	waits := fmt.Sprintf("workflow task schedule→start %s ms, activity schedule→start %s ms, persistence write %s ms",
 		fmtMs(med(k.WorkflowTaskScheduleToStartMs)), fmtMs(med(k.ActivityScheduleToStartMs)), fmtMs(med(k.PersistenceWriteMs)))
 	busy, host := med(k.CPUBusy), med(k.HostCPUBusy)
+	verdict := ""
 	switch {
 	case busy >= 0.85:
-		return fmt.Sprintf("%s: CPU-bound — the measured processes keep %.0f%% of %d cores busy (%s); %s.", k.Kind, busy*100, cores, cpu, waits)
+		verdict = "CPU-bound by the measured processes; "
 	case host >= 0.85:
-		return fmt.Sprintf("%s: CPU-bound by the machine — %.0f%% of %d cores busy, %.0f%% by the measured processes (%s), the rest by other programs; %s.",
-			k.Kind, host*100, cores, busy*100, cpu, waits)
+		verdict = "CPU-bound by the machine, other programs included; "
 	}
-	return fmt.Sprintf("%s: not CPU-bound (%.0f%% of %d cores busy, %.0f%% by the measured processes: %s); the waits: %s.", k.Kind, host*100, cores, busy*100, cpu, waits)
+	return fmt.Sprintf("%s: %sCPU %.0f%% of %d cores busy, %.0f%% by the measured processes (%s); waits: %s.", k.Kind, verdict, host*100, cores, busy*100, cpu, waits)
 }
 
 func fmtMs(x float64) string {
