@@ -228,6 +228,9 @@ func PrintTable(w io.Writer, r *Report) {
 			}
 			fmt.Fprintf(tw, "%s\t%.2f\t%.2f (%.2f–%.2f)\t%.2f–%.2f\t\n", row.name, row.s.Median, row.s.IQR, row.s.Q1, row.s.Q3, row.s.Min, row.s.Max)
 		}
+		if q.Pooled.P50 > 0 {
+			fmt.Fprintf(tw, "p50 / p95 / p99, every round of a kind pooled\t%.2f / %.2f / %.2f\t\t\t\n", q.Pooled.P50, q.Pooled.P95, q.Pooled.P99)
+		}
 		if q.Events > 0 {
 			fmt.Fprintf(tw, "history events per execution\t%.2f\t\t\t\n", q.Events)
 			fmt.Fprintf(tw, "Cloud actions per execution\t%.2f\t\t\t\n", q.Actions)
@@ -260,6 +263,9 @@ func PrintTable(w io.Writer, r *Report) {
 		row("p50 ms", func(k *KindSummary) string { return spreadCell(k.P50Ms) })
 		row("p95 ms", func(k *KindSummary) string { return spreadCell(k.P95Ms) })
 		row("p99 ms", func(k *KindSummary) string { return spreadCell(k.P99Ms) })
+		row("p50 / p95 / p99 ms, rounds pooled", func(k *KindSummary) string {
+			return fmt.Sprintf("%s / %s / %s", fmtMs(k.PooledLatencyMs.P50), fmtMs(k.PooledLatencyMs.P95), fmtMs(k.PooledLatencyMs.P99))
+		})
 		row("what limits them:", func(*KindSummary) string { return "" })
 		row("server CPU ms/workflow", func(k *KindSummary) string { return spreadCell(k.ServerCPUMsPerWf) })
 		row("worker CPU ms/workflow", func(k *KindSummary) string { return spreadCell(k.WorkerCPUMsPerWf) })

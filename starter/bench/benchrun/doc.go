@@ -14,6 +14,15 @@
 // its spread: interquartile range (quartiles interpolated linearly between the
 // nearest ranks) and min–max.
 //
+// Throughput and latency percentiles come from each round's steady part: a
+// round opens with a burst (its first Concurrency workflows start at once into
+// an idle system) and ends with a drain (its last Concurrency finish with fewer
+// and fewer in flight, at the mercy of the slowest); both are artefacts of
+// cutting the load into rounds and the noisiest part of one, so they are left
+// out (the whole round is reported beside). Each kind's steady latencies are
+// also pooled over all its rounds (ratios.pooled): a round's p50 can jump between
+// the humps of a two-humped latency distribution, which pooling averages out.
+//
 // Per round, and summarised per kind (median and spread over its rounds), the
 // report says what limits the figures: CPU time per workflow of the server, the
 // worker and the bench process (starter, sandboxes, merchant receiver), each a
@@ -65,10 +74,11 @@
 //	                    dynamicConfig: {key: value} or null}
 //	ratios             null unless both kinds ran; else {pairs,
 //	                    throughput, p50, p95, p99, serverCpu, workerCpu: Spread (cancel ÷ baseline per pair),
+//	                    pooled: {p50, p95, p99} (cancel ÷ baseline of the pooled percentiles),
 //	                    events, actions: cancel's mean over baseline's}
 //	baseline, cancel   KindSummary or null:
 //	                    {kind, rounds, workflows, failed,
-//	                     perSecond, p50Ms, p95Ms, p99Ms,
+//	                     perSecond, p50Ms, p95Ms, p99Ms, pooledLatencyMs: {p50, p95, p99, max, mean},
 //	                     serverCpuMsPerWf, workerCpuMsPerWf, benchCpuMsPerWf,
 //	                     cpuBusy (measured processes), hostCpuBusy (whole machine): 0–1 of all cores,
 //	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs,
@@ -76,8 +86,8 @@
 //	                     history: {sampled, events: Stat, actions: Stat, eventTypes: {type: mean}, actionsByKind: {rule: mean}}}
 //	rounds             [Round] in run order:
 //	                    {index, pair, kind, n, concurrency, completed, failed, seconds,
-//	                     perSecond (at full concurrency: completions until the last start), overallPerSecond,
-//	                     latencyMs: {p50, p95, p99, max, mean}, windowSeconds,
+//	                     perSecond, latencyMs: {p50, p95, p99, max, mean}, steadyN (the round's steady part),
+//	                     overallPerSecond, latencyAllMs: {p50, p95, p99, max, mean} (the whole round), windowSeconds,
 //	                     serverCpuMsPerWf, workerCpuMsPerWf (number or null), benchCpuMsPerWf, cpuBusy, hostCpuBusy,
 //	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs, workflowTasks,
 //	                     persistence: null or {writeOps, writesPerWf, writeMeanMs, readOps, readMeanMs,

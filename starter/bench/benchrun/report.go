@@ -96,10 +96,23 @@ type Ratios struct {
 	P99        *Spread `json:"p99"`
 	ServerCPU  *Spread `json:"serverCpu"`
 	WorkerCPU  *Spread `json:"workerCpu"`
+	// Pooled are the latency ratios of the kinds' pooled percentiles
+	// (KindSummary.PooledLatencyMs): every round of a kind together, rather than
+	// pair by pair. Rounds alternate, so drift still falls on both kinds; a
+	// round's p50 can jump between the modes of a two-humped latency
+	// distribution, which pooling averages out.
+	Pooled PooledRatios `json:"pooled"`
 	// Events and Actions: mean history events and Cloud actions per execution,
 	// cancel over baseline (from the history samples; no noise).
 	Events  float64 `json:"events"`
 	Actions float64 `json:"actions"`
+}
+
+// PooledRatios are cancel over baseline pooled latency percentiles.
+type PooledRatios struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
 }
 
 // KindSummary is one kind (baseline or cancel) over all its rounds: the median and
@@ -114,6 +127,8 @@ type KindSummary struct {
 	P50Ms     *Spread `json:"p50Ms"`
 	P95Ms     *Spread `json:"p95Ms"`
 	P99Ms     *Spread `json:"p99Ms"`
+	// PooledLatencyMs: percentiles of all its rounds' steady-part latencies together.
+	PooledLatencyMs Latency `json:"pooledLatencyMs"`
 	// What limits them (see Round).
 	ServerCPUMsPerWf              *Spread `json:"serverCpuMsPerWf"`
 	WorkerCPUMsPerWf              *Spread `json:"workerCpuMsPerWf"`
@@ -151,16 +166,19 @@ type Round struct {
 	Completed   int     `json:"completed"`
 	Failed      int     `json:"failed"`
 	Seconds     float64 `json:"seconds"` // first start → last result
-	// PerSecond is the throughput at full concurrency: the workflows that
-	// completed while every client was busy (from the round's start until its
-	// last workflow started), per second. The round's drain — its last
-	// workflows finishing with fewer and fewer in flight, at the mercy of the
-	// slowest — is left out: it says more about the latency tail than about
-	// throughput, and it is the noisiest part of a round. OverallPerSecond is
-	// completed / seconds, drain included.
+	// PerSecond and LatencyMs are the round's steady part, without its opening
+	// burst (its first Concurrency workflows start at once into an idle system)
+	// and its drain (its last workflows finish with fewer and fewer in flight):
+	// PerSecond counts the completions after the Concurrency-th one up to the
+	// last start, per second of that time; LatencyMs covers the SteadyN
+	// workflows started after the first Concurrency and before the last
+	// Concurrency. A round too small for a steady part reports the whole round.
+	// OverallPerSecond (completed / seconds) and LatencyAllMs are the whole round.
 	PerSecond        float64 `json:"perSecond"`
-	OverallPerSecond float64 `json:"overallPerSecond"`
 	LatencyMs        Latency `json:"latencyMs"`
+	SteadyN          int     `json:"steadyN"`
+	OverallPerSecond float64 `json:"overallPerSecond"`
+	LatencyAllMs     Latency `json:"latencyAllMs"`
 	// WindowSeconds is Seconds plus the wait for the server to go quiet after
 	// the last result: CPU and persistence figures cover the whole window, so
 	// work the server defers (visibility, transfer and timer tasks) is counted.
@@ -194,6 +212,7 @@ type Round struct {
 	Errors            []string `json:"errors"`
 
 	refs []execRef
+	lats []time.Duration
 }
 
 // Persistence is the server's persistence_latency (and
@@ -417,6 +436,16 @@ func ratios(rounds []Round, base, cancel *KindSummary) *Ratios {
 	if r.Throughput != nil {
 		r.Pairs = r.Throughput.N
 	}
+	if base != nil && cancel != nil {
+		b, c := base.PooledLatencyMs, cancel.PooledLatencyMs
+		div := func(x, y float64) float64 {
+			if y == 0 {
+				return 0
+			}
+			return round3(x / y)
+		}
+		r.Pooled = PooledRatios{P50: div(c.P50, b.P50), P95: div(c.P95, b.P95), P99: div(c.P99, b.P99)}
+	}
 	if base != nil && cancel != nil && base.History.Sampled > 0 && cancel.History.Sampled > 0 {
 		r.Events = round3(cancel.History.Events.Mean / base.History.Events.Mean)
 		r.Actions = round3(cancel.History.Actions.Mean / base.History.Actions.Mean)
@@ -451,10 +480,13 @@ func summarizeKind(kind string, rounds []Round) *KindSummary {
 			return f(*r.Persistence)
 		}
 	}
+	var all []time.Duration
 	for _, r := range rs {
 		k.Workflows += r.Completed
 		k.Failed += r.Failed
+		all = append(all, r.lats...)
 	}
+	k.PooledLatencyMs = percentiles(all)
 	k.PerSecond = col(func(r Round) float64 { return r.PerSecond })
 	k.P50Ms = col(func(r Round) float64 { return r.LatencyMs.P50 })
 	k.P95Ms = col(func(r Round) float64 { return r.LatencyMs.P95 })

@@ -52,25 +52,71 @@ func testRounds(perSecond, p50 []float64) []Round {
 	return rs
 }
 
-func TestFullConcurrencyRate(t *testing.T) {
-	// 100 workflows: one completes every 100 ms from 0.1 s on; the last starts at
-	// 8 s. 80 completed by then (one failed: 79) → 79 / 8 s; the 20 of the drain
-	// do not count.
-	done := make([]time.Duration, 100)
-	ok := make([]bool, 100)
-	for i := range done {
-		done[i], ok[i] = time.Duration(i+1)*100*time.Millisecond, true
+func TestSteadyRate(t *testing.T) {
+	// 100 workflows at concurrency 10, each 1 s long: ten start at each whole
+	// second and end 1 s later; the last starts at 9 s. Completions after the
+	// 10th (at 1 s) up to the last start: workflows 10..89 end at 2..9 s (80),
+	// one failed: 79 in 8 s. The burst's and the drain's do not count.
+	const n, conc = 100, 10
+	done, ok := make([]time.Duration, n), make([]bool, n)
+	for i := range n {
+		done[i], ok[i] = time.Duration(i/conc+1)*time.Second, true
 	}
-	ok[3] = false
-	if rate, good := fullConcurrencyRate(done, ok, 8*time.Second); !good || math.Abs(rate-79.0/8) > 1e-9 {
-		t.Errorf("rate %v, %v; want %v", rate, good, 79.0/8)
+	done[95] = 40 * time.Second // a slow one in the drain
+	ok[50] = false
+	rate, good := steadyRate(done, ok, conc, 9*time.Second)
+	if !good || math.Abs(rate-79.0/8) > 1e-9 {
+		t.Fatalf("steady rate %v (%v), want %v", rate, good, 79.0/8)
 	}
-	// Fewer than a quarter of the round before the last start: no figure.
-	if _, good := fullConcurrencyRate(done, ok, 2*time.Second); good {
-		t.Error("20 of 100 before the last start must not give a figure")
+	// Too few completions between the burst and the last start: no figure.
+	if _, good := steadyRate(done[:15], ok[:15], conc, 1500*time.Millisecond); good {
+		t.Error("15 workflows at concurrency 10 must not give a steady rate")
 	}
-	if _, good := fullConcurrencyRate(done, ok, 0); good {
-		t.Error("no last start must not give a figure")
+	if _, good := steadyRate(done, ok, conc, 0); good {
+		t.Error("no last start must not give a steady rate")
+	}
+}
+
+func TestSteadyLatencies(t *testing.T) {
+	lat, ok := make([]time.Duration, 100), make([]bool, 100)
+	for i := range lat {
+		lat[i], ok[i] = time.Second, true
+	}
+	lat[9], lat[90] = time.Minute, time.Minute // the burst's last and the drain's first
+	ok[50] = false
+	got := steadyLatencies(lat, ok, 10)
+	if len(got) != 79 {
+		t.Fatalf("%d steady latencies, want 79 (indices 10..89, one failed)", len(got))
+	}
+	for _, l := range got {
+		if l != time.Second {
+			t.Fatalf("a burst or drain latency in the steady part: %v", l)
+		}
+	}
+	if got := steadyLatencies(lat[:15], ok[:15], 10); len(got) != 0 {
+		t.Errorf("15 workflows at concurrency 10 have no steady part, got %d", len(got))
+	}
+}
+
+func TestPooledRatios(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		d := make([]time.Duration, len(v))
+		for i, x := range v {
+			d[i] = time.Duration(x) * time.Millisecond
+		}
+		return d
+	}
+	rs := testRounds([]float64{40, 20, 20, 40}, []float64{0, 0, 0, 0})
+	// Baseline rounds: 100 ms ×3 and 300 ms ×1 → pooled p50 100 ms. Cancel
+	// rounds: 200, 200, 900, 900 → pooled p50 200 ms (nearest rank): ratio 2.
+	rs[0].lats, rs[3].lats = ms(100, 100), ms(100, 300)
+	rs[1].lats, rs[2].lats = ms(200, 900), ms(200, 900)
+	b, c := summarizeKind("baseline", rs), summarizeKind("cancel", rs)
+	if b.PooledLatencyMs.P50 != 100 || c.PooledLatencyMs.P50 != 200 || c.PooledLatencyMs.P99 != 900 {
+		t.Fatalf("pooled: baseline %+v, cancel %+v", b.PooledLatencyMs, c.PooledLatencyMs)
+	}
+	if q := ratios(rs, b, c); q.Pooled != (PooledRatios{P50: 2, P95: 3, P99: 3}) {
+		t.Errorf("pooled ratios %+v", q.Pooled)
 	}
 }
 
@@ -174,6 +220,7 @@ func sampleReport() *Report {
 	sp := &Spread{N: 2, Median: 1.5, Q1: 1.25, Q3: 1.75, IQR: 0.5, Min: 1, Max: 2, Values: []float64{1, 2}}
 	kind := func(k string) *KindSummary {
 		return &KindSummary{Kind: k, Rounds: 2, Workflows: 400, Failed: 1, PerSecond: sp, P50Ms: sp, P95Ms: sp, P99Ms: sp,
+			PooledLatencyMs:  Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5},
 			ServerCPUMsPerWf: sp, WorkerCPUMsPerWf: sp, BenchCPUMsPerWf: sp, CPUBusy: sp, HostCPUBusy: sp, WorkflowTaskScheduleToStartMs: sp,
 			ActivityScheduleToStartMs: sp, WorkflowTaskExecutionMs: sp, PersistenceWriteMs: sp, PersistenceWritesPerWf: sp, VisibilityWriteMs: sp,
 			History: History{Sampled: 100, Events: Stat{Mean: 19, Min: 19, Max: 19}, Actions: Stat{Mean: 5, Min: 5, Max: 5},
@@ -187,10 +234,11 @@ func sampleReport() *Report {
 		Settings: Settings{Rounds: 1, RoundSize: 200, Concurrency: 50, Warmup: 100, HistorySample: 100, Parked: 10000, Order: []string{"baseline", "cancel"},
 			Tuning:        WorkerTuning{WorkflowPollers: 1, ActivityPollers: 2, WorkflowSlots: 3, ActivitySlots: 4, StickyCacheSize: 5, LogLevel: "warn"},
 			DynamicConfig: map[string]any{"history.persistenceMaxQPS": float64(20000)}},
-		Ratios:   &Ratios{Pairs: 2, Throughput: sp, P50: sp, P95: sp, P99: sp, ServerCPU: sp, WorkerCPU: sp, Events: 1.727, Actions: 2.5},
+		Ratios: &Ratios{Pairs: 2, Throughput: sp, P50: sp, P95: sp, P99: sp, ServerCPU: sp, WorkerCPU: sp, Events: 1.727, Actions: 2.5,
+			Pooled: PooledRatios{P50: 1.5, P95: 1.4, P99: 1.3}},
 		Baseline: kind("baseline"), Cancel: kind("cancel"),
 		Rounds: []Round{{Index: 0, Pair: 0, Kind: "baseline", N: 200, Concurrency: 50, Completed: 199, Failed: 1, Seconds: 4, PerSecond: 52, OverallPerSecond: 49.75,
-			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, WindowSeconds: 5, ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4),
+			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, SteadyN: 99, LatencyAllMs: Latency{P50: 2, P95: 3, P99: 4, Max: 5, Mean: 2.5}, WindowSeconds: 5, ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4),
 			BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95, WorkflowTaskScheduleToStartMs: 100, ActivityScheduleToStartMs: 2, WorkflowTaskExecutionMs: 0.4,
 			WorkflowTasks: 400, Persistence: &Persistence{WriteOps: 1, WritesPerWf: 2, WriteMeanMs: 3, ReadOps: 4, ReadMeanMs: 5, VisibilityWrites: 6, VisibilityMeanMs: 7},
 			ResourceExhausted: 1, LoadAvg: "1 1 1", Errors: []string{"x"}}},
@@ -230,6 +278,7 @@ func TestReportSchema(t *testing.T) {
 	got := keyPaths("", doc)
 	spread := "{n,median,q1,q3,iqr,min,max,values}"
 	kind := "{kind,rounds,workflows,failed,perSecond" + spread + ",p50Ms" + spread + ",p95Ms" + spread + ",p99Ms" + spread +
+		",pooledLatencyMs{p50,p95,p99,max,mean}" +
 		",serverCpuMsPerWf" + spread + ",workerCpuMsPerWf" + spread + ",benchCpuMsPerWf" + spread + ",cpuBusy" + spread + ",hostCpuBusy" + spread +
 		",workflowTaskScheduleToStartMs" + spread + ",activityScheduleToStartMs" + spread + ",workflowTaskExecutionMs" + spread +
 		",persistenceWriteMs" + spread + ",persistenceWritesPerWf" + spread + ",visibilityWriteMs" + spread +
@@ -239,9 +288,10 @@ func TestReportSchema(t *testing.T) {
 		"temporal{mode,address,namespace,store,serverMetricsUrl,serverPid}," +
 		"workerMode," +
 		"settings{rounds,roundSize,concurrency,warmup,historySample,parked,order,tuning{workflowPollers,activityPollers,workflowSlots,activitySlots,stickyCacheSize,logLevel},dynamicConfig{*}}," +
-		"ratios{pairs,throughput" + spread + ",p50" + spread + ",p95" + spread + ",p99" + spread + ",serverCpu" + spread + ",workerCpu" + spread + ",events,actions}," +
+		"ratios{pairs,throughput" + spread + ",p50" + spread + ",p95" + spread + ",p99" + spread + ",serverCpu" + spread + ",workerCpu" + spread + ",pooled{p50,p95,p99},events,actions}," +
 		"baseline" + kind + ",cancel" + kind + "," +
-		"rounds[{index,pair,kind,n,concurrency,completed,failed,seconds,perSecond,overallPerSecond,latencyMs{p50,p95,p99,max,mean},windowSeconds," +
+		"rounds[{index,pair,kind,n,concurrency,completed,failed,seconds,perSecond,latencyMs{p50,p95,p99,max,mean},steadyN," +
+		"overallPerSecond,latencyAllMs{p50,p95,p99,max,mean},windowSeconds," +
 		"serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,hostCpuBusy,workflowTaskScheduleToStartMs,activityScheduleToStartMs," +
 		"workflowTaskExecutionMs,workflowTasks,persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs}," +
 		"resourceExhausted,loadAvg,errors}]," +
