@@ -325,7 +325,7 @@ func PrintTable(w io.Writer, r *Report) {
 		}
 		fmt.Fprintf(w, "parked: per cancel server %s, worker %s, bench %s ms CPU; CPU %.0f%% of %d cores busy (%.0f%% the measured processes); workflow task schedule→start %s ms; persistence write %s ms\n",
 			fmtMs(deref(l.ServerCPUMsPerWf)), fmtMs(deref(l.WorkerCPUMsPerWf)), fmtMs(l.BenchCPUMsPerWf), l.HostCPUBusy*100, m.NumCPU, l.CPUBusy*100,
-			fmtMs(l.WorkflowTaskScheduleToStartMs), write)
+			fmtMs(deref(l.WorkflowTaskScheduleToStartMs)), write)
 		fmt.Fprintf(w, "parked: %s RSS %.0f MiB (%.0f private + %.0f mapped files), peak %.0f MiB; after a forced GC %.0f MiB (%.0f private, Go heap %.0f)\n",
 			who, p.RSSMiB, p.AnonMiB, p.FileMiB, p.HWMMiB, p.RSSAfterGCMiB, p.AnonAfterGCMiB, p.HeapInuseAfterGC)
 		fmt.Fprintf(w, "parked: idle before parking %.0f MiB (%.0f private), so %.1f KiB private per parked cancel after GC\n", p.IdleRSSMiB, p.IdleAnonMiB, p.PerParkedKiB)

@@ -89,7 +89,8 @@
 //	                     perSecond, latencyMs: {p50, p95, p99, max, mean}, steadyN (the round's steady part),
 //	                     overallPerSecond, latencyAllMs: {p50, p95, p99, max, mean} (the whole round), windowSeconds,
 //	                     serverCpuMsPerWf, workerCpuMsPerWf (number or null), benchCpuMsPerWf, cpuBusy, hostCpuBusy,
-//	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs, workflowTasks,
+//	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs (number or
+//	                     null: none recorded), workflowTasks,
 //	                     persistence: null or {writeOps, writesPerWf, writeMeanMs, readOps, readMeanMs,
 //	                                           visibilityWrites, visibilityWriteMeanMs},
 //	                     resourceExhausted, loadAvg, errors (null when none)}

@@ -198,11 +198,13 @@ type Round struct {
 	// as a fraction of all cores: above CPUBusy by what other programs took.
 	HostCPUBusy float64 `json:"hostCpuBusy"`
 	// Worker-side waits (SDK metrics, means in ms): a workflow task or activity
-	// scheduled until a worker poll picked it up, and a workflow task's execution.
-	WorkflowTaskScheduleToStartMs float64 `json:"workflowTaskScheduleToStartMs"`
-	ActivityScheduleToStartMs     float64 `json:"activityScheduleToStartMs"`
-	WorkflowTaskExecutionMs       float64 `json:"workflowTaskExecutionMs"`
-	WorkflowTasks                 int64   `json:"workflowTasks"`
+	// scheduled until a worker poll picked it up, and a workflow task's
+	// execution. Null when none was recorded (the baseline's activity is
+	// dispatched eagerly, in the workflow task's completion: no schedule-to-start).
+	WorkflowTaskScheduleToStartMs *float64 `json:"workflowTaskScheduleToStartMs"`
+	ActivityScheduleToStartMs     *float64 `json:"activityScheduleToStartMs"`
+	WorkflowTaskExecutionMs       *float64 `json:"workflowTaskExecutionMs"`
+	WorkflowTasks                 int64    `json:"workflowTasks"`
 	// Persistence is the server's own persistence latency; null without server
 	// metrics.
 	Persistence *Persistence `json:"persistence"`
@@ -280,7 +282,7 @@ type ParkLimits struct {
 	BenchCPUMsPerWf               float64      `json:"benchCpuMsPerWf"`
 	CPUBusy                       float64      `json:"cpuBusy"`
 	HostCPUBusy                   float64      `json:"hostCpuBusy"`
-	WorkflowTaskScheduleToStartMs float64      `json:"workflowTaskScheduleToStartMs"`
+	WorkflowTaskScheduleToStartMs *float64     `json:"workflowTaskScheduleToStartMs"`
 	Persistence                   *Persistence `json:"persistence"`
 }
 
@@ -496,9 +498,9 @@ func summarizeKind(kind string, rounds []Round) *KindSummary {
 	k.BenchCPUMsPerWf = col(func(r Round) float64 { return r.BenchCPUMsPerWf })
 	k.CPUBusy = col(func(r Round) float64 { return r.CPUBusy })
 	k.HostCPUBusy = col(func(r Round) float64 { return r.HostCPUBusy })
-	k.WorkflowTaskScheduleToStartMs = col(func(r Round) float64 { return r.WorkflowTaskScheduleToStartMs })
-	k.ActivityScheduleToStartMs = col(func(r Round) float64 { return r.ActivityScheduleToStartMs })
-	k.WorkflowTaskExecutionMs = col(func(r Round) float64 { return r.WorkflowTaskExecutionMs })
+	k.WorkflowTaskScheduleToStartMs = col(func(r Round) float64 { return deref(r.WorkflowTaskScheduleToStartMs) })
+	k.ActivityScheduleToStartMs = col(func(r Round) float64 { return deref(r.ActivityScheduleToStartMs) })
+	k.WorkflowTaskExecutionMs = col(func(r Round) float64 { return deref(r.WorkflowTaskExecutionMs) })
 	k.PersistenceWriteMs = col(persist(func(p Persistence) float64 { return p.WriteMeanMs }))
 	k.PersistenceWritesPerWf = col(persist(func(p Persistence) float64 { return p.WritesPerWf }))
 	k.VisibilityWriteMs = col(persist(func(p Persistence) float64 { return p.VisibilityMeanMs }))

@@ -385,13 +385,16 @@ func measureRound(r *Round, before, after sample, busyFor time.Duration, quietHo
 		r.HostCPUBusy = round3(float64(quietHost.busy-before.host.busy) / float64(dt))
 	}
 	if before.workerErr == nil && after.workerErr == nil {
-		var ms float64
-		r.WorkflowTasks, ms = timerDelta(before.worker.SDK, after.worker.SDK, metricWFTExecution)
-		r.WorkflowTaskExecutionMs = round3(ms)
-		_, ms = timerDelta(before.worker.SDK, after.worker.SDK, metricWFTScheduleToStart)
-		r.WorkflowTaskScheduleToStartMs = round3(ms)
-		_, ms = timerDelta(before.worker.SDK, after.worker.SDK, metricActScheduleToStart)
-		r.ActivityScheduleToStartMs = round3(ms)
+		mean := func(name string) (int64, *float64) {
+			n, ms := timerDelta(before.worker.SDK, after.worker.SDK, name)
+			if n == 0 {
+				return 0, nil
+			}
+			return n, ptr(round3(ms))
+		}
+		r.WorkflowTasks, r.WorkflowTaskExecutionMs = mean(metricWFTExecution)
+		_, r.WorkflowTaskScheduleToStartMs = mean(metricWFTScheduleToStart)
+		_, r.ActivityScheduleToStartMs = mean(metricActScheduleToStart)
 		for _, k := range []string{metricResourceExhausted, metricLongResourceExhaust} {
 			r.ResourceExhausted += after.worker.SDK.Counters[k] - before.worker.SDK.Counters[k]
 		}
