@@ -35,12 +35,12 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "worker:", err, "(see worker --help)")
 		return 2
 	}
-	z, err := logging.New(opts.LogLevel)
+	z, closeLog, err := logging.Open(logging.Config{Level: opts.LogLevel, Format: opts.LogFormat, File: opts.LogFile})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
-		return 2
+		return 1
 	}
-	defer func() { _ = z.Sync() }()
+	defer func() { _ = closeLog() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if opts.Demo {

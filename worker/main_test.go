@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -491,7 +493,11 @@ func TestDevRestartDurability(t *testing.T) {
 	if code := w2.wait(30 * time.Second); code != 0 {
 		t.Errorf("SIGTERM: exit %d, want 0", code)
 	}
-	for _, out := range []string{w1.stderr.String(), w2.stderr.String(), w1.stdout.String(), w2.stdout.String()} {
+	logs, err := os.ReadFile(filepath.Join(dataDir, "worker.log")) // --dev's log file, both runs
+	if err != nil || len(logs) == 0 {
+		t.Errorf("--dev log file: %v (%d bytes)", err, len(logs))
+	}
+	for _, out := range []string{w1.stderr.String(), w2.stderr.String(), w1.stdout.String(), w2.stdout.String(), string(logs)} {
 		if strings.Contains(out, secret) || strings.Contains(out, "PRIVATE KEY") {
 			t.Error("the worker printed a secret")
 		}
@@ -500,6 +506,92 @@ func TestDevRestartDurability(t *testing.T) {
 		}
 	}
 	t.Logf("durability test took %s", time.Since(began).Round(time.Millisecond))
+}
+
+// TestDevDemoOutput runs `worker --dev --demo` as a newcomer would and reads what
+// the terminal gets: on stdout the banner (naming the log file), then the demo's
+// table with a Web UI link per cancel and its summary, and not one log line; on
+// stderr nothing. The logs are in the file the banner names, human-readable.
+func TestDevDemoOutput(t *testing.T) {
+	workerBinary(t)
+	began := time.Now()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	ui := freePort(t)
+	p := startWorker(t, nil, "--dev", "--demo", "--data-dir", dataDir, "--dev-port", strconv.Itoa(freePort(t)),
+		"--dev-ui-port", strconv.Itoa(ui), "--http-addr", "127.0.0.1:0", "--sandbox-addr", "127.0.0.1:0")
+	summary := regexp.MustCompile(`^(\d+) of (\d+) scenarios reached their expected state\.`)
+	deadline := time.Now().Add(4 * time.Minute)
+	for !summaryLine(p.stdout.String(), summary) {
+		if p.exited() {
+			t.Fatalf("worker exited (%v) before the demo's summary", p.state)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no demo summary after 4 minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("demo done after %s", time.Since(began).Round(time.Millisecond))
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(60 * time.Second); code != 0 {
+		t.Errorf("SIGTERM: exit %d, want 0", code)
+	}
+
+	stdout := p.stdout.String()
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	logFile := filepath.Join(dataDir, "worker.log")
+	// The banner: up to "Try it", with the log file's path.
+	end := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "Try it:") {
+			end = i
+			break
+		}
+	}
+	if end < 0 || !strings.HasPrefix(lines[0], "paycancel worker polling task queue") || !slices.Contains(lines[:end], "  logs: "+logFile) {
+		t.Fatalf("banner without the log file %s:\n%s", logFile, stdout)
+	}
+	// After it: the demo's table and links only.
+	link := fmt.Sprintf("http://127.0.0.1:%d/namespaces/default/workflows/", ui)
+	rows := 0
+	for _, l := range lines[end+1:] {
+		switch {
+		case strings.HasPrefix(l, "Running the demo:"), strings.HasPrefix(l, "PROVIDER "), summary.MatchString(l):
+		case slices.Contains(config.ProviderNames, strings.Fields(l + " x")[0]) && strings.Contains(l, link):
+			rows++
+		default:
+			t.Errorf("stdout line after the banner is not the demo's: %q", l)
+		}
+	}
+	if m := summary.FindStringSubmatch(lines[len(lines)-1]); m == nil || m[2] != strconv.Itoa(rows) || rows == 0 {
+		t.Errorf("%d table rows; last line %q", rows, lines[len(lines)-1])
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "{") || strings.Contains(l, `"level"`) {
+			t.Errorf("a JSON log line on stdout: %q", l)
+		}
+	}
+	if s := p.stderr.String(); s != "" {
+		t.Errorf("stderr is not empty:\n%s", tail(s, 3000))
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := string(b); !strings.Contains(log, "\tINFO\t") || !strings.Contains(log, "Started Worker") || strings.HasPrefix(log, "{") {
+		t.Errorf("log file %s is not the worker's console log:\n%s", logFile, tail(log, 2000))
+	}
+}
+
+// summaryLine reports whether some complete line of out matches re.
+func summaryLine(out string, re *regexp.Regexp) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if re.MatchString(l) {
+			return true
+		}
+	}
+	return false
 }
 
 func dial(t *testing.T, hostPort string) client.Client {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.temporal.io/sdk/client"
 
+	"github.com/paycancel/paycancel/worker/logging"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -29,6 +31,13 @@ type Options struct {
 	ConfigPath string
 	// LogLevel: debug, info, warn, error (PAYCANCEL_LOG_LEVEL). Default info.
 	LogLevel string
+	// LogFormat: json or console (PAYCANCEL_LOG_FORMAT). Default json; console
+	// with --dev.
+	LogFormat string
+	// LogFile receives the log instead of stderr (PAYCANCEL_LOG_FILE); empty:
+	// stderr. With --dev it defaults to <DataDir>/worker.log, so the terminal
+	// shows only the banner and the demo ("-" keeps stderr).
+	LogFile string
 	// HTTPAddr serves provider callbacks, /healthz and /readyz (PAYCANCEL_HTTP_ADDR).
 	// Default 127.0.0.1:8080.
 	HTTPAddr string
@@ -97,6 +106,8 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	fs.StringVar(&o.TaskQueue, "task-queue", def("PAYCANCEL_TASK_QUEUE", workflows.DefaultTaskQueue), "task queue to poll (env PAYCANCEL_TASK_QUEUE)")
 	fs.StringVar(&o.ConfigPath, "config", def("PAYCANCEL_CONFIG", ""), "configuration file (env PAYCANCEL_CONFIG); see paycancel.example.yaml")
 	fs.StringVar(&o.LogLevel, "log-level", def("PAYCANCEL_LOG_LEVEL", "info"), "debug, info, warn or error (env PAYCANCEL_LOG_LEVEL)")
+	fs.StringVar(&o.LogFormat, "log-format", def("PAYCANCEL_LOG_FORMAT", ""), "json or console (env PAYCANCEL_LOG_FORMAT; default json, console with --dev)")
+	fs.StringVar(&o.LogFile, "log-file", def("PAYCANCEL_LOG_FILE", ""), "write logs to this file instead of stderr (env PAYCANCEL_LOG_FILE; --dev default <data-dir>/worker.log, \"-\" for stderr)")
 	fs.StringVar(&o.HTTPAddr, "http-addr", def("PAYCANCEL_HTTP_ADDR", "127.0.0.1:8080"), "listen address for provider callbacks and health (env PAYCANCEL_HTTP_ADDR)")
 	fs.StringVar(&o.DataDir, "data-dir", def("PAYCANCEL_DATA_DIR", ".paycancel"), "state of --dev: SQLite file, generated keys, dev config (env PAYCANCEL_DATA_DIR)")
 	fs.BoolVar(&o.Tracing, "otel-tracing", def("PAYCANCEL_OTEL_TRACING", "") == "1", "OpenTelemetry tracing over OTLP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT); off by default")
@@ -142,6 +153,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	default:
 		problems = append(problems, fmt.Sprintf("%s %q: want debug, info, warn or error", src("log-level", "PAYCANCEL_LOG_LEVEL"), o.LogLevel))
 	}
+	if err := logging.CheckFormat(o.LogFormat); err != nil {
+		problems = append(problems, fmt.Sprintf("%s %q: want json or console", src("log-format", "PAYCANCEL_LOG_FORMAT"), o.LogFormat))
+	}
 	if err := checkHostPort(o.HTTPAddr); err != nil {
 		problems = append(problems, fmt.Sprintf("%s %q: %v", src("http-addr", "PAYCANCEL_HTTP_ADDR"), o.HTTPAddr, err))
 	}
@@ -166,6 +180,20 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	}
 	if len(problems) > 0 {
 		return o, &UsageError{errors.New(strings.Join(problems, "; "))}
+	}
+	// --dev is for people at a terminal: logs go to a file in the data dir, in
+	// the human format, and stdout keeps the banner and the demo's table.
+	if o.LogFormat == "" {
+		o.LogFormat = logging.FormatJSON
+		if o.Dev {
+			o.LogFormat = logging.FormatConsole
+		}
+	}
+	if o.LogFile == "" && o.Dev {
+		o.LogFile = filepath.Join(o.DataDir, "worker.log")
+	}
+	if o.LogFile == "-" {
+		o.LogFile = ""
 	}
 	return o, nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -106,6 +107,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"empty task queue from env", []string{"--dev"}, map[string]string{"PAYCANCEL_TASK_QUEUE": " "}, "PAYCANCEL_TASK_QUEUE must not be empty"},
 		{"bad log level", []string{"--dev", "--log-level=loud"}, nil, `--log-level "loud": want debug, info, warn or error`},
 		{"bad log level from env", []string{"--dev"}, map[string]string{"PAYCANCEL_LOG_LEVEL": "trace"}, `PAYCANCEL_LOG_LEVEL "trace": want debug, info, warn or error`},
+		{"bad log format", []string{"--dev", "--log-format=text"}, nil, `--log-format "text": want json or console`},
+		{"bad log format from env", []string{"--dev"}, map[string]string{"PAYCANCEL_LOG_FORMAT": "JSON"}, `PAYCANCEL_LOG_FORMAT "JSON": want json or console`},
 		{"http addr without port", []string{"--dev", "--http-addr=8080"}, nil, `--http-addr "8080": want host:port, e.g. 127.0.0.1:8080`},
 		{"http addr named port", []string{"--dev", "--http-addr=localhost:http"}, nil, `--http-addr "localhost:http": port "http" is not a number between 0 and 65535`},
 		{"http addr from env", []string{"--dev"}, map[string]string{"PAYCANCEL_HTTP_ADDR": "localhost"}, `PAYCANCEL_HTTP_ADDR "localhost": want host:port, e.g. 127.0.0.1:8080`},
@@ -144,6 +147,37 @@ func TestParseFlagsErrors(t *testing.T) {
 	}
 }
 
+func TestParseFlagsLogging(t *testing.T) {
+	cases := []struct {
+		name            string
+		args            []string
+		env             map[string]string
+		format, logFile string
+	}{
+		// Production: JSON on stderr, for the log pipeline.
+		{"production", []string{"--config=c.yaml"}, nil, "json", ""},
+		{"production to a file", []string{"--config=c.yaml", "--log-file=/var/log/paycancel.log"}, nil, "json", "/var/log/paycancel.log"},
+		// --dev: the human format, in a file in the data dir (the banner prints it).
+		{"dev", []string{"--dev"}, nil, "console", filepath.Join(".paycancel", "worker.log")},
+		{"dev data dir", []string{"--dev", "--data-dir=/tmp/pc"}, nil, "console", "/tmp/pc/worker.log"},
+		{"dev json", []string{"--dev", "--log-format=json"}, nil, "json", filepath.Join(".paycancel", "worker.log")},
+		{"dev on stderr", []string{"--dev", "--log-file=-"}, nil, "console", ""},
+		{"from the environment", []string{"--dev"}, map[string]string{"PAYCANCEL_LOG_FORMAT": "json", "PAYCANCEL_LOG_FILE": "-"}, "json", ""},
+		{"flag over environment", []string{"--config=c.yaml", "--log-format=console"}, map[string]string{"PAYCANCEL_LOG_FORMAT": "json"}, "console", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := ParseFlags(tc.args, envOf(tc.env), &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.LogFormat != tc.format || o.LogFile != tc.logFile {
+				t.Errorf("format %q, file %q; want %q, %q", o.LogFormat, o.LogFile, tc.format, tc.logFile)
+			}
+		})
+	}
+}
+
 func TestParseFlagsHelp(t *testing.T) {
 	var stderr bytes.Buffer
 	_, err := ParseFlags([]string{"--help"}, envOf(nil), &stderr)
@@ -151,7 +185,7 @@ func TestParseFlagsHelp(t *testing.T) {
 		t.Fatalf("--help: %v", err)
 	}
 	out := stderr.String()
-	for _, want := range []string{"Usage: worker [flags]", "--config", "PAYCANCEL_CONFIG", "--dev-port port", "(default 7233)", "--http-addr", "--sandbox-addr"} {
+	for _, want := range []string{"Usage: worker [flags]", "--config", "PAYCANCEL_CONFIG", "--dev-port port", "(default 7233)", "--http-addr", "--sandbox-addr", "--log-format", "--log-file"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("usage lacks %q:\n%s", want, out)
 		}

@@ -155,6 +155,9 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 
 	fmt.Fprintf(stdout, "paycancel worker polling task queue %q on %s (namespace %s)\n", o.TaskQueue, copts.HostPort, copts.Namespace)
 	fmt.Fprintf(stdout, "  callbacks, health and metrics: %s (/callbacks/<provider>, /readyz, /metrics)\n", callbackBase)
+	if o.LogFile != "" {
+		fmt.Fprintf(stdout, "  logs: %s\n", o.LogFile)
+	}
 	if dev != nil {
 		fmt.Fprintf(stdout, "  embedded Temporal server: %s, data in %s\n", dev.HostPort(), o.DataDir)
 		if dev.UIURL() != "" {

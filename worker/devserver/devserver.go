@@ -56,6 +56,10 @@ type Options struct {
 	Logger log.Logger
 	// DynamicConfig overrides server dynamic config (tuning).
 	DynamicConfig dynamicconfig.StaticClient
+	// MetricsAddr, when set (host:port), serves the server's own metrics in
+	// Prometheus text format at http://MetricsAddr/metrics (the benchmark reads
+	// persistence latency there). Default: no metrics.
+	MetricsAddr string
 }
 
 // Server is a running embedded server.
@@ -198,6 +202,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		PublicClient: config.PublicClient{HostPort: hostPort},
 	}
 	cfg.Global.PProf.Port = 0
+	if opts.MetricsAddr != "" {
+		cfg.Global.Metrics = &metrics.Config{Prometheus: &metrics.PrometheusConfig{
+			Framework: metrics.FrameworkTally, ListenAddress: opts.MetricsAddr, TimerType: "histogram"}}
+	}
 
 	dc := dynamicconfig.StaticClient{
 		// Search attributes registered at start are usable at once.

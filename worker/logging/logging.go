@@ -1,5 +1,6 @@
-// Package logging builds the worker's zap logger and adapts it to the Temporal SDK's
-// logger interface, so SDK, worker and activity logs are one structured stream.
+// Package logging builds the worker's zap logger (JSON or console, to stderr or a
+// file) and adapts it to the Temporal SDK's logger interface, so SDK, worker and
+// activity logs are one stream.
 //
 // Secrets never reach a log line: configuration holds them as providers.Secret,
 // which renders as "[redacted]" through every formatting path, and Redact masks the
@@ -8,6 +9,8 @@ package logging
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"go.temporal.io/sdk/log"
@@ -15,19 +18,82 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// New builds a JSON zap logger at the given level (debug, info, warn, error).
-func New(level string) (*zap.Logger, error) {
-	var lvl zapcore.Level
-	if err := lvl.UnmarshalText([]byte(strings.ToLower(level))); err != nil {
-		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+// Log formats: JSON objects one a line (production's default, for log pipelines)
+// or zap's console encoding (time, level, caller, message, then the fields as
+// JSON: for people).
+const (
+	FormatJSON    = "json"
+	FormatConsole = "console"
+)
+
+// Config selects a logger's level, format and destination.
+type Config struct {
+	// Level: debug, info, warn or error.
+	Level string
+	// Format: FormatJSON (default when empty) or FormatConsole.
+	Format string
+	// File, when set, receives the log (appended; created 0600 with its folder
+	// 0700) instead of stderr.
+	File string
+}
+
+// CheckFormat validates a log format name.
+func CheckFormat(format string) error {
+	switch format {
+	case "", FormatJSON, FormatConsole:
+		return nil
 	}
-	cfg := zap.NewProductionConfig()
-	cfg.Level = zap.NewAtomicLevelAt(lvl)
-	cfg.Sampling = nil
-	cfg.EncoderConfig.TimeKey = "ts"
-	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
-	cfg.DisableStacktrace = lvl > zapcore.DebugLevel
-	return cfg.Build()
+	return fmt.Errorf("log format %q: want json or console", format)
+}
+
+// New builds a JSON zap logger to stderr at the given level (debug, info, warn, error).
+func New(level string) (*zap.Logger, error) {
+	z, _, err := Open(Config{Level: level})
+	return z, err
+}
+
+// Open builds the logger c describes, and a function that flushes it and closes
+// its file (nothing to close for stderr).
+func Open(c Config) (*zap.Logger, func() error, error) {
+	var lvl zapcore.Level
+	if err := lvl.UnmarshalText([]byte(strings.ToLower(c.Level))); err != nil {
+		return nil, nil, fmt.Errorf("log level %q: want debug, info, warn or error", c.Level)
+	}
+	if err := CheckFormat(c.Format); err != nil {
+		return nil, nil, err
+	}
+	ec := zap.NewProductionEncoderConfig()
+	ec.TimeKey = "ts"
+	ec.EncodeTime = zapcore.ISO8601TimeEncoder
+	var enc zapcore.Encoder
+	if c.Format == FormatConsole {
+		ec.EncodeLevel = zapcore.CapitalLevelEncoder
+		enc = zapcore.NewConsoleEncoder(ec)
+	} else {
+		enc = zapcore.NewJSONEncoder(ec)
+	}
+	var out zapcore.WriteSyncer = zapcore.Lock(os.Stderr)
+	closeFile := func() error { return nil }
+	if c.File != "" {
+		if err := os.MkdirAll(filepath.Dir(c.File), 0o700); err != nil {
+			return nil, nil, fmt.Errorf("log file %s: %w", c.File, err)
+		}
+		f, err := os.OpenFile(c.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("log file %s: %w", c.File, err)
+		}
+		out = zapcore.Lock(f)
+		closeFile = f.Close
+	}
+	opts := []zap.Option{zap.AddCaller(), zap.ErrorOutput(zapcore.Lock(os.Stderr))}
+	if lvl <= zapcore.DebugLevel {
+		opts = append(opts, zap.AddStacktrace(zapcore.ErrorLevel))
+	}
+	z := zap.New(zapcore.NewCore(enc, out, zap.NewAtomicLevelAt(lvl)), opts...)
+	return z, func() error {
+		_ = z.Sync()
+		return closeFile()
+	}, nil
 }
 
 // secretKeys are key fragments whose values are masked.

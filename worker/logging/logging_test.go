@@ -1,7 +1,10 @@
 package logging
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,5 +79,66 @@ func TestTemporalAdapter(t *testing.T) {
 		if !strings.Contains(e.Caller.File, "logging_test.go") {
 			t.Errorf("caller %s: want the line that logged, not the adapter", e.Caller.File)
 		}
+	}
+}
+
+func TestOpenFileFormats(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{FormatJSON, FormatConsole} {
+		path := filepath.Join(dir, "nested", format+".log")
+		z, closeLog, err := Open(Config{Level: "info", Format: format, File: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.Debug("hidden")
+		z.Info("worker started", zap.String("taskQueue", "paycancel"))
+		NewTemporal(z).Warn("provider slow", "provider", "gnete", "apiKey", "k-123")
+		if err := closeLog(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) != 2 || strings.Contains(string(b), "hidden") || strings.Contains(string(b), "k-123") {
+			t.Fatalf("%s log:\n%s", format, b)
+		}
+		isJSON := json.Valid([]byte(lines[0]))
+		if isJSON != (format == FormatJSON) {
+			t.Errorf("%s log line %q: JSON %v", format, lines[0], isJSON)
+		}
+		if format == FormatConsole && (!strings.Contains(lines[0], "\tINFO\t") || !strings.Contains(lines[0], "worker started") ||
+			!strings.Contains(lines[0], `{"taskQueue": "paycancel"}`) || !strings.Contains(lines[1], "\tWARN\t")) {
+			t.Errorf("console log:\n%s", b)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("log file mode %v, %v; want 0600", fi.Mode().Perm(), err)
+		}
+	}
+	// Appends across restarts.
+	path := filepath.Join(dir, "nested", FormatJSON+".log")
+	z, closeLog, err := Open(Config{Level: "warn", File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.Warn("again")
+	_ = closeLog()
+	if b, _ := os.ReadFile(path); strings.Count(string(b), "\n") != 3 {
+		t.Errorf("log not appended:\n%s", b)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, _, err := Open(Config{Level: "info", Format: "xml"}); err == nil || err.Error() != `log format "xml": want json or console` {
+		t.Errorf("bad format: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A log path under a regular file cannot be created: a clear error, no panic.
+	if _, _, err := Open(Config{Level: "info", File: filepath.Join(file, "worker.log")}); err == nil || !strings.HasPrefix(err.Error(), "log file ") {
+		t.Errorf("bad path: %v", err)
 	}
 }

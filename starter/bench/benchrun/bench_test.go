@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,8 +17,8 @@ import (
 )
 
 // The benchmarks share one environment (embedded server on a SQLite file in a
-// temp dir, sandboxes, an in-process worker), started by the first benchmark
-// that needs it: a plain `go test` never starts it.
+// temp dir, in a process of its own; sandboxes; an in-process worker), started by
+// the first benchmark that needs it: a plain `go test` never starts it.
 var (
 	benchOnce sync.Once
 	benchEnv  *env
@@ -28,8 +29,8 @@ var (
 
 func TestMain(m *testing.M) {
 	if IsChild() {
-		// This test binary re-executed as a bench worker (startChild uses
-		// os.Executable): be the worker, run no tests.
+		// This test binary re-executed as the bench's server or worker
+		// (startChildProcess uses os.Executable): be that, run no tests.
 		os.Exit(RunChild(os.Stderr))
 	}
 	code := m.Run()
@@ -73,18 +74,21 @@ func runBench(b *testing.B, kind string) {
 		job = e.baselineJob(prefix)
 	}
 	b.ResetTimer()
-	r := e.runPhase(ctx, kind, b.N, min(benchConcurrency, b.N), job)
+	r := e.runRound(ctx, kind, 0, b.N, min(benchConcurrency, b.N), job)
 	b.StopTimer()
 	if r.Failed > 0 {
 		// A failed workflow is a bug, not slowness: benchmarks never fail on time.
 		b.Fatalf("%d of %d %s workflows failed: %v", r.Failed, b.N, kind, r.Errors)
 	}
-	e.countHistories(ctx, &r, 10)
+	h := e.countHistories(ctx, sampleRefs(r.refs, 10))
 	b.ReportMetric(r.PerSecond, "wf/s")
 	b.ReportMetric(r.LatencyMs.P50, "p50-ms")
 	b.ReportMetric(r.LatencyMs.P95, "p95-ms")
-	b.ReportMetric(r.HistoryEvents.Mean, "events/wf")
-	b.ReportMetric(r.Actions.Mean, "actions/wf")
+	b.ReportMetric(h.Events.Mean, "events/wf")
+	b.ReportMetric(h.Actions.Mean, "actions/wf")
+	if r.ServerCPUMsPerWf != nil {
+		b.ReportMetric(*r.ServerCPUMsPerWf, "server-cpu-ms/wf")
+	}
 }
 
 // BenchmarkBaseline runs b.N baseline workflows (one no-op activity) at
@@ -149,9 +153,16 @@ func TestCountEvents(t *testing.T) {
 }
 
 func TestMainFlags(t *testing.T) {
-	for _, args := range [][]string{{"--n", "0"}, {"--phases", "nope"}, {"--dc", "novalue"}, {"--bogus"}} {
-		if code := Main(args, io.Discard, io.Discard); code != 2 {
+	for _, args := range [][]string{{"--rounds", "0"}, {"--round-size", "-1"}, {"--phases", "nope"}, {"--phases", ","},
+		{"--dc", "novalue"}, {"--bogus"}, {"stray"}, {"--warmup", "-2"},
+		{"--address", "127.0.0.1:7233", "--memory"}, {"--profile", "cloud", "--dc", "a=1"},
+		{"--server-metrics", "http://127.0.0.1:9090/metrics"}, {"--server-pid", "1"}} {
+		var stderr strings.Builder
+		if code := Main(args, io.Discard, &stderr); code != 2 {
 			t.Errorf("Main(%q) = %d, want 2", args, code)
+		}
+		if !strings.HasPrefix(stderr.String(), "bench: ") || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("Main(%q): stderr %q is not one line saying what is wrong", args, stderr.String())
 		}
 	}
 	if v := parseValue("3"); v != 3 {

@@ -1,7 +1,6 @@
 package benchrun
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,17 +10,14 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"os/exec"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/paycancel/paycancel/activities"
@@ -75,18 +71,20 @@ type WorkerStats struct {
 	HWMKiB int64 `json:"hwmKiB"`
 	// AnonKiB is private memory (heap, stacks); FileKiB is mapped files, mostly
 	// the binary's code, clean and shared with other processes running it.
-	AnonKiB     int64         `json:"anonKiB"`
-	FileKiB     int64         `json:"fileKiB"`
-	HeapInuse   uint64        `json:"heapInuse"`
-	HeapSys     uint64        `json:"heapSys"`
-	StackInuse  uint64        `json:"stackInuse"`
-	GoSys       uint64        `json:"goSys"`
-	Goroutines  int           `json:"goroutines"`
-	NumGC       uint32        `json:"numGC"`
-	CPU         time.Duration `json:"cpu"`
-	SDK         SDKSnapshot   `json:"sdk"`
-	InProcess   bool          `json:"inProcess"`
-	CollectedAt time.Time     `json:"collectedAt"`
+	AnonKiB    int64         `json:"anonKiB"`
+	FileKiB    int64         `json:"fileKiB"`
+	HeapInuse  uint64        `json:"heapInuse"`
+	HeapSys    uint64        `json:"heapSys"`
+	StackInuse uint64        `json:"stackInuse"`
+	GoSys      uint64        `json:"goSys"`
+	Goroutines int           `json:"goroutines"`
+	NumGC      uint32        `json:"numGC"`
+	CPU        time.Duration `json:"cpu"`
+	SDK        SDKSnapshot   `json:"sdk"`
+	// StickyCacheCapacity is the sticky cache's capacity the worker runs with.
+	StickyCacheCapacity int       `json:"stickyCacheCapacity"`
+	InProcess           bool      `json:"inProcess"`
+	CollectedAt         time.Time `json:"collectedAt"`
 }
 
 // workerHandle is the worker the bench drives: in this process or a child.
@@ -160,7 +158,18 @@ func procMem(pid int) (m memStatus, err error) {
 	return m, nil
 }
 
-func selfStats(m *sdkMetrics, gc bool) WorkerStats {
+// sdkDefaultStickyCache is the SDK's sticky cache capacity unless
+// worker.SetStickyWorkflowCacheSize changes it (go.temporal.io/sdk/internal).
+const sdkDefaultStickyCache = 10000
+
+func stickyCapacity(t WorkerTuning) int {
+	if t.StickyCacheSize > 0 {
+		return t.StickyCacheSize
+	}
+	return sdkDefaultStickyCache
+}
+
+func selfStats(m *sdkMetrics, gc bool, t WorkerTuning) WorkerStats {
 	if gc {
 		runtime.GC()
 		debug.FreeOSMemory()
@@ -171,16 +180,29 @@ func selfStats(m *sdkMetrics, gc bool) WorkerStats {
 	cpu, _ := procCPU(0)
 	return WorkerStats{CPU: cpu, PID: os.Getpid(), RSSKiB: pm.RSS, HWMKiB: pm.HWM, AnonKiB: pm.Anon, FileKiB: pm.File, HeapInuse: ms.HeapInuse, HeapSys: ms.HeapSys,
 		StackInuse: ms.StackInuse, GoSys: ms.Sys, Goroutines: runtime.NumGoroutine(), NumGC: ms.NumGC,
-		SDK: m.snapshot(), CollectedAt: time.Now()}
+		SDK: m.snapshot(), StickyCacheCapacity: stickyCapacity(t), CollectedAt: time.Now()}
 }
 
 // workerSpec is what a worker needs to start; the child process gets it as JSON.
 type workerSpec struct {
-	Address    string       `json:"address"`
-	Namespace  string       `json:"namespace"`
-	TaskQueue  string       `json:"taskQueue"`
-	ConfigPath string       `json:"configPath"`
-	Tuning     WorkerTuning `json:"tuning"`
+	// External: connect like the worker binary (app.ClientOptions: Temporal's
+	// environment configuration, with Connection on top: TLS, API key, profile);
+	// otherwise plainly to Address (the embedded server).
+	External   bool                  `json:"external"`
+	Connection app.ConnectionOptions `json:"connection"`
+	Address    string                `json:"address"`
+	Namespace  string                `json:"namespace"`
+	TaskQueue  string                `json:"taskQueue"`
+	ConfigPath string                `json:"configPath"`
+	Tuning     WorkerTuning          `json:"tuning"`
+}
+
+// clientOptions are the options the bench's clients (starter and worker) dial with.
+func (s workerSpec) clientOptions(logger log.Logger) (client.Options, error) {
+	if s.External {
+		return app.ClientOptions(s.Connection, logger)
+	}
+	return client.Options{HostPort: s.Address, Namespace: s.Namespace, Logger: logger}, nil
 }
 
 // startWorkers starts paycancel's workers (app.StartWorkers: the real
@@ -205,10 +227,14 @@ func startWorkers(ctx context.Context, spec workerSpec, m *sdkMetrics) (*app.Wor
 	// per-request notify URL (GNETE) would only reach a receiver that cannot
 	// answer like the worker's. The happy path does not need them.
 	cfg.CallbackBaseURL = ""
-	c, err := client.DialContext(ctx, client.Options{HostPort: spec.Address, Namespace: spec.Namespace,
-		Logger: logging.NewTemporal(z), MetricsHandler: m})
+	copts, err := spec.clientOptions(logging.NewTemporal(z))
 	if err != nil {
 		return nil, nil, err
+	}
+	copts.MetricsHandler = m
+	c, err := client.DialContext(ctx, copts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", copts.HostPort, copts.Namespace, err)
 	}
 	plugin, err := baselinePlugin(spec.TaskQueue)
 	if err != nil {
@@ -230,6 +256,7 @@ type inProcessWorker struct {
 	ws *app.Workers
 	c  client.Client
 	m  *sdkMetrics
+	t  WorkerTuning
 }
 
 func startInProcess(ctx context.Context, spec workerSpec) (*inProcessWorker, error) {
@@ -238,11 +265,11 @@ func startInProcess(ctx context.Context, spec workerSpec) (*inProcessWorker, err
 	if err != nil {
 		return nil, err
 	}
-	return &inProcessWorker{ws: ws, c: c, m: m}, nil
+	return &inProcessWorker{ws: ws, c: c, m: m, t: spec.Tuning}, nil
 }
 
 func (w *inProcessWorker) Stats(_ context.Context, gc bool) (WorkerStats, error) {
-	s := selfStats(w.m, gc)
+	s := selfStats(w.m, gc, w.t)
 	s.InProcess = true
 	return s, nil
 }
@@ -255,60 +282,20 @@ func (w *inProcessWorker) Stop() {
 // childWorker is a separate process (this binary, re-executed): its RSS is the
 // worker's alone.
 type childWorker struct {
-	cmd    *exec.Cmd
-	stderr *gatedWriter
-	stats  string // http://host:port of its stats endpoint
-	stdin  io.WriteCloser
-	done   chan error
+	*child
+	stats string // http://host:port of its stats endpoint
 }
 
-// childEnv carries the worker spec to a re-executed bench binary.
-const childEnv = "PAYCANCEL_BENCH_WORKER_SPEC"
-
 func startChild(ctx context.Context, spec workerSpec, stderr io.Writer) (*childWorker, error) {
-	exe, err := os.Executable()
+	c, err := startChildProcess(ctx, "worker", workerEnv, spec, stderr, 60*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	b, _ := json.Marshal(spec)
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+string(b))
-	gate := &gatedWriter{w: stderr}
-	cmd.Stderr = gate
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+	if len(c.ready) != 1 {
+		c.stop(10 * time.Second)
+		return nil, fmt.Errorf("worker process: unexpected ready line %q", c.ready)
 	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	w := &childWorker{cmd: cmd, stderr: gate, stdin: stdin, done: make(chan error, 1)}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if addr, ok := strings.CutPrefix(sc.Text(), "READY "); ok {
-				ready <- addr
-			}
-		}
-	}()
-	go func() { w.done <- cmd.Wait() }()
-	select {
-	case w.stats = <-ready:
-		return w, nil
-	case err := <-w.done:
-		return nil, fmt.Errorf("worker process exited before it was ready: %v", err)
-	case <-time.After(60 * time.Second):
-		w.Stop()
-		return nil, errors.New("worker process not ready after 60s")
-	case <-ctx.Done():
-		w.Stop()
-		return nil, ctx.Err()
-	}
+	return &childWorker{child: c, stats: c.ready[0]}, nil
 }
 
 func (w *childWorker) Stats(ctx context.Context, gc bool) (WorkerStats, error) {
@@ -327,54 +314,28 @@ func (w *childWorker) Stats(ctx context.Context, gc bool) (WorkerStats, error) {
 		return s, err
 	}
 	// Read the RSS from outside too: it is what the OS charges the process.
-	if pm, err := procMem(w.cmd.Process.Pid); err == nil {
+	if pm, err := procMem(w.pid()); err == nil {
 		s.RSSKiB, s.HWMKiB, s.AnonKiB, s.FileKiB = pm.RSS, pm.HWM, pm.Anon, pm.File
 	}
-	if cpu, err := procCPU(w.cmd.Process.Pid); err == nil {
+	if cpu, err := procCPU(w.pid()); err == nil {
 		s.CPU = cpu
 	}
 	return s, nil
 }
 
-// Stop asks the child to stop (closing its stdin), then kills it after 20 s.
-func (w *childWorker) Stop() {
-	// The SDK warns about every poll a stopping worker cuts short: not news.
-	w.stderr.closed.Store(true)
-	_ = w.stdin.Close()
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.done:
-	case <-time.After(20 * time.Second):
-		_ = w.cmd.Process.Kill()
-		<-w.done
-	}
-}
+// Stop stops the worker process (20 s for its running tasks, then a kill).
+func (w *childWorker) Stop() { w.stop(20 * time.Second) }
 
-// gatedWriter passes writes through until closed, then drops them.
-type gatedWriter struct {
-	w      io.Writer
-	closed atomic.Bool
-}
-
-func (g *gatedWriter) Write(p []byte) (int, error) {
-	if g.closed.Load() {
-		return len(p), nil
-	}
-	return g.w.Write(p)
-}
-
-// IsChild reports whether this process was started as the bench's worker.
-func IsChild() bool { return os.Getenv(childEnv) != "" }
-
-// RunChild is the worker process: it starts the workers, serves /stats on a free
-// local port, prints "READY <url>" and runs until stdin closes or SIGTERM.
-func RunChild(stderr io.Writer) int {
+// runWorkerChild is the worker process: it starts the workers, serves /stats on a
+// free local port (?gc=1 forces a garbage collection first: the parked-memory
+// figure after GC), prints "READY <url>" and runs until stdin closes or SIGTERM.
+func runWorkerChild(stderr io.Writer) int {
 	var spec workerSpec
-	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &spec); err != nil {
+	if err := json.Unmarshal([]byte(os.Getenv(workerEnv)), &spec); err != nil {
 		fmt.Fprintln(stderr, "bench worker: bad spec:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := childContext()
 	defer stop()
 	m := newSDKMetrics()
 	ws, c, err := startWorkers(ctx, spec, m)
@@ -390,18 +351,14 @@ func RunChild(stderr io.Writer) int {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(selfStats(m, r.URL.Query().Get("gc") == "1"))
+		_ = json.NewEncoder(w).Encode(selfStats(m, r.URL.Query().Get("gc") == "1", spec.Tuning))
 	})
-	// Profiles of the worker: go tool pprof <url>/debug/pprof/heap (run with --keep-worker-open).
+	// Profiles of the worker: go tool pprof <url>/debug/pprof/heap.
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Printf("READY http://%s\n", ln.Addr())
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin) // returns when the parent closes stdin or dies
-		stop()
-	}()
 	<-ctx.Done()
 	_ = srv.Close()
 	ws.Stop()
