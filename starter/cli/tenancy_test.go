@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/simkit"
@@ -129,10 +127,7 @@ func TestTenancyCommands(t *testing.T) {
 			Policy: activities.CancelPolicy{MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
 				QueryBackoff: activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
 				CancelRetry:  activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2}}}}
-	if _, err := env.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: legacy, TaskQueue: env.TaskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, workflows.WorkflowName, req); err != nil {
-		t.Fatal(err)
-	}
+	env.StartCarried(t, legacy, req)
 	target := []string{"--merchant", "demo", "--provider", "payermax", "--order", o2}
 	if code, out, errb := cli(append([]string{"status"}, target...)...); code != ExitUsage || !strings.Contains(errb, "name the credential") {
 		t.Fatalf("status of an ambiguous legacy cancel: exit %d\n%s\n%s", code, out, errb)

@@ -8,15 +8,12 @@ package paycancel_test
 // merchant-scoped ids are found when their history says whose they are.
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/simkit"
@@ -305,11 +302,7 @@ func startLegacy(t *testing.T, env *testenv.Env, orderNo, policyMerchant string)
 			CancelRetry:       activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
 			ActivityTaskQueue: activities.ProviderTaskQueue(env.TaskQueue, "payermax")},
 	}
-	_, err := env.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: env.TaskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, workflows.WorkflowName, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env.StartCarried(t, id, req)
 	return id
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"go.temporal.io/sdk/converter"
 	"io"
 	"net/http"
 	"sync"
@@ -28,6 +29,11 @@ const MaxCallbackBytes = 64 << 10
 // Signaler is the part of the Temporal client the callback receiver uses.
 type Signaler interface {
 	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+}
+
+// statusQuerier reads a cancel's live status (the Temporal client has it).
+type statusQuerier interface {
+	QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error)
 }
 
 // Server is the worker's HTTP server: provider callbacks, health and readiness.
@@ -159,8 +165,9 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	log = log.With(zap.String("merchant", merchant))
 	// GNETE's cancel notification names the payment by its own id only; the
 	// activity put the merchant order number in the notifyUrl it sent.
+	orderFromURL := false
 	if order := r.URL.Query().Get("order"); order != "" && n.MerchantOrderNo == "" {
-		n.MerchantOrderNo = order
+		n.MerchantOrderNo, orderFromURL = order, true
 	}
 	if n.MerchantOrderNo == "" {
 		log.Warn("callback verified but names no merchant order; acknowledged without a signal",
@@ -170,7 +177,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	wfID, err := s.signalCancel(ctx, merchant, accepted, provider, n)
+	wfID, err := s.signalCancel(ctx, merchant, accepted, provider, n, orderFromURL)
 	var notFound *serviceerror.NotFound
 	switch {
 	case err == nil:
@@ -195,9 +202,9 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 // one of the credential sets that accepted the notification). It returns the id it
 // addressed; a *serviceerror.NotFound when the merchant has no running cancel of
 // the order.
-func (s *Server) signalCancel(ctx context.Context, merchant string, accepted []candidate, provider string, n providers.Notification) (string, error) {
+func (s *Server) signalCancel(ctx context.Context, merchant string, accepted []candidate, provider string, n providers.Notification, orderFromURL bool) (string, error) {
 	wfID := workflows.WorkflowID(merchant, provider, n.MerchantOrderNo)
-	err := s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalProviderNotification, n)
+	err := s.deliver(ctx, wfID, n, orderFromURL)
 	var notFound *serviceerror.NotFound
 	if !errors.As(err, &notFound) {
 		return wfID, err
@@ -224,7 +231,35 @@ func (s *Server) signalCancel(ctx context.Context, merchant string, accepted []c
 		// Another merchant's order with the same number: never signalled.
 		return wfID, err
 	}
-	return legacy, s.Client.SignalWorkflow(ctx, legacy, "", workflows.SignalProviderNotification, n)
+	return legacy, s.deliver(ctx, legacy, n, orderFromURL)
+}
+
+// deliver signals a verified notification to the cancel wfID. When the order it
+// is about came from the callback URL's unsigned ?order= (GNETE's cancel
+// notification names only its cancelOrderId and payOrderId), the signature does
+// not bind it to this cancel: a genuine notification about another order,
+// replayed to our URL, would otherwise end this cancel. So it decides only when
+// its signed cancelOrderId equals the one this cancel recorded; otherwise the
+// cancel is asked to recheck, and the provider's signed status query decides.
+func (s *Server) deliver(ctx context.Context, wfID string, n providers.Notification, orderFromURL bool) error {
+	if orderFromURL && n.Type == providers.NotifyCancelResult {
+		q, ok := s.Client.(statusQuerier)
+		if !ok {
+			return s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalRecheck, nil)
+		}
+		v, err := q.QueryWorkflow(ctx, wfID, "", workflows.QueryStatus)
+		if err != nil {
+			return err
+		}
+		var st workflows.Status
+		if err := v.Get(&st); err != nil {
+			return err
+		}
+		if st.ProviderRef == "" || st.ProviderRef != n.ProviderRef {
+			return s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalRecheck, nil)
+		}
+	}
+	return s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalProviderNotification, n)
 }
 
 func ack(w http.ResponseWriter, p providers.NotificationParser) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
 	"io"
 	"io/fs"
 	"net/http"
@@ -51,6 +53,36 @@ func (f *fakeSignaler) SignalWorkflow(_ context.Context, workflowID, runID, sign
 	n, _ := arg.(providers.Notification)
 	f.calls = append(f.calls, signalCall{workflowID, runID, signalName, n})
 	return f.err
+}
+
+// recordedRefs plays the cancels' recorded provider refs (Status.ProviderRef) by
+// workflow id, as the status query answers them.
+var recordedRefs sync.Map
+
+// QueryWorkflow answers the status query with the recorded provider ref.
+func (f *fakeSignaler) QueryWorkflow(_ context.Context, workflowID, _, _ string, _ ...any) (converter.EncodedValue, error) {
+	// The sandbox may deliver the notification before the test's cancel call
+	// returned and stored the ref; a real cancel records it in the same way
+	// before it waits, so give the test a moment.
+	ref, ok := recordedRefs.Load(workflowID)
+	for deadline := time.Now().Add(3 * time.Second); !ok && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		ref, ok = recordedRefs.Load(workflowID)
+	}
+	st := workflows.Status{WorkflowID: workflowID}
+	st.ProviderRef, _ = ref.(string)
+	p, err := converter.GetDefaultDataConverter().ToPayloads(st)
+	if err != nil {
+		return nil, err
+	}
+	return encodedValue{p}, nil
+}
+
+type encodedValue struct{ p *commonpb.Payloads }
+
+func (v encodedValue) HasValue() bool { return v.p != nil }
+func (v encodedValue) Get(ptr any) error {
+	return converter.GetDefaultDataConverter().FromPayloads(v.p, ptr)
 }
 
 func (f *fakeSignaler) Calls() []signalCall {
@@ -173,6 +205,8 @@ func startCallbackEnv(t *testing.T) *callbackEnv {
 		NotifyURL: receiver.URL + "/callbacks/gnete/" + DevCredentialPrefix + gnete.Name + "?order=" + env.orders[gnete.Name],
 	}); out.Kind != providers.Succeeded {
 		t.Fatalf("gnete cancel: %s", out)
+	} else {
+		recordedRefs.Store(workflows.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name]), out.ProviderRef)
 	}
 	createPayment(t, set.URL, "ksher", simkit.Payment{MerchantOrderNo: env.orders["ksher"], Amount: 5000, Currency: "THB"})
 	post(t, set.URL+"/ksher/_sandbox/payments/"+env.orders["ksher"]+"/state", `{"state":"PAID"}`, http.StatusOK)
@@ -740,5 +774,32 @@ func testWriteDevConfig(t *testing.T, set *sandboxes.Set) {
 	_, again, err := WriteDevConfig(dir, set, "http://127.0.0.1:1")
 	if err != nil || again != secret {
 		t.Errorf("second start: new secret or error %v", err)
+	}
+}
+
+// A genuine GNETE cancel notification names only its cancelOrderId; the order
+// comes from the URL's unsigned ?order=. Replayed to the URL of a cancel that
+// recorded another cancelOrderId (or none yet), it must not decide that cancel:
+// the cancel is asked to recheck, and the signed status query decides.
+func TestGNETENotificationForAnotherCancelOnlyRechecks(t *testing.T) {
+	env := startCallbackEnv(t)
+	c := env.captured[gnete.Name]
+	wfID := workflows.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name])
+	orig, _ := recordedRefs.Load(wfID)
+	t.Cleanup(func() { recordedRefs.Store(wfID, orig) })
+	for _, ref := range []string{"C-ANOTHER-ORDER", ""} {
+		recordedRefs.Store(wfID, ref)
+		sig := &fakeSignaler{}
+		rec, _ := env.serve(t, sig, c.Target, c.Header, c.Body)
+		calls := sig.Calls()
+		if rec.Code != http.StatusOK || len(calls) != 1 || calls[0].Signal != workflows.SignalRecheck || calls[0].WorkflowID != wfID {
+			t.Errorf("recorded ref %q: %d, signals %+v; want 200 and one recheck of %s", ref, rec.Code, calls, wfID)
+		}
+	}
+	recordedRefs.Store(wfID, orig)
+	sig := &fakeSignaler{}
+	if rec, _ := env.serve(t, sig, c.Target, c.Header, c.Body); rec.Code != http.StatusOK || len(sig.Calls()) != 1 ||
+		sig.Calls()[0].Signal != workflows.SignalProviderNotification {
+		t.Errorf("matching ref: %d, signals %+v; want the notification", rec.Code, sig.Calls())
 	}
 }

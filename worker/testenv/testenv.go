@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"go.temporal.io/server/temporaltest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -238,4 +240,38 @@ func loadConfig(path string, edit func(*config.File)) (*config.Config, error) {
 	}
 	edit(f)
 	return config.Build(path, *f, providers.Deps{BaseDir: baseDir})
+}
+
+// StartCarried starts CancelPaymentWorkflow under id with a request that holds a
+// Carry, as a run looks after continue-as-new (tests use it to stand in for a
+// cancel started by earlier code, e.g. under a legacy id). The workflow refuses
+// a carry from a client's fresh start, so it is started as an abandoned child of
+// a one-shot parent on a task queue of its own.
+func (e *Env) StartCarried(t testing.TB, id string, req any) {
+	t.Helper()
+	queue := e.TaskQueue + "-carried-starter"
+	w := worker.New(e.Client, queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(startCarriedParent, workflow.RegisterOptions{Name: "paycancel-test-start-carried"})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := e.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "start-carried/" + id, TaskQueue: queue},
+		"paycancel-test-start-carried", id, e.TaskQueue, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatalf("starting %s with a carry: %v", id, err)
+	}
+}
+
+func startCarriedParent(ctx workflow.Context, id, taskQueue string, req any) error {
+	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, TaskQueue: taskQueue,
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
+	f := workflow.ExecuteChildWorkflow(ctx, "CancelPaymentWorkflow", req)
+	// Wait only until the child started: it runs on after this parent closes.
+	return f.GetChildWorkflowExecution().Get(ctx, nil)
 }
