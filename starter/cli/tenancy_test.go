@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
