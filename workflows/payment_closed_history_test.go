@@ -86,7 +86,7 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 	start := func(t *testing.T, code string, p simkit.Payment) client.WorkflowRun {
 		p.MerchantOrderNo, p.Amount, p.Currency = fmt.Sprintf("h-%s-%d", code, stamp), 1000, "USD"
 		createPayment(t, env, "payermax", p)
-		return startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+		return startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: p.MerchantOrderNo, Amount: 1000, Currency: "USD"})
 	}
 	runs := map[string]func(t *testing.T) client.WorkflowRun{

@@ -108,7 +108,7 @@ func TestEndToEndStop(t *testing.T) {
 		t.Parallel()
 		o := order("await")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD", PayTimeout: time.Hour})
 		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
 		stopAt := time.Now()
@@ -136,7 +136,7 @@ func TestEndToEndStop(t *testing.T) {
 		o := order("inflight")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{LatencyMs: 3000}})
-		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateCancelling })
 		time.Sleep(time.Second) // the call is at the provider
@@ -165,7 +165,7 @@ func TestEndToEndStop(t *testing.T) {
 		o := order("review")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{CancelFails: true}})
-		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
 		requestStop(t, env, run)
@@ -187,7 +187,7 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		// again and must say so, not hang until the caller gives up.
 		t.Parallel()
 		o := fmt.Sprintf("retry-%d", time.Now().UnixNano()%1e9)
-		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-unknown",
+		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-unknown",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
 		began := time.Now()
@@ -212,7 +212,7 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		url, open := absentMerchant(t)
 		o := fmt.Sprintf("resend-%d", time.Now().UnixNano()%1e9)
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD", NotifyURL: url})
 		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
 

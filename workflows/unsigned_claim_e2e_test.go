@@ -57,7 +57,7 @@ func TestUnsignedClaimEndsInReview(t *testing.T) {
 			t.Parallel()
 			order := fmt.Sprintf("uc%d-%d", i, time.Now().UnixNano()%1e9)
 			createPayment(t, env, c.provider, simkit.Payment{MerchantOrderNo: order, Amount: 700, Currency: "USD", Scenario: c.sc})
-			run := startCancel(t, env, workflows.CancelRequest{Provider: c.provider, Credential: "demo-" + c.provider,
+			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: c.provider, Credential: "demo-" + c.provider,
 				MerchantOrderNo: order, Amount: 700, Currency: "USD"})
 			st := waitStatus(t, env, run, func(s workflows.Status) bool {
 				return s.State == workflows.StateNeedsReview || workflows.IsFinal(s.State)
@@ -93,7 +93,7 @@ func TestPaymentFailedEndsNotNeeded(t *testing.T) {
 	order := fmt.Sprintf("pf-%d", time.Now().UnixNano()%1e9)
 	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 700, Currency: "USD", State: simkit.Failed,
 		Scenario: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}}})
-	run := startCancel(t, env, workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax",
+	run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 		MerchantOrderNo: order, Amount: 700, Currency: "USD"})
 	st := waitFinal(t, run)
 	if st.Final != workflows.StateNotNeeded || st.LastOutcome.Reason != providers.ReasonPaymentClosed || st.LastOutcome.Code != "FAILED" {
