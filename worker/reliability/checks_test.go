@@ -308,8 +308,12 @@ func (h *harness) checkNotifications(c *checkResult, cr *cancelRun) {
 			}
 		}
 	}
-	if cr.sc.review && len(seen[workflows.StateNeedsReview]) != 1 {
-		c.fail("%s: the NEEDS_REVIEW notification was not delivered once-with-one-id: %v", cr.wfID, seen[workflows.StateNeedsReview])
+	// A review's notice is delivered at most once, with one id. None is right
+	// when the operator resolved the review while the notice was still being
+	// retried (the merchant refused its first try): the resolution ends that
+	// schedule, and the final outcome's notification (checked above) follows.
+	if cr.sc.review && len(seen[workflows.StateNeedsReview]) > 1 {
+		c.fail("%s: the NEEDS_REVIEW notification was not delivered at-most-once-with-one-id: %v", cr.wfID, seen[workflows.StateNeedsReview])
 	}
 }
 
