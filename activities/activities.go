@@ -177,7 +177,7 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 	req := providers.CancelRequest{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef}
 	if a.Config != nil && a.Config.CallbackBaseURL != "" {
 		// The order rides in the URL: GNETE's cancel notification names the payment
-		// only by its own ids (shared/seeds/002, "Cancel Notification").
+		// only by its own ids (the provider's API page, "Cancel Notification").
 		req.NotifyURL = a.Config.CallbackBaseURL + "/callbacks/" + cred.Provider.Name() + "/" + in.Credential +
 			"?order=" + url.QueryEscape(in.Target.MerchantOrderNo)
 	}

@@ -25,7 +25,7 @@ type Response struct {
 // Post sends body to url with the given headers and reads the answer. When the
 // exchange fails — refused, reset, timed out, cut short — it returns an Unknown
 // outcome instead of a response: once a request may have left, its effect is
-// unknown, never failed (shared/providers.md, "Everywhere"). ok is false then.
+// unknown, never failed (the provider's API notes, "Everywhere"). ok is false then.
 func Post(ctx context.Context, client *http.Client, url string, header http.Header, body []byte) (resp Response, failure Outcome, ok bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {

@@ -147,7 +147,7 @@ type CancelRequest struct {
 var ProviderNames = []string{"payermax", "alipayplus", "gnete", "ksher", "alipayglobal"}
 
 // orderNoLimits are the providers' limits on the merchant order number
-// (shared/providers.md: GNETE ids ≤ 30, Ksher mch_order_no ≤ 32; the others 64).
+// (the provider's API notes: GNETE ids ≤ 30, Ksher mch_order_no ≤ 32; the others 64).
 var orderNoLimits = map[string]int{"gnete": 30, "ksher": 32}
 
 // Validate checks the request and says what is wrong, field by field. It accepts

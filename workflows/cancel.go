@@ -65,7 +65,7 @@ const ResendWindow = 7 * 24 * time.Hour
 
 // CancelPaymentWorkflow waits for a payment's result up to its deadline, cancels it
 // at the provider if it is still not paid, confirms the cancel, and notifies the
-// merchant. One workflow per order (WorkflowID); see shared/design.md for the flow.
+// merchant. One workflow per order (WorkflowID); see the README, "How a cancel runs".
 func CancelPaymentWorkflow(ctx workflow.Context, req CancelRequest) (Status, error) {
 	if err := req.Validate(); err != nil {
 		// Orchestration cannot start on a malformed request; the starter validates
@@ -419,7 +419,7 @@ func (r *run) awaitPayment() (string, error) {
 			return d, nil
 		}
 	}
-	// The deadline passed: one last look before cancelling (shared/design.md step 1).
+	// The deadline passed: one last look before cancelling (the README step 1).
 	d, stopped := r.checkPayment()
 	if stopped {
 		return StateStopped, nil

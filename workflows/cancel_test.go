@@ -1,6 +1,6 @@
 package workflows_test
 
-// Time-skipping tests of CancelPaymentWorkflow: every path of shared/design.md's
+// Time-skipping tests of CancelPaymentWorkflow: every path of the README's
 // flow, with the activities mocked by name on a real *activities.Activities
 // registration (LoadPolicy, a local activity, is mocked the same way).
 

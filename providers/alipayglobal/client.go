@@ -1,7 +1,7 @@
 // Package alipayglobal is the paycancel adapter for Alipay Global's offline acquiring
 // API: alipay.intl.acquiring.common.payCancel 2.0.2 (seed 004) and
 // alipay.intl.acquiring.offline.payQuery 2.0.2, both in the signed JSON envelope
-// {"request":{"head":…,"body":…},"signature":…} (shared/providers.md, "alipayglobal").
+// {"request":{"head":…,"body":…},"signature":…} (Alipay Global's "payCancel" and "payQuery" API pages).
 //
 // Alipay Global has no cancel notification and no cancel query: a cancel's outcome
 // comes from its own answer, and QueryCancel derives it from payQuery.

@@ -1,6 +1,6 @@
 // Package alipayplus is the paycancel adapter for an Alipay+ wallet's mini-program
 // OpenAPI: POST /v2/payments/cancel, with /v2/payments/inquiryPayment as the status
-// query (shared/seeds/001_068c231e7ea470c5.txt; shared/providers.md, "alipayplus").
+// query (the Alipay+ wallet OpenAPI pages "POST /v2/payments/cancel" and "inquiryPayment").
 //
 // Alipay+ has no merchant cancel id: the cancel is idempotent by its target, so every
 // retry names the same paymentId (or paymentRequestId). There is no cancel query and
@@ -197,7 +197,7 @@ func (c *Client) Name() string { return Name }
 
 // Cancel sends one cancel attempt.
 //
-// Doc: shared/seeds/001 "POST /v2/payments/cancel"; shared/providers.md "alipayplus".
+// Doc: the Alipay+ wallet OpenAPI page "POST /v2/payments/cancel".
 // resultStatus S: cancelled (also for a repeat: the cancel is idempotent by target
 // [I]); F: the code says why; U (UNKNOWN_EXCEPTION): send the same cancel again.
 // req.CancelKey is not sent: Alipay+ has no merchant cancel id.
@@ -241,7 +241,7 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 
 // QueryPayment asks for the original payment's status.
 //
-// Doc: shared/providers.md "alipayplus", payment status: POST /v2/payments/inquiryPayment
+// Doc: the Alipay+ wallet OpenAPI, payment status: POST /v2/payments/inquiryPayment
 // with paymentId or paymentRequestId; paymentStatus SUCCESS / FAIL / PROCESSING (some
 // wallets add CANCELLED, AUTH_SUCCESS). ORDER_NOT_EXIST is a good answer: not found.
 func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers.PaymentStatus {

@@ -25,7 +25,7 @@ type codeRow struct {
 // Unknown ("ask again"), never a guess. The wallet signs every answer, errors too:
 // an unsigned one never reaches this table (Client.exchange: Unknown).
 var resultCodes = map[string]codeRow{
-	// shared/seeds/001, "Error codes".
+	// the provider's API page, "Error codes".
 	"SUCCESS":                     {"S", providers.Succeeded, providers.ReasonNone, "[C] seed 001"},
 	"CANCEL_WINDOW_EXCEED":        {"F", providers.Failed, providers.ReasonWindowExpired, "[C] seed 001"},
 	"ORDER_NOT_EXIST":             {"F", providers.Failed, providers.ReasonNotFound, "[C] seed 001"},

@@ -13,7 +13,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Alipay+ message signing (shared/providers.md, "alipayplus", [C]):
+// Alipay+ message signing (the Alipay+ OpenAPI "Message structure" and "Sign a request" pages, [C]):
 //
 //	content   = "POST " + <path as sent> + "\n" + <Client-Id> + "." + <Request-Time> + "." + <body>
 //	signature = urlQueryEscape(base64(RSASSA-PKCS1-v1_5(SHA-256, content)))

@@ -7,8 +7,8 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Wire types of the Alipay+ wallet OpenAPI (shared/seeds/001, "Message structure";
-// shared/providers.md, "alipayplus"). The sandbox uses the same types, so what the
+// Wire types of the Alipay+ wallet OpenAPI (its "Message structure" page and the
+// cancel and inquiryPayment API pages). The sandbox uses the same types, so what the
 // client parses is exactly what the sandbox writes.
 
 // contentType is the request and response media type (providers.md: [C]).

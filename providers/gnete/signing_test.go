@@ -21,7 +21,7 @@ func withCommon(p map[string]any) map[string]any {
 	return m
 }
 
-// The seven official vectors (shared/providers.md "gnete"), secret offline-test-key.
+// The seven official vectors (GNETE's Jeepay signing page), secret offline-test-key.
 var officialVectors = []struct {
 	name   string
 	params map[string]any

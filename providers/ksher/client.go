@@ -1,5 +1,5 @@
 // Package ksher is the paycancel adapter for Ksher's gateway-pay order cancel
-// (shared/seeds/003_4ac312811b4ff56b.txt; shared/providers.md "ksher").
+// (Ksher's Gateway Pay API pages: cancel_order, gateway_order_query).
 //
 // Ksher cancels only before payment (not during a card's OTP step). The cancel reply
 // is unsigned, so a cancel is confirmed through the signed gateway_order_query
@@ -144,9 +144,9 @@ func (c *Client) Name() string { return Name }
 // Cancel sends one cancel_order attempt and, when Ksher answers 0, confirms it with
 // gateway_order_query in the same call.
 //
-// Doc: shared/seeds/003 "Order Cancel (Gateway Pay)": POST {base}/cancel_order,
+// Doc: Ksher "Order Cancel (Gateway Pay)": POST {base}/cancel_order,
 // form-encoded appid, nonce_str, time_stamp, lang, mch_order_no, sign; codes 0, -1…-6.
-// shared/providers.md "ksher": the success reply has string data and no sign, so a
+// Ksher's API notes: the success reply has string data and no sign, so a
 // cancel is confirmed through the signed gateway_order_query (result CLOSED).
 //
 // Every cancel_order reply is unsigned (providers/trust.go): -5 "already cancelled"
@@ -218,7 +218,7 @@ func confirmCancel(accepted providers.Outcome, st providers.PaymentStatus) provi
 // payment after the cancel shows), not paid yet → Pending, otherwise the query's
 // Unknown/Failed outcome. See cancelFromPayment.
 //
-// Doc: shared/providers.md "ksher" ("A cancelled order shows CLOSED"; "treat a later
+// Doc: Ksher's API notes ("A cancelled order shows CLOSED"; "treat a later
 // SUCCESS as paid after cancel").
 func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
 	return cancelFromPayment(c.QueryPayment(ctx, q.Target))
@@ -226,7 +226,7 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 
 // QueryPayment asks gateway_order_query for the order's state.
 //
-// Doc: shared/providers.md "ksher": POST {base}/gateway_order_query with appid,
+// Doc: Ksher "Order Query (Gateway Pay)": POST {base}/gateway_order_query with appid,
 // nonce_str, time_stamp, mch_order_no, sign; data.result SUCCESS, CLOSED, NOTPAY,
 // PAYERROR, PENDING, NOTSURE, USERPAYING, REFUND, or FAIL (the query failed); data
 // is signed by Ksher (seed 003, "after gateway order query again").

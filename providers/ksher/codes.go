@@ -59,7 +59,7 @@ var QueryCodes = map[int]CancelCode{
 	-3: {providers.Failed, providers.ReasonNotFound, "the order does not exist"},
 }
 
-// PaymentResults maps gateway_order_query's data.result (shared/providers.md "ksher", [C]).
+// PaymentResults maps gateway_order_query's data.result (Ksher "Order Query (Gateway Pay)", [C]).
 // FAIL means the query itself failed: Unknown (ask again), as is NOTSURE.
 var PaymentResults = map[string]providers.PaymentState{
 	"SUCCESS":    providers.PaymentPaid,
@@ -88,7 +88,7 @@ func confirmClaim(st providers.PaymentStatus) providers.Outcome {
 }
 
 // cancelFromPayment derives a cancel's outcome from the payment status (Ksher has no
-// cancel query; shared/providers.md: "confirm a cancel through gateway_order_query").
+// cancel query; Ksher's API notes: "confirm a cancel through gateway_order_query").
 //
 //	CLOSED          → Succeeded
 //	SUCCESS         → Failed/ALREADY_PAID (also the "paid after cancel" signal: refund / review)

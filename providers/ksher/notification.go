@@ -11,7 +11,7 @@ import (
 
 // ParseNotification verifies and reads Ksher's payment-success webhook.
 //
-// Doc: shared/providers.md "ksher": payment-success webhooks are the only
+// Doc: Ksher's API notes: payment-success webhooks are the only
 // notifications; text/plain JSON {code, msg, data{…, result:"SUCCESS"}, sign}, signed
 // like responses (sign over the sorted fields of data, Ksher's key); acknowledged with
 // {"result":"SUCCESS","msg":"OK"}. No header carries anything Ksher signs.

@@ -14,7 +14,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Ksher's signature (shared/providers.md "ksher", [C]; the official PHP/Python/Node
+// Ksher's signature (Ksher's signing page, [C]; the official PHP/Python/Node
 // SDKs' ksher_sign / verify_ksher_sign): every parameter except "sign", sorted by
 // name in byte order, written as key=value pieces concatenated with NO separator,
 // signed with RSASSA-PKCS1-v1_5 over MD5 and written as lowercase hex.

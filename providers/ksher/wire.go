@@ -10,7 +10,7 @@ import (
 )
 
 // Request parameter names (seed 003, "Order Cancel Request Parameters"; the order
-// query takes the same set, shared/providers.md "ksher").
+// query takes the same set, the provider's API notes "ksher").
 const (
 	paramAppID      = "appid"
 	paramNonce      = "nonce_str"
@@ -21,7 +21,7 @@ const (
 )
 
 // Documented field limits (seed 003: appid String(32), nonce_str String(32);
-// shared/providers.md: mch_order_no at most 32, enforced by the gateway).
+// the provider's API notes: mch_order_no at most 32, enforced by the gateway).
 const (
 	maxMchOrderNo = 32
 	maxAppID      = 32
@@ -155,5 +155,5 @@ func readOrderData(data []byte) (orderData, error) {
 }
 
 // ackBody is the acknowledgement Ksher expects for a payment notification
-// (shared/providers.md "ksher", [C]; the official PHP notify demo).
+// (the provider's API notes "ksher", [C]; the official PHP notify demo).
 const ackBody = `{"result":"SUCCESS","msg":"OK"}`

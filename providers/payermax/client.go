@@ -1,7 +1,7 @@
 // Package payermax is the paycancel adapter for PayerMax's auth-capture cancel
 // (POST /aggregate-pay/api/gateway/cancel), its order query and its cancel
-// notification, plus a sandbox that simulates them (shared/seeds/000,
-// shared/providers.md "payermax", shared/reference/payermax-openapi.json).
+// notification, plus a sandbox that simulates them (the provider's API page,
+// the provider's API notes "payermax", PayerMax's OpenAPI file).
 package payermax
 
 import (
@@ -20,7 +20,7 @@ import (
 // Name is the provider's short name.
 const Name = "payermax"
 
-// Defaults (shared/providers.md, payermax).
+// Defaults (the provider's API notes, payermax).
 const (
 	DefaultKeyVersion = "1"
 	// DefaultVersion is the cancel page's "1.5"; the official OpenAPI file says "1.4".
@@ -124,9 +124,9 @@ func (c *Client) Name() string { return Name }
 
 // Cancel sends one cancel attempt.
 //
-// Doc: shared/seeds/000 (POST {base}/cancel, body {version, keyVersion, requestTime,
+// Doc: the provider's API page (POST {base}/cancel, body {version, keyVersion, requestTime,
 // appId, merchantNo, data{requestId, outTradeNo}}, header sign) and
-// shared/providers.md "payermax". data.requestId is CancelKey, fixed across
+// the provider's API notes "payermax". data.requestId is CancelKey, fixed across
 // attempts; requestTime is made fresh here for every attempt.
 func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) providers.Outcome {
 	if o, bad := validateID("cancelKey", req.CancelKey); bad {
@@ -194,7 +194,7 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 
 // QueryPayment asks for the order's state.
 //
-// Doc: shared/reference/payermax-openapi.json, POST /aggregate-pay/api/gateway/orderQuery
+// Doc: PayerMax's OpenAPI file, POST /aggregate-pay/api/gateway/orderQuery
 // (data{outTradeNo}; answer data.status SUCCESS / PENDING / FAILED / CLOSED) and
 // PayerMax's transaction-status appendix.
 func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers.PaymentStatus {
@@ -281,7 +281,7 @@ func (c *Client) call(ctx context.Context, api string, data requestData) (provid
 //
 // The `sign` header is checked only when code is APPLY_SUCCESS, and is then
 // required: the official SDKs do the same, error bodies may be unsigned
-// (shared/providers.md, payermax "Responses"). [C]
+// (the provider's API notes, payermax "Responses"). [C]
 func (c *Client) readResponse(resp providers.Response) (response, providers.Outcome, bool) {
 	var env response
 	if err := json.Unmarshal(resp.Body, &env); err != nil || env.Code == "" {

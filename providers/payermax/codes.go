@@ -6,11 +6,11 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Result codes, outcome by outcome. Sources: shared/providers.md (payermax "Error
+// Result codes, outcome by outcome. Sources: the provider's API notes (payermax "Error
 // codes") [C]; the error table of PayerMax's orderAndPay page
 // (docs.payermax.com/public/api/cn/aggregate-pay_api_gateway_orderAndPay…) for
 // REQ_TIME_OVER_TIME and TOO_MANY_REQUEST [C]; ORDER_NOT_EXIST from the sister API
-// paymentOrderQry in shared/reference/payermax-openapi.json [I].
+// paymentOrderQry in PayerMax's OpenAPI file [I].
 
 // codeOutcomes maps a top-level `code` other than APPLY_SUCCESS to its outcome. A
 // code not listed here is Unknown: ask again, never a guess.

@@ -10,8 +10,8 @@ import (
 
 // ParseNotification verifies and parses a PayerMax notification.
 //
-// Doc: shared/reference/payermax-openapi.json /cancelResultNotifyUrl and
-// shared/providers.md "payermax": POST JSON {code, msg, keyVersion, appId,
+// Doc: PayerMax's OpenAPI file /cancelResultNotifyUrl and
+// the provider's API notes "payermax": POST JSON {code, msg, keyVersion, appId,
 // merchantNo, notifyTime, notifyType:"CANCEL", data{cancelNo, requestId, outTradeNo,
 // status, …}}, signed in header `sign` over the raw body with PayerMax's key. [C]
 // Payment notifications (notifyType PAYMENT, /collectResultNotifyUrl,

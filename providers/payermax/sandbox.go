@@ -231,7 +231,7 @@ func nullField(name string) string {
 	return fmt.Sprintf("%s is invalid,because %s is null.", name, name)
 }
 
-// serveCancel is POST {GatewayPath}/cancel (shared/seeds/000).
+// serveCancel is POST {GatewayPath}/cancel (the provider's API page).
 func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.authenticate(w, r)
 	if !ok {

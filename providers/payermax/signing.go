@@ -11,12 +11,12 @@ import (
 )
 
 // SignHeader is the HTTP header that carries PayerMax's signature, on requests,
-// responses and notifications alike (shared/providers.md, payermax "Signing" and
+// responses and notifications alike (the provider's API notes, payermax "Signing" and
 // "Responses"). [C]
 const SignHeader = "sign"
 
 // Sign signs body exactly as it goes on the wire: RSASSA-PKCS1-v1_5 with SHA-256
-// over the UTF-8 bytes, no field sorting, standard base64 (shared/providers.md,
+// over the UTF-8 bytes, no field sorting, standard base64 (the provider's API notes,
 // payermax "Signing"). [C]
 func Sign(key *rsa.PrivateKey, body []byte) (string, error) {
 	sig, err := providers.SignPKCS1v15(key, crypto.SHA256, body)

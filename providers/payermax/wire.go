@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Wire types of the PayerMax gateway (shared/seeds/000, shared/reference/payermax-openapi.json
+// Wire types of the PayerMax gateway (the provider's API page, PayerMax's OpenAPI file
 // paths /aggregate-pay/api/gateway/cancel, /aggregate-pay/api/gateway/orderQuery and
 // /cancelResultNotifyUrl).
 

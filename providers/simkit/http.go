@@ -167,7 +167,7 @@ func WithAdmin(store *Store, api http.Handler) http.Handler {
 	})
 }
 
-// DefaultNotifySchedule is the gateway convention (shared/seeds/002): 0/30/60/90/120/150 s.
+// DefaultNotifySchedule is the gateway convention (the provider's API page): 0/30/60/90/120/150 s.
 var DefaultNotifySchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
 
 // Delivery is one notification attempt the notifier made.

@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultNotifySchedule is the merchant notification schedule when none is
-// configured: 0/30/60/90/120/150 s, the gateway convention of shared/seeds/002.
+// configured: 0/30/60/90/120/150 s, the gateway convention of the provider's API page.
 var DefaultNotifySchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
 
 // Policy is a credential's cancel policy with defaults filled in.
@@ -27,7 +27,7 @@ type Policy struct {
 	Window CancelWindow
 }
 
-// providerDefaults are each provider's documented windows (shared/providers.md,
+// providerDefaults are each provider's documented windows (the provider's API notes,
 // summary table, "cancel window").
 var providerDefaults = map[string]CancelWindow{
 	// An uncaptured authorisation lapses after 7 days.
