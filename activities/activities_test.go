@@ -18,8 +18,8 @@ import (
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/sandboxes"
-	"github.com/paycancel/paycancel/providers/simkit"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 )

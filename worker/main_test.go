@@ -33,8 +33,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/paycancel/paycancel/activities/webhook"
-	"github.com/paycancel/paycancel/providers/sandboxes"
-	"github.com/paycancel/paycancel/providers/simkit"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"

@@ -21,7 +21,7 @@ import (
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"

@@ -38,7 +38,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/sandboxes"
-	"github.com/paycancel/paycancel/providers/simkit"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"

@@ -99,14 +99,14 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 			return nil, providers.FieldErr(p.field, "must start with /")
 		}
 	}
-	if err := checkID("clientId", cfg.ClientID, maxClientID); err != nil {
+	if err := checkID("clientId", cfg.ClientID, MaxClientID); err != nil {
 		return nil, err
 	}
-	if err := checkID("partnerId", cfg.PartnerID, maxPartnerID); err != nil {
+	if err := checkID("partnerId", cfg.PartnerID, MaxPartnerID); err != nil {
 		return nil, err
 	}
-	if len(cfg.Version) > maxVersion {
-		return nil, providers.FieldErr("version", "at most %d characters", maxVersion)
+	if len(cfg.Version) > MaxVersion {
+		return nil, providers.FieldErr("version", "at most %d characters", MaxVersion)
 	}
 	loc, err := loadZone(cfg.TimeZone)
 	if err != nil {
@@ -155,7 +155,7 @@ func loadZone(name string) (*time.Location, error) {
 		return loc, nil
 	}
 	if name == DefaultTimeZone {
-		return beijing, nil
+		return Beijing, nil
 	}
 	return nil, err
 }
@@ -175,7 +175,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if bad != nil {
 		return *bad
 	}
-	resp, failure, ok := c.call(ctx, c.cancelURL, functionCancel, body)
+	resp, failure, ok := c.call(ctx, c.cancelURL, FunctionCancel, body)
 	if !ok {
 		return failure
 	}
@@ -196,7 +196,7 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 		// No transaction and so no trace of our cancel: it never arrived. A payCancel
 		// of a never-created transaction answers S (Alipay closes it), so the
 		// right next step is to send the cancel again.
-		return providers.UnknownOutcome(codeOrderNotExist, "payQuery knows no such transaction: the cancel has not arrived; send it again")
+		return providers.UnknownOutcome(CodeOrderNotExist, "payQuery knows no such transaction: the cancel has not arrived; send it again")
 	}
 	kind, reason := cancelFromPayment(ps.State)
 	msg := "from payQuery acquirementStatus " + ps.Code
@@ -216,7 +216,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 	if bad != nil {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: *bad}
 	}
-	resp, failure, ok := c.call(ctx, c.queryURL, functionPayQuery, body)
+	resp, failure, ok := c.call(ctx, c.queryURL, FunctionPayQuery, body)
 	if !ok {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: failure}
 	}
@@ -239,8 +239,8 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 // targetBody names the transaction: acquirementId (Target.ProviderPaymentID) when
 // known, as Alipay prefers it, else merchantTransId (Target.MerchantOrderNo). Only
 // one is sent, so the id Alipay acts on is never in doubt.
-func (c *Client) targetBody(t providers.Target) (requestBody, *providers.Outcome) {
-	b := requestBody{PartnerID: c.cfg.PartnerID}
+func (c *Client) targetBody(t providers.Target) (RequestBody, *providers.Outcome) {
+	b := RequestBody{PartnerID: c.cfg.PartnerID}
 	field, id := "merchantTransId", t.MerchantOrderNo
 	if t.ProviderPaymentID != "" {
 		field, id = "acquirementId", t.ProviderPaymentID
@@ -252,7 +252,7 @@ func (c *Client) targetBody(t providers.Target) (requestBody, *providers.Outcome
 	case id == "":
 		o := providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "no acquirementId or merchantTransId")
 		return b, &o
-	case len(id) > maxTargetID:
+	case len(id) > MaxTargetID:
 		o := providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest,
 			field+" longer than 64 characters")
 		return b, &o
@@ -265,7 +265,7 @@ func (c *Client) targetBody(t providers.Target) (requestBody, *providers.Outcome
 // have one — the target may know the id the request did not send. An answer about
 // another transaction is Unknown. (The head's reqMsgId, checked in readResponse,
 // already ties the answer to this HTTP attempt.)
-func checkEcho(what string, t providers.Target, got responseBody) (providers.Outcome, bool) {
+func checkEcho(what string, t providers.Target, got ResponseBody) (providers.Outcome, bool) {
 	return providers.CheckIDs(what,
 		providers.IDCheck{Field: "acquirementId", Asked: t.ProviderPaymentID, Got: got.AcquirementID},
 		providers.IDCheck{Field: "merchantTransId", Asked: t.MerchantOrderNo, Got: got.MerchantTransID})
@@ -274,28 +274,28 @@ func checkEcho(what string, t providers.Target, got responseBody) (providers.Out
 // call makes one signed HTTP attempt. The request object is marshalled once; the
 // signature covers those bytes and the envelope is built around the same bytes.
 // reqTime and reqMsgId are fresh for every attempt.
-func (c *Client) call(ctx context.Context, url, function string, body requestBody) (response, providers.Outcome, bool) {
-	head := requestHead{
+func (c *Client) call(ctx context.Context, url, function string, body RequestBody) (Response, providers.Outcome, bool) {
+	head := RequestHead{
 		Version:  c.cfg.Version,
 		Function: function,
 		ClientID: c.cfg.ClientID,
-		ReqTime:  c.now().In(c.loc).Format(reqTimeLayout),
+		ReqTime:  c.now().In(c.loc).Format(ReqTimeLayout),
 		ReqMsgID: rand.Text(), // 26 characters of crypto randomness, ≤ 64
 		Reserve:  "{}",
-		SignType: signTypeRSA2,
+		SignType: SignTypeRSA2,
 	}
-	msg, err := marshalCompact(request{Head: head, Body: body})
+	msg, err := MarshalCompact(Request{Head: head, Body: body})
 	if err != nil {
-		return response{}, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "encoding request: "+err.Error()), false
+		return Response{}, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "encoding request: "+err.Error()), false
 	}
-	sig, err := signMessage(c.key, msg, c.cfg.Base64Twice)
+	sig, err := SignMessage(c.key, msg, c.cfg.Base64Twice)
 	if err != nil {
-		return response{}, providers.FailedOutcome(providers.ReasonConfiguration, providers.CodeLocalConfigFail, "signing request: "+err.Error()), false
+		return Response{}, providers.FailedOutcome(providers.ReasonConfiguration, providers.CodeLocalConfigFail, "signing request: "+err.Error()), false
 	}
 	header := http.Header{"Content-Type": {"application/json; charset=UTF-8"}}
-	resp, failure, ok := providers.Post(ctx, c.http, url, header, buildEnvelope("request", msg, sig))
+	resp, failure, ok := providers.Post(ctx, c.http, url, header, BuildEnvelope("request", msg, sig))
 	if !ok {
-		return response{}, failure, false
+		return Response{}, failure, false
 	}
 	return readResponse(resp, c.alipayKey, function, head.ReqMsgID)
 }
@@ -303,31 +303,31 @@ func (c *Client) call(ctx context.Context, url, function string, body requestBod
 // readResponse verifies and parses an answer. The signature must be present and
 // verify over the exact text of the "response" value ([C]); Alipay signs its error
 // answers too [I], so an unsigned one is Unknown rather than trusted.
-func readResponse(resp providers.Response, key *rsa.PublicKey, function, reqMsgID string) (response, providers.Outcome, bool) {
-	env, err := parseEnvelope(resp.Body, "response")
+func readResponse(resp providers.Response, key *rsa.PublicKey, function, reqMsgID string) (Response, providers.Outcome, bool) {
+	env, err := ParseEnvelope(resp.Body, "response")
 	if err != nil {
 		if resp.Status/100 != 2 {
-			return response{}, providers.HTTPStatusOutcome(resp), false
+			return Response{}, providers.HTTPStatusOutcome(resp), false
 		}
-		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "unreadable response (%v): %s", err, providers.Snippet(resp.Body)), false
+		return Response{}, providers.UnknownOutcome(providers.CodeBadResponse, "unreadable response (%v): %s", err, providers.Snippet(resp.Body)), false
 	}
 	if !env.HasSig {
-		return response{}, providers.UnknownOutcome(providers.CodeUnverified, "response carries no signature; not trusted"), false
+		return Response{}, providers.UnknownOutcome(providers.CodeUnverified, "response carries no signature; not trusted"), false
 	}
-	if err := verifyMessage(key, env.Message, env.Signature); err != nil {
-		return response{}, providers.UnknownOutcome(providers.CodeUnverified, "response signature does not verify with alipayPublicKey (tampered, or the wrong key): %v", err), false
+	if err := VerifyMessage(key, env.Message, env.Signature); err != nil {
+		return Response{}, providers.UnknownOutcome(providers.CodeUnverified, "response signature does not verify with alipayPublicKey (tampered, or the wrong key): %v", err), false
 	}
-	var r response
+	var r Response
 	if err := json.Unmarshal(env.Message, &r); err != nil {
-		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response object: %v", err), false
+		return Response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response object: %v", err), false
 	}
 	switch {
 	case r.Body.ResultInfo == nil:
-		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response has no resultInfo"), false
+		return Response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response has no resultInfo"), false
 	case r.Head.ReqMsgID != "" && r.Head.ReqMsgID != reqMsgID:
-		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response answers reqMsgId %q, not ours", r.Head.ReqMsgID), false
+		return Response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response answers reqMsgId %q, not ours", r.Head.ReqMsgID), false
 	case r.Head.Function != "" && r.Head.Function != function:
-		return response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response is for function %q", r.Head.Function), false
+		return Response{}, providers.UnknownOutcome(providers.CodeBadResponse, "response is for function %q", r.Head.Function), false
 	}
 	return r, providers.Outcome{}, true
 }

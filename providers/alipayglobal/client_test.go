@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 const (
@@ -61,7 +61,7 @@ func newEnv(t *testing.T, opts ...func(*Config, *SandboxConfig)) *testEnv {
 // newWrappedEnv is newEnv with wrap (when not nil) around the sandbox handler.
 func newWrappedEnv(t *testing.T, wrap func(http.Handler) http.Handler, opts ...func(*Config, *SandboxConfig)) *testEnv {
 	t.Helper()
-	clk := &testClock{t: time.Date(2024, 3, 10, 10, 0, 0, 0, beijing)}
+	clk := &testClock{t: time.Date(2024, 3, 10, 10, 0, 0, 0, Beijing)}
 	sbCfg := SandboxConfig{
 		MerchantPublicKey: testPublicKey(t, "merchant_public.pem"),
 		AlipayPrivateKey:  testPrivateKey(t, "alipay_private.pem"),
@@ -252,7 +252,7 @@ func TestCancelWindowExpiredScenario(t *testing.T) {
 // until 00:15 the next day.
 func TestCancelWindowBeijingDay(t *testing.T) {
 	e := newEnv(t)
-	e.clock.t = time.Date(2024, 3, 10, 23, 50, 0, 0, beijing)
+	e.clock.t = time.Date(2024, 3, 10, 23, 50, 0, 0, Beijing)
 	e.create(simkit.Payment{MerchantOrderNo: "M1"})
 	e.create(simkit.Payment{MerchantOrderNo: "M2"})
 	e.create(simkit.Payment{MerchantOrderNo: "M3"})
@@ -530,7 +530,7 @@ func TestWireFormat(t *testing.T) {
 		pub := testPublicKey(t, "merchant_public.pem")
 		var ids []string
 		for i, raw := range bodies {
-			env, err := parseEnvelope(raw, "request")
+			env, err := ParseEnvelope(raw, "request")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -538,20 +538,20 @@ func TestWireFormat(t *testing.T) {
 			if !bytes.HasPrefix(raw, append([]byte(`{"request":`), env.Message...)) {
 				t.Fatalf("envelope not built around the signed bytes: %s", raw)
 			}
-			if err := verifyMessage(pub, env.Message, env.Signature); err != nil {
+			if err := VerifyMessage(pub, env.Message, env.Signature); err != nil {
 				t.Fatalf("request signature: %v", err)
 			}
 			once, _ := base64.StdEncoding.DecodeString(env.Signature)
 			if isTwice := len(once) != pub.Size(); isTwice != twice {
 				t.Fatalf("Base64Twice=%v but signature decodes to %d bytes", twice, len(once))
 			}
-			var req request
+			var req Request
 			if err := json.Unmarshal(env.Message, &req); err != nil {
 				t.Fatal(err)
 			}
 			h := req.Head
-			wantFn := []string{functionCancel, functionPayQuery}[i]
-			wantTime := time.Date(2024, 3, 10, 10, 0, i, 0, beijing).Format(reqTimeLayout)
+			wantFn := []string{FunctionCancel, FunctionPayQuery}[i]
+			wantTime := time.Date(2024, 3, 10, 10, 0, i, 0, Beijing).Format(ReqTimeLayout)
 			if h.Version != "2.0.2" || h.Function != wantFn || h.ClientID != testClientID || h.SignType != "RSA2" || h.Reserve != "{}" || h.ReqTime != wantTime {
 				t.Fatalf("head %+v (want reqTime %s)", h, wantTime)
 			}
@@ -567,8 +567,8 @@ func TestWireFormat(t *testing.T) {
 			t.Fatalf("reqMsgId not fresh: %q", ids)
 		}
 		// Only the winning id is sent.
-		var second request
-		env, _ := parseEnvelope(bodies[1], "request")
+		var second Request
+		env, _ := ParseEnvelope(bodies[1], "request")
 		_ = json.Unmarshal(env.Message, &second)
 		if second.Body.AcquirementID != p.ProviderPaymentID || second.Body.MerchantTransID != "" || second.Body.PartnerID != testPartnerID {
 			t.Fatalf("body %+v", second.Body)
@@ -601,8 +601,8 @@ func TestReqTimeZone(t *testing.T) {
 	want(t, e.cancel("M1"), providers.Succeeded, "", "SUCCESS")
 	mu.Lock()
 	defer mu.Unlock()
-	env, _ := parseEnvelope(bodies[0], "request")
-	var req request
+	env, _ := ParseEnvelope(bodies[0], "request")
+	var req Request
 	_ = json.Unmarshal(env.Message, &req)
 	if got := req.Head.ReqTime; got != "2024-03-10T02:00:00+00:00" {
 		t.Fatalf("reqTime %s", got)
@@ -613,17 +613,17 @@ func TestReqTimeZone(t *testing.T) {
 func TestForeignAnswers(t *testing.T) {
 	key := testPrivateKey(t, "alipay_private.pem")
 	var mu sync.Mutex
-	var answer func(req request) response
+	var answer func(req Request) Response
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		env, _ := parseEnvelope(b, "request")
-		var req request
+		env, _ := ParseEnvelope(b, "request")
+		var req Request
 		_ = json.Unmarshal(env.Message, &req)
 		mu.Lock()
-		msg, _ := marshalCompact(answer(req))
+		msg, _ := MarshalCompact(answer(req))
 		mu.Unlock()
-		sig, _ := signMessage(key, msg, false)
-		_, _ = w.Write(buildEnvelope("response", msg, sig))
+		sig, _ := SignMessage(key, msg, false)
+		_, _ = w.Write(BuildEnvelope("response", msg, sig))
 	}))
 	defer srv.Close()
 	c, err := New(Config{BaseURL: srv.URL, ClientID: "c", PartnerID: "p",
@@ -632,19 +632,19 @@ func TestForeignAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok := &resultInfo{ResultStatus: "S", ResultCodeID: "00000000", ResultCode: "SUCCESS"}
-	cases := map[string]func(req request) response{
-		"other reqMsgId": func(req request) response {
-			return response{Head: responseHead{Function: req.Head.Function, ReqMsgID: "old"}, Body: responseBody{ResultInfo: ok}}
+	ok := &ResultInfo{ResultStatus: "S", ResultCodeID: "00000000", ResultCode: "SUCCESS"}
+	cases := map[string]func(req Request) Response{
+		"other reqMsgId": func(req Request) Response {
+			return Response{Head: ResponseHead{Function: req.Head.Function, ReqMsgID: "old"}, Body: ResponseBody{ResultInfo: ok}}
 		},
-		"other function": func(req request) response {
-			return response{Head: responseHead{Function: "alipay.intl.other", ReqMsgID: req.Head.ReqMsgID}, Body: responseBody{ResultInfo: ok}}
+		"other function": func(req Request) Response {
+			return Response{Head: ResponseHead{Function: "alipay.intl.other", ReqMsgID: req.Head.ReqMsgID}, Body: ResponseBody{ResultInfo: ok}}
 		},
-		"other transaction": func(req request) response {
-			return response{Head: responseHead{Function: req.Head.Function, ReqMsgID: req.Head.ReqMsgID}, Body: responseBody{ResultInfo: ok, MerchantTransID: "M2"}}
+		"other transaction": func(req Request) Response {
+			return Response{Head: ResponseHead{Function: req.Head.Function, ReqMsgID: req.Head.ReqMsgID}, Body: ResponseBody{ResultInfo: ok, MerchantTransID: "M2"}}
 		},
-		"no resultInfo": func(req request) response {
-			return response{Head: responseHead{Function: req.Head.Function, ReqMsgID: req.Head.ReqMsgID}}
+		"no resultInfo": func(req Request) Response {
+			return Response{Head: ResponseHead{Function: req.Head.Function, ReqMsgID: req.Head.ReqMsgID}}
 		},
 	}
 	for name, f := range cases {

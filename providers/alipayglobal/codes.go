@@ -23,43 +23,43 @@ type codeRow struct {
 
 // Result codes. Names as the provider spells them.
 const (
-	codeSuccess                  = "SUCCESS"
-	codeUnknownException         = "UNKNOWN_EXCEPTION"
-	codeProcessFail              = "PROCESS_FAIL"
-	codeParamIllegal             = "PARAM_ILLEGAL"
-	codeInvalidSignature         = "INVALID_SIGNATURE"
-	codeKeyNoFound               = "KEY_NO_FOUND"
-	codeNoInterfaceDef           = "NO_INTERFACE_DEF"
-	codeAccessDenied             = "ACCESS_DENIED"
-	codeUnknownClient            = "UNKNOWN_CLIENT"
-	codeTrafficExceedLimit       = "REQUEST_TRAFFIC_EXCEED_LIMIT"
-	codeOrderStatusInvalid       = "ORDER_STATUS_INVALID"
-	codeOrderNotExist            = "ORDER_NOT_EXIST"
-	codeOrderCancelWindowExpired = "ORDER_CANCEL_WINDOW_EXPIRED"
-	codeSignTypeNotSupport       = "SIGN_TYPE_NOT_SUPPORT"
+	CodeSuccess                  = "SUCCESS"
+	CodeUnknownException         = "UNKNOWN_EXCEPTION"
+	CodeProcessFail              = "PROCESS_FAIL"
+	CodeParamIllegal             = "PARAM_ILLEGAL"
+	CodeInvalidSignature         = "INVALID_SIGNATURE"
+	CodeKeyNoFound               = "KEY_NO_FOUND"
+	CodeNoInterfaceDef           = "NO_INTERFACE_DEF"
+	CodeAccessDenied             = "ACCESS_DENIED"
+	CodeUnknownClient            = "UNKNOWN_CLIENT"
+	CodeTrafficExceedLimit       = "REQUEST_TRAFFIC_EXCEED_LIMIT"
+	CodeOrderStatusInvalid       = "ORDER_STATUS_INVALID"
+	CodeOrderNotExist            = "ORDER_NOT_EXIST"
+	CodeOrderCancelWindowExpired = "ORDER_CANCEL_WINDOW_EXPIRED"
+	CodeSignTypeNotSupport       = "SIGN_TYPE_NOT_SUPPORT"
 )
 
 // resultCodes is every result code of seed 004 (the "Functional logic result code"
 // and "Basic result code" tables) with its outcome. Every answer is signed (error
 // answers too): an unsigned one never reaches this table (readResponse: Unknown). A code not listed here, or one
 // arriving with a resultStatus other than its documented one, is Unknown (ask again).
-var resultCodes = map[string]codeRow{
+var ResultCodes = map[string]codeRow{
 	// Basic result codes.
-	codeSuccess:                   {"00000000", statusSuccess, providers.Succeeded, providers.ReasonNone},
-	codeProcessFail:               {"00000019", statusFailure, providers.Failed, providers.ReasonRejected},
-	codeUnknownException:          {"00000901", statusUnknown, providers.Unknown, providers.ReasonNone},
-	codeParamIllegal:              {"00000004", statusFailure, providers.Failed, providers.ReasonInvalidRequest},
-	codeInvalidSignature:          {"00000007", statusFailure, providers.Failed, providers.ReasonConfiguration},
-	codeKeyNoFound:                {"00000008", statusFailure, providers.Failed, providers.ReasonConfiguration},
-	codeNoInterfaceDef:            {"00000013", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	CodeSuccess:                   {"00000000", statusSuccess, providers.Succeeded, providers.ReasonNone},
+	CodeProcessFail:               {"00000019", statusFailure, providers.Failed, providers.ReasonRejected},
+	CodeUnknownException:          {"00000901", statusUnknown, providers.Unknown, providers.ReasonNone},
+	CodeParamIllegal:              {"00000004", statusFailure, providers.Failed, providers.ReasonInvalidRequest},
+	CodeInvalidSignature:          {"00000007", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	CodeKeyNoFound:                {"00000008", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	CodeNoInterfaceDef:            {"00000013", statusFailure, providers.Failed, providers.ReasonConfiguration},
 	"API_IS_INVALID":              {"00000014", statusFailure, providers.Failed, providers.ReasonConfiguration},
 	"OAUTH_FAILED":                {"00000016", statusFailure, providers.Failed, providers.ReasonConfiguration},
-	codeAccessDenied:              {"00000021", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	CodeAccessDenied:              {"00000021", statusFailure, providers.Failed, providers.ReasonConfiguration},
 	"CLIENT_FORBIDDEN_ACCESS_API": {"12014152", statusFailure, providers.Failed, providers.ReasonConfiguration},
-	codeUnknownClient:             {"12014155", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	CodeUnknownClient:             {"12014155", statusFailure, providers.Failed, providers.ReasonConfiguration},
 	"INVALID_CLIENT_STATUS":       {"12014156", statusFailure, providers.Failed, providers.ReasonConfiguration},
 	// Back off and retry (providers.md); Alipay gives no Retry-After hint.
-	codeTrafficExceedLimit: {"00000024", statusFailure, providers.Failed, providers.ReasonRateLimited},
+	CodeTrafficExceedLimit: {"00000024", statusFailure, providers.Failed, providers.ReasonRateLimited},
 
 	// Functional logic result codes.
 	"USER_NOT_EXIST":       {"12002005", statusFailure, providers.Failed, providers.ReasonRejected},
@@ -67,18 +67,18 @@ var resultCodes = map[string]codeRow{
 	// The transaction is in a state the cancel cannot act on — for a repeat cancel
 	// this may well mean "already cancelled". Query before deciding (providers.md
 	// [C]/[I]): Unknown makes the workflow query the payment status.
-	codeOrderStatusInvalid:        {"12005003", statusFailure, providers.Unknown, providers.ReasonNone},
-	codeOrderNotExist:             {"12005004", statusFailure, providers.Failed, providers.ReasonNotFound},
+	CodeOrderStatusInvalid:        {"12005003", statusFailure, providers.Unknown, providers.ReasonNone},
+	CodeOrderNotExist:             {"12005004", statusFailure, providers.Failed, providers.ReasonNotFound},
 	"MERCHANT_BALANCE_NOT_ENOUGH": {"12006009", statusFailure, providers.Failed, providers.ReasonRejected},
-	codeOrderCancelWindowExpired:  {"12002018", statusFailure, providers.Failed, providers.ReasonWindowExpired},
+	CodeOrderCancelWindowExpired:  {"12002018", statusFailure, providers.Failed, providers.ReasonWindowExpired},
 	"SIGN_TYPE_INVALID":           {"12005134", statusFailure, providers.Failed, providers.ReasonConfiguration},
-	codeSignTypeNotSupport:        {"12005135", statusFailure, providers.Failed, providers.ReasonConfiguration},
+	CodeSignTypeNotSupport:        {"12005135", statusFailure, providers.Failed, providers.ReasonConfiguration},
 }
 
 // resultOutcome maps a resultInfo onto an Outcome.
-func resultOutcome(ri resultInfo) providers.Outcome {
+func resultOutcome(ri ResultInfo) providers.Outcome {
 	o := providers.Outcome{Code: ri.ResultCode, Message: ri.ResultMsg}
-	row, known := resultCodes[ri.ResultCode]
+	row, known := ResultCodes[ri.ResultCode]
 	switch {
 	case ri.ResultStatus == statusUnknown:
 		// U is "unknown" whatever the code: send the cancel again (providers.md).
@@ -144,7 +144,7 @@ func cancelFromPayment(st providers.PaymentState) (providers.Kind, providers.Rea
 
 // beijing is UTC+8. China has kept no daylight saving time since 1991, so a fixed
 // zone is exact and needs no tzdata.
-var beijing = time.FixedZone("Asia/Shanghai", 8*60*60)
+var Beijing = time.FixedZone("Asia/Shanghai", 8*60*60)
 
 // windowBuffer is the grace Alipay leaves past Beijing midnight (providers.md:
 // "same Beijing day (+15 min buffer)").
@@ -155,7 +155,7 @@ const windowBuffer = 15 * time.Minute
 // provider enforces it (ORDER_CANCEL_WINDOW_EXPIRED); callers may use it for the
 // workflow's cancel-window deadline.
 func CancelWindowEnd(created time.Time) time.Time {
-	c := created.In(beijing)
-	midnight := time.Date(c.Year(), c.Month(), c.Day()+1, 0, 0, 0, 0, beijing)
+	c := created.In(Beijing)
+	midnight := time.Date(c.Year(), c.Month(), c.Day()+1, 0, 0, 0, 0, Beijing)
 	return midnight.Add(windowBuffer)
 }

@@ -44,11 +44,11 @@ func TestResultCodes(t *testing.T) {
 		{"12014156", "INVALID_CLIENT_STATUS", F, providers.Failed, providers.ReasonConfiguration},
 		{"00000024", "REQUEST_TRAFFIC_EXCEED_LIMIT", F, providers.Failed, providers.ReasonRateLimited},
 	}
-	if len(rows) != len(resultCodes) {
-		t.Errorf("table has %d codes, the seed %d", len(resultCodes), len(rows))
+	if len(rows) != len(ResultCodes) {
+		t.Errorf("table has %d codes, the seed %d", len(ResultCodes), len(rows))
 	}
 	for _, r := range rows {
-		row, ok := resultCodes[r.code]
+		row, ok := ResultCodes[r.code]
 		if !ok {
 			t.Errorf("%s missing from the table", r.code)
 			continue
@@ -56,7 +56,7 @@ func TestResultCodes(t *testing.T) {
 		if row.ID != r.id || row.Status != r.status {
 			t.Errorf("%s: table has id %s status %s, seed %s %s", r.code, row.ID, row.Status, r.id, r.status)
 		}
-		o := resultOutcome(resultInfo{ResultStatus: r.status, ResultCodeID: r.id, ResultCode: r.code, ResultMsg: "m"})
+		o := resultOutcome(ResultInfo{ResultStatus: r.status, ResultCodeID: r.id, ResultCode: r.code, ResultMsg: "m"})
 		if o.Kind != r.kind || o.Reason != r.reason || o.Code != r.code || o.Message != "m" {
 			t.Errorf("%s: got %v, want %s/%s", r.code, o, r.kind, r.reason)
 		}
@@ -64,7 +64,7 @@ func TestResultCodes(t *testing.T) {
 }
 
 func TestResultOutcomeUndocumented(t *testing.T) {
-	for name, ri := range map[string]resultInfo{
+	for name, ri := range map[string]ResultInfo{
 		"unlisted code":           {ResultStatus: "F", ResultCode: "SOMETHING_NEW"},
 		"success with F":          {ResultStatus: "F", ResultCode: "SUCCESS"},
 		"failure code with S":     {ResultStatus: "S", ResultCode: "ORDER_NOT_EXIST"},

@@ -20,7 +20,7 @@ func FuzzReadResponse(f *testing.F) {
 	f.Add([]byte(`{"oops": <not json`), 200)
 	f.Add([]byte(`<html>502</html>`), 502)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
-		r, o, ok := readResponse(providers.Response{Status: status, Body: body}, key, functionCancel, "1234567asdfasdf1123fda")
+		r, o, ok := readResponse(providers.Response{Status: status, Body: body}, key, FunctionCancel, "1234567asdfasdf1123fda")
 		if !ok {
 			if o.Kind != providers.Unknown && o.Kind != providers.Failed {
 				t.Fatalf("failure outcome %v", o)
@@ -30,8 +30,8 @@ func FuzzReadResponse(f *testing.F) {
 		if r.Body.ResultInfo == nil {
 			t.Fatal("accepted without resultInfo")
 		}
-		env, err := parseEnvelope(body, "response")
-		if err != nil || verifyMessage(key, env.Message, env.Signature) != nil {
+		env, err := ParseEnvelope(body, "response")
+		if err != nil || VerifyMessage(key, env.Message, env.Signature) != nil {
 			t.Fatal("accepted an unverified response")
 		}
 		_ = resultOutcome(*r.Body.ResultInfo)
@@ -48,7 +48,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte("x"), "AAAA")
 	f.Add([]byte(""), "====")
 	f.Fuzz(func(t *testing.T, m []byte, sig string) {
-		err := verifyMessage(pub, m, sig)
+		err := VerifyMessage(pub, m, sig)
 		if err == nil && !bytes.Equal(m, msg) {
 			t.Fatalf("verified a signature over other bytes: %q", m)
 		}
@@ -63,14 +63,14 @@ func FuzzResultOutcome(f *testing.F) {
 	f.Add("U", "UNKNOWN_EXCEPTION", "")
 	f.Add("F", "NEW_CODE", "")
 	f.Fuzz(func(t *testing.T, status, code, msg string) {
-		o := resultOutcome(resultInfo{ResultStatus: status, ResultCode: code, ResultMsg: msg})
+		o := resultOutcome(ResultInfo{ResultStatus: status, ResultCode: code, ResultMsg: msg})
 		switch o.Kind {
 		case providers.Succeeded:
 			if status != "S" || code != "SUCCESS" {
 				t.Fatalf("%s/%s succeeded", status, code)
 			}
 		case providers.Failed:
-			if row, ok := resultCodes[code]; !ok || status != "F" || row.Kind != providers.Failed {
+			if row, ok := ResultCodes[code]; !ok || status != "F" || row.Kind != providers.Failed {
 				t.Fatalf("%s/%s failed", status, code)
 			}
 		case providers.Unknown:
@@ -91,8 +91,8 @@ func FuzzSandboxRequest(f *testing.F) {
 	h := sb.Handler()
 	vector := readTestdata(f, "vector_request.json")
 	sig := bytes.TrimSpace(readTestdata(f, "vector_request.sig"))
-	f.Add(buildEnvelope("request", vector, string(sig)))
-	f.Add(buildEnvelope("request", vector, ""))
+	f.Add(BuildEnvelope("request", vector, string(sig)))
+	f.Add(BuildEnvelope("request", vector, ""))
 	f.Add([]byte(`{"request":{"head":{"function":"alipay.intl.acquiring.common.payCancel"},"body":{}},"signature":"x"}`))
 	f.Add([]byte(`not json`))
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -102,11 +102,11 @@ func FuzzSandboxRequest(f *testing.F) {
 			if rec.Code != http.StatusOK {
 				t.Fatalf("%s: status %d", path, rec.Code)
 			}
-			env, err := parseEnvelope(rec.Body.Bytes(), "response")
+			env, err := ParseEnvelope(rec.Body.Bytes(), "response")
 			if err != nil {
 				t.Fatalf("%s: answer %q: %v", path, rec.Body.Bytes(), err)
 			}
-			if err := verifyMessage(alipay, env.Message, env.Signature); err != nil {
+			if err := VerifyMessage(alipay, env.Message, env.Signature); err != nil {
 				t.Fatalf("%s: answer not signed: %v", path, err)
 			}
 		}

@@ -16,7 +16,7 @@ import (
 // once), and verification accepts either (see decodeSignature).
 
 // signMessage signs msg (the exact bytes that go on the wire) with the given key.
-func signMessage(key *rsa.PrivateKey, msg []byte, twice bool) (string, error) {
+func SignMessage(key *rsa.PrivateKey, msg []byte, twice bool) (string, error) {
 	sig, err := providers.SignPKCS1v15(key, crypto.SHA256, msg)
 	if err != nil {
 		return "", err
@@ -55,7 +55,7 @@ func decodeSignature(text string, keyBytes int) ([]byte, error) {
 }
 
 // verifyMessage checks a base64 signature over msg, the exact bytes received.
-func verifyMessage(key *rsa.PublicKey, msg []byte, text string) error {
+func VerifyMessage(key *rsa.PublicKey, msg []byte, text string) error {
 	if key == nil {
 		return errors.New("no public key")
 	}

@@ -54,10 +54,10 @@ func testPublicKey(t testing.TB, name string) *rsa.PublicKey {
 // The request object as our client marshals it is byte for byte the checked-in
 // vector (minified, fields in the seed's order, no HTML escaping).
 func TestRequestMarshalVector(t *testing.T) {
-	got, err := marshalCompact(request{
-		Head: requestHead{Version: "2.0.2", Function: functionCancel, ClientID: "211020000000000000044",
+	got, err := MarshalCompact(Request{
+		Head: RequestHead{Version: "2.0.2", Function: FunctionCancel, ClientID: "211020000000000000044",
 			ReqTime: "2001-07-04T12:08:56+05:30", ReqMsgID: "1234567asdfasdf1123fda", Reserve: "{}", SignType: "RSA2"},
-		Body: requestBody{PartnerID: "218820000000000000023", AcquirementID: "2015032412007101547201355678"},
+		Body: RequestBody{PartnerID: "218820000000000000023", AcquirementID: "2015032412007101547201355678"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestSignVectors(t *testing.T) {
 		file  string
 		twice bool
 	}{{"vector_request.sig", false}, {"vector_request.sig2", true}} {
-		got, err := signMessage(key, msg, tc.twice)
+		got, err := SignMessage(key, msg, tc.twice)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestSignVectors(t *testing.T) {
 			t.Errorf("%s: signature differs\n got %s\nwant %s", tc.file, got, want)
 		}
 		pub := testPublicKey(t, "merchant_public.pem")
-		if err := verifyMessage(pub, msg, got); err != nil {
+		if err := VerifyMessage(pub, msg, got); err != nil {
 			t.Errorf("%s: own signature does not verify: %v", tc.file, err)
 		}
 	}
@@ -103,7 +103,7 @@ func TestSignMatchesOpenSSL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("openssl: %v", err)
 	}
-	got, err := signMessage(testPrivateKey(t, "merchant_private.pem"), msg, false)
+	got, err := SignMessage(testPrivateKey(t, "merchant_private.pem"), msg, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestVerifyRejects(t *testing.T) {
 	sig := strings.TrimSpace(string(readTestdata(t, "vector_request.sig")))
 	sig2 := strings.TrimSpace(string(readTestdata(t, "vector_request.sig2")))
 	for _, s := range []string{sig, sig2} {
-		if err := verifyMessage(pub, msg, s); err != nil {
+		if err := VerifyMessage(pub, msg, s); err != nil {
 			t.Fatalf("vector does not verify: %v", err)
 		}
 	}
@@ -137,7 +137,7 @@ func TestVerifyRejects(t *testing.T) {
 		"nil key":           {nil, msg, sig},
 	}
 	for name, tc := range cases {
-		if err := verifyMessage(tc.key, tc.msg, tc.sig); err == nil {
+		if err := VerifyMessage(tc.key, tc.msg, tc.sig); err == nil {
 			t.Errorf("%s: verified", name)
 		}
 	}
@@ -152,7 +152,7 @@ func TestResponseVectors(t *testing.T) {
 		kind providers.Kind
 	}{{"vector_response.json", providers.Succeeded}, {"vector_response_pretty_twice.json", providers.Failed}} {
 		body := readTestdata(t, tc.file)
-		r, o, ok := readResponse(providers.Response{Status: 200, Body: body}, key, functionCancel, "1234567asdfasdf1123fda")
+		r, o, ok := readResponse(providers.Response{Status: 200, Body: body}, key, FunctionCancel, "1234567asdfasdf1123fda")
 		if !ok {
 			t.Fatalf("%s: %v", tc.file, o)
 		}
@@ -161,7 +161,7 @@ func TestResponseVectors(t *testing.T) {
 		}
 		// Re-marshalling would change the bytes; a one-byte change must fail.
 		bad := bytes.Replace(body, []byte(`"2.0.2"`), []byte(`"2.0.3"`), 1)
-		if _, o, ok := readResponse(providers.Response{Status: 200, Body: bad}, key, functionCancel, "1234567asdfasdf1123fda"); ok || o.Code != providers.CodeUnverified {
+		if _, o, ok := readResponse(providers.Response{Status: 200, Body: bad}, key, FunctionCancel, "1234567asdfasdf1123fda"); ok || o.Code != providers.CodeUnverified {
 			t.Errorf("%s tampered: ok=%v %v", tc.file, ok, o)
 		}
 	}
@@ -169,19 +169,19 @@ func TestResponseVectors(t *testing.T) {
 
 func TestEnvelopeRoundTrip(t *testing.T) {
 	msg := []byte(`{"head":{},"body":{"x":"a\"b"}}`)
-	env, err := parseEnvelope(buildEnvelope("request", msg, "c2ln"), "request")
+	env, err := ParseEnvelope(BuildEnvelope("request", msg, "c2ln"), "request")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(env.Message, msg) || env.Signature != "c2ln" || !env.HasSig {
 		t.Fatalf("got %+v", env)
 	}
-	env, err = parseEnvelope(buildEnvelope("response", msg, ""), "response")
+	env, err = ParseEnvelope(BuildEnvelope("response", msg, ""), "response")
 	if err != nil || env.HasSig {
 		t.Fatalf("unsigned: %+v %v", env, err)
 	}
 	for _, bad := range []string{``, `[]`, `{"response":"x"}`, `{"request":{}}`, `{"response":{},"signature":5}`} {
-		if _, err := parseEnvelope([]byte(bad), "response"); err == nil {
+		if _, err := ParseEnvelope([]byte(bad), "response"); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // TestUnsignedClaimScenario: Alipay signs every answer; the scenario's S comes
@@ -29,14 +29,14 @@ func TestUnsignedClaimScenario(t *testing.T) {
 func TestCheckEcho(t *testing.T) {
 	for _, r := range []struct {
 		t      providers.Target
-		got    responseBody
+		got    ResponseBody
 		wantOK bool
 	}{
-		{providers.Target{MerchantOrderNo: "M1", ProviderPaymentID: "A1"}, responseBody{AcquirementID: "A1", MerchantTransID: "M1"}, true},
-		{providers.Target{MerchantOrderNo: "M1", ProviderPaymentID: "A1"}, responseBody{AcquirementID: "A1", MerchantTransID: "M2"}, false}, // merchantTransId not sent, still checked
-		{providers.Target{MerchantOrderNo: "M1", ProviderPaymentID: "A1"}, responseBody{AcquirementID: "A2", MerchantTransID: "M1"}, false},
-		{providers.Target{MerchantOrderNo: "M1"}, responseBody{AcquirementID: "A9", MerchantTransID: "M1"}, true},
-		{providers.Target{MerchantOrderNo: "M1"}, responseBody{}, true},
+		{providers.Target{MerchantOrderNo: "M1", ProviderPaymentID: "A1"}, ResponseBody{AcquirementID: "A1", MerchantTransID: "M1"}, true},
+		{providers.Target{MerchantOrderNo: "M1", ProviderPaymentID: "A1"}, ResponseBody{AcquirementID: "A1", MerchantTransID: "M2"}, false}, // merchantTransId not sent, still checked
+		{providers.Target{MerchantOrderNo: "M1", ProviderPaymentID: "A1"}, ResponseBody{AcquirementID: "A2", MerchantTransID: "M1"}, false},
+		{providers.Target{MerchantOrderNo: "M1"}, ResponseBody{AcquirementID: "A9", MerchantTransID: "M1"}, true},
+		{providers.Target{MerchantOrderNo: "M1"}, ResponseBody{}, true},
 	} {
 		o, ok := checkEcho("answer", r.t, r.got)
 		if ok != r.wantOK || (!ok && o.Code != providers.CodeIDMismatch) {

@@ -16,27 +16,27 @@ import (
 
 // API function names (the head's "function").
 const (
-	functionCancel   = "alipay.intl.acquiring.common.payCancel"
-	functionPayQuery = "alipay.intl.acquiring.offline.payQuery"
+	FunctionCancel   = "alipay.intl.acquiring.common.payCancel"
+	FunctionPayQuery = "alipay.intl.acquiring.offline.payQuery"
 )
 
 // signTypeRSA2 is SHA256withRSA, the only sign type this adapter speaks.
-const signTypeRSA2 = "RSA2"
+const SignTypeRSA2 = "RSA2"
 
 // reqTimeLayout is RFC 3339 with a numeric offset always ("+08:00", never "Z"),
 // as in the seed's samples.
-const reqTimeLayout = "2006-01-02T15:04:05-07:00"
+const ReqTimeLayout = "2006-01-02T15:04:05-07:00"
 
 // Field length limits from the seed's request tables.
 const (
-	maxClientID  = 32
-	maxPartnerID = 32
-	maxVersion   = 8
-	maxTargetID  = 64 // acquirementId, merchantTransId
-	maxReqMsgID  = 64
+	MaxClientID  = 32
+	MaxPartnerID = 32
+	MaxVersion   = 8
+	MaxTargetID  = 64 // acquirementId, merchantTransId
+	MaxReqMsgID  = 64
 )
 
-type requestHead struct {
+type RequestHead struct {
 	Version  string `json:"version"`
 	Function string `json:"function"`
 	ClientID string `json:"clientId"`
@@ -47,18 +47,18 @@ type requestHead struct {
 }
 
 // requestBody is the body of payCancel 2.0.2 and payQuery 2.0.2 alike.
-type requestBody struct {
+type RequestBody struct {
 	PartnerID       string `json:"partnerId"`
 	AcquirementID   string `json:"acquirementId,omitempty"`
 	MerchantTransID string `json:"merchantTransId,omitempty"`
 }
 
-type request struct {
-	Head requestHead `json:"head"`
-	Body requestBody `json:"body"`
+type Request struct {
+	Head RequestHead `json:"head"`
+	Body RequestBody `json:"body"`
 }
 
-type responseHead struct {
+type ResponseHead struct {
 	Version  string `json:"version"`
 	Function string `json:"function"`
 	ClientID string `json:"clientId"`
@@ -67,7 +67,7 @@ type responseHead struct {
 	Reserve  string `json:"reserve,omitempty"`
 }
 
-type resultInfo struct {
+type ResultInfo struct {
 	ResultStatus string `json:"resultStatus"`
 	ResultCodeID string `json:"resultCodeId"`
 	ResultCode   string `json:"resultCode"`
@@ -76,8 +76,8 @@ type resultInfo struct {
 
 // responseBody covers the payCancel and payQuery answers: cancelTime only in the
 // first, acquirementStatus only in the second.
-type responseBody struct {
-	ResultInfo      *resultInfo `json:"resultInfo"`
+type ResponseBody struct {
+	ResultInfo      *ResultInfo `json:"resultInfo"`
 	AcquirementID   string      `json:"acquirementId,omitempty"`
 	MerchantTransID string      `json:"merchantTransId,omitempty"`
 	CancelTime      string      `json:"cancelTime,omitempty"`
@@ -86,9 +86,9 @@ type responseBody struct {
 	AcquirementStatus string `json:"acquirementStatus,omitempty"`
 }
 
-type response struct {
-	Head responseHead `json:"head"`
-	Body responseBody `json:"body"`
+type Response struct {
+	Head ResponseHead `json:"head"`
+	Body ResponseBody `json:"body"`
 }
 
 // envelope is the outer object of both directions. Message keeps the exact bytes of
@@ -104,7 +104,7 @@ var errNoMessage = errors.New("no message object in the envelope")
 
 // parseEnvelope reads {"<key>":{…},"signature":"…"} where key is "request" or
 // "response". Unknown fields are ignored.
-func parseEnvelope(data []byte, key string) (envelope, error) {
+func ParseEnvelope(data []byte, key string) (envelope, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return envelope{}, err
@@ -125,7 +125,7 @@ func parseEnvelope(data []byte, key string) (envelope, error) {
 
 // buildEnvelope writes {"<key>":<msg>,"signature":"<sig>"} around msg byte for
 // byte (msg is not re-marshalled). An empty sig leaves the signature out.
-func buildEnvelope(key string, msg []byte, sig string) []byte {
+func BuildEnvelope(key string, msg []byte, sig string) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"`)
 	b.WriteString(key)
@@ -142,7 +142,7 @@ func buildEnvelope(key string, msg []byte, sig string) []byte {
 
 // marshalCompact marshals v once, minified, without HTML escaping (the bytes that
 // are signed are the bytes sent, whatever the escaping; this keeps ids readable).
-func marshalCompact(v any) ([]byte, error) {
+func MarshalCompact(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -43,17 +43,17 @@ const (
 
 // Request-Time layouts.
 const (
-	layoutRFC3339Millis = "2006-01-02T15:04:05.000Z07:00"
-	layoutRFC3339       = "2006-01-02T15:04:05Z07:00"
+	LayoutRFC3339Millis = "2006-01-02T15:04:05.000Z07:00"
+	LayoutRFC3339       = "2006-01-02T15:04:05Z07:00"
 )
 
 // headerKeyVersion is the Key-Version request header the official SDK sends next to
 // the Signature header's keyVersion (alipay/global-open-sdk-go, DefaultAlipayClient
 // buildBaseHeader: "Key-Version": keyVersion).
-const headerKeyVersion = "Key-Version"
+const HeaderKeyVersion = "Key-Version"
 
 // maxIDLen is the documented maximum of paymentId and paymentRequestId (seed 001).
-const maxIDLen = 64
+const MaxIDLen = 64
 
 // Config is one Alipay+ wallet credential set.
 type Config struct {
@@ -221,8 +221,8 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 }
 
 // cancelAnswer maps a verified /v2/payments/cancel response body.
-func cancelAnswer(body []byte, sent targetRequest) providers.Outcome {
-	var r cancelResponse
+func cancelAnswer(body []byte, sent TargetRequest) providers.Outcome {
+	var r CancelResponse
 	if err := json.Unmarshal(body, &r); err != nil || r.Result == nil {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "cancel response: %s", providers.Snippet(body))
 	}
@@ -257,11 +257,11 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 }
 
 // inquiryAnswer maps a verified /v2/payments/inquiryPayment response body.
-func inquiryAnswer(body []byte, sent targetRequest) providers.PaymentStatus {
+func inquiryAnswer(body []byte, sent TargetRequest) providers.PaymentStatus {
 	unknown := func(o providers.Outcome) providers.PaymentStatus {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
 	}
-	var r inquiryResponse
+	var r InquiryResponse
 	if err := json.Unmarshal(body, &r); err != nil || r.Result == nil {
 		return unknown(providers.UnknownOutcome(providers.CodeBadResponse, "inquiryPayment response: %s", providers.Snippet(body)))
 	}
@@ -287,8 +287,8 @@ func inquiryAnswer(body []byte, sent targetRequest) providers.PaymentStatus {
 // targetFor names the payment: paymentId (Target.ProviderPaymentID) when known, as it
 // wins over paymentRequestId (Target.MerchantOrderNo) at the wallet anyway (seed 001).
 // Only the winning id is sent, so the request and the sandbox's record name one id.
-func targetFor(t providers.Target) (targetRequest, providers.Outcome, bool) {
-	var r targetRequest
+func targetFor(t providers.Target) (TargetRequest, providers.Outcome, bool) {
+	var r TargetRequest
 	switch {
 	case t.ProviderPaymentID != "":
 		r.PaymentID = t.ProviderPaymentID
@@ -298,9 +298,9 @@ func targetFor(t providers.Target) (targetRequest, providers.Outcome, bool) {
 	default:
 		return r, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "paymentId and paymentRequestId are both empty"), false
 	}
-	if n := len([]rune(r.key())); n > maxIDLen {
+	if n := len([]rune(r.Key())); n > MaxIDLen {
 		return r, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest,
-			fmt.Sprintf("payment id is %d characters, Alipay+ allows %d", n, maxIDLen)), false
+			fmt.Sprintf("payment id is %d characters, Alipay+ allows %d", n, MaxIDLen)), false
 	}
 	return r, providers.Outcome{}, true
 }
@@ -312,31 +312,31 @@ func (c *Client) requestTime() string {
 	case TimeEpochMillis:
 		return strconv.FormatInt(now.UnixMilli(), 10)
 	case TimeRFC3339:
-		return now.Format(layoutRFC3339)
+		return now.Format(LayoutRFC3339)
 	}
-	return now.Format(layoutRFC3339Millis)
+	return now.Format(LayoutRFC3339Millis)
 }
 
 // exchange marshals v once, signs those bytes, posts them and returns the response
 // body once it is an Alipay+ answer with a valid wallet signature. Otherwise it
 // returns the outcome that says why not (Unknown for anything we cannot trust).
-func (c *Client) exchange(ctx context.Context, ep endpoint, v targetRequest) ([]byte, providers.Outcome, bool) {
+func (c *Client) exchange(ctx context.Context, ep endpoint, v TargetRequest) ([]byte, providers.Outcome, bool) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "encoding request: "+err.Error()), false
 	}
 	reqTime := c.requestTime()
-	sig, err := signMessage(c.merchantKey, ep.path, c.clientID, reqTime, body)
+	sig, err := SignMessage(c.merchantKey, ep.path, c.clientID, reqTime, body)
 	if err != nil {
 		return nil, providers.FailedOutcome(providers.ReasonConfiguration, providers.CodeLocalConfigFail, "signing with the merchant key failed"), false
 	}
 	h := http.Header{}
-	h.Set("Content-Type", contentType)
-	h.Set(headerClientID, c.clientID)
-	h.Set(headerRequestTime, reqTime)
-	h.Set(headerSignature, signatureHeader(c.keyVersion, sig))
+	h.Set("Content-Type", ContentType)
+	h.Set(HeaderClientID, c.clientID)
+	h.Set(HeaderRequestTime, reqTime)
+	h.Set(HeaderSignature, SignatureHeader(c.keyVersion, sig))
 	if c.keyHeader {
-		h.Set(headerKeyVersion, c.keyVersion)
+		h.Set(HeaderKeyVersion, c.keyVersion)
 	}
 	resp, o, ok := providers.Post(ctx, c.httpClient, ep.url, h, body)
 	if !ok {

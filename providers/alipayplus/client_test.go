@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 const testClientID = "SANDBOX_TEST_CLIENT"
@@ -489,11 +489,11 @@ func TestSandboxRejectsMalformedRequests(t *testing.T) {
 		req.Header.Set("Client-Id", testClientID)
 		req.Header.Set("Request-Time", reqTime)
 		if sign {
-			sig, err := signMessage(merchant, CancelPath, testClientID, reqTime, []byte(body))
+			sig, err := SignMessage(merchant, CancelPath, testClientID, reqTime, []byte(body))
 			if err != nil {
 				t.Fatal(err)
 			}
-			req.Header.Set("Signature", signatureHeader("1", sig))
+			req.Header.Set("Signature", SignatureHeader("1", sig))
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -58,13 +58,13 @@ var resultCodes = map[string]codeRow{
 	// code for it. The sandbox answers this code and we read it as ALREADY_PAID [I] —
 	// a claim only: Cancel confirms it with the signed inquiryPayment (SUCCESS), else
 	// Unknown.
-	codeOrderPaid: {"F", providers.Failed, providers.ReasonAlreadyPaid, "[I] our choice for cancelling a paid payment"},
+	CodeOrderPaid: {"F", providers.Failed, providers.ReasonAlreadyPaid, "[I] our choice for cancelling a paid payment"},
 }
 
 // codeOrderPaid is the code the sandbox answers for a cancel of a paid payment
 // (Alipay+ wallets use ORDER_STATUS_INVALID for "the order's status does not allow
 // this"); mapped to ALREADY_PAID [I].
-const codeOrderPaid = "ORDER_STATUS_INVALID"
+const CodeOrderPaid = "ORDER_STATUS_INVALID"
 
 // resultOutcome maps a result object onto an outcome. The status decides first:
 // U (the /v2/payments/cancel page, "Result process logic": "the status of the
@@ -73,8 +73,8 @@ const codeOrderPaid = "ORDER_STATUS_INVALID"
 // SUCCESS only with S. Any other pairing is Unknown (ask again).
 func resultOutcome(r Result) providers.Outcome {
 	switch r.ResultStatus {
-	case statusSuccess, statusFail:
-	case statusUnknown:
+	case StatusSuccess, StatusFail:
+	case StatusUnknown:
 		return providers.Outcome{Kind: providers.Unknown, Code: r.ResultCode,
 			Message: fmt.Sprintf("resultStatus U (result unknown): %s", r.ResultMessage)}
 	default:

@@ -120,7 +120,7 @@ func TestPaymentStatuses(t *testing.T) {
 		"AUTH_SUCCESS": providers.PaymentPending,
 	} {
 		body := []byte(`{"result":{"resultCode":"SUCCESS","resultStatus":"S"},"paymentId":"P1","paymentStatus":"` + status + `"}`)
-		got := inquiryAnswer(body, targetRequest{PaymentID: "P1"})
+		got := inquiryAnswer(body, TargetRequest{PaymentID: "P1"})
 		if got.State != want || got.Outcome.Kind != providers.Succeeded {
 			t.Errorf("%s: got %+v, want %s", status, got, want)
 		}
@@ -132,16 +132,16 @@ func TestPaymentStatuses(t *testing.T) {
 		`{"result":{"resultCode":"UNKNOWN_EXCEPTION","resultStatus":"U"}}`,
 		`{"paymentStatus":"SUCCESS"}`,
 	} {
-		got := inquiryAnswer([]byte(body), targetRequest{PaymentID: "P1"})
+		got := inquiryAnswer([]byte(body), TargetRequest{PaymentID: "P1"})
 		if got.State != providers.PaymentUnknown || got.Outcome.Kind != providers.Unknown {
 			t.Errorf("%s: got %+v, want unknown", body, got)
 		}
 	}
-	got := inquiryAnswer([]byte(`{"result":{"resultCode":"ORDER_NOT_EXIST","resultStatus":"F"}}`), targetRequest{PaymentID: "P1"})
+	got := inquiryAnswer([]byte(`{"result":{"resultCode":"ORDER_NOT_EXIST","resultStatus":"F"}}`), TargetRequest{PaymentID: "P1"})
 	if got.State != providers.PaymentNotFound || got.Outcome.Kind != providers.Succeeded {
 		t.Errorf("ORDER_NOT_EXIST: got %+v", got)
 	}
-	got = inquiryAnswer([]byte(`{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F"}}`), targetRequest{PaymentID: "P1"})
+	got = inquiryAnswer([]byte(`{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F"}}`), TargetRequest{PaymentID: "P1"})
 	if got.State != providers.PaymentUnknown || got.Outcome.Kind != providers.Failed || got.Outcome.Reason != providers.ReasonConfiguration {
 		t.Errorf("INVALID_SIGNATURE: got %+v", got)
 	}

@@ -17,7 +17,7 @@ func FuzzParseSignatureHeader(f *testing.F) {
 	f.Add("algorithm=RSA256,,=,signature=%zz")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, h string) {
-		p, err := parseSignatureHeader(h)
+		p, err := ParseSignatureHeader(h)
 		if err == nil && len(p.Signature) == 0 {
 			t.Fatalf("%q parsed to an empty signature", h)
 		}
@@ -74,7 +74,7 @@ func FuzzCancelAnswer(f *testing.F) {
 		if _, err := decodeEnvelope(body); err != nil {
 			return // exchange stops here: Unknown
 		}
-		o := cancelAnswer(body, targetRequest{PaymentID: "P1"})
+		o := cancelAnswer(body, TargetRequest{PaymentID: "P1"})
 		switch o.Kind {
 		case providers.Succeeded:
 			if !successClaimed(body) {
@@ -93,7 +93,7 @@ func FuzzInquiryAnswer(f *testing.F) {
 		if _, err := decodeEnvelope(body); err != nil {
 			return
 		}
-		ps := inquiryAnswer(body, targetRequest{PaymentRequestID: "order-1"})
+		ps := inquiryAnswer(body, TargetRequest{PaymentRequestID: "order-1"})
 		if ps.Outcome.Kind == providers.Succeeded && ps.State == providers.PaymentUnknown {
 			t.Fatalf("answered query with unknown state from %q", body)
 		}

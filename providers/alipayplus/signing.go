@@ -43,7 +43,7 @@ func messageToSign(path, clientID, timeValue string, body []byte) []byte {
 
 // signMessage signs the message and returns the signature as it goes in the
 // header: base64, then URL query-escaped ("+ / =" → "%2B %2F %3D").
-func signMessage(key *rsa.PrivateKey, path, clientID, timeValue string, body []byte) (string, error) {
+func SignMessage(key *rsa.PrivateKey, path, clientID, timeValue string, body []byte) (string, error) {
 	sig, err := providers.SignPKCS1v15(key, crypto.SHA256, messageToSign(path, clientID, timeValue, body))
 	if err != nil {
 		return "", err
@@ -52,7 +52,7 @@ func signMessage(key *rsa.PrivateKey, path, clientID, timeValue string, body []b
 }
 
 // signatureHeader formats the Signature header.
-func signatureHeader(keyVersion, escapedSignature string) string {
+func SignatureHeader(keyVersion, escapedSignature string) string {
 	return "algorithm=" + algorithmRSA256 + ",keyVersion=" + keyVersion + ",signature=" + escapedSignature
 }
 
@@ -66,7 +66,7 @@ type parsedSignature struct {
 // parseSignatureHeader reads "algorithm=RSA256,keyVersion=1,signature=<escaped>".
 // The signature is URL-decoded with PathUnescape, which leaves a literal "+" alone,
 // so a wallet that forgets to escape its base64 still verifies.
-func parseSignatureHeader(v string) (parsedSignature, error) {
+func ParseSignatureHeader(v string) (parsedSignature, error) {
 	var p parsedSignature
 	var raw string
 	seen := false
@@ -103,8 +103,8 @@ func parseSignatureHeader(v string) (parsedSignature, error) {
 }
 
 // verifyMessage checks a Signature header value against the rebuilt message.
-func verifyMessage(key *rsa.PublicKey, path, clientID, timeValue, signature string, body []byte) (parsedSignature, error) {
-	p, err := parseSignatureHeader(signature)
+func VerifyMessage(key *rsa.PublicKey, path, clientID, timeValue, signature string, body []byte) (parsedSignature, error) {
+	p, err := ParseSignatureHeader(signature)
 	if err != nil {
 		return p, err
 	}
@@ -119,21 +119,21 @@ func verifyMessage(key *rsa.PublicKey, path, clientID, timeValue, signature stri
 // signature over "POST <path>\n<Client-Id>.<Response-Time>.<raw body>" must verify
 // with the wallet's public key.
 func verifyResponse(key *rsa.PublicKey, path, wantClientID string, h http.Header, body []byte) error {
-	sig := h.Get(headerSignature)
+	sig := h.Get(HeaderSignature)
 	if sig == "" {
 		return errors.New("response has no Signature header")
 	}
-	clientID := h.Get(headerClientID)
+	clientID := h.Get(HeaderClientID)
 	if clientID == "" {
 		return errors.New("response has no Client-Id header")
 	}
 	if wantClientID != "" && clientID != wantClientID {
 		return fmt.Errorf("response Client-Id %q is not ours", clientID)
 	}
-	respTime := h.Get(headerResponseTime)
+	respTime := h.Get(HeaderResponseTime)
 	if respTime == "" {
 		return errors.New("response has no Response-Time header")
 	}
-	_, err := verifyMessage(key, path, clientID, respTime, sig, body)
+	_, err := VerifyMessage(key, path, clientID, respTime, sig, body)
 	return err
 }

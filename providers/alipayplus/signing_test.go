@@ -81,7 +81,7 @@ func TestSigningVectors(t *testing.T) {
 				t.Fatalf("message to sign:\n got %q\nwant %q", got, wantText)
 			}
 			wantSig := strings.TrimSpace(string(readFile(t, filepath.Join("testdata", "vectors", v.name+".sig"))))
-			sig, err := signMessage(privateKey(t, v.key), v.path, vectorClientID, v.timeText, []byte(v.body))
+			sig, err := SignMessage(privateKey(t, v.key), v.path, vectorClientID, v.timeText, []byte(v.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,14 +92,14 @@ func TestSigningVectors(t *testing.T) {
 				t.Errorf("signature is not URL-escaped: %s", sig)
 			}
 			pub := publicKey(t, strings.Replace(v.key, "private", "public", 1))
-			header := signatureHeader("1", sig)
-			if _, err := verifyMessage(pub, v.path, vectorClientID, v.timeText, header, []byte(v.body)); err != nil {
+			header := SignatureHeader("1", sig)
+			if _, err := VerifyMessage(pub, v.path, vectorClientID, v.timeText, header, []byte(v.body)); err != nil {
 				t.Fatalf("own signature does not verify: %v", err)
 			}
-			if _, err := verifyMessage(pub, v.path, vectorClientID, v.timeText, header, []byte(v.body+" ")); err == nil {
+			if _, err := VerifyMessage(pub, v.path, vectorClientID, v.timeText, header, []byte(v.body+" ")); err == nil {
 				t.Fatal("a changed body verified")
 			}
-			if _, err := verifyMessage(pub, "/other"+v.path, vectorClientID, v.timeText, header, []byte(v.body)); err == nil {
+			if _, err := VerifyMessage(pub, "/other"+v.path, vectorClientID, v.timeText, header, []byte(v.body)); err == nil {
 				t.Fatal("another path verified")
 			}
 		})
@@ -108,7 +108,7 @@ func TestSigningVectors(t *testing.T) {
 
 // The request bodies in the vectors are exactly what the client marshals.
 func TestRequestBodiesMatchVectors(t *testing.T) {
-	for want, tr := range map[string]targetRequest{
+	for want, tr := range map[string]TargetRequest{
 		vectors[0].body: {PaymentID: "20190612184010800100188820200355884"},
 		vectors[1].body: {PaymentRequestID: "pay_2089760038715669_202775745075669"},
 	} {
@@ -134,7 +134,7 @@ func TestOpenSSLCrossCheck(t *testing.T) {
 			t.Fatalf("%s: openssl: %v", v.name, err)
 		}
 		want := url.QueryEscape(base64.StdEncoding.EncodeToString(out))
-		got, err := signMessage(privateKey(t, v.key), v.path, vectorClientID, v.timeText, []byte(v.body))
+		got, err := SignMessage(privateKey(t, v.key), v.path, vectorClientID, v.timeText, []byte(v.body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestParseSignatureHeader(t *testing.T) {
 		"algorithm=RSA256, keyVersion=2, signature=" + b64, // unescaped, spaces after commas
 		"keyVersion=2,signature=" + url.QueryEscape(b64),   // algorithm omitted
 	} {
-		p, err := parseSignatureHeader(h)
+		p, err := ParseSignatureHeader(h)
 		if err != nil {
 			t.Errorf("%q: %v", h, err)
 			continue
@@ -212,7 +212,7 @@ func TestParseSignatureHeader(t *testing.T) {
 		}
 	}
 	for _, h := range []string{"", "algorithm=RSA256,keyVersion=1", "signature=", "algorithm=RSA2048,signature=" + b64, "signature=!!!"} {
-		if _, err := parseSignatureHeader(h); err == nil {
+		if _, err := ParseSignatureHeader(h); err == nil {
 			t.Errorf("%q: parsed", h)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // TestUnsignedClaimScenario: the wallet signs every answer; the scenario's
@@ -35,23 +35,23 @@ func TestUnsignedClaimScenario(t *testing.T) {
 // paymentRequestId is Unknown — also the paymentRequestId we did not send but know.
 func TestAnswerAboutAnotherPayment(t *testing.T) {
 	for _, r := range []struct {
-		sent             targetRequest
+		sent             TargetRequest
 		paymentID, reqID string
 		ok               bool
 	}{
-		{targetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P1", "R1", true},
-		{targetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P1", "", true},
-		{targetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P2", "R1", false},
-		{targetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P1", "R2", false},
-		{targetRequest{PaymentRequestID: "R1"}, "P9", "R1", true},
-		{targetRequest{PaymentRequestID: "R1"}, "", "R2", false},
+		{TargetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P1", "R1", true},
+		{TargetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P1", "", true},
+		{TargetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P2", "R1", false},
+		{TargetRequest{PaymentID: "P1", knownRequestID: "R1"}, "P1", "R2", false},
+		{TargetRequest{PaymentRequestID: "R1"}, "P9", "R1", true},
+		{TargetRequest{PaymentRequestID: "R1"}, "", "R2", false},
 	} {
-		body, _ := json.Marshal(cancelResponse{Result: result(statusSuccess, "SUCCESS", "Success"), PaymentID: r.paymentID, PaymentRequestID: r.reqID})
+		body, _ := json.Marshal(CancelResponse{Result: result(StatusSuccess, "SUCCESS", "Success"), PaymentID: r.paymentID, PaymentRequestID: r.reqID})
 		o := cancelAnswer(body, r.sent)
 		if (o.Kind == providers.Succeeded) != r.ok || (!r.ok && o.Code != providers.CodeIDMismatch) {
 			t.Errorf("%+v answered %s/%s: %s", r.sent, r.paymentID, r.reqID, o)
 		}
-		body, _ = json.Marshal(inquiryResponse{Result: result(statusSuccess, "SUCCESS", "Success"), PaymentID: r.paymentID, PaymentRequestID: r.reqID, PaymentStatus: "CANCELLED"})
+		body, _ = json.Marshal(InquiryResponse{Result: result(StatusSuccess, "SUCCESS", "Success"), PaymentID: r.paymentID, PaymentRequestID: r.reqID, PaymentStatus: "CANCELLED"})
 		ps := inquiryAnswer(body, r.sent)
 		if (ps.State == providers.PaymentClosed) != r.ok {
 			t.Errorf("inquiry %+v answered %s/%s: %+v", r.sent, r.paymentID, r.reqID, ps)
@@ -132,11 +132,11 @@ func TestOrderStatusInvalidIsAClaim(t *testing.T) {
 	e := newEnv(t, nil)
 	tg := e.pay(t, "order-osi", simkit.Paid, simkit.Scenario{})
 	if o := e.cancel(tg); o.Kind != providers.Failed || o.Reason != providers.ReasonAlreadyPaid || o.Code != "SUCCESS" ||
-		!strings.Contains(o.Message, codeOrderPaid) {
+		!strings.Contains(o.Message, CodeOrderPaid) {
 		t.Fatalf("confirmed: %s", o)
 	}
 	processing := providers.PaymentStatus{State: providers.PaymentPending, Code: "PROCESSING", Outcome: providers.Outcome{Kind: providers.Succeeded}}
-	o := providers.Undocumented(providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid, Code: codeOrderPaid},
+	o := providers.Undocumented(providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid, Code: CodeOrderPaid},
 		func() providers.Outcome { return cancelFromPayment(processing) })
 	if o.Kind != providers.Unknown || o.Code != providers.CodeUnsignedClaim {
 		t.Fatalf("unconfirmed: %s", o)

@@ -12,14 +12,14 @@ import (
 // client parses is exactly what the sandbox writes.
 
 // contentType is the request and response media type (providers.md: [C]).
-const contentType = "application/json; charset=UTF-8"
+const ContentType = "application/json; charset=UTF-8"
 
 // Header names of the signed message (providers.md: [C]).
 const (
-	headerClientID     = "Client-Id"
-	headerRequestTime  = "Request-Time"
-	headerResponseTime = "Response-Time"
-	headerSignature    = "Signature"
+	HeaderClientID     = "Client-Id"
+	HeaderRequestTime  = "Request-Time"
+	HeaderResponseTime = "Response-Time"
+	HeaderSignature    = "Signature"
 )
 
 // Result is the result object every response carries (seed 001, "Result process logic").
@@ -31,15 +31,15 @@ type Result struct {
 
 // Result statuses (seed 001).
 const (
-	statusSuccess = "S"
-	statusFail    = "F"
-	statusUnknown = "U"
+	StatusSuccess = "S"
+	StatusFail    = "F"
+	StatusUnknown = "U"
 )
 
 // targetRequest is the body of both /v2/payments/cancel and
 // /v2/payments/inquiryPayment: one of the two ids (seed 001, "Request"; each at most
 // 64 characters; paymentId wins when both are given).
-type targetRequest struct {
+type TargetRequest struct {
 	PaymentID        string `json:"paymentId,omitempty"`
 	PaymentRequestID string `json:"paymentRequestId,omitempty"`
 	ExtendInfo       string `json:"extendInfo,omitempty"`
@@ -48,9 +48,9 @@ type targetRequest struct {
 	knownRequestID string
 }
 
-// key is the id the request named: paymentId when set, else paymentRequestId. The
+// Key is the id the request named: paymentId when set, else paymentRequestId. The
 // sandbox records it as the cancel's business key (Alipay+ has no cancel id of its own).
-func (t targetRequest) key() string {
+func (t TargetRequest) Key() string {
 	if t.PaymentID != "" {
 		return t.PaymentID
 	}
@@ -58,7 +58,7 @@ func (t targetRequest) key() string {
 }
 
 // cancelResponse is the answer of /v2/payments/cancel (seed 001, "Response").
-type cancelResponse struct {
+type CancelResponse struct {
 	Result           *Result `json:"result"`
 	PaymentID        string  `json:"paymentId,omitempty"`
 	PaymentRequestID string  `json:"paymentRequestId,omitempty"`
@@ -76,7 +76,7 @@ type Amount struct {
 // inquiryResponse is the answer of /v2/payments/inquiryPayment (providers.md,
 // "alipayplus": paymentStatus SUCCESS / FAIL / PROCESSING, some wallets add
 // CANCELLED and AUTH_SUCCESS).
-type inquiryResponse struct {
+type InquiryResponse struct {
 	Result            *Result `json:"result"`
 	PaymentID         string  `json:"paymentId,omitempty"`
 	PaymentRequestID  string  `json:"paymentRequestId,omitempty"`
@@ -107,7 +107,7 @@ func decodeEnvelope(body []byte) (Result, error) {
 
 // checkIDs compares the ids a verified answer names with ours (providers.CheckIDs:
 // wherever both are present they must be equal; the answer's fields are optional).
-func checkIDs(what string, sent targetRequest, paymentID, paymentRequestID string) (providers.Outcome, bool) {
+func checkIDs(what string, sent TargetRequest, paymentID, paymentRequestID string) (providers.Outcome, bool) {
 	requestID := sent.PaymentRequestID
 	if requestID == "" {
 		requestID = sent.knownRequestID

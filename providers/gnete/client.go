@@ -68,14 +68,14 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err := providers.CheckBaseURL("baseURL", base); err != nil {
 		return nil, err
 	}
-	if err := checkID("mchNo", cfg.MchNo, maxMchNo); err != nil {
+	if err := checkID("mchNo", cfg.MchNo, MaxMchNo); err != nil {
 		return nil, err
 	}
-	if err := checkID("appId", cfg.AppID, maxAppID); err != nil {
+	if err := checkID("appId", cfg.AppID, MaxAppID); err != nil {
 		return nil, err
 	}
-	if utf8.RuneCountInString(cfg.Version) > maxVersion {
-		return nil, providers.FieldErr("version", "at most %d characters", maxVersion)
+	if utf8.RuneCountInString(cfg.Version) > MaxVersion {
+		return nil, providers.FieldErr("version", "at most %d characters", MaxVersion)
 	}
 	switch cfg.BodyFormat {
 	case BodyJSON, BodyForm:
@@ -122,8 +122,8 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if bad != nil {
 		return *bad
 	}
-	if utf8.RuneCountInString(req.NotifyURL) > maxNotifyURL {
-		return invalid("notifyUrl is longer than %d characters", maxNotifyURL)
+	if utf8.RuneCountInString(req.NotifyURL) > MaxNotifyURL {
+		return invalid("notifyUrl is longer than %d characters", MaxNotifyURL)
 	}
 	if req.ProviderRef != "" {
 		q, state := c.queryCancelByRef(ctx, req.ProviderRef, req.Target)
@@ -191,12 +191,12 @@ const CodeUnconfirmedSuccess = "CANCEL_SUCCESS_UNCONFIRMED"
 
 // cancelDataOutcome maps the data of a code-0 cancel or cancel-query answer.
 func cancelDataOutcome(data map[string]any) providers.Outcome {
-	ref := str(data, "cancelOrderId")
+	ref := Str(data, "cancelOrderId")
 	state, ok := toInt(data["state"])
 	if !ok || ref == "" {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "code 0 without cancelOrderId/state")
 	}
-	return cancelStateOutcome(state, str(data, "errCode"), str(data, "errMsg"), ref)
+	return cancelStateOutcome(state, Str(data, "errCode"), Str(data, "errMsg"), ref)
 }
 
 // QueryCancel asks whether an earlier cancel took effect: by cancelOrderId with
@@ -230,7 +230,7 @@ func (c *Client) payDecision(ctx context.Context, t providers.Target) providers.
 		return providers.UnknownOutcome(providers.CodeBadResponse, "payment query: code 0 without state")
 	}
 	o := payStateOutcome(state)
-	if e := str(data, "errMsg"); e != "" && providers.Decides(o) {
+	if e := Str(data, "errMsg"); e != "" && providers.Decides(o) {
 		o.Message += ": " + e
 	}
 	return o
@@ -240,8 +240,8 @@ func (c *Client) payDecision(ctx context.Context, t providers.Target) providers.
 // a verified code-0 answer about the cancel order and payment asked about, -1
 // otherwise. A state-2 answer is confirmed by the pay query (confirmSuccess).
 func (c *Client) queryCancelByRef(ctx context.Context, ref string, t providers.Target) (o providers.Outcome, state int) {
-	if utf8.RuneCountInString(ref) > maxOrderID {
-		return invalid("cancelOrderId is longer than %d characters", maxOrderID), -1
+	if utf8.RuneCountInString(ref) > MaxOrderID {
+		return invalid("cancelOrderId is longer than %d characters", MaxOrderID), -1
 	}
 	// Doc: GNETE's "Order Query" page, POST /api/cancel/query by cancelOrderId; its
 	// data names cancelOrderId and payOrderId.
@@ -251,8 +251,8 @@ func (c *Client) queryCancelByRef(ctx context.Context, ref string, t providers.T
 		return fail, -1
 	}
 	if mismatch, ok := providers.CheckIDs("cancel query answer",
-		providers.IDCheck{Field: "cancelOrderId", Asked: ref, Got: str(data, "cancelOrderId")},
-		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: str(data, "payOrderId")}); !ok {
+		providers.IDCheck{Field: "cancelOrderId", Asked: ref, Got: Str(data, "cancelOrderId")},
+		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: Str(data, "payOrderId")}); !ok {
 		mismatch.ProviderRef = ref
 		return mismatch, -1
 	}
@@ -287,7 +287,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: fail.Code, Message: fail.Message, Outcome: fail}
 	}
 	state, ok := toInt(data["state"])
-	code := "payState=" + str(data, "state")
+	code := "payState=" + Str(data, "state")
 	if !ok {
 		o := providers.UnknownOutcome(providers.CodeBadResponse, "payment query: code 0 without state")
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
@@ -298,7 +298,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: code}}
 	}
 	msg := "payment " + ps.Name
-	if e := str(data, "errMsg"); e != "" {
+	if e := Str(data, "errMsg"); e != "" {
 		msg += ": " + e
 	}
 	return providers.PaymentStatus{State: ps.Payment, Code: code, Message: msg,
@@ -316,8 +316,8 @@ func (c *Client) payQuery(ctx context.Context, target param, t providers.Target)
 		return nil, fail, false
 	}
 	if mismatch, ok := providers.CheckIDs("pay query answer",
-		providers.IDCheck{Field: "mchOrderNo", Asked: t.MerchantOrderNo, Got: str(data, "mchOrderNo")},
-		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: str(data, "payOrderId")}); !ok {
+		providers.IDCheck{Field: "mchOrderNo", Asked: t.MerchantOrderNo, Got: Str(data, "mchOrderNo")},
+		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: Str(data, "payOrderId")}); !ok {
 		return nil, mismatch, false
 	}
 	return data, providers.Outcome{}, true
@@ -336,8 +336,8 @@ func targetParam(t providers.Target) (param, *providers.Outcome) {
 		o := invalid("neither payOrderId nor mchOrderNo is set")
 		return p, &o
 	}
-	if utf8.RuneCountInString(p.value) > maxOrderID {
-		o := invalid("%s is longer than %d characters", p.key, maxOrderID)
+	if utf8.RuneCountInString(p.value) > MaxOrderID {
+		o := invalid("%s is longer than %d characters", p.key, MaxOrderID)
 		return p, &o
 	}
 	return p, nil

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // testClock is a settable clock for the sandbox (same-day window tests).

@@ -52,7 +52,7 @@ func signingString(params map[string]any, secret providers.Secret) string {
 		if k == "sign" {
 			continue
 		}
-		s, ok := formatValue(v)
+		s, ok := FormatValue(v)
 		if !ok {
 			continue
 		}
@@ -75,7 +75,7 @@ func signingString(params map[string]any, secret providers.Secret) string {
 
 // formatValue renders one value as Java's String.valueOf would for the types a
 // Jeepay JSON object holds. ok is false for values that are left out (null, "").
-func formatValue(v any) (s string, ok bool) {
+func FormatValue(v any) (s string, ok bool) {
 	switch x := v.(type) {
 	case nil:
 		return "", false

@@ -106,7 +106,7 @@ func TestSignCheckedInVectors(t *testing.T) {
 		t.Fatalf("%d vectors in testdata, want %d", len(file.Vectors), len(officialVectors))
 	}
 	for i, v := range file.Vectors {
-		p, err := decodeObject(v.Params)
+		p, err := DecodeObject(v.Params)
 		if err != nil {
 			t.Fatal(err)
 		}

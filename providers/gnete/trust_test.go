@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // The trust rule (providers/trust.go) for GNETE: a cancel is proven only by the

@@ -22,11 +22,11 @@ const (
 // Field lengths the gateway enforces (seed 002 "String(n)"; providers.md "ksher":
 // "GNETE ids are at most 30 characters").
 const (
-	maxMchNo     = 30
-	maxAppID     = 24
-	maxOrderID   = 30 // payOrderId, mchOrderNo, cancelOrderId
-	maxNotifyURL = 128
-	maxVersion   = 3
+	MaxMchNo     = 30
+	MaxAppID     = 24
+	MaxOrderID   = 30 // payOrderId, mchOrderNo, cancelOrderId
+	MaxNotifyURL = 128
+	MaxVersion   = 3
 )
 
 // Body formats the gateway accepts for requests (seed 002: "application/json or
@@ -116,7 +116,7 @@ func parseEnvelope(body []byte) (envelope, error) {
 	env.Msg = stringFromRaw(raw.Msg)
 	env.Sign = stringFromRaw(raw.Sign)
 	if len(raw.Data) > 0 && string(raw.Data) != "null" {
-		m, err := decodeObject(raw.Data)
+		m, err := DecodeObject(raw.Data)
 		if err != nil {
 			env.DataErr = err
 		} else {
@@ -141,7 +141,7 @@ func decodeStrict(b []byte, v any) error {
 
 // decodeObject decodes a JSON object keeping every number's exact text, so the
 // signature is checked over the digits the gateway signed.
-func decodeObject(b []byte) (map[string]any, error) {
+func DecodeObject(b []byte) (map[string]any, error) {
 	var m map[string]any
 	if err := decodeStrict(b, &m); err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func stringFromRaw(r json.RawMessage) string {
 	if err := decodeStrict(r, &v); err != nil {
 		return ""
 	}
-	s, _ := formatValue(v)
+	s, _ := FormatValue(v)
 	return s
 }
 
@@ -203,8 +203,8 @@ func toInt(v any) (int, bool) {
 }
 
 // str reads a field as text ("" when absent or null).
-func str(m map[string]any, key string) string {
-	s, _ := formatValue(m[key])
+func Str(m map[string]any, key string) string {
+	s, _ := FormatValue(m[key])
 	return s
 }
 

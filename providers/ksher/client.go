@@ -116,8 +116,8 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		appID:     cfg.AppID,
 		lang:      cfg.Lang,
 		zone:      zone,
-		cancelURL: base + pathCancel,
-		queryURL:  base + pathOrderQuery,
+		cancelURL: base + PathCancel,
+		queryURL:  base + PathOrderQuery,
 		key:       key,
 		ksherKey:  pub,
 		http:      deps.Client(),
@@ -164,7 +164,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if o, bad := checkOrderNo(order); bad {
 		return o
 	}
-	resp, failure, ok := c.send(ctx, c.cancelURL, map[string]string{paramMchOrderNo: order, paramLang: c.lang})
+	resp, failure, ok := c.send(ctx, c.cancelURL, map[string]string{ParamMchOrderNo: order, paramLang: c.lang})
 	if !ok {
 		return failure
 	}
@@ -234,7 +234,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 	if o, bad := checkOrderNo(t.MerchantOrderNo); bad {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
 	}
-	resp, failure, ok := c.send(ctx, c.queryURL, map[string]string{paramMchOrderNo: t.MerchantOrderNo})
+	resp, failure, ok := c.send(ctx, c.queryURL, map[string]string{ParamMchOrderNo: t.MerchantOrderNo})
 	if !ok {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: failure}
 	}
@@ -306,9 +306,9 @@ func checkOrderNo(order string) (providers.Outcome, bool) {
 	switch {
 	case order == "":
 		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, "mch_order_no is required"), true
-	case len(order) > maxMchOrderNo:
+	case len(order) > MaxMchOrderNo:
 		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest,
-			fmt.Sprintf("mch_order_no is %d bytes; Ksher allows at most %d", len(order), maxMchOrderNo)), true
+			fmt.Sprintf("mch_order_no is %d bytes; Ksher allows at most %d", len(order), MaxMchOrderNo)), true
 	}
 	return providers.Outcome{}, false
 }
@@ -317,9 +317,9 @@ func checkOrderNo(order string) (providers.Outcome, bool) {
 // made here, fresh for every attempt; extra carries the business fields unchanged.
 func (c *Client) send(ctx context.Context, endpoint string, extra map[string]string) (providers.Response, providers.Outcome, bool) {
 	params := map[string]string{
-		paramAppID:     c.appID,
-		paramNonce:     newNonce(),
-		paramTimeStamp: c.now().In(c.zone).Format(timeStampLayout),
+		ParamAppID:     c.appID,
+		ParamNonce:     NewNonce(),
+		ParamTimeStamp: c.now().In(c.zone).Format(timeStampLayout),
 	}
 	for k, v := range extra {
 		params[k] = v
@@ -332,7 +332,7 @@ func (c *Client) send(ctx context.Context, endpoint string, extra map[string]str
 	for k, v := range params {
 		form.Set(k, v)
 	}
-	form.Set(paramSign, sign)
+	form.Set(ParamSign, sign)
 	body := []byte(form.Encode()) // encoded once; the sign covers exactly these values
 	header := http.Header{}
 	header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -342,8 +342,8 @@ func (c *Client) send(ctx context.Context, endpoint string, extra map[string]str
 
 // newNonce is 32 lowercase hex characters from crypto/rand (nonce_str: String(32),
 // "must be unique").
-func newNonce() string {
-	b := make([]byte, maxNonce/2)
+func NewNonce() string {
+	b := make([]byte, MaxNonce/2)
 	_, _ = rand.Read(b) // crypto/rand.Read does not fail (Go 1.24+)
 	return hex.EncodeToString(b)
 }

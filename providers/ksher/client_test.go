@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // devDir holds the key pairs DevCredentials makes once for the whole package (RSA
@@ -699,7 +699,7 @@ func TestNotificationRejections(t *testing.T) {
 	// forged: signed with a key that is not Ksher's
 	forged := mutate(func(c map[string]any) {
 		raw, _ := json.Marshal(c["data"])
-		sig, _ := signData(testMerchantKey(t), raw)
+		sig, _ := SignData(testMerchantKey(t), raw)
 		c["sign"] = sig
 	})
 	if _, err := e.c.ParseNotification(nil, forged); !errors.Is(err, providers.ErrBadSignature) {

@@ -93,7 +93,7 @@ func TestCancelBadAnswers(t *testing.T) {
 func signedQuery(t *testing.T, data map[string]any) []byte {
 	t.Helper()
 	raw, _ := json.Marshal(data)
-	sig, err := signData(testMerchantKey(t), raw)
+	sig, err := SignData(testMerchantKey(t), raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func signParams(key *rsa.PrivateKey, params map[string]string) (string, error) {
 }
 
 // verifyParams checks a request's "sign" (the sandbox's side of signParams).
-func verifyParams(pub *rsa.PublicKey, params map[string]string, signHex string) error {
+func VerifyParams(pub *rsa.PublicKey, params map[string]string, signHex string) error {
 	return verifyHex(pub, []byte(signString(params)), signHex)
 }
 
@@ -168,7 +168,7 @@ func verifyData(pub *rsa.PublicKey, data []byte, signHex string) error {
 }
 
 // signData is Ksher's side of verifyData (used by the sandbox).
-func signData(key *rsa.PrivateKey, data []byte) (string, error) {
+func SignData(key *rsa.PrivateKey, data []byte) (string, error) {
 	text, err := dataSignString(data)
 	if err != nil {
 		return "", err

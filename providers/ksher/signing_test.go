@@ -97,7 +97,7 @@ func TestSignVectors(t *testing.T) {
 		if got != strings.ToLower(got) {
 			t.Errorf("%s: sign must be lowercase hex", v.name)
 		}
-		if err := verifyParams(&key.PublicKey, v.params, want); err != nil {
+		if err := VerifyParams(&key.PublicKey, v.params, want); err != nil {
 			t.Errorf("%s: verify: %v", v.name, err)
 		}
 		tampered := map[string]string{}
@@ -105,7 +105,7 @@ func TestSignVectors(t *testing.T) {
 			tampered[k] = val
 		}
 		tampered["appid"] = "mch99999"
-		if err := verifyParams(&key.PublicKey, tampered, want); err == nil {
+		if err := VerifyParams(&key.PublicKey, tampered, want); err == nil {
 			t.Errorf("%s: a tampered request verified", v.name)
 		}
 	}
@@ -240,7 +240,7 @@ func TestOpenSSLCrossCheck(t *testing.T) {
 	}
 	params := map[string]string{
 		"appid": "mch35000", "lang": "th", "mch_order_no": "ORD-ñ-测试-001",
-		"nonce_str": newNonce(), "time_stamp": "20260102030405",
+		"nonce_str": NewNonce(), "time_stamp": "20260102030405",
 	}
 	got, err := signParams(testMerchantKey(t), params)
 	if err != nil {
@@ -250,7 +250,7 @@ func TestOpenSSLCrossCheck(t *testing.T) {
 		t.Errorf("Go and openssl disagree\n  go %s\nossl %s", got, want)
 	}
 
-	data := []byte(`{"mch_order_no":"ORD-1","result":"SUCCESS","total_fee":12345,"cash_fee":12345,"nonce_str":"` + newNonce() + `","attach":"x=y&z"}`)
+	data := []byte(`{"mch_order_no":"ORD-1","result":"SUCCESS","total_fee":12345,"cash_fee":12345,"nonce_str":"` + NewNonce() + `","attach":"x=y&z"}`)
 	text, err := dataSignString(data)
 	if err != nil {
 		t.Fatal(err)

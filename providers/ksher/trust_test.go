@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // TestUnsignedClaimScenario: the sandbox answers every cancel_order with the

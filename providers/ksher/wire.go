@@ -12,20 +12,20 @@ import (
 // Request parameter names (seed 003, "Order Cancel Request Parameters"; the order
 // query takes the same set, the provider's API notes "ksher").
 const (
-	paramAppID      = "appid"
-	paramNonce      = "nonce_str"
-	paramTimeStamp  = "time_stamp"
+	ParamAppID      = "appid"
+	ParamNonce      = "nonce_str"
+	ParamTimeStamp  = "time_stamp"
 	paramLang       = "lang"
-	paramMchOrderNo = "mch_order_no"
-	paramSign       = "sign"
+	ParamMchOrderNo = "mch_order_no"
+	ParamSign       = "sign"
 )
 
 // Documented field limits (seed 003: appid String(32), nonce_str String(32);
 // the provider's API notes: mch_order_no at most 32, enforced by the gateway).
 const (
-	maxMchOrderNo = 32
+	MaxMchOrderNo = 32
 	maxAppID      = 32
-	maxNonce      = 32
+	MaxNonce      = 32
 )
 
 // timeStampLayout is time_stamp's yyyyMMddHHmmss ("20190622131804", seed 003).
@@ -33,8 +33,8 @@ const timeStampLayout = "20060102150405"
 
 // Paths appended to Config.BaseURL (".../api").
 const (
-	pathCancel     = "/cancel_order"
-	pathOrderQuery = "/gateway_order_query"
+	PathCancel     = "/cancel_order"
+	PathOrderQuery = "/gateway_order_query"
 )
 
 // response is every Ksher gateway answer: {code, msg, data, sign, message}. data is

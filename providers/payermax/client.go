@@ -29,7 +29,7 @@ const (
 
 // Field limits from the OpenAPI file (maxLength). [C]
 const (
-	maxIDLen         = 64 // data.requestId, data.outTradeNo, appId
+	MaxIDLen         = 64 // data.requestId, data.outTradeNo, appId
 	maxMerchantNoLen = 32
 	maxVersionLen    = 8
 )
@@ -88,16 +88,16 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if cfg.AppID == "" {
 		return nil, providers.FieldErr("appId", "required")
 	}
-	if err := checkLen(cfg.AppID, maxIDLen); err != nil {
+	if err := CheckLen(cfg.AppID, MaxIDLen); err != nil {
 		return nil, providers.FieldErr("appId", "%v", err)
 	}
-	if err := checkLen(cfg.MerchantNo, maxMerchantNoLen); err != nil {
+	if err := CheckLen(cfg.MerchantNo, maxMerchantNoLen); err != nil {
 		return nil, providers.FieldErr("merchantNo", "%v", err)
 	}
-	if err := checkLen(cfg.KeyVersion, maxVersionLen); err != nil {
+	if err := CheckLen(cfg.KeyVersion, maxVersionLen); err != nil {
 		return nil, providers.FieldErr("keyVersion", "%v", err)
 	}
-	if err := checkLen(cfg.Version, maxVersionLen); err != nil {
+	if err := CheckLen(cfg.Version, maxVersionLen); err != nil {
 		return nil, providers.FieldErr("version", "%v", err)
 	}
 	key, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
@@ -112,7 +112,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 }
 
 // checkLen rejects a value longer than max characters (PayerMax counts characters).
-func checkLen(v string, max int) error {
+func CheckLen(v string, max int) error {
 	if n := utf8.RuneCountInString(v); n > max {
 		return fmt.Errorf("%d characters, at most %d allowed", n, max)
 	}
@@ -135,7 +135,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if o, bad := validateID("merchantOrderNo", req.MerchantOrderNo); bad {
 		return o
 	}
-	want := requestData{RequestID: req.CancelKey, OutTradeNo: req.MerchantOrderNo}
+	want := RequestData{RequestID: req.CancelKey, OutTradeNo: req.MerchantOrderNo}
 	resp, o, ok := c.call(ctx, "cancel", want)
 	if !ok {
 		return o
@@ -157,12 +157,12 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 
 // interpretCancel turns a cancel answer into an outcome. want is what was asked:
 // an answer about another requestId or order is not an answer to this call.
-func (c *Client) interpretCancel(resp providers.Response, want requestData) providers.Outcome {
+func (c *Client) interpretCancel(resp providers.Response, want RequestData) providers.Outcome {
 	env, o, ok := c.readResponse(resp)
 	if !ok {
 		return o
 	}
-	var r cancelResult
+	var r CancelResult
 	if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, &r) != nil {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "APPLY_SUCCESS without a readable data object: %s", providers.Snippet(resp.Body))
 	}
@@ -201,7 +201,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 	if o, bad := validateID("merchantOrderNo", t.MerchantOrderNo); bad {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
 	}
-	want := requestData{OutTradeNo: t.MerchantOrderNo}
+	want := RequestData{OutTradeNo: t.MerchantOrderNo}
 	resp, o, ok := c.call(ctx, "orderQuery", want)
 	if !ok {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}
@@ -210,7 +210,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 }
 
 // interpretOrderQuery turns an orderQuery answer into a payment status.
-func (c *Client) interpretOrderQuery(resp providers.Response, want requestData) providers.PaymentStatus {
+func (c *Client) interpretOrderQuery(resp providers.Response, want RequestData) providers.PaymentStatus {
 	env, o, ok := c.readResponse(resp)
 	if !ok {
 		if o.Kind == providers.Failed && o.Reason == providers.ReasonNotFound {
@@ -246,7 +246,7 @@ func validateID(name, v string) (providers.Outcome, bool) {
 	if strings.TrimSpace(v) == "" {
 		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, name+" is required"), true
 	}
-	if err := checkLen(v, maxIDLen); err != nil {
+	if err := CheckLen(v, MaxIDLen); err != nil {
 		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, name+": "+err.Error()), true
 	}
 	return providers.Outcome{}, false
@@ -254,11 +254,11 @@ func validateID(name, v string) (providers.Outcome, bool) {
 
 // call builds the envelope with a fresh requestTime, marshals it once, signs those
 // exact bytes and posts them to {BaseURL}/{api}.
-func (c *Client) call(ctx context.Context, api string, data requestData) (providers.Response, providers.Outcome, bool) {
-	body, err := json.Marshal(envelope{
+func (c *Client) call(ctx context.Context, api string, data RequestData) (providers.Response, providers.Outcome, bool) {
+	body, err := json.Marshal(Envelope{
 		Version:     c.cfg.Version,
 		KeyVersion:  c.cfg.KeyVersion,
-		RequestTime: c.now().Format(requestTimeLayout),
+		RequestTime: c.now().Format(RequestTimeLayout),
 		AppID:       c.cfg.AppID,
 		MerchantNo:  c.cfg.MerchantNo,
 		Data:        data,

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 const testAppID = "8f8b0895b60f41abbdb05405052971c8"
@@ -129,28 +129,11 @@ func expect(t *testing.T, o providers.Outcome, kind providers.Kind, reason provi
 	}
 }
 
-// expectOneEffective checks that every cancel the sandbox recorded used key and
-// exactly one took effect.
-func expectOneEffective(t *testing.T, p simkit.Payment, key string, calls int) {
-	t.Helper()
-	if len(p.Cancels) != calls {
-		t.Fatalf("%d cancels recorded, want %d: %+v", len(p.Cancels), calls, p.Cancels)
-	}
-	for _, c := range p.Cancels {
-		if c.Key != key {
-			t.Errorf("cancel recorded with key %q, want %q", c.Key, key)
-		}
-	}
-	if n := p.EffectiveCancels(); n != 1 {
-		t.Errorf("%d effective cancels, want 1", n)
-	}
-}
-
 func TestCancelHappyPath(t *testing.T) {
 	h := newHarness(t)
 	h.create("order-1", simkit.Paying, simkit.Scenario{})
 	o := h.cancel("order-1", "cancel-key-1")
-	expect(t, o, providers.Succeeded, "", cancelSuccess)
+	expect(t, o, providers.Succeeded, "", CancelSuccess)
 	if o.ProviderRef == "" {
 		t.Error("no cancelNo")
 	}
@@ -166,7 +149,7 @@ func TestCancelHappyPath(t *testing.T) {
 	expect(t, h.queryCancel("order-1", "cancel-key-1"), providers.Succeeded, "", "CLOSED")
 
 	// The request carried what the brief and the seed say.
-	var env envelope
+	var env Envelope
 	if err := json.Unmarshal(h.sent()[0], &env); err != nil {
 		t.Fatal(err)
 	}
@@ -203,211 +186,6 @@ func TestCancelAlreadyCancelled(t *testing.T) {
 	expect(t, h.cancel("order-d", "k2"), providers.AlreadyDone, "", "CLOSED")
 	if p := h.payment("order-d"); p.EffectiveCancels() != 1 {
 		t.Errorf("%d effective cancels", p.EffectiveCancels())
-	}
-}
-
-func TestCancelAlreadyPaid(t *testing.T) {
-	h := newHarness(t)
-	h.create("order-p", simkit.Paid, simkit.Scenario{})
-	expect(t, h.cancel("order-p", "k"), providers.Failed, providers.ReasonAlreadyPaid, "SUCCESS") // ORDER_CAPTURED, confirmed
-	if p := h.payment("order-p"); p.State != simkit.Paid || p.EffectiveCancels() != 0 {
-		t.Errorf("payment %s, %d effective", p.State, p.EffectiveCancels())
-	}
-	expect(t, h.queryCancel("order-p", "k"), providers.Failed, providers.ReasonAlreadyPaid, "SUCCESS")
-}
-
-func TestCancelNotFound(t *testing.T) {
-	h := newHarness(t)
-	expect(t, h.cancel("nope", "k"), providers.Failed, providers.ReasonNotFound, ErrCodeOrderNotExist)
-	ps := h.queryPayment("nope")
-	if ps.State != providers.PaymentNotFound || ps.Outcome.Kind != providers.Succeeded || ps.Code != ErrCodeOrderNotExist {
-		t.Errorf("query payment %+v", ps)
-	}
-	expect(t, h.queryCancel("nope", "k"), providers.Failed, providers.ReasonNotFound, "")
-}
-
-func TestCancelWindowExpired(t *testing.T) {
-	h := newHarness(t)
-	h.create("order-w", simkit.Paying, simkit.Scenario{WindowExpired: true})
-	expect(t, h.cancel("order-w", "k"), providers.Failed, providers.ReasonWindowExpired, ErrCodeAuthExpired)
-}
-
-func TestCancelRefusedAndInProgress(t *testing.T) {
-	h := newHarness(t)
-	h.create("order-r", simkit.Paying, simkit.Scenario{CancelFails: true})
-	expect(t, h.cancel("order-r", "k"), providers.Failed, providers.ReasonRejected, ErrCodeCancelNotAllowed)
-	h.create("order-otp", simkit.InOTP, simkit.Scenario{})
-	expect(t, h.cancel("order-otp", "k"), providers.Failed, providers.ReasonRejected, ErrCodeOrderProcessing)
-}
-
-// notifyReceiver is the merchant's cancelResultNotifyUrl: it parses with the client
-// and acknowledges, after failing the first failFirst deliveries.
-type notifyReceiver struct {
-	srv       *httptest.Server
-	got       chan providers.Notification
-	failFirst int
-
-	mu    sync.Mutex
-	calls int
-}
-
-func newNotifyReceiver(t *testing.T, client func() *Client, failFirst int) *notifyReceiver {
-	n := &notifyReceiver{got: make(chan providers.Notification, 10), failFirst: failFirst}
-	n.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		n.mu.Lock()
-		n.calls++
-		fail := n.calls <= n.failFirst
-		n.mu.Unlock()
-		if fail {
-			http.Error(w, "busy", http.StatusInternalServerError)
-			return
-		}
-		note, err := client().ParseNotification(r.Header, body)
-		if err != nil {
-			t.Errorf("notification rejected: %v\n%s", err, body)
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ct, ack := client().Ack()
-		w.Header().Set("Content-Type", ct)
-		_, _ = w.Write(ack)
-		n.got <- note
-	}))
-	t.Cleanup(n.srv.Close)
-	return n
-}
-
-func (n *notifyReceiver) wait(t *testing.T) providers.Notification {
-	t.Helper()
-	select {
-	case note := <-n.got:
-		return note
-	case <-time.After(3 * time.Second):
-		t.Fatal("no notification")
-	}
-	return providers.Notification{}
-}
-
-func TestPendingCancelResolvesAfterQueries(t *testing.T) {
-	var h *harness
-	recv := newNotifyReceiver(t, func() *Client { return h.client }, 0)
-	h = newHarness(t, func(c *SandboxConfig) { c.NotifyURL = recv.srv.URL })
-	h.create("order-pending", simkit.Paying, simkit.Scenario{PendingQueries: 2})
-
-	o := h.cancel("order-pending", "k-pending")
-	expect(t, o, providers.Pending, "", cancelPending)
-	if o.ProviderRef == "" {
-		t.Fatal("pending cancel without cancelNo")
-	}
-	q := h.queryCancel("order-pending", "k-pending")
-	expect(t, q, providers.Pending, "", "PENDING")
-	select {
-	case note := <-recv.got:
-		t.Fatalf("notified before the cancel completed: %+v", note)
-	default:
-	}
-	expect(t, h.queryCancel("order-pending", "k-pending"), providers.Succeeded, "", "CLOSED")
-
-	note := recv.wait(t)
-	if note.Provider != Name || note.Type != providers.NotifyCancelResult || note.CancelKey != "k-pending" ||
-		note.MerchantOrderNo != "order-pending" || note.ProviderRef != o.ProviderRef || note.Outcome.Kind != providers.Succeeded {
-		t.Errorf("notification %+v", note)
-	}
-	expectOneEffective(t, h.payment("order-pending"), "k-pending", 1)
-}
-
-func TestNotificationRetriedUntilAcked(t *testing.T) {
-	var h *harness
-	recv := newNotifyReceiver(t, func() *Client { return h.client }, 1)
-	h = newHarness(t, func(c *SandboxConfig) {
-		c.NotifyURL = recv.srv.URL
-		c.NotifySchedule = []time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}
-	})
-	h.create("order-n", simkit.Paying, simkit.Scenario{})
-	o := h.cancel("order-n", "k-n")
-	expect(t, o, providers.Succeeded, "", "")
-	note := recv.wait(t)
-	if note.CancelKey != "k-n" || note.ProviderRef != o.ProviderRef || note.Outcome.Kind != providers.Succeeded {
-		t.Errorf("notification %+v", note)
-	}
-	h.sb.Close() // waits for the notifier
-	d := h.sb.Deliveries()
-	if len(d) != 2 || d[0].Acked || d[0].Status != http.StatusInternalServerError || !d[1].Acked {
-		t.Errorf("deliveries %+v", d)
-	}
-	// A repeat of the same cancel does not notify again.
-	h.cancel("order-n", "k-n")
-	if len(h.sb.Deliveries()) != 2 {
-		t.Error("notified twice")
-	}
-}
-
-func TestUnknownThenSuccessSameKey(t *testing.T) {
-	h := newHarness(t)
-	h.create("order-u", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}})
-	expect(t, h.cancel("order-u", "k-u"), providers.Unknown, "", "SYSTEM_ERROR")
-	expect(t, h.cancel("order-u", "k-u"), providers.Succeeded, "", "")
-	expectOneEffective(t, h.payment("order-u"), "k-u", 2)
-}
-
-func TestTransportFaultsAreUnknown(t *testing.T) {
-	for _, c := range []struct {
-		fault simkit.Fault
-		code  string
-	}{
-		{simkit.FaultTimeout, providers.CodeTransport},
-		{simkit.FaultReset, providers.CodeTransport},
-		{simkit.Fault5xx, providers.CodeHTTPStatus},
-		{simkit.FaultGarbage, providers.CodeBadResponse},
-	} {
-		t.Run(string(c.fault), func(t *testing.T) {
-			h := newHarness(t)
-			h.create("order-f", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{c.fault}})
-			o := h.short.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "order-f"}, CancelKey: "k-f"})
-			expect(t, o, providers.Unknown, "", c.code)
-			if p := h.payment("order-f"); p.State != simkit.Paying {
-				t.Fatalf("fault %s acted: %s", c.fault, p.State)
-			}
-			expect(t, h.cancel("order-f", "k-f"), providers.Succeeded, "", "")
-			expectOneEffective(t, h.payment("order-f"), "k-f", 2)
-		})
-	}
-}
-
-func TestTimeoutAfterEffect(t *testing.T) {
-	h := newHarness(t)
-	h.create("order-tae", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultTimeoutAfterEffect}})
-	o := h.short.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "order-tae"}, CancelKey: "k-tae"})
-	expect(t, o, providers.Unknown, "", providers.CodeTransport)
-	if p := h.payment("order-tae"); p.State != simkit.Cancelled {
-		t.Fatalf("cancel did not take effect: %s", p.State)
-	}
-	o = h.cancel("order-tae", "k-tae")
-	if !o.Done() {
-		t.Fatalf("retry %v", o)
-	}
-	expectOneEffective(t, h.payment("order-tae"), "k-tae", 2)
-}
-
-func TestUnverifiedAnswers(t *testing.T) {
-	for _, f := range []simkit.Fault{simkit.FaultUnsigned, simkit.FaultBadSignature} {
-		t.Run(string(f), func(t *testing.T) {
-			h := newHarness(t)
-			h.create("order-s", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{f}, QueryFaults: []simkit.Fault{f}})
-			o := h.cancel("order-s", "k-s")
-			expect(t, o, providers.Unknown, "", providers.CodeUnverified)
-			if !strings.Contains(o.Message, "tampered") {
-				t.Errorf("message %q", o.Message)
-			}
-			ps := h.queryPayment("order-s")
-			if ps.State != providers.PaymentUnknown || ps.Outcome.Kind != providers.Unknown || ps.Outcome.Code != providers.CodeUnverified {
-				t.Errorf("query %+v", ps)
-			}
-			// The cancel took effect behind the unverifiable answer; the retry confirms it.
-			expect(t, h.cancel("order-s", "k-s"), providers.Succeeded, "", "")
-			expectOneEffective(t, h.payment("order-s"), "k-s", 2)
-		})
 	}
 }
 
@@ -469,7 +247,7 @@ func TestRequestTimeFreshPerAttempt(t *testing.T) {
 	if len(sent) != 2 {
 		t.Fatalf("%d requests", len(sent))
 	}
-	var a, b envelope
+	var a, b Envelope
 	_ = json.Unmarshal(sent[0], &a)
 	_ = json.Unmarshal(sent[1], &b)
 	if a.RequestTime == b.RequestTime || a.Data != b.Data {
@@ -495,67 +273,6 @@ func TestInvalidRequestNotSent(t *testing.T) {
 	if n := len(h.sent()); n != 1 {
 		t.Errorf("%d requests sent, want 1", n)
 	}
-}
-
-func TestQueryPaymentStates(t *testing.T) {
-	h := newHarness(t)
-	for order, st := range map[string]simkit.State{"q-pending": simkit.Paying, "q-paid": simkit.Paid, "q-failed": simkit.Failed, "q-closed": simkit.Cancelled} {
-		h.create(order, st, simkit.Scenario{})
-	}
-	for order, want := range map[string]providers.PaymentState{
-		"q-pending": providers.PaymentPending, "q-paid": providers.PaymentPaid,
-		"q-failed": providers.PaymentFailed, "q-closed": providers.PaymentClosed,
-	} {
-		ps := h.queryPayment(order)
-		if ps.State != want || ps.Outcome.Kind != providers.Succeeded {
-			t.Errorf("%s: %+v, want %s", order, ps, want)
-		}
-	}
-	// Paid while we waited.
-	h.create("q-later", simkit.Paying, simkit.Scenario{PayOnQuery: 2})
-	if ps := h.queryPayment("q-later"); ps.State != providers.PaymentPending {
-		t.Errorf("first query %s", ps.State)
-	}
-	if ps := h.queryPayment("q-later"); ps.State != providers.PaymentPaid {
-		t.Errorf("second query %s", ps.State)
-	}
-}
-
-func TestQueryFaults(t *testing.T) {
-	h := newHarness(t)
-	h.create("q-f", simkit.Paying, simkit.Scenario{QueryFaults: []simkit.Fault{simkit.FaultUnknown, simkit.FaultGarbage, simkit.FaultTimeout}})
-	for _, code := range []string{"SYSTEM_ERROR", providers.CodeBadResponse, providers.CodeTransport} {
-		ps := h.short.QueryPayment(context.Background(), providers.Target{MerchantOrderNo: "q-f"})
-		if ps.State != providers.PaymentUnknown || ps.Outcome.Kind != providers.Unknown || ps.Outcome.Code != code {
-			t.Errorf("query %+v, want unknown %s", ps, code)
-		}
-	}
-	expect(t, h.queryCancel("q-f", "k"), providers.Pending, "", "PENDING")
-}
-
-func TestPaidAfterCancel(t *testing.T) {
-	h := newHarness(t)
-	h.create("order-pac", simkit.Paying, simkit.Scenario{PaidAfterCancel: true})
-	expect(t, h.cancel("order-pac", "k"), providers.Succeeded, "", "")
-	if ps := h.queryPayment("order-pac"); ps.State != providers.PaymentPaid {
-		t.Errorf("payment after cancel %+v", ps)
-	}
-	expect(t, h.queryCancel("order-pac", "k"), providers.Failed, providers.ReasonAlreadyPaid, "SUCCESS")
-}
-
-func TestAdminAPICreatesPayments(t *testing.T) {
-	h := newHarness(t)
-	resp, err := http.Post(h.srv.URL+"/_sandbox/payments", "application/json",
-		strings.NewReader(`{"merchantOrderNo":"adm-1","amount":500,"currency":"SAR","scenario":{"pendingQueries":1}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("admin create: %d", resp.StatusCode)
-	}
-	expect(t, h.cancel("adm-1", "k"), providers.Pending, "", "")
-	expect(t, h.queryCancel("adm-1", "k"), providers.Succeeded, "", "")
 }
 
 func TestNotificationParsing(t *testing.T) {
@@ -678,43 +395,4 @@ func TestNewValidation(t *testing.T) {
 			t.Errorf("%s: error leaks the secret: %v", field, err)
 		}
 	}
-}
-
-func TestDevCredentials(t *testing.T) {
-	dir := t.TempDir()
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-
-	cfg, sc, err := DevCredentials(dir, srv.URL+"/payermax/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.BaseURL != srv.URL+"/payermax"+GatewayPath || !filepath.IsAbs(cfg.MerchantPrivateKey.File) || !filepath.IsAbs(cfg.ProviderPublicKey.File) {
-		t.Errorf("config %+v", cfg)
-	}
-	for _, name := range []string{devMerchantPrivate, devProviderPrivate} {
-		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil || fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s: %v %v", name, fi.Mode(), err)
-		}
-	}
-	before, _ := os.ReadFile(filepath.Join(dir, devMerchantPrivate))
-	cfg2, _, err := DevCredentials(dir, srv.URL+"/payermax")
-	after, _ := os.ReadFile(filepath.Join(dir, devMerchantPrivate))
-	if err != nil || !bytes.Equal(before, after) || cfg2 != cfg {
-		t.Errorf("second call regenerated or changed: %v", err)
-	}
-
-	sb := NewSandbox(sc)
-	defer sb.Close()
-	mux.Handle("/payermax/", http.StripPrefix("/payermax", sb.Handler()))
-	if _, err := sb.Store.Create(simkit.Payment{MerchantOrderNo: "dev-1", Amount: 100}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(cfg, providers.Deps{HTTPClient: &http.Client{Timeout: 2 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expect(t, c.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "dev-1"}, CancelKey: "dev-k"}), providers.Succeeded, "", "")
 }

@@ -57,9 +57,9 @@ func codeOutcome(code, msg string) providers.Outcome {
 
 // Cancel statuses (data.status of a cancel answer or notification). [C]
 const (
-	cancelSuccess = "SUCCESS"
-	cancelFailed  = "FAILED"
-	cancelPending = "PENDING"
+	CancelSuccess = "SUCCESS"
+	CancelFailed  = "FAILED"
+	CancelPending = "PENDING"
 )
 
 // Cancel errorCodes (data.errorCode when data.status is FAILED). The cancel page
@@ -102,7 +102,7 @@ func cancelFailure(errorCode, errorMsg string) providers.Outcome {
 	}
 	o.Code, o.Message = errorCode, errorMsg
 	if o.Code == "" {
-		o.Code = cancelFailed
+		o.Code = CancelFailed
 	}
 	return o
 }
@@ -125,17 +125,17 @@ func failureReasonFromWords(code string) providers.Reason {
 
 // cancelStatusOutcome maps data.status of a cancel answer or notification. An
 // unknown status is Unknown.
-func cancelStatusOutcome(r cancelResult) providers.Outcome {
+func cancelStatusOutcome(r CancelResult) providers.Outcome {
 	var o providers.Outcome
 	switch string(r.Status) {
-	case cancelSuccess:
-		o = providers.Outcome{Kind: providers.Succeeded, Code: cancelSuccess}
+	case CancelSuccess:
+		o = providers.Outcome{Kind: providers.Succeeded, Code: CancelSuccess}
 		if !r.SucceededTime.Time.IsZero() {
 			o.Message = "cancelled at " + r.SucceededTime.Time.UTC().Format("2006-01-02T15:04:05Z07:00")
 		}
-	case cancelPending:
-		o = providers.Outcome{Kind: providers.Pending, Code: cancelPending, Message: "cancel accepted; wait for the notification or query the order"}
-	case cancelFailed:
+	case CancelPending:
+		o = providers.Outcome{Kind: providers.Pending, Code: CancelPending, Message: "cancel accepted; wait for the notification or query the order"}
+	case CancelFailed:
 		o = cancelFailure(string(r.ErrorCode), string(r.ErrorMsg))
 	default:
 		o = providers.UnknownOutcome(providers.CodeBadResponse, "unknown cancel status %q", providers.Snippet([]byte(r.Status)))

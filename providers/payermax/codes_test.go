@@ -68,7 +68,7 @@ func TestCancelStatusTable(t *testing.T) {
 		{"", "", providers.Unknown, ""},
 	}
 	for _, r := range rows {
-		o := cancelStatusOutcome(cancelResult{Status: nullable(r.status), ErrorCode: nullable(r.errorCode), CancelNo: "C1"})
+		o := cancelStatusOutcome(CancelResult{Status: Nullable(r.status), ErrorCode: Nullable(r.errorCode), CancelNo: "C1"})
 		if o.Kind != r.kind || o.Reason != r.reason {
 			t.Errorf("%s/%s → %v, want %s/%s", r.status, r.errorCode, o, r.kind, r.reason)
 		}

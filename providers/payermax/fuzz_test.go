@@ -60,7 +60,7 @@ func checkOutcome(t *testing.T, o providers.Outcome) {
 }
 
 func FuzzInterpretCancel(f *testing.F) {
-	want := requestData{RequestID: "xxxxx", OutTradeNo: "xxxxxxxx"}
+	want := RequestData{RequestID: "xxxxx", OutTradeNo: "xxxxxxxx"}
 	seed, _ := os.ReadFile("testdata/vectors/response_utf8.body")
 	f.Add(200, seed, true)
 	f.Add(200, []byte(`{"msg":"Success.","code":"APPLY_SUCCESS","data":{"cancelNo":"1","requestId":"xxxxx","outTradeNo":"xxxxxxxx","status":"SUCCESS","succeededTime":"2023-08-06T23:50:59 +0000"}}`), true)
@@ -81,7 +81,7 @@ func FuzzInterpretCancel(f *testing.F) {
 }
 
 func FuzzInterpretOrderQuery(f *testing.F) {
-	want := requestData{OutTradeNo: "P1"}
+	want := RequestData{OutTradeNo: "P1"}
 	f.Add(200, []byte(`{"msg":"Success.","code":"APPLY_SUCCESS","data":{"outTradeNo":"P1","status":"CLOSED","totalAmount":10}}`), true)
 	f.Add(200, []byte(`{"msg":"Success.","code":"APPLY_SUCCESS","data":{"outTradeNo":"P2","status":"SUCCESS"}}`), true)
 	f.Add(200, []byte(`{"msg":"The order does not exist.","code":"ORDER_NOT_EXIST"}`), false)
@@ -145,7 +145,7 @@ func FuzzParseTime(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		parseTime(s)
-		var p providerTime
+		var p ProviderTime
 		_ = p.UnmarshalJSON([]byte(s))
 	})
 }

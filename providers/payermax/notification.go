@@ -32,7 +32,7 @@ func (c *Client) Ack() (contentType string, body []byte) {
 // notification's appId: a notification for another app was routed to the wrong
 // credential set.
 func parseNotificationBody(body []byte, appID string) (providers.Notification, error) {
-	var n notification
+	var n Notification
 	if err := json.Unmarshal(body, &n); err != nil {
 		return providers.Notification{}, fmt.Errorf("%w: not JSON: %v", providers.ErrMalformed, err)
 	}
@@ -43,8 +43,8 @@ func parseNotificationBody(body []byte, appID string) (providers.Notification, e
 		return providers.Notification{}, fmt.Errorf("%w: no data", providers.ErrMalformed)
 	}
 	switch string(n.NotifyType) {
-	case notifyTypeCancel:
-		var r cancelResult
+	case NotifyTypeCancel:
+		var r CancelResult
 		if err := json.Unmarshal(n.Data, &r); err != nil {
 			return providers.Notification{}, fmt.Errorf("%w: cancel data: %v", providers.ErrMalformed, err)
 		}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // TestUnsignedClaimScenario: the sandbox claims the cancel both ways PayerMax does

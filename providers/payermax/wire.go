@@ -18,24 +18,24 @@ const CodeApplySuccess = "APPLY_SUCCESS"
 // requestTimeLayout is yyyy-MM-dd'T'HH:mm:ss.SSSXXX (RFC 3339 with milliseconds).
 // Go writes a zero offset as "+00:00" with this layout, as in the OpenAPI example
 // "2022-01-17T07:51:15.597+00:00"; both forms are RFC 3339. [C]
-const requestTimeLayout = "2006-01-02T15:04:05.000-07:00"
+const RequestTimeLayout = "2006-01-02T15:04:05.000-07:00"
 
 // responseTimeLayout is how PayerMax's examples render times in cancel answers and
 // notifications: "2023-08-06T23:50:59 +0000" (a space before the offset). [C]
 const responseTimeLayout = "2006-01-02T15:04:05 -0700"
 
 // envelope is the common request body: the request fields of RequestRoot plus data.
-type envelope struct {
+type Envelope struct {
 	Version     string      `json:"version"`
 	KeyVersion  string      `json:"keyVersion"`
 	RequestTime string      `json:"requestTime"`
 	AppID       string      `json:"appId"`
 	MerchantNo  string      `json:"merchantNo,omitempty"`
-	Data        requestData `json:"data"`
+	Data        RequestData `json:"data"`
 }
 
 // requestData is data of cancel (requestId, outTradeNo) and of orderQuery (outTradeNo).
-type requestData struct {
+type RequestData struct {
 	RequestID  string `json:"requestId,omitempty"`
 	OutTradeNo string `json:"outTradeNo"`
 }
@@ -49,46 +49,46 @@ type response struct {
 
 // cancelResult is data of a cancel answer and of a cancel notification (the
 // OpenAPI schema "cancel撤销模型"). Absent values come as JSON null.
-type cancelResult struct {
-	CancelNo      nullable     `json:"cancelNo"`
-	RequestID     nullable     `json:"requestId"`
-	OutTradeNo    nullable     `json:"outTradeNo"`
-	Status        nullable     `json:"status"`
-	CreatedTime   providerTime `json:"createdTime"`
-	SucceededTime providerTime `json:"succeededTime"`
-	FailedTime    providerTime `json:"failedTime"`
-	ErrorCode     nullable     `json:"errorCode"`
-	ErrorMsg      nullable     `json:"errorMsg"`
+type CancelResult struct {
+	CancelNo      Nullable     `json:"cancelNo"`
+	RequestID     Nullable     `json:"requestId"`
+	OutTradeNo    Nullable     `json:"outTradeNo"`
+	Status        Nullable     `json:"status"`
+	CreatedTime   ProviderTime `json:"createdTime"`
+	SucceededTime ProviderTime `json:"succeededTime"`
+	FailedTime    ProviderTime `json:"failedTime"`
+	ErrorCode     Nullable     `json:"errorCode"`
+	ErrorMsg      Nullable     `json:"errorMsg"`
 }
 
 // orderResult is the part of an orderQuery answer's data this adapter reads.
 // Amounts are left alone on purpose: they are numbers in major units and play no
 // part in a cancel decision.
 type orderResult struct {
-	OutTradeNo   nullable     `json:"outTradeNo"`
-	TradeToken   nullable     `json:"tradeToken"`
-	Status       nullable     `json:"status"`
-	ResultCode   nullable     `json:"resultCode"`
-	ResultMsg    nullable     `json:"resultMsg"`
-	CompleteTime providerTime `json:"completeTime"`
+	OutTradeNo   Nullable     `json:"outTradeNo"`
+	TradeToken   Nullable     `json:"tradeToken"`
+	Status       Nullable     `json:"status"`
+	ResultCode   Nullable     `json:"resultCode"`
+	ResultMsg    Nullable     `json:"resultMsg"`
+	CompleteTime ProviderTime `json:"completeTime"`
 }
 
 // notification is a PayerMax asynchronous notification (cancelResultNotifyUrl,
 // and the payment notifications of collectResultNotifyUrl / authResultNotifyUrl).
-type notification struct {
-	Code       nullable        `json:"code"`
-	Msg        nullable        `json:"msg"`
-	KeyVersion nullable        `json:"keyVersion"`
-	AppID      nullable        `json:"appId"`
-	MerchantNo nullable        `json:"merchantNo"`
-	NotifyTime providerTime    `json:"notifyTime"`
-	NotifyType nullable        `json:"notifyType"`
+type Notification struct {
+	Code       Nullable        `json:"code"`
+	Msg        Nullable        `json:"msg"`
+	KeyVersion Nullable        `json:"keyVersion"`
+	AppID      Nullable        `json:"appId"`
+	MerchantNo Nullable        `json:"merchantNo"`
+	NotifyTime ProviderTime    `json:"notifyTime"`
+	NotifyType Nullable        `json:"notifyType"`
 	Data       json.RawMessage `json:"data"`
 }
 
 // Notification types (notifyType). [C]
 const (
-	notifyTypeCancel  = "CANCEL"
+	NotifyTypeCancel  = "CANCEL"
 	notifyTypePayment = "PAYMENT"
 )
 
@@ -98,16 +98,16 @@ var ackBody = []byte(`{"code":"SUCCESS","msg":"Success"}`)
 
 // nullable is a string that PayerMax may send as null; it is written as null when
 // empty (the sandbox renders absent values the way the examples do).
-type nullable string
+type Nullable string
 
-func (n nullable) MarshalJSON() ([]byte, error) {
+func (n Nullable) MarshalJSON() ([]byte, error) {
 	if n == "" {
 		return []byte("null"), nil
 	}
 	return json.Marshal(string(n))
 }
 
-func (n *nullable) UnmarshalJSON(b []byte) error {
+func (n *Nullable) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		*n = ""
 		return nil
@@ -116,7 +116,7 @@ func (n *nullable) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
-	*n = nullable(s)
+	*n = Nullable(s)
 	return nil
 }
 
@@ -124,7 +124,7 @@ func (n *nullable) UnmarshalJSON(b []byte) error {
 // "2023-08-06T23:50:59 +0000", "2025-06-26T12:11:36.142Z" and
 // "2022-01-17T09:33:54.540+00:00". A value that is null, not a string or in no
 // known layout never fails the answer it is in: Raw keeps the text, Time stays zero.
-type providerTime struct {
+type ProviderTime struct {
 	Raw  string
 	Time time.Time
 }
@@ -155,22 +155,22 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func newProviderTime(t time.Time) providerTime {
+func NewProviderTime(t time.Time) ProviderTime {
 	if t.IsZero() {
-		return providerTime{}
+		return ProviderTime{}
 	}
-	return providerTime{Raw: t.UTC().Format(responseTimeLayout), Time: t}
+	return ProviderTime{Raw: t.UTC().Format(responseTimeLayout), Time: t}
 }
 
-func (p providerTime) MarshalJSON() ([]byte, error) {
+func (p ProviderTime) MarshalJSON() ([]byte, error) {
 	if p.Raw == "" {
 		return []byte("null"), nil
 	}
 	return json.Marshal(p.Raw)
 }
 
-func (p *providerTime) UnmarshalJSON(b []byte) error {
-	*p = providerTime{}
+func (p *ProviderTime) UnmarshalJSON(b []byte) error {
+	*p = ProviderTime{}
 	var s string
 	if json.Unmarshal(b, &s) != nil {
 		return nil // null or not a string: no time, and no reason to reject the answer

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/workflows"
 )

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"

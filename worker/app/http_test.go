@@ -29,8 +29,10 @@ import (
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/gnete"
 	"github.com/paycancel/paycancel/providers/payermax"
-	"github.com/paycancel/paycancel/providers/sandboxes"
-	"github.com/paycancel/paycancel/providers/simkit"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
+	"github.com/paycancel/paycancel/providers/sim/gnetesim"
+	"github.com/paycancel/paycancel/providers/sim/payermaxsim"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
 )
@@ -507,11 +509,11 @@ func TestCallbacks(t *testing.T) {
 	t.Run("signed but malformed is 400", func(t *testing.T) {
 		// PayerMax: a notification type paycancel does not handle, signed with
 		// PayerMax's (sandbox) key.
-		_, pmSb, err := payermax.DevCredentials(filepath.Join(env.dir, "keys", payermax.Name), env.set.URL+"/payermax")
+		_, pmSb, err := payermaxsim.DevCredentials(filepath.Join(env.dir, "keys", payermax.Name), env.set.URL+"/payermax")
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := []byte(`{"code":"APPLY_SUCCESS","msg":"","keyVersion":"1","appId":"` + payermax.DevAppID + `","notifyType":"REFUND","data":{"outTradeNo":"x"}}`)
+		body := []byte(`{"code":"APPLY_SUCCESS","msg":"","keyVersion":"1","appId":"` + payermaxsim.DevAppID + `","notifyType":"REFUND","data":{"outTradeNo":"x"}}`)
 		sign, err := payermax.Sign(pmSb.ProviderPrivateKey, body)
 		if err != nil {
 			t.Fatal(err)
@@ -525,7 +527,7 @@ func TestCallbacks(t *testing.T) {
 			t.Errorf("payermax: %d %q, %d signals; want 400", rec.Code, rec.Body, len(sig.Calls()))
 		}
 		// GNETE: signed with the shared secret, without the cancel order id.
-		_, gnSb, err := gnete.DevCredentials(filepath.Join(env.dir, "keys", gnete.Name), env.set.URL+"/gnete")
+		_, gnSb, err := gnetesim.DevCredentials(filepath.Join(env.dir, "keys", gnete.Name), env.set.URL+"/gnete")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,8 +34,8 @@ import (
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/gnete"
 	"github.com/paycancel/paycancel/providers/payermax"
-	"github.com/paycancel/paycancel/providers/sandboxes"
-	"github.com/paycancel/paycancel/providers/simkit"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
 )

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/paycancel/paycancel/providers/sandboxes"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
 )

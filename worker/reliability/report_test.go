@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paycancel/paycancel/providers/sandboxes"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/workflows"
 )
 

@@ -3,7 +3,7 @@ package reliability
 import (
 	"time"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/workflows"
 )
 

@@ -27,7 +27,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/sandboxes"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/devserver"

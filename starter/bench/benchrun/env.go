@@ -17,7 +17,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/paycancel/paycancel/providers/sandboxes"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/devserver"

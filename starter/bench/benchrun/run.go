@@ -16,8 +16,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/paycancel/paycancel/providers/sandboxes"
-	"github.com/paycancel/paycancel/providers/simkit"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/workflows"
 )

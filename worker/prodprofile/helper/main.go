@@ -8,7 +8,7 @@
 //	    (app.SearchAttributes, if missing), then waits until both are usable
 //	helper config --sandbox-url URL --key-dir DIR --out FILE --callback-base-url URL --merchant-url URL
 //	    writes a worker configuration for the sandboxes started by
-//	    `go run ./providers/sandbox --dir DIR`: the same file `worker --dev` writes
+//	    `go run ./providers/sim/sandbox --dir DIR`: the same file `worker --dev` writes
 //	    (app.WriteDevConfig, keys read from the sandbox runner's key folder), with the
 //	    merchant notifications sent to --merchant-url
 //	helper merchant --addr H:P --secret-file FILE
@@ -48,7 +48,12 @@ import (
 	"github.com/paycancel/paycancel/providers/gnete"
 	"github.com/paycancel/paycancel/providers/ksher"
 	"github.com/paycancel/paycancel/providers/payermax"
-	"github.com/paycancel/paycancel/providers/sandboxes"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
+	"github.com/paycancel/paycancel/providers/sim/alipayglobalsim"
+	"github.com/paycancel/paycancel/providers/sim/alipayplussim"
+	"github.com/paycancel/paycancel/providers/sim/gnetesim"
+	"github.com/paycancel/paycancel/providers/sim/kshersim"
+	"github.com/paycancel/paycancel/providers/sim/payermaxsim"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/devserver"
@@ -248,19 +253,19 @@ func writeConfig(args []string) error {
 	}
 	set := &sandboxes.Set{URL: root}
 	var err error
-	if set.PayerMaxConfig, _, err = payermax.DevCredentials(filepath.Join(*keyDir, payermax.Name), root+"/"+payermax.Name); err != nil {
+	if set.PayerMaxConfig, _, err = payermaxsim.DevCredentials(filepath.Join(*keyDir, payermax.Name), root+"/"+payermax.Name); err != nil {
 		return err
 	}
-	if set.AlipayPlusConfig, _, err = alipayplus.DevCredentials(filepath.Join(*keyDir, alipayplus.Name), root+"/"+alipayplus.Name); err != nil {
+	if set.AlipayPlusConfig, _, err = alipayplussim.DevCredentials(filepath.Join(*keyDir, alipayplus.Name), root+"/"+alipayplus.Name); err != nil {
 		return err
 	}
-	if set.GNETEConfig, _, err = gnete.DevCredentials(filepath.Join(*keyDir, gnete.Name), root+"/"+gnete.Name); err != nil {
+	if set.GNETEConfig, _, err = gnetesim.DevCredentials(filepath.Join(*keyDir, gnete.Name), root+"/"+gnete.Name); err != nil {
 		return err
 	}
-	if set.KsherConfig, _, err = ksher.DevCredentials(filepath.Join(*keyDir, ksher.Name), root+"/"+ksher.Name); err != nil {
+	if set.KsherConfig, _, err = kshersim.DevCredentials(filepath.Join(*keyDir, ksher.Name), root+"/"+ksher.Name); err != nil {
 		return err
 	}
-	if set.AlipayGlobalConfig, _, err = alipayglobal.DevCredentials(filepath.Join(*keyDir, alipayglobal.Name), root+"/"+alipayglobal.Name); err != nil {
+	if set.AlipayGlobalConfig, _, err = alipayglobalsim.DevCredentials(filepath.Join(*keyDir, alipayglobal.Name), root+"/"+alipayglobal.Name); err != nil {
 		return err
 	}
 	dir := filepath.Dir(*out)
@@ -279,7 +284,7 @@ func writeConfig(args []string) error {
 	if err != nil {
 		return err
 	}
-	header := "# Written by worker/prodprofile (helper config): the demo merchant against the sandboxes\n# of `go run ./providers/sandbox`. Keys and secrets are files; none is in this file.\n"
+	header := "# Written by worker/prodprofile (helper config): the demo merchant against the sandboxes\n# of `go run ./providers/sim/sandbox`. Keys and secrets are files; none is in this file.\n"
 	if err := os.WriteFile(*out, append([]byte(header), data...), 0o600); err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
-package alipayplus
+package alipayplussim
 
 import (
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/alipayplus"
+
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
@@ -11,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // SandboxConfig configures the simulated wallet.
@@ -74,8 +77,8 @@ func (s *Sandbox) Close() {}
 // and the simkit admin API under /_sandbox/.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(CancelPath, s.serveCancel)
-	mux.HandleFunc(InquiryPath, s.serveInquiry)
+	mux.HandleFunc(alipayplus.CancelPath, s.serveCancel)
+	mux.HandleFunc(alipayplus.InquiryPath, s.serveInquiry)
 	return simkit.WithAdmin(s.Store, mux)
 }
 
@@ -83,7 +86,7 @@ func (s *Sandbox) Handler() http.Handler {
 type inbound struct {
 	path     string // as sent, including any prefix the sandbox is mounted under
 	clientID string
-	target   targetRequest
+	target   alipayplus.TargetRequest
 }
 
 // serveCancel is POST /v2/payments/cancel (seed 001).
@@ -92,20 +95,20 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	call := s.Store.Cancel(in.target.PaymentRequestID, in.target.PaymentID, in.target.key(), cancelRules)
+	call := s.Store.Cancel(in.target.PaymentRequestID, in.target.PaymentID, in.target.Key(), cancelRules)
 	simkit.Delay(r, call.Payment.Scenario)
 	if !call.Found {
-		s.reply(w, in, cancelResponse{Result: result(statusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
+		s.reply(w, in, alipayplus.CancelResponse{Result: result(alipayplus.StatusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
 		return
 	}
 	if simkit.ServeTransportFault(w, r, call.Fault) {
 		return
 	}
-	resp := cancelResponse{PaymentID: call.Payment.ProviderPaymentID, PaymentRequestID: call.Payment.MerchantOrderNo}
+	resp := alipayplus.CancelResponse{PaymentID: call.Payment.ProviderPaymentID, PaymentRequestID: call.Payment.MerchantOrderNo}
 	if call.Result == simkit.CancelClaimed {
 		// Scenario.UnsignedClaim: the wallet signs every answer, so the claim is a
 		// success without its Signature header. Nothing was cancelled.
-		resp.Result = result(statusSuccess, "SUCCESS", "Success")
+		resp.Result = result(alipayplus.StatusSuccess, "SUCCESS", "Success")
 		resp.CancelTime = s.cfg.Now().Format(time.RFC3339)
 		s.reply(w, in, resp, simkit.FaultUnsigned)
 		return
@@ -117,7 +120,7 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 		resp.Result = rateLimitResult()
 	default:
 		resp.Result = cancelResult(call.Result)
-		if resp.Result.ResultStatus == statusSuccess && !call.Payment.CancelledAt.IsZero() {
+		if resp.Result.ResultStatus == alipayplus.StatusSuccess && !call.Payment.CancelledAt.IsZero() {
 			resp.CancelTime = call.Payment.CancelledAt.Format(time.RFC3339)
 		}
 	}
@@ -125,18 +128,18 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 }
 
 // cancelResult renders the store's neutral result with the wallet's codes.
-func cancelResult(r simkit.CancelResult) *Result {
+func cancelResult(r simkit.CancelResult) *alipayplus.Result {
 	switch r {
 	case simkit.CancelDone, simkit.CancelAlready:
-		return result(statusSuccess, "SUCCESS", "Success")
+		return result(alipayplus.StatusSuccess, "SUCCESS", "Success")
 	case simkit.CancelWindow:
-		return result(statusFail, "CANCEL_WINDOW_EXCEED", "The cancellation date is beyond the period that is agreed in the contract.")
+		return result(alipayplus.StatusFail, "CANCEL_WINDOW_EXCEED", "The cancellation date is beyond the period that is agreed in the contract.")
 	case simkit.CancelNotFound:
-		return result(statusFail, "ORDER_NOT_EXIST", "The order does not exist.")
+		return result(alipayplus.StatusFail, "ORDER_NOT_EXIST", "The order does not exist.")
 	case simkit.CancelPaid:
-		return result(statusFail, codeOrderPaid, "The payment has succeeded and cannot be cancelled; refund it instead.")
+		return result(alipayplus.StatusFail, alipayplus.CodeOrderPaid, "The payment has succeeded and cannot be cancelled; refund it instead.")
 	case simkit.CancelRefused:
-		return result(statusFail, "PROCESS_FAIL", "A general business failure occurred. Do not retry.")
+		return result(alipayplus.StatusFail, "PROCESS_FAIL", "A general business failure occurred. Do not retry.")
 	}
 	// CancelPendingNow (accepted, completes later) and CancelInProgress (the payment
 	// is being processed): the wallet cannot say yet; its word for that is U.
@@ -153,23 +156,23 @@ func (s *Sandbox) serveInquiry(w http.ResponseWriter, r *http.Request) {
 	call := s.Store.Query(in.target.PaymentRequestID, in.target.PaymentID, simkit.QueryPayment)
 	simkit.Delay(r, call.Payment.Scenario)
 	if !call.Found {
-		s.reply(w, in, inquiryResponse{Result: result(statusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
+		s.reply(w, in, alipayplus.InquiryResponse{Result: result(alipayplus.StatusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
 		return
 	}
 	if simkit.ServeTransportFault(w, r, call.Fault) {
 		return
 	}
 	p := call.Payment
-	resp := inquiryResponse{PaymentID: p.ProviderPaymentID, PaymentRequestID: p.MerchantOrderNo}
+	resp := alipayplus.InquiryResponse{PaymentID: p.ProviderPaymentID, PaymentRequestID: p.MerchantOrderNo}
 	switch call.Fault {
 	case simkit.FaultUnknown:
 		resp.Result = unknownResult()
 	case simkit.FaultRateLimit:
 		resp.Result = rateLimitResult()
 	default:
-		resp.Result = result(statusSuccess, "SUCCESS", "Success")
+		resp.Result = result(alipayplus.StatusSuccess, "SUCCESS", "Success")
 		resp.PaymentStatus = walletPaymentStatus(p)
-		resp.PaymentAmount = &Amount{Currency: p.Currency, Value: strconv.FormatInt(p.Amount, 10)}
+		resp.PaymentAmount = &alipayplus.Amount{Currency: p.Currency, Value: strconv.FormatInt(p.Amount, 10)}
 		if resp.PaymentStatus == "FAIL" {
 			resp.PaymentFailReason = "USER_PAYMENT_FAILED"
 		}
@@ -196,26 +199,26 @@ func walletPaymentStatus(p simkit.Payment) string {
 	return "PROCESSING"
 }
 
-func result(status, code, message string) *Result {
-	return &Result{ResultStatus: status, ResultCode: code, ResultMessage: message}
+func result(status, code, message string) *alipayplus.Result {
+	return &alipayplus.Result{ResultStatus: status, ResultCode: code, ResultMessage: message}
 }
 
-func unknownResult() *Result {
-	return result(statusUnknown, "UNKNOWN_EXCEPTION", "An API calling is failed, which is caused by unknown reasons.")
+func unknownResult() *alipayplus.Result {
+	return result(alipayplus.StatusUnknown, "UNKNOWN_EXCEPTION", "An API calling is failed, which is caused by unknown reasons.")
 }
 
 // rateLimitResult: the wallets' common code (resultStatus F in their V2 tables).
-func rateLimitResult() *Result {
-	return result(statusFail, "REQUEST_TRAFFIC_EXCEED_LIMIT", "The request traffic exceeds the limit.")
+func rateLimitResult() *alipayplus.Result {
+	return result(alipayplus.StatusFail, "REQUEST_TRAFFIC_EXCEED_LIMIT", "The request traffic exceeds the limit.")
 }
 
 // accept checks a request the way the wallet does and answers the wallet's own
 // error when it fails: METHOD_NOT_SUPPORTED, MEDIA_TYPE_NOT_ACCEPTABLE,
 // CLIENT_INVALID, KEY_NOT_FOUND, INVALID_SIGNATURE, PARAM_ILLEGAL.
 func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request) (inbound, bool) {
-	in := inbound{path: pathAsSent(r), clientID: r.Header.Get(headerClientID)}
+	in := inbound{path: pathAsSent(r), clientID: r.Header.Get(alipayplus.HeaderClientID)}
 	fail := func(code, message string) (inbound, bool) {
-		s.reply(w, in, cancelResponse{Result: result(statusFail, code, message)}, simkit.FaultNone)
+		s.reply(w, in, alipayplus.CancelResponse{Result: result(alipayplus.StatusFail, code, message)}, simkit.FaultNone)
 		return in, false
 	}
 	if r.Method != http.MethodPost {
@@ -231,39 +234,39 @@ func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request) (inbound, bool)
 	if in.clientID == "" || (s.cfg.ClientID != "" && in.clientID != s.cfg.ClientID) {
 		return fail("CLIENT_INVALID", "The client is invalid.")
 	}
-	reqTime := r.Header.Get(headerRequestTime)
+	reqTime := r.Header.Get(alipayplus.HeaderRequestTime)
 	if reqTime == "" {
 		return fail("PARAM_ILLEGAL", "Illegal parameters: Request-Time is missing.")
 	}
 	if why := checkRequestTime(reqTime, s.cfg.RequestTimeFormat); why != "" {
 		return fail("PARAM_ILLEGAL", "Illegal parameters: Request-Time "+why+".")
 	}
-	sigHeader := r.Header.Get(headerSignature)
-	parsed, err := parseSignatureHeader(sigHeader)
+	sigHeader := r.Header.Get(alipayplus.HeaderSignature)
+	parsed, err := alipayplus.ParseSignatureHeader(sigHeader)
 	if err != nil {
 		return fail("INVALID_SIGNATURE", "The signature is invalid.")
 	}
 	if parsed.KeyVersion != "" && parsed.KeyVersion != s.cfg.KeyVersion {
 		return fail("KEY_NOT_FOUND", "The key is not found.")
 	}
-	keyHeader := r.Header.Get(headerKeyVersion)
+	keyHeader := r.Header.Get(alipayplus.HeaderKeyVersion)
 	switch {
 	case keyHeader == "" && s.cfg.RequireKeyVersionHeader:
 		return fail("PARAM_ILLEGAL", "Illegal parameters: Key-Version is missing.")
 	case keyHeader != "" && (keyHeader != s.cfg.KeyVersion || (parsed.KeyVersion != "" && parsed.KeyVersion != keyHeader)):
 		return fail("KEY_NOT_FOUND", "The key is not found.")
 	}
-	if _, err := verifyMessage(s.cfg.MerchantPublicKey, in.path, in.clientID, reqTime, sigHeader, body); err != nil {
+	if _, err := alipayplus.VerifyMessage(s.cfg.MerchantPublicKey, in.path, in.clientID, reqTime, sigHeader, body); err != nil {
 		return fail("INVALID_SIGNATURE", "The signature is invalid.")
 	}
 	if err := json.Unmarshal(body, &in.target); err != nil {
 		return fail("PARAM_ILLEGAL", "Illegal parameters: the body is not JSON.")
 	}
-	id := in.target.key()
+	id := in.target.Key()
 	if id == "" {
 		return fail("PARAM_ILLEGAL", "Illegal parameters: paymentId and paymentRequestId cannot both be null.")
 	}
-	if len([]rune(in.target.PaymentID)) > maxIDLen || len([]rune(in.target.PaymentRequestID)) > maxIDLen {
+	if len([]rune(in.target.PaymentID)) > alipayplus.MaxIDLen || len([]rune(in.target.PaymentRequestID)) > alipayplus.MaxIDLen {
 		return fail("PARAM_ILLEGAL", "Illegal parameters: the payment id is longer than 64 characters.")
 	}
 	return in, true
@@ -272,9 +275,9 @@ func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request) (inbound, bool)
 // checkRequestTime says why a Request-Time is refused ("" when it is accepted):
 // it must be a valid time in the required form (any of the three when format is "").
 func checkRequestTime(v, format string) string {
-	millis := func() bool { _, err := time.Parse(layoutRFC3339Millis, v); return err == nil }
+	millis := func() bool { _, err := time.Parse(alipayplus.LayoutRFC3339Millis, v); return err == nil }
 	seconds := func() bool {
-		_, err := time.Parse(layoutRFC3339, v)
+		_, err := time.Parse(alipayplus.LayoutRFC3339, v)
 		return err == nil && !strings.Contains(v, ".")
 	}
 	epoch := func() bool {
@@ -283,11 +286,11 @@ func checkRequestTime(v, format string) string {
 	}
 	var ok bool
 	switch format {
-	case TimeRFC3339Millis:
+	case alipayplus.TimeRFC3339Millis:
 		ok = millis()
-	case TimeRFC3339:
+	case alipayplus.TimeRFC3339:
 		ok = seconds()
-	case TimeEpochMillis:
+	case alipayplus.TimeEpochMillis:
 		ok = epoch()
 	default:
 		ok = millis() || seconds() || epoch()
@@ -324,22 +327,43 @@ func (s *Sandbox) reply(w http.ResponseWriter, in inbound, v any, fault simkit.F
 	}
 	respTime := s.cfg.Now().Format(time.RFC3339)
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set(headerClientID, in.clientID)
-	h.Set(headerResponseTime, respTime)
+	h.Set("Content-Type", alipayplus.ContentType)
+	h.Set(alipayplus.HeaderClientID, in.clientID)
+	h.Set(alipayplus.HeaderResponseTime, respTime)
 	if fault != simkit.FaultUnsigned {
 		signed := body
 		if fault == simkit.FaultBadSignature {
 			// A genuine wallet signature, over other bytes: well-formed, does not verify.
 			signed = append([]byte(`{"tampered":true}`), body...)
 		}
-		sig, err := signMessage(s.cfg.WalletPrivateKey, in.path, in.clientID, respTime, signed)
+		sig, err := alipayplus.SignMessage(s.cfg.WalletPrivateKey, in.path, in.clientID, respTime, signed)
 		if err != nil {
 			http.Error(w, "sandbox: signing: "+err.Error(), http.StatusInternalServerError)
 			return
 		}
-		h.Set(headerSignature, signatureHeader("1", sig))
+		h.Set(alipayplus.HeaderSignature, alipayplus.SignatureHeader("1", sig))
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// Payments is the store of simulated payments (simkit.Sim).
+func (s *Sandbox) Payments() *simkit.Store { return s.Store }
+
+// Deliveries is always empty: the provider sends no notifications the adapter reads.
+func (s *Sandbox) Deliveries() []simkit.Delivery { return nil }
+
+// Contract is how the alipayplus adapter reads this sandbox's answers where providers
+// differ (the contract suite, providers/sim/contracttest, checks it).
+var Contract = simkit.Contract{
+	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
+	AlreadyCancelled: simkit.Want{Kind: providers.Succeeded},
+	Paid:             simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
+	PaidIsReversed:   false,
+	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
+	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	InOTP:            simkit.Want{Kind: providers.Unknown},
+	Pending:          providers.Unknown,
+	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
+	Notifies:         "",
 }

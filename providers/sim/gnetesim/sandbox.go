@@ -1,6 +1,8 @@
-package gnete
+package gnetesim
 
 import (
+	"github.com/paycancel/paycancel/providers/gnete"
+
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,7 +11,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // SandboxConfig configures the GNETE simulator.
@@ -112,9 +114,9 @@ func NewSandbox(cfg SandboxConfig) *Sandbox {
 // Handler serves the gateway's paths and the simkit admin API.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+PathCancel, s.handleCancel)
-	mux.HandleFunc("POST "+PathCancelQuery, s.handleCancelQuery)
-	mux.HandleFunc("POST "+PathPayQuery, s.handlePayQuery)
+	mux.HandleFunc("POST "+gnete.PathCancel, s.handleCancel)
+	mux.HandleFunc("POST "+gnete.PathCancelQuery, s.handleCancelQuery)
+	mux.HandleFunc("POST "+gnete.PathPayQuery, s.handlePayQuery)
 	return simkit.WithAdmin(s.Store, mux)
 }
 
@@ -141,16 +143,16 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	payOrderID, mchOrderNo := str(params, "payOrderId"), str(params, "mchOrderNo")
+	payOrderID, mchOrderNo := gnete.Str(params, "payOrderId"), gnete.Str(params, "mchOrderNo")
 	if payOrderID == "" && mchOrderNo == "" {
-		writeFail(w, CodeBusiness, msgNoTarget)
+		writeFail(w, gnete.CodeBusiness, msgNoTarget)
 		return
 	}
 	key := payOrderID // the business key is the target id the request names
 	if key == "" {
 		key = mchOrderNo
 	}
-	notifyURL := str(params, "notifyUrl")
+	notifyURL := gnete.Str(params, "notifyUrl")
 	before, found := s.Store.Get(mchOrderNo, payOrderID)
 	if found {
 		simkit.Delay(r, before.Scenario)
@@ -162,7 +164,7 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 	}
 	call := s.Store.Cancel(mchOrderNo, payOrderID, key, rules)
 	if !call.Found {
-		writeFail(w, CodeBusiness, msgNotFound)
+		writeFail(w, gnete.CodeBusiness, msgNotFound)
 		return
 	}
 	p := call.Payment
@@ -191,20 +193,20 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 		case p.CancelRef != "":
 			s.writeOK(w, cancelData(p), call.Fault) // a repeat: same cancelOrderId, state 2
 		case p.State == simkit.Refunded:
-			writeFail(w, CodeBusiness, msgRefunded)
+			writeFail(w, gnete.CodeBusiness, msgRefunded)
 		default:
-			writeFail(w, CodeBusiness, msgClosed)
+			writeFail(w, gnete.CodeBusiness, msgClosed)
 		}
 	case simkit.CancelPaid:
-		writeFail(w, CodeBusiness, msgPaidWindow)
+		writeFail(w, gnete.CodeBusiness, msgPaidWindow)
 	case simkit.CancelWindow:
 		if p.State == simkit.Paid {
-			writeFail(w, CodeBusiness, msgPaidWindow)
+			writeFail(w, gnete.CodeBusiness, msgPaidWindow)
 		} else {
-			writeFail(w, CodeBusiness, msgWindow)
+			writeFail(w, gnete.CodeBusiness, msgWindow)
 		}
 	case simkit.CancelInProgress:
-		writeFail(w, CodeBusiness, msgInProgress)
+		writeFail(w, gnete.CodeBusiness, msgInProgress)
 	case simkit.CancelRefused:
 		s.writeOK(w, map[string]any{
 			"cancelOrderId": refusedData["cancelOrderId"], "state": 3,
@@ -212,7 +214,7 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 		}, call.Fault)
 	case simkit.CancelClaimed:
 		// Jeepay never signs an error body: the claim arrives with no data, no sign.
-		writeFail(w, CodeBusiness, msgUnsignedClaim)
+		writeFail(w, gnete.CodeBusiness, msgUnsignedClaim)
 	case simkit.CancelForeign:
 		// Another order's genuine "cancel success", replayed: signed, and naming
 		// only its own cancelOrderId, as the real reply does.
@@ -220,7 +222,7 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 		s.writeOK(w, map[string]any{"cancelOrderId": f.cancelOrderID, "state": 2,
 			"channelOrderNo": "CH" + f.cancelOrderID, "errCode": "", "errMsg": ""}, call.Fault)
 	default:
-		writeFail(w, CodeSystem, msgSystem)
+		writeFail(w, gnete.CodeSystem, msgSystem)
 	}
 }
 
@@ -247,9 +249,9 @@ func (s *Sandbox) handleCancelQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ref := str(params, "cancelOrderId")
+	ref := gnete.Str(params, "cancelOrderId")
 	if ref == "" {
-		writeFail(w, CodeParams, "参数有误[cancelOrderId不能为空]")
+		writeFail(w, gnete.CodeParams, "参数有误[cancelOrderId不能为空]")
 		return
 	}
 	s.mu.Lock()
@@ -271,13 +273,13 @@ func (s *Sandbox) handleCancelQuery(w http.ResponseWriter, r *http.Request) {
 				"createdAt": p.CreatedAt.UnixMilli(), "successTime": p.CreatedAt.UnixMilli()}, simkit.FaultNone)
 			return
 		}
-		writeFail(w, CodeBusiness, msgCancelNotFnd)
+		writeFail(w, gnete.CodeBusiness, msgCancelNotFnd)
 		return
 	}
 	simkit.Delay(r, before.Scenario)
 	call := s.Store.QueryByCancelRef(ref)
 	if !call.Found {
-		writeFail(w, CodeBusiness, msgCancelNotFnd)
+		writeFail(w, gnete.CodeBusiness, msgCancelNotFnd)
 		return
 	}
 	s.afterQuery(call.Payment)
@@ -292,9 +294,9 @@ func (s *Sandbox) handlePayQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	payOrderID, mchOrderNo := str(params, "payOrderId"), str(params, "mchOrderNo")
+	payOrderID, mchOrderNo := gnete.Str(params, "payOrderId"), gnete.Str(params, "mchOrderNo")
 	if payOrderID == "" && mchOrderNo == "" {
-		writeFail(w, CodeBusiness, msgNoTarget)
+		writeFail(w, gnete.CodeBusiness, msgNoTarget)
 		return
 	}
 	if before, found := s.Store.Get(mchOrderNo, payOrderID); found {
@@ -302,7 +304,7 @@ func (s *Sandbox) handlePayQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	call := s.Store.Query(mchOrderNo, payOrderID, simkit.QueryPayment)
 	if !call.Found {
-		writeFail(w, CodeBusiness, msgNotFound)
+		writeFail(w, gnete.CodeBusiness, msgNotFound)
 		return
 	}
 	s.afterQuery(call.Payment)
@@ -331,8 +333,8 @@ type foreign struct{ mchOrderNo, payOrderID, cancelOrderID string }
 // foreignOrder is the other order of p: stable, so every answer is the same replay.
 func foreignOrder(p simkit.Payment) foreign {
 	clip := func(s string) string {
-		if len(s) > maxOrderID {
-			return s[:maxOrderID]
+		if len(s) > gnete.MaxOrderID {
+			return s[:gnete.MaxOrderID]
 		}
 		return s
 	}
@@ -445,7 +447,7 @@ func (s *Sandbox) notifyCancel(notifyURL, ref string) {
 func (s *Sandbox) notificationBody(fields map[string]any) []byte {
 	v := url.Values{}
 	for k, x := range fields {
-		if text, ok := formatValue(x); ok {
+		if text, ok := gnete.FormatValue(x); ok {
 			v.Set(k, text)
 		}
 	}
@@ -454,7 +456,7 @@ func (s *Sandbox) notificationBody(fields map[string]any) []byte {
 	for k := range v {
 		m[k] = v.Get(k)
 	}
-	v.Set("sign", Sign(m, s.cfg.AppSecret))
+	v.Set("sign", gnete.Sign(m, s.cfg.AppSecret))
 	return []byte(v.Encode())
 }
 
@@ -463,30 +465,30 @@ func (s *Sandbox) notificationBody(fields map[string]any) []byte {
 func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	body, err := simkit.ReadBody(r)
 	if err != nil {
-		writeFail(w, CodeParams, "参数有误[请求体过大]")
+		writeFail(w, gnete.CodeParams, "参数有误[请求体过大]")
 		return nil, false
 	}
 	params, err := parseRequestBody(r.Header.Get("Content-Type"), body)
 	if err != nil {
-		writeFail(w, CodeParams, "参数有误[请求参数格式错误]")
+		writeFail(w, gnete.CodeParams, "参数有误[请求参数格式错误]")
 		return nil, false
 	}
 	// Field rules (Jeepay's validateService; GNETE: code 11 parameter error).
 	if msg := checkFields(params); msg != "" {
-		writeFail(w, CodeParams, "参数有误["+msg+"]")
+		writeFail(w, gnete.CodeParams, "参数有误["+msg+"]")
 		return nil, false
 	}
-	mchNo, appID, sign := str(params, "mchNo"), str(params, "appId"), str(params, "sign")
+	mchNo, appID, sign := gnete.Str(params, "mchNo"), gnete.Str(params, "appId"), gnete.Str(params, "sign")
 	if mchNo == "" || appID == "" || sign == "" {
-		writeFail(w, CodeBusiness, msgBadParams)
+		writeFail(w, gnete.CodeBusiness, msgBadParams)
 		return nil, false
 	}
 	if (s.cfg.MchNo != "" && mchNo != s.cfg.MchNo) || (s.cfg.AppID != "" && appID != s.cfg.AppID) {
-		writeFail(w, CodeBusiness, msgNoMerchant)
+		writeFail(w, gnete.CodeBusiness, msgNoMerchant)
 		return nil, false
 	}
-	if !Verify(params, s.cfg.AppSecret, sign) {
-		writeFail(w, CodeBusiness, msgSignFailed)
+	if !gnete.Verify(params, s.cfg.AppSecret, sign) {
+		writeFail(w, gnete.CodeBusiness, msgSignFailed)
 		return nil, false
 	}
 	return params, true
@@ -494,7 +496,7 @@ func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request) (map[strin
 
 func parseRequestBody(contentType string, body []byte) (map[string]any, error) {
 	if strings.Contains(strings.ToLower(contentType), "json") {
-		return decodeObject(body)
+		return gnete.DecodeObject(body)
 	}
 	values, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -509,28 +511,28 @@ func parseRequestBody(contentType string, body []byte) (map[string]any, error) {
 
 // fieldLimits are the request fields' documented lengths (seed 002).
 var fieldLimits = map[string]int{
-	"mchNo": maxMchNo, "appId": maxAppID, "payOrderId": maxOrderID, "mchOrderNo": maxOrderID,
-	"cancelOrderId": maxOrderID, "clientIp": 32, "notifyUrl": maxNotifyURL, "channelExtra": 256,
-	"extParam": 512, "version": maxVersion, "sign": 32, "signType": 32,
+	"mchNo": gnete.MaxMchNo, "appId": gnete.MaxAppID, "payOrderId": gnete.MaxOrderID, "mchOrderNo": gnete.MaxOrderID,
+	"cancelOrderId": gnete.MaxOrderID, "clientIp": 32, "notifyUrl": gnete.MaxNotifyURL, "channelExtra": 256,
+	"extParam": 512, "version": gnete.MaxVersion, "sign": 32, "signType": 32,
 }
 
 func checkFields(params map[string]any) string {
 	for k, max := range fieldLimits {
-		if len([]rune(str(params, k))) > max {
+		if len([]rune(gnete.Str(params, k))) > max {
 			return k + "长度不能超过" + strconv.Itoa(max)
 		}
 	}
-	reqTime := str(params, "reqTime")
+	reqTime := gnete.Str(params, "reqTime")
 	if reqTime == "" {
 		return "reqTime不能为空"
 	}
 	if _, err := strconv.ParseInt(reqTime, 10, 64); err != nil {
 		return "reqTime格式错误"
 	}
-	if v := str(params, "version"); v != "1.0" {
+	if v := gnete.Str(params, "version"); v != "1.0" {
 		return "version不能为空且须为1.0"
 	}
-	if str(params, "signType") != SignType {
+	if gnete.Str(params, "signType") != gnete.SignType {
 		return "signType仅支持MD5"
 	}
 	return ""
@@ -542,13 +544,13 @@ func (s *Sandbox) serveFault(w http.ResponseWriter, r *http.Request, f simkit.Fa
 	}
 	switch f {
 	case simkit.FaultUnknown:
-		writeFail(w, CodeSystem, msgSystem)
+		writeFail(w, gnete.CodeSystem, msgSystem)
 		return true
 	case simkit.FaultRateLimit:
 		if sc.RetryAfterSeconds > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(sc.RetryAfterSeconds))
 		}
-		simkit.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"code": CodeBusiness, "msg": msgRateLimited})
+		simkit.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"code": gnete.CodeBusiness, "msg": msgRateLimited})
 		return true
 	}
 	return false
@@ -557,13 +559,13 @@ func (s *Sandbox) serveFault(w http.ResponseWriter, r *http.Request, f simkit.Fa
 // writeOK answers code 0 with data signed as the gateway signs it (the fields of
 // data only); unsigned / bad_signature faults drop or spoil the sign.
 func (s *Sandbox) writeOK(w http.ResponseWriter, data map[string]any, f simkit.Fault) {
-	resp := map[string]any{"code": CodeOK, "msg": "SUCCESS", "data": data}
+	resp := map[string]any{"code": gnete.CodeOK, "msg": "SUCCESS", "data": data}
 	switch f {
 	case simkit.FaultUnsigned:
 	case simkit.FaultBadSignature:
-		resp["sign"] = Sign(data, providers.NewSecret("not-the-app-secret"))
+		resp["sign"] = gnete.Sign(data, providers.NewSecret("not-the-app-secret"))
 	default:
-		resp["sign"] = Sign(data, s.cfg.AppSecret)
+		resp["sign"] = gnete.Sign(data, s.cfg.AppSecret)
 	}
 	simkit.WriteJSON(w, http.StatusOK, resp)
 }
@@ -571,4 +573,22 @@ func (s *Sandbox) writeOK(w http.ResponseWriter, data map[string]any, f simkit.F
 // writeFail answers a non-zero code without data or sign (Jeepay ApiRes.fail/customFail).
 func writeFail(w http.ResponseWriter, code int, msg string) {
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{"code": code, "msg": msg})
+}
+
+// Payments is the store of simulated payments (simkit.Sim).
+func (s *Sandbox) Payments() *simkit.Store { return s.Store }
+
+// Contract is how the gnete adapter reads this sandbox's answers where providers
+// differ (the contract suite, providers/sim/contracttest, checks it).
+var Contract = simkit.Contract{
+	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
+	AlreadyCancelled: simkit.Want{Kind: providers.Failed, Reason: providers.ReasonPaymentClosed},
+	Paid:             simkit.Want{Kind: providers.Succeeded},
+	PaidIsReversed:   true,
+	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
+	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	InOTP:            simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	Pending:          providers.Pending,
+	PaidAfterCancel:  simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
+	Notifies:         "CANCEL_RESULT",
 }

@@ -1,6 +1,10 @@
-package alipayplus
+package alipayplussim
 
 import (
+	"fmt"
+	"github.com/paycancel/paycancel/providers/alipayplus"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
+
 	"path/filepath"
 	"strings"
 
@@ -15,20 +19,20 @@ const DevClientID = "SANDBOX_ALIPAYPLUS_DEV"
 // matching SandboxConfig. baseURL is where the sandbox handler is mounted (e.g.
 // "http://127.0.0.1:8299/alipayplus"); the client appends the API paths to it and
 // signs them with that prefix, which the sandbox reads from the request line.
-func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
+func DevCredentials(dir, baseURL string) (alipayplus.Config, SandboxConfig, error) {
 	dir, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayplus.Config{}, SandboxConfig{}, err
 	}
-	merchantPriv, merchantPub, err := ensureKeyPair(dir, Name+"-merchant")
+	merchantPriv, merchantPub, err := ensureKeyPair(dir, alipayplus.Name+"-merchant")
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayplus.Config{}, SandboxConfig{}, err
 	}
-	walletPriv, walletPub, err := ensureKeyPair(dir, Name+"-wallet")
+	walletPriv, walletPub, err := ensureKeyPair(dir, alipayplus.Name+"-wallet")
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayplus.Config{}, SandboxConfig{}, err
 	}
-	cfg := Config{
+	cfg := alipayplus.Config{
 		BaseURL:            strings.TrimRight(baseURL, "/"),
 		ClientID:           DevClientID,
 		KeyVersion:         "1",
@@ -37,12 +41,12 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 	}
 	// The sandbox insists on what the adapter sends by default (Request-Time with
 	// milliseconds, the Key-Version header), so every run proves it is sent.
-	sb := SandboxConfig{ClientID: DevClientID, KeyVersion: "1", RequestTimeFormat: TimeRFC3339Millis, RequireKeyVersionHeader: true}
+	sb := SandboxConfig{ClientID: DevClientID, KeyVersion: "1", RequestTimeFormat: alipayplus.TimeRFC3339Millis, RequireKeyVersionHeader: true}
 	if sb.MerchantPublicKey, err = providers.LoadPublicKeyFile(merchantPub); err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayplus.Config{}, SandboxConfig{}, err
 	}
 	if sb.WalletPrivateKey, err = providers.LoadPrivateKeyFile(walletPriv); err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayplus.Config{}, SandboxConfig{}, err
 	}
 	return cfg, sb, nil
 }
@@ -56,4 +60,15 @@ func ensureKeyPair(dir, name string) (privPath, pubPath string, err error) {
 		return "", "", err
 	}
 	return privPath, pubPath, nil
+}
+
+// Dev returns a sandbox with DevCredentials' keys in dir and the adapter
+// Config that talks to it at baseURL, with o applied.
+func Dev(dir, baseURL string, o simkit.DevOptions) (alipayplus.Config, *Sandbox, error) {
+	cfg, sb, err := DevCredentials(dir, baseURL)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", alipayplus.Name, err)
+	}
+	cfg.ClientID, sb.ClientID = cfg.ClientID+o.AccountTag, sb.ClientID+o.AccountTag
+	return cfg, NewSandbox(sb), nil
 }

@@ -1,8 +1,8 @@
-// Package sandboxes runs the five provider sandboxes together on one HTTP server,
+// Package sim runs the five provider simulators ("sandboxes") together on one HTTP server,
 // each under its provider's name (/payermax/…, /alipayplus/…, /gnete/…, /ksher/…,
 // /alipayglobal/…), with keys generated once into a folder. `worker --dev`, the
-// standalone runner (go run ./providers/sandbox) and the end-to-end tests use it.
-package sandboxes
+// standalone runner (go run ./providers/sim/sandbox) and the end-to-end tests use it.
+package sim
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -20,7 +19,12 @@ import (
 	"github.com/paycancel/paycancel/providers/gnete"
 	"github.com/paycancel/paycancel/providers/ksher"
 	"github.com/paycancel/paycancel/providers/payermax"
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/alipayglobalsim"
+	"github.com/paycancel/paycancel/providers/sim/alipayplussim"
+	"github.com/paycancel/paycancel/providers/sim/gnetesim"
+	"github.com/paycancel/paycancel/providers/sim/kshersim"
+	"github.com/paycancel/paycancel/providers/sim/payermaxsim"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // Names lists the providers in a stable order.
@@ -50,11 +54,11 @@ type Options struct {
 // Set is the running sandboxes.
 type Set struct {
 	URL          string // root, e.g. http://127.0.0.1:8299
-	PayerMax     *payermax.Sandbox
-	AlipayPlus   *alipayplus.Sandbox
-	GNETE        *gnete.Sandbox
-	Ksher        *ksher.Sandbox
-	AlipayGlobal *alipayglobal.Sandbox
+	PayerMax     *payermaxsim.Sandbox
+	AlipayPlus   *alipayplussim.Sandbox
+	GNETE        *gnetesim.Sandbox
+	Ksher        *kshersim.Sandbox
+	AlipayGlobal *alipayglobalsim.Sandbox
 
 	// Adapter configurations matching the sandboxes' keys, by provider name.
 	PayerMaxConfig     payermax.Config
@@ -95,73 +99,35 @@ func build(opts Options, root string) (*Set, error) {
 	if len(opts.AccountTag) > 4 || strings.Trim(opts.AccountTag, "0123456789") != "" {
 		return nil, fmt.Errorf("sandbox account tag %q is not 1 to 4 digits", opts.AccountTag)
 	}
-	tag := func(id string) string { return id + opts.AccountTag }
 	s := &Set{URL: root}
-	dir := func(name string) (string, error) {
-		d := filepath.Join(opts.Dir, name)
-		return d, os.MkdirAll(d, 0o700)
-	}
 	callback := func(name string) string {
 		if opts.CallbackBaseURL == "" {
 			return ""
 		}
 		return strings.TrimRight(opts.CallbackBaseURL, "/") + "/callbacks/" + name
 	}
+	// at is where a provider's sandbox keeps its keys (DevCredentials creates the
+	// folder), where it is mounted and its options.
+	at := func(name string) (string, string, simkit.DevOptions) {
+		return filepath.Join(opts.Dir, name), root + "/" + name,
+			simkit.DevOptions{NotifyURL: callback(name), NotifySchedule: opts.NotifySchedule, AccountTag: opts.AccountTag}
+	}
 	var err error
-	var d string
-
-	if d, err = dir(payermax.Name); err != nil {
+	if s.PayerMaxConfig, s.PayerMax, err = payermaxsim.Dev(at(payermax.Name)); err != nil {
 		return nil, err
 	}
-	pmCfg, pmSb, err := payermax.DevCredentials(d, root+"/"+payermax.Name)
-	if err != nil {
-		return nil, fmt.Errorf("payermax sandbox keys: %w", err)
-	}
-	pmSb.NotifyURL, pmSb.NotifySchedule = callback(payermax.Name), opts.NotifySchedule
-	pmCfg.AppID, pmSb.AppID = tag(pmCfg.AppID), tag(pmSb.AppID)
-	s.PayerMaxConfig, s.PayerMax = pmCfg, payermax.NewSandbox(pmSb)
-
-	if d, err = dir(alipayplus.Name); err != nil {
+	if s.AlipayPlusConfig, s.AlipayPlus, err = alipayplussim.Dev(at(alipayplus.Name)); err != nil {
 		return nil, err
 	}
-	apCfg, apSb, err := alipayplus.DevCredentials(d, root+"/"+alipayplus.Name)
-	if err != nil {
-		return nil, fmt.Errorf("alipayplus sandbox keys: %w", err)
-	}
-	apCfg.ClientID, apSb.ClientID = tag(apCfg.ClientID), tag(apSb.ClientID)
-	s.AlipayPlusConfig, s.AlipayPlus = apCfg, alipayplus.NewSandbox(apSb)
-
-	if d, err = dir(gnete.Name); err != nil {
+	if s.GNETEConfig, s.GNETE, err = gnetesim.Dev(at(gnete.Name)); err != nil {
 		return nil, err
 	}
-	gnCfg, gnSb, err := gnete.DevCredentials(d, root+"/"+gnete.Name)
-	if err != nil {
-		return nil, fmt.Errorf("gnete sandbox secret: %w", err)
-	}
-	gnSb.NotifySchedule = opts.NotifySchedule
-	gnCfg.MchNo, gnSb.MchNo = tag(gnCfg.MchNo), tag(gnSb.MchNo)
-	s.GNETEConfig, s.GNETE = gnCfg, gnete.NewSandbox(gnSb)
-
-	if d, err = dir(ksher.Name); err != nil {
+	if s.KsherConfig, s.Ksher, err = kshersim.Dev(at(ksher.Name)); err != nil {
 		return nil, err
 	}
-	ksCfg, ksSb, err := ksher.DevCredentials(d, root+"/"+ksher.Name)
-	if err != nil {
-		return nil, fmt.Errorf("ksher sandbox keys: %w", err)
-	}
-	ksSb.NotifyURL, ksSb.NotifySchedule = callback(ksher.Name), opts.NotifySchedule
-	ksCfg.AppID, ksSb.AppID = tag(ksCfg.AppID), tag(ksSb.AppID)
-	s.KsherConfig, s.Ksher = ksCfg, ksher.NewSandbox(ksSb)
-
-	if d, err = dir(alipayglobal.Name); err != nil {
+	if s.AlipayGlobalConfig, s.AlipayGlobal, err = alipayglobalsim.Dev(at(alipayglobal.Name)); err != nil {
 		return nil, err
 	}
-	agCfg, agSb, err := alipayglobal.DevCredentials(d, root+"/"+alipayglobal.Name)
-	if err != nil {
-		return nil, fmt.Errorf("alipayglobal sandbox keys: %w", err)
-	}
-	agCfg.PartnerID, agSb.PartnerID = tag(agCfg.PartnerID), tag(agSb.PartnerID)
-	s.AlipayGlobalConfig, s.AlipayGlobal = agCfg, alipayglobal.NewSandbox(agSb)
 	return s, nil
 }
 

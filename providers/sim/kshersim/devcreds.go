@@ -1,6 +1,9 @@
-package ksher
+package kshersim
 
 import (
+	"github.com/paycancel/paycancel/providers/ksher"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
+
 	"crypto/rsa"
 	"fmt"
 	"path/filepath"
@@ -27,20 +30,20 @@ const (
 //
 // The sandbox's provider key is 2048-bit, not 512 like Ksher's real one: Go cannot
 // sign with keys under 1024 bits (the 512-bit path is covered by test vectors).
-func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
+func DevCredentials(dir, baseURL string) (ksher.Config, SandboxConfig, error) {
 	abs, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return ksher.Config{}, SandboxConfig{}, err
 	}
 	merchant, err := devKeyPair(filepath.Join(abs, devMerchantPrivate), filepath.Join(abs, devMerchantPublic))
 	if err != nil {
-		return Config{}, SandboxConfig{}, fmt.Errorf("ksher merchant key: %w", err)
+		return ksher.Config{}, SandboxConfig{}, fmt.Errorf("ksher merchant key: %w", err)
 	}
-	ksher, err := devKeyPair(filepath.Join(abs, devKsherPrivate), filepath.Join(abs, devKsherPublic))
+	ksherKey, err := devKeyPair(filepath.Join(abs, devKsherPrivate), filepath.Join(abs, devKsherPublic))
 	if err != nil {
-		return Config{}, SandboxConfig{}, fmt.Errorf("ksher provider key: %w", err)
+		return ksher.Config{}, SandboxConfig{}, fmt.Errorf("ksher provider key: %w", err)
 	}
-	cfg := Config{
+	cfg := ksher.Config{
 		BaseURL:            strings.TrimRight(baseURL, "/") + "/api",
 		AppID:              DevAppID,
 		Lang:               "en",
@@ -50,7 +53,7 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 	sb := SandboxConfig{
 		AppID:             DevAppID,
 		MerchantPublicKey: &merchant.PublicKey,
-		KsherPrivateKey:   ksher,
+		KsherPrivateKey:   ksherKey,
 	}
 	return cfg, sb, nil
 }
@@ -63,4 +66,17 @@ func devKeyPair(privPath, pubPath string) (*rsa.PrivateKey, error) {
 		return nil, err
 	}
 	return providers.LoadPrivateKeyFile(privPath)
+}
+
+// Dev returns a sandbox with DevCredentials' keys in dir and the adapter
+// Config that talks to it at baseURL, with o applied.
+func Dev(dir, baseURL string, o simkit.DevOptions) (ksher.Config, *Sandbox, error) {
+	cfg, sb, err := DevCredentials(dir, baseURL)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", ksher.Name, err)
+	}
+	sb.NotifyURL = o.NotifyURL
+	sb.NotifySchedule = o.NotifySchedule
+	cfg.AppID, sb.AppID = cfg.AppID+o.AccountTag, sb.AppID+o.AccountTag
+	return cfg, NewSandbox(sb), nil
 }

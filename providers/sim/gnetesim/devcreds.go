@@ -1,6 +1,9 @@
-package gnete
+package gnetesim
 
 import (
+	"github.com/paycancel/paycancel/providers/gnete"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
+
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -20,24 +23,36 @@ const (
 // dir/gnete-app-secret.txt (0600) and returns a Config pointing at it, with BaseURL
 // = baseURL (where the sandbox handler is mounted; the gateway's paths start at its
 // root), plus the matching SandboxConfig.
-func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
+func DevCredentials(dir, baseURL string) (gnete.Config, SandboxConfig, error) {
 	abs, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return gnete.Config{}, SandboxConfig{}, err
 	}
 	path := filepath.Join(abs, devSecretFile)
 	// 32 bytes: 52 base32 letters and digits (256 bits).
 	secret, err := providers.EnsureSecretFile(path, 32)
 	if err != nil {
-		return Config{}, SandboxConfig{}, fmt.Errorf("gnete dev app secret: %v", err)
+		return gnete.Config{}, SandboxConfig{}, fmt.Errorf("gnete dev app secret: %v", err)
 	}
-	cfg := Config{
+	cfg := gnete.Config{
 		BaseURL:    strings.TrimRight(baseURL, "/"),
 		MchNo:      devMchNo,
 		AppID:      devAppID,
 		AppSecret:  providers.SecretRef{File: path},
 		Version:    "1.0",
-		BodyFormat: BodyJSON,
+		BodyFormat: gnete.BodyJSON,
 	}
 	return cfg, SandboxConfig{MchNo: devMchNo, AppID: devAppID, AppSecret: secret}, nil
+}
+
+// Dev returns a sandbox with DevCredentials' keys in dir and the adapter
+// Config that talks to it at baseURL, with o applied.
+func Dev(dir, baseURL string, o simkit.DevOptions) (gnete.Config, *Sandbox, error) {
+	cfg, sb, err := DevCredentials(dir, baseURL)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", gnete.Name, err)
+	}
+	sb.NotifySchedule = o.NotifySchedule
+	cfg.MchNo, sb.MchNo = cfg.MchNo+o.AccountTag, sb.MchNo+o.AccountTag
+	return cfg, NewSandbox(sb), nil
 }

@@ -1,13 +1,16 @@
-package alipayglobal
+package alipayglobalsim
 
 import (
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/alipayglobal"
+
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // SandboxConfig configures the Alipay Global simulator.
@@ -69,8 +72,8 @@ func NewSandbox(cfg SandboxConfig) *Sandbox {
 // admin API under /_sandbox/.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+DefaultCancelPath, s.serveCancel)
-	mux.HandleFunc("POST "+DefaultPayQueryPath, s.servePayQuery)
+	mux.HandleFunc("POST "+alipayglobal.DefaultCancelPath, s.serveCancel)
+	mux.HandleFunc("POST "+alipayglobal.DefaultPayQueryPath, s.servePayQuery)
 	return simkit.WithAdmin(s.Store, mux)
 }
 
@@ -86,13 +89,13 @@ func (s *Sandbox) now() time.Time {
 }
 
 // result builds a resultInfo for a documented code.
-func result(code, msg string) *resultInfo {
-	row := resultCodes[code]
-	return &resultInfo{ResultStatus: row.Status, ResultCodeID: row.ID, ResultCode: code, ResultMsg: msg}
+func result(code, msg string) *alipayglobal.ResultInfo {
+	row := alipayglobal.ResultCodes[code]
+	return &alipayglobal.ResultInfo{ResultStatus: row.Status, ResultCodeID: row.ID, ResultCode: code, ResultMsg: msg}
 }
 
 func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
-	req, ok := s.readRequest(w, r, functionCancel)
+	req, ok := s.readRequest(w, r, alipayglobal.FunctionCancel)
 	if !ok {
 		return
 	}
@@ -102,27 +105,27 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 	}
 	call, early := s.cancel(b)
 	if early != nil {
-		s.respond(w, req.Head, responseBody{ResultInfo: early}, simkit.FaultNone)
+		s.respond(w, req.Head, alipayglobal.ResponseBody{ResultInfo: early}, simkit.FaultNone)
 		return
 	}
 	if simkit.ServeTransportFault(w, r, call.Fault) {
 		return
 	}
 	p := call.Payment
-	var out responseBody
+	var out alipayglobal.ResponseBody
 	if call.Result == simkit.CancelClaimed {
 		// Scenario.UnsignedClaim: Alipay signs every answer, so the claim is an S
 		// success without its signature. Nothing was cancelled.
-		out = responseBody{ResultInfo: result(codeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
-			MerchantTransID: p.MerchantOrderNo, CancelTime: s.now().In(beijing).Format(reqTimeLayout)}
+		out = alipayglobal.ResponseBody{ResultInfo: result(alipayglobal.CodeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
+			MerchantTransID: p.MerchantOrderNo, CancelTime: s.now().In(alipayglobal.Beijing).Format(alipayglobal.ReqTimeLayout)}
 		s.respond(w, req.Head, out, simkit.FaultUnsigned)
 		return
 	}
 	switch {
 	case call.Fault == simkit.FaultUnknown:
-		out.ResultInfo = result(codeUnknownException, "unknown exception")
+		out.ResultInfo = result(alipayglobal.CodeUnknownException, "unknown exception")
 	case call.Fault == simkit.FaultRateLimit:
-		out.ResultInfo = result(codeTrafficExceedLimit, "request traffic exceeds the limit")
+		out.ResultInfo = result(alipayglobal.CodeTrafficExceedLimit, "request traffic exceeds the limit")
 	default:
 		switch call.Result {
 		case simkit.CancelDone, simkit.CancelAlready:
@@ -130,18 +133,18 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 			if at.IsZero() {
 				at = s.now()
 			}
-			out = responseBody{ResultInfo: result(codeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
-				MerchantTransID: p.MerchantOrderNo, CancelTime: at.In(beijing).Format(reqTimeLayout)}
+			out = alipayglobal.ResponseBody{ResultInfo: result(alipayglobal.CodeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
+				MerchantTransID: p.MerchantOrderNo, CancelTime: at.In(alipayglobal.Beijing).Format(alipayglobal.ReqTimeLayout)}
 		case simkit.CancelWindow:
-			out.ResultInfo = result(codeOrderCancelWindowExpired, "expired to cancel the transaction")
+			out.ResultInfo = result(alipayglobal.CodeOrderCancelWindowExpired, "expired to cancel the transaction")
 		case simkit.CancelNotFound:
-			out.ResultInfo = result(codeOrderNotExist, "the transaction does not exist")
+			out.ResultInfo = result(alipayglobal.CodeOrderNotExist, "the transaction does not exist")
 		case simkit.CancelInProgress, simkit.CancelPaid:
-			out.ResultInfo = result(codeOrderStatusInvalid, "the transaction status is invalid")
+			out.ResultInfo = result(alipayglobal.CodeOrderStatusInvalid, "the transaction status is invalid")
 		case simkit.CancelRefused:
-			out.ResultInfo = result(codeProcessFail, "general business failure")
+			out.ResultInfo = result(alipayglobal.CodeProcessFail, "general business failure")
 		default: // CancelPendingNow: Alipay has no pending answer; it says "unknown" (so does CancelForeign, GNETE's scenario).
-			out.ResultInfo = result(codeUnknownException, "unknown exception")
+			out.ResultInfo = result(alipayglobal.CodeUnknownException, "unknown exception")
 		}
 	}
 	s.respond(w, req.Head, out, call.Fault)
@@ -152,7 +155,7 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 // Beijing-day window having passed. simkit's CancelRules have no clock-based window,
 // so that check happens here; such a call is therefore not recorded and uses no
 // scripted fault (Scenario.WindowExpired goes through the store and is recorded).
-func (s *Sandbox) cancel(b requestBody) (simkit.Call, *resultInfo) {
+func (s *Sandbox) cancel(b alipayglobal.RequestBody) (simkit.Call, *alipayglobal.ResultInfo) {
 	key := b.AcquirementID // the id the request named is the business key
 	if key == "" {
 		key = b.MerchantTransID
@@ -162,22 +165,22 @@ func (s *Sandbox) cancel(b requestBody) (simkit.Call, *resultInfo) {
 	p, found := s.Store.Get(b.MerchantTransID, b.AcquirementID)
 	switch {
 	case !found && b.AcquirementID != "":
-		return simkit.Call{}, result(codeOrderNotExist, "the transaction does not exist")
+		return simkit.Call{}, result(alipayglobal.CodeOrderNotExist, "the transaction does not exist")
 	case !found:
 		// Never created: Alipay closes the merchantTransId so that a late pay fails,
 		// and answers S. Create it, then let the cancel below close it.
 		if _, err := s.Store.Create(simkit.Payment{MerchantOrderNo: b.MerchantTransID}); err != nil {
-			return simkit.Call{}, result(codeProcessFail, "general business failure")
+			return simkit.Call{}, result(alipayglobal.CodeProcessFail, "general business failure")
 		}
 	case p.State != simkit.Cancelled && p.State != simkit.Refunded && !p.CancelPending &&
-		!s.now().Before(CancelWindowEnd(p.CreatedAt)):
-		return simkit.Call{}, result(codeOrderCancelWindowExpired, "expired to cancel the transaction")
+		!s.now().Before(alipayglobal.CancelWindowEnd(p.CreatedAt)):
+		return simkit.Call{}, result(alipayglobal.CodeOrderCancelWindowExpired, "expired to cancel the transaction")
 	}
 	return s.Store.Cancel(b.MerchantTransID, b.AcquirementID, key, sandboxRules), nil
 }
 
 func (s *Sandbox) servePayQuery(w http.ResponseWriter, r *http.Request) {
-	req, ok := s.readRequest(w, r, functionPayQuery)
+	req, ok := s.readRequest(w, r, alipayglobal.FunctionPayQuery)
 	if !ok {
 		return
 	}
@@ -187,21 +190,21 @@ func (s *Sandbox) servePayQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	call := s.Store.Query(b.MerchantTransID, b.AcquirementID, simkit.QueryPayment)
 	if !call.Found {
-		s.respond(w, req.Head, responseBody{ResultInfo: result(codeOrderNotExist, "the transaction does not exist")}, simkit.FaultNone)
+		s.respond(w, req.Head, alipayglobal.ResponseBody{ResultInfo: result(alipayglobal.CodeOrderNotExist, "the transaction does not exist")}, simkit.FaultNone)
 		return
 	}
 	if simkit.ServeTransportFault(w, r, call.Fault) {
 		return
 	}
-	var out responseBody
+	var out alipayglobal.ResponseBody
 	switch call.Fault {
 	case simkit.FaultUnknown:
-		out.ResultInfo = result(codeUnknownException, "unknown exception")
+		out.ResultInfo = result(alipayglobal.CodeUnknownException, "unknown exception")
 	case simkit.FaultRateLimit:
-		out.ResultInfo = result(codeTrafficExceedLimit, "request traffic exceeds the limit")
+		out.ResultInfo = result(alipayglobal.CodeTrafficExceedLimit, "request traffic exceeds the limit")
 	default:
 		p := call.Payment
-		out = responseBody{ResultInfo: result(codeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
+		out = alipayglobal.ResponseBody{ResultInfo: result(alipayglobal.CodeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
 			MerchantTransID: p.MerchantOrderNo, AcquirementStatus: sandboxStatus(p)}
 	}
 	s.respond(w, req.Head, out, call.Fault)
@@ -232,65 +235,65 @@ func sandboxStatus(p simkit.Payment) string {
 // readRequest reads and checks a signed request in the order Alipay's gateway would:
 // envelope, API, client, sign type, signature, partner, then the fields. On failure
 // it answers with the provider's own code and reports false.
-func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request, function string) (request, bool) {
-	fail := func(head requestHead, code, msg string) (request, bool) {
+func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request, function string) (alipayglobal.Request, bool) {
+	fail := func(head alipayglobal.RequestHead, code, msg string) (alipayglobal.Request, bool) {
 		if head.Function == "" { // the answer echoes the request's function when it has one
 			head.Function = function
 		}
-		s.respond(w, head, responseBody{ResultInfo: result(code, msg)}, simkit.FaultNone)
-		return request{}, false
+		s.respond(w, head, alipayglobal.ResponseBody{ResultInfo: result(code, msg)}, simkit.FaultNone)
+		return alipayglobal.Request{}, false
 	}
 	raw, err := simkit.ReadBody(r)
 	if err != nil {
-		return fail(requestHead{}, codeParamIllegal, "request body: "+err.Error())
+		return fail(alipayglobal.RequestHead{}, alipayglobal.CodeParamIllegal, "request body: "+err.Error())
 	}
-	env, err := parseEnvelope(raw, "request")
+	env, err := alipayglobal.ParseEnvelope(raw, "request")
 	if err != nil {
-		return fail(requestHead{}, codeParamIllegal, "request envelope: "+err.Error())
+		return fail(alipayglobal.RequestHead{}, alipayglobal.CodeParamIllegal, "request envelope: "+err.Error())
 	}
-	var req request
+	var req alipayglobal.Request
 	if err := json.Unmarshal(env.Message, &req); err != nil {
-		return fail(requestHead{}, codeParamIllegal, "request object: "+err.Error())
+		return fail(alipayglobal.RequestHead{}, alipayglobal.CodeParamIllegal, "request object: "+err.Error())
 	}
 	h := req.Head
 	switch {
 	case h.Function != function:
-		return fail(h, codeNoInterfaceDef, "the API is undefined")
+		return fail(h, alipayglobal.CodeNoInterfaceDef, "the API is undefined")
 	case s.cfg.ClientID != "" && h.ClientID != s.cfg.ClientID:
-		return fail(h, codeUnknownClient, "unknown client")
-	case h.SignType != "" && h.SignType != signTypeRSA2:
-		return fail(h, codeSignTypeNotSupport, "the signature type is not supported")
+		return fail(h, alipayglobal.CodeUnknownClient, "unknown client")
+	case h.SignType != "" && h.SignType != alipayglobal.SignTypeRSA2:
+		return fail(h, alipayglobal.CodeSignTypeNotSupport, "the signature type is not supported")
 	case s.cfg.MerchantPublicKey == nil:
-		return fail(h, codeKeyNoFound, "the key is not found")
-	case !env.HasSig || verifyMessage(s.cfg.MerchantPublicKey, env.Message, env.Signature) != nil:
-		return fail(h, codeInvalidSignature, "the signature is invalid")
+		return fail(h, alipayglobal.CodeKeyNoFound, "the key is not found")
+	case !env.HasSig || alipayglobal.VerifyMessage(s.cfg.MerchantPublicKey, env.Message, env.Signature) != nil:
+		return fail(h, alipayglobal.CodeInvalidSignature, "the signature is invalid")
 	case s.cfg.PartnerID != "" && req.Body.PartnerID != s.cfg.PartnerID:
-		return fail(h, codeAccessDenied, "access denied")
+		return fail(h, alipayglobal.CodeAccessDenied, "access denied")
 	}
 	if msg := checkFields(req); msg != "" {
-		return fail(h, codeParamIllegal, msg)
+		return fail(h, alipayglobal.CodeParamIllegal, msg)
 	}
 	return req, true
 }
 
 // checkFields applies the seed's required fields and lengths.
-func checkFields(req request) string {
+func checkFields(req alipayglobal.Request) string {
 	h, b := req.Head, req.Body
 	if _, err := time.Parse(time.RFC3339, h.ReqTime); err != nil {
 		return "reqTime is not RFC 3339"
 	}
 	switch {
-	case h.Version == "" || len(h.Version) > maxVersion:
+	case h.Version == "" || len(h.Version) > alipayglobal.MaxVersion:
 		return "bad version"
-	case h.ReqMsgID == "" || len(h.ReqMsgID) > maxReqMsgID:
+	case h.ReqMsgID == "" || len(h.ReqMsgID) > alipayglobal.MaxReqMsgID:
 		return "bad reqMsgId"
-	case h.ClientID == "" || len(h.ClientID) > maxClientID:
+	case h.ClientID == "" || len(h.ClientID) > alipayglobal.MaxClientID:
 		return "bad clientId"
-	case b.PartnerID == "" || len(b.PartnerID) > maxPartnerID:
+	case b.PartnerID == "" || len(b.PartnerID) > alipayglobal.MaxPartnerID:
 		return "bad partnerId"
 	case b.AcquirementID == "" && b.MerchantTransID == "":
 		return "acquirementId or merchantTransId is required"
-	case len(b.AcquirementID) > maxTargetID || len(b.MerchantTransID) > maxTargetID:
+	case len(b.AcquirementID) > alipayglobal.MaxTargetID || len(b.MerchantTransID) > alipayglobal.MaxTargetID:
 		return "acquirementId or merchantTransId too long"
 	}
 	return ""
@@ -298,14 +301,14 @@ func checkFields(req request) string {
 
 // respond writes a signed answer (HTTP 200, as Alipay answers business errors too).
 // FaultUnsigned leaves the signature out; FaultBadSignature signs other bytes.
-func (s *Sandbox) respond(w http.ResponseWriter, h requestHead, body responseBody, fault simkit.Fault) {
+func (s *Sandbox) respond(w http.ResponseWriter, h alipayglobal.RequestHead, body alipayglobal.ResponseBody, fault simkit.Fault) {
 	version := h.Version
 	if version == "" {
-		version = DefaultVersion
+		version = alipayglobal.DefaultVersion
 	}
-	msg, err := marshalCompact(response{
-		Head: responseHead{Version: version, Function: h.Function, ClientID: h.ClientID,
-			RespTime: s.now().In(beijing).Format(reqTimeLayout), ReqMsgID: h.ReqMsgID, Reserve: "{}"},
+	msg, err := alipayglobal.MarshalCompact(alipayglobal.Response{
+		Head: alipayglobal.ResponseHead{Version: version, Function: h.Function, ClientID: h.ClientID,
+			RespTime: s.now().In(alipayglobal.Beijing).Format(alipayglobal.ReqTimeLayout), ReqMsgID: h.ReqMsgID, Reserve: "{}"},
 		Body: body,
 	})
 	if err != nil {
@@ -318,12 +321,34 @@ func (s *Sandbox) respond(w http.ResponseWriter, h requestHead, body responseBod
 		if fault == simkit.FaultBadSignature {
 			signed = append([]byte("tampered:"), msg...)
 		}
-		if sig, err = signMessage(s.cfg.AlipayPrivateKey, signed, s.cfg.Base64Twice); err != nil {
+		if sig, err = alipayglobal.SignMessage(s.cfg.AlipayPrivateKey, signed, s.cfg.Base64Twice); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buildEnvelope("response", msg, sig))
+	_, _ = w.Write(alipayglobal.BuildEnvelope("response", msg, sig))
+}
+
+// Payments is the store of simulated payments (simkit.Sim).
+func (s *Sandbox) Payments() *simkit.Store { return s.Store }
+
+// Deliveries is always empty: the provider sends no notifications the adapter reads.
+func (s *Sandbox) Deliveries() []simkit.Delivery { return nil }
+
+// Contract is how the alipayglobal adapter reads this sandbox's answers where providers
+// differ (the contract suite, providers/sim/contracttest, checks it).
+var Contract = simkit.Contract{
+	FailedShowsAs:    providers.PaymentClosed,
+	NotFound:         simkit.Want{Kind: providers.Succeeded},
+	AlreadyCancelled: simkit.Want{Kind: providers.Succeeded},
+	Paid:             simkit.Want{Kind: providers.Succeeded},
+	PaidIsReversed:   true,
+	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
+	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	InOTP:            simkit.Want{Kind: providers.Unknown},
+	Pending:          providers.Unknown,
+	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
+	Notifies:         "",
 }

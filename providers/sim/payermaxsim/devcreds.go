@@ -1,6 +1,10 @@
-package payermax
+package payermaxsim
 
 import (
+	"fmt"
+	"github.com/paycancel/paycancel/providers/payermax"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
+
 	"path/filepath"
 	"strings"
 
@@ -27,30 +31,30 @@ const (
 // once (private keys 0600) and reuses them afterwards. baseURL is where the sandbox
 // handler is mounted (e.g. "http://127.0.0.1:8299/payermax"); GatewayPath is
 // appended to it.
-func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
+func DevCredentials(dir, baseURL string) (payermax.Config, SandboxConfig, error) {
 	dir, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return payermax.Config{}, SandboxConfig{}, err
 	}
 	for _, pair := range [][2]string{{devMerchantPrivate, devMerchantPublic}, {devProviderPrivate, devProviderPublic}} {
 		if err := providers.EnsureKeyPair(filepath.Join(dir, pair[0]), filepath.Join(dir, pair[1])); err != nil {
-			return Config{}, SandboxConfig{}, err
+			return payermax.Config{}, SandboxConfig{}, err
 		}
 	}
 	merchantPub, err := providers.LoadPublicKeyFile(filepath.Join(dir, devMerchantPublic))
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return payermax.Config{}, SandboxConfig{}, err
 	}
 	providerKey, err := providers.LoadPrivateKeyFile(filepath.Join(dir, devProviderPrivate))
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return payermax.Config{}, SandboxConfig{}, err
 	}
-	cfg := Config{
+	cfg := payermax.Config{
 		BaseURL:            strings.TrimRight(baseURL, "/") + GatewayPath,
 		AppID:              DevAppID,
 		MerchantNo:         DevMerchantNo,
-		KeyVersion:         DefaultKeyVersion,
-		Version:            DefaultVersion,
+		KeyVersion:         payermax.DefaultKeyVersion,
+		Version:            payermax.DefaultVersion,
 		MerchantPrivateKey: providers.SecretRef{File: filepath.Join(dir, devMerchantPrivate)},
 		ProviderPublicKey:  providers.SecretRef{File: filepath.Join(dir, devProviderPublic)},
 	}
@@ -61,4 +65,17 @@ func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
 		ProviderPrivateKey: providerKey,
 	}
 	return cfg, sb, nil
+}
+
+// Dev returns a sandbox with DevCredentials' keys in dir and the adapter
+// Config that talks to it at baseURL, with o applied.
+func Dev(dir, baseURL string, o simkit.DevOptions) (payermax.Config, *Sandbox, error) {
+	cfg, sb, err := DevCredentials(dir, baseURL)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", payermax.Name, err)
+	}
+	sb.NotifyURL = o.NotifyURL
+	sb.NotifySchedule = o.NotifySchedule
+	cfg.AppID, sb.AppID = cfg.AppID+o.AccountTag, sb.AppID+o.AccountTag
+	return cfg, NewSandbox(sb), nil
 }

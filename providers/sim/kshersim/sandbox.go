@@ -1,6 +1,9 @@
-package ksher
+package kshersim
 
 import (
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/ksher"
+
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
@@ -12,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // SandboxConfig configures the Ksher simulator.
@@ -100,8 +103,8 @@ func (s *Sandbox) Close() { s.Notifier.Close() }
 // Handler serves Ksher's paths (relative to the server root) and the admin API.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api"+pathCancel, s.handleCancel)
-	mux.HandleFunc("POST /api"+pathOrderQuery, s.handleQuery)
+	mux.HandleFunc("POST /api"+ksher.PathCancel, s.handleCancel)
+	mux.HandleFunc("POST /api"+ksher.PathOrderQuery, s.handleQuery)
 	return s.watchAdmin(simkit.WithAdmin(s.Store, mux))
 }
 
@@ -168,18 +171,18 @@ func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request) (map[strin
 	for k, vs := range form {
 		params[k] = vs[0]
 	}
-	appid := params[paramAppID]
+	appid := params[ksher.ParamAppID]
 	// The gateway finds the merchant (and its public key) by appid first.
 	if !strings.HasPrefix(appid, "mch") || (s.cfg.AppID != "" && appid != s.cfg.AppID) {
 		writeCode(w, -1)
 		return nil, false
 	}
-	if s.cfg.MerchantPublicKey == nil || verifyParams(s.cfg.MerchantPublicKey, params, params[paramSign]) != nil {
+	if s.cfg.MerchantPublicKey == nil || ksher.VerifyParams(s.cfg.MerchantPublicKey, params, params[ksher.ParamSign]) != nil {
 		writeCode(w, -2)
 		return nil, false
 	}
-	nonce, order := params[paramNonce], params[paramMchOrderNo]
-	if nonce == "" || len(nonce) > maxNonce || params[paramTimeStamp] == "" || order == "" || len(order) > maxMchOrderNo {
+	nonce, order := params[ksher.ParamNonce], params[ksher.ParamMchOrderNo]
+	if nonce == "" || len(nonce) > ksher.MaxNonce || params[ksher.ParamTimeStamp] == "" || order == "" || len(order) > ksher.MaxMchOrderNo {
 		writeCode(w, -1)
 		return nil, false
 	}
@@ -204,7 +207,7 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	order := params[paramMchOrderNo]
+	order := params[ksher.ParamMchOrderNo]
 	// Ksher has no cancel id: the business key recorded is mch_order_no.
 	call := s.Store.Cancel(order, "", order, simkit.CancelRules{})
 	if !call.Found {
@@ -248,7 +251,7 @@ func (s *Sandbox) handleQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	order := params[paramMchOrderNo]
+	order := params[ksher.ParamMchOrderNo]
 
 	s.mu.Lock()
 	before, found := s.Store.Get(order, "")
@@ -267,7 +270,7 @@ func (s *Sandbox) handleQuery(w http.ResponseWriter, r *http.Request) {
 	becamePaid := found && call.Found && before.State != simkit.Paid && p.State == simkit.Paid
 	s.mu.Unlock()
 	if becamePaid {
-		s.notifyPaid(p, params[paramAppID])
+		s.notifyPaid(p, params[ksher.ParamAppID])
 	}
 
 	if !call.Found {
@@ -285,11 +288,11 @@ func (s *Sandbox) handleQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	case simkit.FaultUnknown:
 		data = map[string]any{
-			"appid": params[paramAppID], "mch_order_no": order, "nonce_str": "",
+			"appid": params[ksher.ParamAppID], "mch_order_no": order, "nonce_str": "",
 			"result": "FAIL", "err_code": "SYSTEMERROR", "err_msg": "system error",
 		}
 	default:
-		data = s.orderData(p, params[paramAppID], orderResult(p))
+		data = s.orderData(p, params[ksher.ParamAppID], orderResult(p))
 	}
 	raw, _ := json.Marshal(data)
 	rep := codeReply{Code: 0, Msg: codeText[0], Data: raw, Message: codeText[0]}
@@ -305,7 +308,7 @@ func (s *Sandbox) handleQuery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sandbox) sign(data []byte) string {
-	sig, err := signData(s.cfg.KsherPrivateKey, data)
+	sig, err := ksher.SignData(s.cfg.KsherPrivateKey, data)
 	if err != nil {
 		return ""
 	}
@@ -379,7 +382,7 @@ func (s *Sandbox) notifyPaid(p simkit.Payment, appid string) {
 	}
 	build := func() simkit.Request {
 		d := s.orderData(p, appid, "SUCCESS")
-		d["nonce_str"] = newNonce()
+		d["nonce_str"] = ksher.NewNonce()
 		raw, _ := json.Marshal(d)
 		body, _ := json.Marshal(codeReply{Code: 0, Msg: "ok", Data: raw, Sign: s.sign(raw), Message: "ok"})
 		return simkit.Request{ContentType: "text/plain; charset=utf-8", Body: body}
@@ -420,4 +423,25 @@ func (s *Sandbox) watchAdmin(next http.Handler) http.Handler {
 			s.notifyPaid(after, s.cfg.AppID)
 		}
 	})
+}
+
+// Payments is the store of simulated payments (simkit.Sim).
+func (s *Sandbox) Payments() *simkit.Store { return s.Store }
+
+// Deliveries lists the webhook attempts made so far.
+func (s *Sandbox) Deliveries() []simkit.Delivery { return s.Notifier.Deliveries() }
+
+// Contract is how the ksher adapter reads this sandbox's answers where providers
+// differ (the contract suite, providers/sim/contracttest, checks it).
+var Contract = simkit.Contract{
+	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
+	AlreadyCancelled: simkit.Want{Kind: providers.AlreadyDone},
+	Paid:             simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
+	PaidIsReversed:   false,
+	WindowExpired:    simkit.Want{Kind: providers.Unknown},
+	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonInvalidRequest},
+	InOTP:            simkit.Want{Kind: providers.Unknown},
+	Pending:          providers.Pending,
+	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
+	Notifies:         "PAYMENT_RESULT",
 }

@@ -1,6 +1,9 @@
-package payermax
+package payermaxsim
 
 import (
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/payermax"
+
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
@@ -8,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paycancel/paycancel/providers/simkit"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // GatewayPath is where PayerMax serves its API, relative to the host. [C]
@@ -144,8 +147,8 @@ func (s *Sandbox) write(w http.ResponseWriter, a answer, fault simkit.Fault) {
 		if fault == simkit.FaultBadSignature {
 			signed = append(append([]byte(nil), body...), ' ') // a genuine signature over other bytes
 		}
-		if sign, err := Sign(s.cfg.ProviderPrivateKey, signed); err == nil {
-			w.Header().Set(SignHeader, sign)
+		if sign, err := payermax.Sign(s.cfg.ProviderPrivateKey, signed); err == nil {
+			w.Header().Set(payermax.SignHeader, sign)
 		}
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
@@ -177,51 +180,51 @@ func (s *Sandbox) serveFault(w http.ResponseWriter, r *http.Request, f simkit.Fa
 // authenticate reads and checks a request as the gateway does: body, app and
 // merchant, signature, then the envelope fields and freshness. It answers the
 // rejections itself.
-func (s *Sandbox) authenticate(w http.ResponseWriter, r *http.Request) (requestData, bool) {
+func (s *Sandbox) authenticate(w http.ResponseWriter, r *http.Request) (payermax.RequestData, bool) {
 	body, err := simkit.ReadBody(r)
 	if err != nil {
 		s.writeError(w, codeParamsInvalid, err.Error())
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	}
-	var env envelope
+	var env payermax.Envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		s.writeError(w, codeParamsInvalid, "Request body is not valid JSON.")
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	}
 	switch {
 	case env.AppID == "":
 		s.writeError(w, codeParamsInvalid, nullField("appId"))
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	case s.cfg.AppID != "" && env.AppID != s.cfg.AppID:
 		s.writeError(w, "MERCHANT_APP_INVALID", msgMerchantApp)
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	case s.cfg.MerchantNo != "" && env.MerchantNo != "" && env.MerchantNo != s.cfg.MerchantNo:
 		s.writeError(w, "MERCHANT_INVALID", msgMerchant)
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	}
-	if s.cfg.MerchantPublicKey == nil || Verify(s.cfg.MerchantPublicKey, body, r.Header.Get(SignHeader)) != nil {
+	if s.cfg.MerchantPublicKey == nil || payermax.Verify(s.cfg.MerchantPublicKey, body, r.Header.Get(payermax.SignHeader)) != nil {
 		s.writeError(w, codeSignFailed, msgSignFailed)
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	}
 	for _, f := range []struct{ name, v string }{{"version", env.Version}, {"keyVersion", env.KeyVersion}, {"requestTime", env.RequestTime}, {"data.outTradeNo", env.Data.OutTradeNo}} {
 		if f.v == "" {
 			s.writeError(w, codeParamsInvalid, nullField(f.name))
-			return requestData{}, false
+			return payermax.RequestData{}, false
 		}
 	}
 	t, err := time.Parse(time.RFC3339Nano, env.RequestTime)
 	if err != nil {
 		s.writeError(w, codeParamsInvalid, "requestTime must be yyyy-MM-dd'T'HH:mm:ss.SSSXXX.")
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	}
 	if skew := s.now().Sub(t); skew > s.cfg.MaxClockSkew || skew < -s.cfg.MaxClockSkew {
 		s.writeError(w, "REQ_TIME_OVER_TIME", msgReqTimeOver)
-		return requestData{}, false
+		return payermax.RequestData{}, false
 	}
 	for _, f := range []struct{ name, v string }{{"data.requestId", env.Data.RequestID}, {"data.outTradeNo", env.Data.OutTradeNo}} {
-		if err := checkLen(f.v, maxIDLen); err != nil {
-			s.writeError(w, codeParamsInvalid, fmt.Sprintf("%s length must be between 1 and %d,but your input value length is %d.Make sure all requests length is correct.", f.name, maxIDLen, len([]rune(f.v))))
-			return requestData{}, false
+		if err := payermax.CheckLen(f.v, payermax.MaxIDLen); err != nil {
+			s.writeError(w, codeParamsInvalid, fmt.Sprintf("%s length must be between 1 and %d,but your input value length is %d.Make sure all requests length is correct.", f.name, payermax.MaxIDLen, len([]rune(f.v))))
+			return payermax.RequestData{}, false
 		}
 	}
 	return env.Data, true
@@ -251,9 +254,9 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	res := cancelResult{RequestID: nullable(d.RequestID), OutTradeNo: nullable(d.OutTradeNo), CreatedTime: newProviderTime(now)}
+	res := payermax.CancelResult{RequestID: payermax.Nullable(d.RequestID), OutTradeNo: payermax.Nullable(d.OutTradeNo), CreatedTime: payermax.NewProviderTime(now)}
 	fail := func(code, msg string) {
-		res.Status, res.ErrorCode, res.ErrorMsg, res.FailedTime = cancelFailed, nullable(code), nullable(msg), newProviderTime(now)
+		res.Status, res.ErrorCode, res.ErrorMsg, res.FailedTime = payermax.CancelFailed, payermax.Nullable(code), payermax.Nullable(msg), payermax.NewProviderTime(now)
 	}
 	switch call.Result {
 	case simkit.CancelClaimed:
@@ -264,9 +267,9 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 			s.write(w, answer{Msg: "The order has already been cancelled.", Code: "ORDER_CANCELLED"}, simkit.FaultUnsigned)
 			return
 		}
-		res = cancelResult{CancelNo: nullable(s.Store.NextID("")), RequestID: nullable(d.RequestID), OutTradeNo: nullable(d.OutTradeNo),
-			Status: cancelSuccess, CreatedTime: newProviderTime(now), SucceededTime: newProviderTime(now)}
-		s.write(w, answer{Msg: "Success.", Code: CodeApplySuccess, Data: res}, simkit.FaultUnsigned)
+		res = payermax.CancelResult{CancelNo: payermax.Nullable(s.Store.NextID("")), RequestID: payermax.Nullable(d.RequestID), OutTradeNo: payermax.Nullable(d.OutTradeNo),
+			Status: payermax.CancelSuccess, CreatedTime: payermax.NewProviderTime(now), SucceededTime: payermax.NewProviderTime(now)}
+		s.write(w, answer{Msg: "Success.", Code: payermax.CodeApplySuccess, Data: res}, simkit.FaultUnsigned)
 		return
 	case simkit.CancelForeign:
 		s.writeError(w, "SYSTEM_ERROR", msgSystemError) // ForeignAnswers is GNETE's; here: unknown
@@ -274,9 +277,9 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 	case simkit.CancelDone:
 		res = s.cancelSucceeded(p, d.RequestID)
 	case simkit.CancelPendingNow:
-		res.Status, res.CancelNo = cancelPending, nullable(p.CancelRef)
+		res.Status, res.CancelNo = payermax.CancelPending, payermax.Nullable(p.CancelRef)
 		if rec, ok := effectiveCancel(p); ok {
-			res.CreatedTime = newProviderTime(rec.At)
+			res.CreatedTime = payermax.NewProviderTime(rec.At)
 		}
 	case simkit.CancelAlready:
 		// requestId is PayerMax's idempotency key: the same requestId gets the
@@ -285,20 +288,20 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 		if rec, ok := effectiveCancel(p); ok && rec.Key == d.RequestID {
 			res = s.cancelSucceeded(p, d.RequestID)
 		} else {
-			fail(ErrCodeAlreadyCancelled, "The order has already been cancelled.")
+			fail(payermax.ErrCodeAlreadyCancelled, "The order has already been cancelled.")
 		}
 	case simkit.CancelPaid:
-		fail(ErrCodeCaptured, "The order has been captured and cannot be cancelled.")
+		fail(payermax.ErrCodeCaptured, "The order has been captured and cannot be cancelled.")
 	case simkit.CancelWindow:
-		fail(ErrCodeAuthExpired, "The authorization has expired.")
+		fail(payermax.ErrCodeAuthExpired, "The authorization has expired.")
 	case simkit.CancelNotFound:
-		fail(ErrCodeOrderNotExist, msgOrderNotExist)
+		fail(payermax.ErrCodeOrderNotExist, msgOrderNotExist)
 	case simkit.CancelInProgress:
-		fail(ErrCodeOrderProcessing, "The order is being processed, please try again later.")
+		fail(payermax.ErrCodeOrderProcessing, "The order is being processed, please try again later.")
 	default: // CancelRefused
-		fail(ErrCodeCancelNotAllowed, "The order cannot be cancelled.")
+		fail(payermax.ErrCodeCancelNotAllowed, "The order cannot be cancelled.")
 	}
-	s.write(w, answer{Msg: "Success.", Code: CodeApplySuccess, Data: res}, call.Fault)
+	s.write(w, answer{Msg: "Success.", Code: payermax.CodeApplySuccess, Data: res}, call.Fault)
 }
 
 // effectiveCancel returns the cancel call that took effect on p.
@@ -312,17 +315,17 @@ func effectiveCancel(p simkit.Payment) (simkit.CancelRecord, bool) {
 }
 
 // cancelSucceeded renders p's completed cancel.
-func (s *Sandbox) cancelSucceeded(p simkit.Payment, requestID string) cancelResult {
-	res := cancelResult{
-		CancelNo:      nullable(p.CancelRef),
-		RequestID:     nullable(requestID),
-		OutTradeNo:    nullable(p.MerchantOrderNo),
-		Status:        cancelSuccess,
-		CreatedTime:   newProviderTime(p.CancelledAt),
-		SucceededTime: newProviderTime(p.CancelledAt),
+func (s *Sandbox) cancelSucceeded(p simkit.Payment, requestID string) payermax.CancelResult {
+	res := payermax.CancelResult{
+		CancelNo:      payermax.Nullable(p.CancelRef),
+		RequestID:     payermax.Nullable(requestID),
+		OutTradeNo:    payermax.Nullable(p.MerchantOrderNo),
+		Status:        payermax.CancelSuccess,
+		CreatedTime:   payermax.NewProviderTime(p.CancelledAt),
+		SucceededTime: payermax.NewProviderTime(p.CancelledAt),
 	}
 	if rec, ok := effectiveCancel(p); ok {
-		res.CreatedTime = newProviderTime(rec.At)
+		res.CreatedTime = payermax.NewProviderTime(rec.At)
 	}
 	return res
 }
@@ -330,15 +333,15 @@ func (s *Sandbox) cancelSucceeded(p simkit.Payment, requestID string) cancelResu
 // orderAnswer is orderQuery's data as the sandbox renders it (a subset of the
 // OpenAPI schema).
 type orderAnswer struct {
-	OutTradeNo   string       `json:"outTradeNo"`
-	TradeToken   string       `json:"tradeToken"`
-	TotalAmount  json.Number  `json:"totalAmount"`
-	Currency     string       `json:"currency"`
-	Status       string       `json:"status"`
-	ResultCode   nullable     `json:"resultCode,omitempty"`
-	ResultMsg    string       `json:"resultMsg"`
-	CreateTime   providerTime `json:"createTime"`
-	CompleteTime providerTime `json:"completeTime"`
+	OutTradeNo   string                `json:"outTradeNo"`
+	TradeToken   string                `json:"tradeToken"`
+	TotalAmount  json.Number           `json:"totalAmount"`
+	Currency     string                `json:"currency"`
+	Status       string                `json:"status"`
+	ResultCode   payermax.Nullable     `json:"resultCode,omitempty"`
+	ResultMsg    string                `json:"resultMsg"`
+	CreateTime   payermax.ProviderTime `json:"createTime"`
+	CompleteTime payermax.ProviderTime `json:"completeTime"`
 }
 
 // serveOrderQuery is POST {GatewayPath}/orderQuery (payermax-openapi.json).
@@ -349,7 +352,7 @@ func (s *Sandbox) serveOrderQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	call := s.Store.Query(d.OutTradeNo, "", simkit.QueryPayment)
 	if !call.Found {
-		s.writeError(w, ErrCodeOrderNotExist, msgOrderNotExist)
+		s.writeError(w, payermax.ErrCodeOrderNotExist, msgOrderNotExist)
 		return
 	}
 	p := call.Payment
@@ -363,7 +366,7 @@ func (s *Sandbox) serveOrderQuery(w http.ResponseWriter, r *http.Request) {
 		TradeToken:  p.ProviderPaymentID,
 		TotalAmount: majorUnits(p.Amount),
 		Currency:    p.Currency,
-		CreateTime:  providerTime{Raw: p.CreatedAt.UTC().Format(requestTimeLayout)},
+		CreateTime:  payermax.ProviderTime{Raw: p.CreatedAt.UTC().Format(payermax.RequestTimeLayout)},
 	}
 	switch p.State {
 	case simkit.Paid, simkit.Refunded:
@@ -381,9 +384,9 @@ func (s *Sandbox) serveOrderQuery(w http.ResponseWriter, r *http.Request) {
 		a.Status = "PENDING"
 	}
 	if a.Status != "PENDING" {
-		a.CompleteTime = providerTime{Raw: s.now().UTC().Format(requestTimeLayout)}
+		a.CompleteTime = payermax.ProviderTime{Raw: s.now().UTC().Format(payermax.RequestTimeLayout)}
 	}
-	s.write(w, answer{Msg: "Success.", Code: CodeApplySuccess, Data: a}, call.Fault)
+	s.write(w, answer{Msg: "Success.", Code: payermax.CodeApplySuccess, Data: a}, call.Fault)
 }
 
 // majorUnits renders minor units as PayerMax's major-unit amount (two decimals).
@@ -418,20 +421,20 @@ func (s *Sandbox) notifyIfCancelled(p simkit.Payment) {
 	}
 	build := func() simkit.Request {
 		// Each attempt is signed afresh with a new notifyTime.
-		body, _ := json.Marshal(notification{
-			Code:       CodeApplySuccess,
+		body, _ := json.Marshal(payermax.Notification{
+			Code:       payermax.CodeApplySuccess,
 			Msg:        "Success.",
-			KeyVersion: DefaultKeyVersion,
-			AppID:      nullable(s.cfg.AppID),
-			MerchantNo: nullable(s.cfg.MerchantNo),
-			NotifyTime: providerTime{Raw: s.now().Format(requestTimeLayout)},
-			NotifyType: notifyTypeCancel,
+			KeyVersion: payermax.DefaultKeyVersion,
+			AppID:      payermax.Nullable(s.cfg.AppID),
+			MerchantNo: payermax.Nullable(s.cfg.MerchantNo),
+			NotifyTime: payermax.ProviderTime{Raw: s.now().Format(payermax.RequestTimeLayout)},
+			NotifyType: payermax.NotifyTypeCancel,
 			Data:       data,
 		})
 		h := http.Header{}
 		if s.cfg.ProviderPrivateKey != nil {
-			if sign, err := Sign(s.cfg.ProviderPrivateKey, body); err == nil {
-				h.Set(SignHeader, sign)
+			if sign, err := payermax.Sign(s.cfg.ProviderPrivateKey, body); err == nil {
+				h.Set(payermax.SignHeader, sign)
 			}
 		}
 		return simkit.Request{ContentType: "application/json", Header: h, Body: body}
@@ -445,4 +448,22 @@ func acked(status int, body []byte) bool {
 		Code string `json:"code"`
 	}
 	return status == http.StatusOK && json.Unmarshal(body, &a) == nil && a.Code == "SUCCESS"
+}
+
+// Payments is the store of simulated payments (simkit.Sim).
+func (s *Sandbox) Payments() *simkit.Store { return s.Store }
+
+// Contract is how the payermax adapter reads this sandbox's answers where providers
+// differ (the contract suite, providers/sim/contracttest, checks it).
+var Contract = simkit.Contract{
+	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
+	AlreadyCancelled: simkit.Want{Kind: providers.AlreadyDone},
+	Paid:             simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
+	PaidIsReversed:   false,
+	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
+	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	InOTP:            simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	Pending:          providers.Pending,
+	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
+	Notifies:         "CANCEL_RESULT",
 }

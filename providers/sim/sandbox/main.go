@@ -1,7 +1,7 @@
 // Command sandbox serves the five provider sandboxes on one port, for trying the
 // adapters against something that signs and verifies like the real providers:
 //
-//	go run ./providers/sandbox --addr 127.0.0.1:8299 --dir .paycancel/sandbox-keys
+//	go run ./providers/sim/sandbox --addr 127.0.0.1:8299 --dir .paycancel/sandbox-keys
 //
 // Payments are created through each sandbox's admin API, e.g.
 // POST http://127.0.0.1:8299/payermax/_sandbox/payments {"merchantOrderNo":"o1","amount":100,"currency":"USD"}.
@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/paycancel/paycancel/providers/sandboxes"
+	sandboxes "github.com/paycancel/paycancel/providers/sim"
 )
 
 func main() {

@@ -1,6 +1,9 @@
-package alipayglobal
+package alipayglobalsim
 
 import (
+	"github.com/paycancel/paycancel/providers/alipayglobal"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
+
 	"crypto/rsa"
 	"fmt"
 	"path/filepath"
@@ -19,20 +22,20 @@ const (
 // "Alipay" key pair in dir, and returns a Config pointing at them with BaseURL =
 // baseURL (where the sandbox handler is mounted: the API paths are appended to it),
 // plus the matching SandboxConfig. For --dev, tests and the demo only.
-func DevCredentials(dir, baseURL string) (Config, SandboxConfig, error) {
+func DevCredentials(dir, baseURL string) (alipayglobal.Config, SandboxConfig, error) {
 	abs, err := providers.MakeDevDir(dir)
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayglobal.Config{}, SandboxConfig{}, err
 	}
-	_, merchantPub, merchantPrivFile, _, err := devKeyPair(abs, Name+"-merchant")
+	_, merchantPub, merchantPrivFile, _, err := devKeyPair(abs, alipayglobal.Name+"-merchant")
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayglobal.Config{}, SandboxConfig{}, err
 	}
-	alipayPriv, _, _, alipayPubFile, err := devKeyPair(abs, Name+"-alipay")
+	alipayPriv, _, _, alipayPubFile, err := devKeyPair(abs, alipayglobal.Name+"-alipay")
 	if err != nil {
-		return Config{}, SandboxConfig{}, err
+		return alipayglobal.Config{}, SandboxConfig{}, err
 	}
-	cfg := Config{
+	cfg := alipayglobal.Config{
 		BaseURL:            strings.TrimRight(baseURL, "/"),
 		ClientID:           devClientID,
 		PartnerID:          devPartnerID,
@@ -63,4 +66,15 @@ func devKeyPair(dir, name string) (priv *rsa.PrivateKey, pub *rsa.PublicKey, pri
 		return nil, nil, "", "", err
 	}
 	return priv, pub, privFile, pubFile, nil
+}
+
+// Dev returns a sandbox with DevCredentials' keys in dir and the adapter
+// Config that talks to it at baseURL, with o applied.
+func Dev(dir, baseURL string, o simkit.DevOptions) (alipayglobal.Config, *Sandbox, error) {
+	cfg, sb, err := DevCredentials(dir, baseURL)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", alipayglobal.Name, err)
+	}
+	cfg.PartnerID, sb.PartnerID = cfg.PartnerID+o.AccountTag, sb.PartnerID+o.AccountTag
+	return cfg, NewSandbox(sb), nil
 }

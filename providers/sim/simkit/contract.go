@@ -1,0 +1,62 @@
+package simkit
+
+import (
+	"net/http"
+
+	"github.com/paycancel/paycancel/providers"
+)
+
+// Sim is what every provider simulator offers the set that mounts it and the
+// provider contract suite (providers/sim/contracttest) that drives it.
+type Sim interface {
+	// Handler serves the provider's API at its real paths and the admin API.
+	Handler() http.Handler
+	// Payments is the store of simulated payments and the cancels they received.
+	Payments() *Store
+	// Deliveries lists the notification attempts made so far (none for a
+	// provider that sends no notifications).
+	Deliveries() []Delivery
+	// Close stops notification retries.
+	Close()
+}
+
+// Want is an outcome's kind and, for a failure, its reason.
+type Want struct {
+	Kind   providers.Kind
+	Reason providers.Reason
+}
+
+// Contract is how an adapter must read its simulator's answers where the
+// providers' rules differ. Each simulator package states its provider's contract;
+// the contract suite checks the pair against it and against the rules that hold
+// for every provider (one effective cancel per payment, no decision from an
+// unverified or foreign answer, transport faults are unknown).
+type Contract struct {
+	// AlreadyCancelled: a cancel of a payment that was cancelled before.
+	AlreadyCancelled Want
+	// Paid: a cancel of a paid payment.
+	Paid Want
+	// PaidIsReversed: the provider cancels a paid payment by reversing it (the
+	// payment ends REFUNDED).
+	PaidIsReversed bool
+	// NotFound: a cancel naming an order number the provider does not know.
+	NotFound Want
+	// FailedShowsAs is how a payment query shows a failed payment (zero:
+	// PaymentFailed; a provider that closes failed payments shows PaymentClosed).
+	FailedShowsAs providers.PaymentState
+	// WindowExpired: a cancel after the provider's cancel window (Scenario.WindowExpired).
+	WindowExpired Want
+	// Refused: a cancel the provider refuses (Scenario.CancelFails).
+	Refused Want
+	// InOTP: a cancel of a card payment under way.
+	InOTP Want
+	// Pending: the first answer to a cancel that completes later (Scenario.PendingQueries).
+	Pending providers.Kind
+	// PaidAfterCancel: a cancel of a payment the customer pays right after the
+	// cancel took effect (Scenario.PaidAfterCancel); the adapter may confirm with a
+	// payment query that already shows it paid.
+	PaidAfterCancel Want
+	// Notifies is what the provider notifies: a cancel's result (to the URL the
+	// cancel names or the one set in its console), a payment's result, or nothing ("").
+	Notifies providers.NotificationType
+}
