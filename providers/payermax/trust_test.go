@@ -10,32 +10,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
-
-// TestUnsignedClaimScenario: the sandbox claims the cancel both ways PayerMax does
-// not sign (a top-level code; APPLY_SUCCESS without its sign) while orderQuery
-// shows the order PENDING: never done.
-func TestUnsignedClaimScenario(t *testing.T) {
-	h := newHarness(t)
-	h.create("order-uc", simkit.Paying, simkit.Scenario{UnsignedClaim: true})
-	codes := []string{}
-	for i := 0; i < 4; i++ {
-		o := h.cancel("order-uc", "k1")
-		if o.Kind != providers.Unknown {
-			t.Fatalf("attempt %d: %s", i+1, o)
-		}
-		codes = append(codes, o.Code)
-	}
-	if codes[0] != "ORDER_CANCELLED" || codes[1] != providers.CodeUnverified || codes[2] != "ORDER_CANCELLED" {
-		t.Fatalf("codes %v: both unsigned forms should be met", codes)
-	}
-	p := h.payment("order-uc")
-	if p.State != simkit.Paying || p.EffectiveCancels() != 0 || p.Cancels[0].Result != simkit.CancelClaimed {
-		t.Fatalf("payment %+v", p)
-	}
-	expect(t, h.queryCancel("order-uc", "k1"), providers.Pending, "", "PENDING")
-}
 
 // fakeGateway answers cancel and orderQuery with scripted, signed data.
 func fakeGateway(t *testing.T, cancelData, orderData map[string]any) *Client {

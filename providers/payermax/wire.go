@@ -11,6 +11,9 @@ import (
 // paths /aggregate-pay/api/gateway/cancel, /aggregate-pay/api/gateway/orderQuery and
 // /cancelResultNotifyUrl).
 
+// GatewayPath is where PayerMax serves its API, relative to the host. [C]
+const GatewayPath = "/aggregate-pay/api/gateway"
+
 // CodeApplySuccess is the top-level `code` of an accepted request. It says nothing
 // about the cancel or the payment: their state is in data.status. [C]
 const CodeApplySuccess = "APPLY_SUCCESS"

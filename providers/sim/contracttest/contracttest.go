@@ -17,11 +17,13 @@ package contracttest
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -279,6 +281,58 @@ func (rc *Receiver) Calls() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.calls
+}
+
+var (
+	keysOnce sync.Once
+	keys     string
+	keysErr  error
+)
+
+// KeyDir is one folder of development keys for the whole test binary, so that
+// each test does not generate RSA keys of its own. Main removes it.
+func KeyDir(t testing.TB) string {
+	t.Helper()
+	keysOnce.Do(func() { keys, keysErr = os.MkdirTemp("", "paycancel-devkeys-") })
+	if keysErr != nil {
+		t.Fatal(keysErr)
+	}
+	return keys
+}
+
+// Main runs a test binary's tests (call it from TestMain) and removes KeyDir.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if keys != "" {
+		_ = os.RemoveAll(keys)
+	}
+	return code
+}
+
+// StartDev is Start with the binary's KeyDir.
+func StartDev(t *testing.T, p Pair, o simkit.DevOptions) *Env {
+	t.Helper()
+	return Start(t, p, KeyDir(t), o)
+}
+
+// LoadPrivateKey loads an RSA private key file (PEM or base64 DER) or fails t.
+func LoadPrivateKey(t testing.TB, path string) *rsa.PrivateKey {
+	t.Helper()
+	k, err := providers.LoadPrivateKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// LoadPublicKey loads an RSA public key file or fails t.
+func LoadPublicKey(t testing.TB, path string) *rsa.PublicKey {
+	t.Helper()
+	k, err := providers.LoadPublicKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // Run runs every scenario of the contract against p.

@@ -29,7 +29,7 @@ const (
 // DevCredentials returns a Config and the matching SandboxConfig for --dev, tests
 // and the demo. It generates the merchant and the provider RSA key pairs in dir
 // once (private keys 0600) and reuses them afterwards. baseURL is where the sandbox
-// handler is mounted (e.g. "http://127.0.0.1:8299/payermax"); GatewayPath is
+// handler is mounted (e.g. "http://127.0.0.1:8299/payermax"); payermax.GatewayPath is
 // appended to it.
 func DevCredentials(dir, baseURL string) (payermax.Config, SandboxConfig, error) {
 	dir, err := providers.MakeDevDir(dir)
@@ -50,7 +50,7 @@ func DevCredentials(dir, baseURL string) (payermax.Config, SandboxConfig, error)
 		return payermax.Config{}, SandboxConfig{}, err
 	}
 	cfg := payermax.Config{
-		BaseURL:            strings.TrimRight(baseURL, "/") + GatewayPath,
+		BaseURL:            strings.TrimRight(baseURL, "/") + payermax.GatewayPath,
 		AppID:              DevAppID,
 		MerchantNo:         DevMerchantNo,
 		KeyVersion:         payermax.DefaultKeyVersion,

@@ -14,9 +14,6 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
-// GatewayPath is where PayerMax serves its API, relative to the host. [C]
-const GatewayPath = "/aggregate-pay/api/gateway"
-
 // DefaultNotifySchedule is PayerMax's notification retry schedule: 0s, 30s, 300s,
 // 600s, 3600s, 43200s. It is documented for payment notifications; that cancel
 // notifications follow it, and that the values are gaps between attempts, is [I].
@@ -112,12 +109,12 @@ func (s *Sandbox) now() time.Time {
 	return time.Now()
 }
 
-// Handler serves PayerMax's real paths ({GatewayPath}/cancel, {GatewayPath}/orderQuery)
+// Handler serves PayerMax's real paths ({payermax.GatewayPath}/cancel, {payermax.GatewayPath}/orderQuery)
 // and the simkit admin API under /_sandbox/.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+GatewayPath+"/cancel", s.serveCancel)
-	mux.HandleFunc("POST "+GatewayPath+"/orderQuery", s.serveOrderQuery)
+	mux.HandleFunc("POST "+payermax.GatewayPath+"/cancel", s.serveCancel)
+	mux.HandleFunc("POST "+payermax.GatewayPath+"/orderQuery", s.serveOrderQuery)
 	return simkit.WithAdmin(s.Store, mux)
 }
 
@@ -234,7 +231,7 @@ func nullField(name string) string {
 	return fmt.Sprintf("%s is invalid,because %s is null.", name, name)
 }
 
-// serveCancel is POST {GatewayPath}/cancel (the provider's API page).
+// serveCancel is POST {payermax.GatewayPath}/cancel (the provider's API page).
 func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.authenticate(w, r)
 	if !ok {
@@ -344,7 +341,7 @@ type orderAnswer struct {
 	CompleteTime payermax.ProviderTime `json:"completeTime"`
 }
 
-// serveOrderQuery is POST {GatewayPath}/orderQuery (payermax-openapi.json).
+// serveOrderQuery is POST {payermax.GatewayPath}/orderQuery (payermax-openapi.json).
 func (s *Sandbox) serveOrderQuery(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.authenticate(w, r)
 	if !ok {
