@@ -342,13 +342,13 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, v TargetRequest) ([]
 	if !ok {
 		return nil, o, false
 	}
-	if _, err := decodeEnvelope(resp.Body); err != nil {
+	if _, err := DecodeEnvelope(resp.Body); err != nil {
 		if resp.Status/100 != 2 {
 			return nil, providers.HTTPStatusOutcome(resp), false
 		}
 		return nil, providers.UnknownOutcome(providers.CodeBadResponse, "%v: %s", err, providers.Snippet(resp.Body)), false
 	}
-	if err := verifyResponse(c.walletKey, ep.path, c.clientID, resp.Header, resp.Body); err != nil {
+	if err := VerifyResponse(c.walletKey, ep.path, c.clientID, resp.Header, resp.Body); err != nil {
 		return nil, providers.UnknownOutcome(providers.CodeUnverified, "wallet response not trusted: %v", err), false
 	}
 	return resp.Body, providers.Outcome{}, true

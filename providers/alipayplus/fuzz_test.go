@@ -38,7 +38,7 @@ func FuzzVerifyResponse(f *testing.F) {
 		h.Set("Client-Id", clientID)
 		h.Set("Response-Time", respTime)
 		h.Set("Signature", signature)
-		err := verifyResponse(pub, path, "", h, body)
+		err := VerifyResponse(pub, path, "", h, body)
 		genuine := path == v.path && h.Get("Client-Id") == vectorClientID && h.Get("Response-Time") == v.timeText && string(body) == v.body
 		if err == nil && !genuine {
 			t.Fatalf("forged response verified: %q %q %q %q", path, clientID, respTime, body)
@@ -71,7 +71,7 @@ func successClaimed(body []byte) bool {
 func FuzzCancelAnswer(f *testing.F) {
 	fuzzBodies(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if _, err := decodeEnvelope(body); err != nil {
+		if _, err := DecodeEnvelope(body); err != nil {
 			return // exchange stops here: Unknown
 		}
 		o := cancelAnswer(body, TargetRequest{PaymentID: "P1"})
@@ -90,7 +90,7 @@ func FuzzCancelAnswer(f *testing.F) {
 func FuzzInquiryAnswer(f *testing.F) {
 	fuzzBodies(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if _, err := decodeEnvelope(body); err != nil {
+		if _, err := DecodeEnvelope(body); err != nil {
 			return
 		}
 		ps := inquiryAnswer(body, TargetRequest{PaymentRequestID: "order-1"})

@@ -118,7 +118,7 @@ func VerifyMessage(key *rsa.PublicKey, path, clientID, timeValue, signature stri
 // headers must be present, Client-Id must be ours (when wantClientID is set), and the
 // signature over "POST <path>\n<Client-Id>.<Response-Time>.<raw body>" must verify
 // with the wallet's public key.
-func verifyResponse(key *rsa.PublicKey, path, wantClientID string, h http.Header, body []byte) error {
+func VerifyResponse(key *rsa.PublicKey, path, wantClientID string, h http.Header, body []byte) error {
 	sig := h.Get(HeaderSignature)
 	if sig == "" {
 		return errors.New("response has no Signature header")

@@ -155,7 +155,7 @@ func TestVerifyResponseVector(t *testing.T) {
 		h.Set("Signature", "algorithm=RSA256,keyVersion=1,signature="+sig)
 		return h
 	}
-	if err := verifyResponse(pub, v.path, vectorClientID, good(), []byte(v.body)); err != nil {
+	if err := VerifyResponse(pub, v.path, vectorClientID, good(), []byte(v.body)); err != nil {
 		t.Fatalf("genuine response: %v", err)
 	}
 	cases := map[string]func(h http.Header) ([]byte, string){
@@ -184,12 +184,12 @@ func TestVerifyResponseVector(t *testing.T) {
 	for name, mutate := range cases {
 		h := good()
 		body, path := mutate(h)
-		if err := verifyResponse(pub, path, vectorClientID, h, body); err == nil {
+		if err := VerifyResponse(pub, path, vectorClientID, h, body); err == nil {
 			t.Errorf("%s: verified", name)
 		}
 	}
 	// The merchant's key does not verify the wallet's signature.
-	if err := verifyResponse(publicKey(t, "merchant_public.pem"), v.path, vectorClientID, good(), []byte(v.body)); err == nil {
+	if err := VerifyResponse(publicKey(t, "merchant_public.pem"), v.path, vectorClientID, good(), []byte(v.body)); err == nil {
 		t.Error("verified with the wrong key")
 	}
 }

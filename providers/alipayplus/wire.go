@@ -92,7 +92,7 @@ var errNoResult = errors.New("no result.resultStatus in the response")
 
 // decodeEnvelope checks that body is an Alipay+ answer (a JSON object with a result
 // and a result status) without trusting anything else in it.
-func decodeEnvelope(body []byte) (Result, error) {
+func DecodeEnvelope(body []byte) (Result, error) {
 	var env struct {
 		Result *Result `json:"result"`
 	}

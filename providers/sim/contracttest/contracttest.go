@@ -47,13 +47,18 @@ func Bind[C any, S simkit.Sim, P providers.Provider](dev func(string, string, si
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return cfg, sb, func(cfg any, d providers.Deps) (providers.Provider, error) {
-			c, ok := cfg.(C)
-			if !ok {
-				return nil, fmt.Errorf("configuration %T, want %T", cfg, c)
-			}
-			return newAdapter(c, d)
-		}, nil
+		return cfg, sb, Adapt(newAdapter), nil
+	}
+}
+
+// Adapt makes a NewAdapter from an adapter package's New.
+func Adapt[C any, P providers.Provider](newAdapter func(C, providers.Deps) (P, error)) NewAdapter {
+	return func(cfg any, d providers.Deps) (providers.Provider, error) {
+		c, ok := cfg.(C)
+		if !ok {
+			return nil, fmt.Errorf("configuration %T, want %T", cfg, c)
+		}
+		return newAdapter(c, d)
 	}
 }
 
@@ -103,6 +108,14 @@ func (e *Env) Requests() [][]byte {
 // Start starts p with its keys in dir (generated on first use, reused after).
 func Start(t *testing.T, p Pair, dir string, o simkit.DevOptions) *Env {
 	t.Helper()
+	return StartWith(t, p.Name, func(baseURL string) (any, simkit.Sim, NewAdapter, error) { return p.Start(dir, baseURL, o) })
+}
+
+// StartWith is Start for a simulator a test builds itself (its own keys or
+// settings): start gets the server's URL and returns the adapter configuration,
+// the simulator and the adapter's constructor.
+func StartWith(t *testing.T, name string, start func(baseURL string) (any, simkit.Sim, NewAdapter, error)) *Env {
+	t.Helper()
 	e := &Env{t: t}
 	var handler http.Handler = http.NotFoundHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -114,10 +127,10 @@ func Start(t *testing.T, p Pair, dir string, o simkit.DevOptions) *Env {
 		e.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
-	cfg, sim, newAdapter, err := p.Start(dir, srv.URL, o)
+	cfg, sim, newAdapter, err := start(srv.URL)
 	if err != nil {
 		srv.Close()
-		t.Fatalf("%s: start: %v", p.Name, err)
+		t.Fatalf("%s: start: %v", name, err)
 	}
 	e.mu.Lock()
 	handler = sim.Handler()
@@ -130,7 +143,7 @@ func Start(t *testing.T, p Pair, dir string, o simkit.DevOptions) *Env {
 	e.Sim, e.URL, e.Config, e.newAdapter = sim, srv.URL, cfg, newAdapter
 	e.Client = e.Adapter(cfg, nil)
 	if e.Short, err = newAdapter(cfg, providers.Deps{HTTPClient: &http.Client{Timeout: 300 * time.Millisecond}}); err != nil {
-		t.Fatalf("%s: adapter: %v", p.Name, err)
+		t.Fatalf("%s: adapter: %v", name, err)
 	}
 	return e
 }
