@@ -12,6 +12,12 @@ import (
 
 var testSecret = providers.NewSecret("offline-test-key")
 
+// The merchant the golden answers in testdata belong to.
+const (
+	devMchNo = "M1621873433953"
+	devAppID = "60cc09bce4b0f1c0b83761c9"
+)
+
 // withCommon adds the three fields every official vector carries.
 func withCommon(p map[string]any) map[string]any {
 	m := map[string]any{"version": "1.0", "signType": "MD5", "reqTime": json.Number("1700000000123")}
