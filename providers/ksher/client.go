@@ -182,7 +182,7 @@ func interpretCancel(resp providers.Response) (o providers.Outcome, confirm bool
 	if resp.Status < 200 || resp.Status > 299 {
 		return providers.HTTPStatusOutcome(resp), false
 	}
-	r, err := parseResponse(resp.Body)
+	r, err := ParseResponse(resp.Body)
 	if err != nil {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "cancel_order: %v: %s", err, providers.Snippet(resp.Body)), false
 	}
@@ -249,7 +249,7 @@ func interpretQuery(pub *rsa.PublicKey, resp providers.Response, order string) p
 	if resp.Status < 200 || resp.Status > 299 {
 		return unknown(providers.HTTPStatusOutcome(resp))
 	}
-	r, err := parseResponse(resp.Body)
+	r, err := ParseResponse(resp.Body)
 	if err != nil {
 		return unknown(providers.UnknownOutcome(providers.CodeBadResponse, "gateway_order_query: %v: %s", err, providers.Snippet(resp.Body)))
 	}
@@ -324,7 +324,7 @@ func (c *Client) send(ctx context.Context, endpoint string, extra map[string]str
 	for k, v := range extra {
 		params[k] = v
 	}
-	sign, err := signParams(c.key, params)
+	sign, err := SignParams(c.key, params)
 	if err != nil {
 		return providers.Response{}, providers.FailedOutcome(providers.ReasonConfiguration, providers.CodeLocalConfigFail, "signing with merchantPrivateKey: "+err.Error()), false
 	}

@@ -97,7 +97,7 @@ func signedQuery(t *testing.T, data map[string]any) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(codeReply{Code: 0, Msg: "操作成功", Data: raw, Sign: sig, Message: "操作成功"})
+	b, _ := json.Marshal(map[string]any{"code": 0, "msg": "操作成功", "data": json.RawMessage(raw), "sign": sig, "message": "操作成功"})
 	return b
 }
 

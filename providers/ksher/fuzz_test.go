@@ -51,7 +51,7 @@ func FuzzInterpret(f *testing.F) {
 			}
 			if st.Outcome.Kind == providers.Succeeded && st.State != providers.PaymentNotFound {
 				// only a verified answer can say anything about the payment
-				r, err := parseResponse(body)
+				r, err := ParseResponse(body)
 				if err != nil || verifyData(pub, r.Data, r.Sign) != nil {
 					t.Fatalf("unverified body answered %+v", st)
 				}

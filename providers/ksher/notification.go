@@ -27,7 +27,7 @@ func parseNotification(pub *rsa.PublicKey, body []byte) (providers.Notification,
 // Ksher signs every merchant's notifications with its one key, so a notification
 // that verifies may still be another merchant's: its data.appid says whose.
 func parseNotificationFor(pub *rsa.PublicKey, body []byte, appID string) (providers.Notification, error) {
-	r, err := parseResponse(body)
+	r, err := ParseResponse(body)
 	if err != nil {
 		return providers.Notification{}, fmt.Errorf("%w: %v", providers.ErrMalformed, err)
 	}

@@ -42,7 +42,7 @@ func signString(params map[string]string) string {
 }
 
 // signParams signs request parameters with the merchant key: lowercase hex.
-func signParams(key *rsa.PrivateKey, params map[string]string) (string, error) {
+func SignParams(key *rsa.PrivateKey, params map[string]string) (string, error) {
 	sig, err := providers.SignPKCS1v15(key, crypto.MD5, []byte(signString(params)))
 	if err != nil {
 		return "", err

@@ -87,7 +87,7 @@ func TestSignVectors(t *testing.T) {
 		params map[string]string
 	}{{"cancel_request", cancelVectorParams}, {"mixed_request", mixedVectorParams(t)}} {
 		want := strings.TrimSpace(string(readTestdata(t, v.name+".sign.hex")))
-		got, err := signParams(key, v.params)
+		got, err := SignParams(key, v.params)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +242,7 @@ func TestOpenSSLCrossCheck(t *testing.T) {
 		"appid": "mch35000", "lang": "th", "mch_order_no": "ORD-ñ-测试-001",
 		"nonce_str": NewNonce(), "time_stamp": "20260102030405",
 	}
-	got, err := signParams(testMerchantKey(t), params)
+	got, err := SignParams(testMerchantKey(t), params)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,33 +1,10 @@
 package ksher
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
-
-// TestUnsignedClaimScenario: the sandbox answers every cancel_order with the
-// unsigned -5 "already cancelled" while the signed order query shows NOTPAY: the
-// claim is not believed (issue: it used to end the cancel CANCELLED).
-func TestUnsignedClaimScenario(t *testing.T) {
-	e := newEnv(t)
-	e.create(t, simkit.Payment{MerchantOrderNo: "ORD-UC", Scenario: simkit.Scenario{UnsignedClaim: true}})
-	for i := 0; i < 2; i++ {
-		o := e.c.Cancel(ctx, cancelReq("ORD-UC"))
-		want(t, o, providers.Unknown, "")
-		if o.Code != providers.CodeUnsignedClaim || !strings.Contains(o.Message, "-5") || !strings.Contains(o.Message, "NOTPAY") {
-			t.Fatalf("outcome %s", o)
-		}
-	}
-	p := e.payment(t, "ORD-UC")
-	assertCancels(t, p, 2, 0)
-	if p.State != simkit.Paying || p.Cancels[0].Result != simkit.CancelClaimed {
-		t.Fatalf("payment %+v", p)
-	}
-	want(t, e.c.QueryCancel(ctx, providers.CancelQuery{Target: providers.Target{MerchantOrderNo: "ORD-UC"}}), providers.Pending, "")
-}
 
 // TestClaimConfirmation: -5 and -4 decide only through the signed order query:
 // CLOSED → AlreadyDone, SUCCESS/REFUND → ALREADY_PAID, anything else → Unknown.

@@ -58,7 +58,7 @@ type wireResponse struct {
 
 // parseResponse reads a Ksher answer. code must be present (a number, or a number in
 // a string); msg/message/sign are read when they are strings and ignored otherwise.
-func parseResponse(body []byte) (response, error) {
+func ParseResponse(body []byte) (response, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return response{}, errors.New("body is not a JSON object")
