@@ -24,6 +24,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -617,6 +619,46 @@ var scenarios = []scenario{
 		p := e.Payment("adm-1")
 		Expect(t, "cancel", e.Cancel(providers.Target{MerchantOrderNo: "adm-1", ProviderPaymentID: p.ProviderPaymentID}), providers.Succeeded, "", "")
 	})},
+	// Development credentials: generated once, private files 0600, reused as they
+	// are by the next start, and the adapter configured with them is accepted.
+	{name: "dev_credentials", run: func(t *testing.T, p Pair, _ string) {
+		dir := t.TempDir()
+		read := func() map[string]string {
+			files := map[string]string{}
+			err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(path)
+				files[path] = string(b)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return files
+		}
+		e := Start(t, p, dir, simkit.DevOptions{})
+		first := read()
+		secrets := 0
+		for path := range first {
+			if name := filepath.Base(path); strings.Contains(name, "private") || strings.Contains(name, "secret") {
+				secrets++
+				if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: mode %v, want 0600 (%v)", name, fi.Mode().Perm(), err)
+				}
+			}
+		}
+		if secrets == 0 {
+			t.Fatalf("no private key or secret among %d files", len(first))
+		}
+		tg := e.Create("dev", simkit.Paying, simkit.Scenario{})
+		Expect(t, "cancel", e.Cancel(tg), providers.Succeeded, "", "")
+		Start(t, p, dir, simkit.DevOptions{})
+		if again := read(); fmt.Sprint(again) != fmt.Sprint(first) {
+			t.Error("a second start changed the development credentials")
+		}
+	}},
 	// Notifications: the simulator signs and retries until acknowledged; the
 	// adapter parses what it sent, and rejects it once a byte changed.
 	{name: "notification", applies: func(c simkit.Contract) bool { return c.Notifies != "" }, run: func(t *testing.T, p Pair, dir string) {
