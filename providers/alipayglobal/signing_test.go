@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 // Test keys and vectors under testdata/ were made once with openssl:
@@ -25,30 +26,15 @@ import (
 // (the pretty one over its indented "response" text, base64 twice).
 
 func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return providertest.ReadFile(t, filepath.Join("testdata", name))
 }
 
 func testPrivateKey(t testing.TB, name string) *rsa.PrivateKey {
-	t.Helper()
-	k, err := providers.ParsePrivateKey(readTestdata(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return providertest.LoadPrivateKey(t, filepath.Join("testdata", name))
 }
 
 func testPublicKey(t testing.TB, name string) *rsa.PublicKey {
-	t.Helper()
-	k, err := providers.ParsePublicKey(readTestdata(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return providertest.LoadPublicKey(t, filepath.Join("testdata", name))
 }
 
 // The request object as our client marshals it is byte for byte the checked-in

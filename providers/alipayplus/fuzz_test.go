@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 func FuzzParseSignatureHeader(f *testing.F) {
@@ -27,7 +28,7 @@ func FuzzParseSignatureHeader(f *testing.F) {
 // verifyResponse never panics, and nothing but the genuine vector verifies.
 func FuzzVerifyResponse(f *testing.F) {
 	v := vectors[2]
-	sig := strings.TrimSpace(string(readFile(f, filepath.Join("testdata", "vectors", v.name+".sig"))))
+	sig := strings.TrimSpace(string(providertest.ReadFile(f, filepath.Join("testdata", "vectors", v.name+".sig"))))
 	pub := publicKey(f, "wallet_public.pem")
 	f.Add(v.path, vectorClientID, v.timeText, "algorithm=RSA256,keyVersion=1,signature="+sig, []byte(v.body))
 	f.Add(v.path, vectorClientID, v.timeText, "signature="+sig, []byte(v.body+" "))

@@ -7,13 +7,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 // Test keys (testdata/*_private.pem) were generated once with
@@ -45,42 +44,23 @@ var vectors = []vector{
 		`{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"Success"},"paymentId":"20190612184010800100188820200355884","paymentRequestId":"pay_2089760038715669_202775745075669","cancelTime":"2024-05-01T12:00:01+08:00"}`},
 }
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func privateKey(t testing.TB, name string) *rsa.PrivateKey {
-	t.Helper()
-	k, err := providers.ParsePrivateKey(readFile(t, filepath.Join("testdata", name)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return providertest.LoadPrivateKey(t, filepath.Join("testdata", name))
 }
 
 func publicKey(t testing.TB, name string) *rsa.PublicKey {
-	t.Helper()
-	k, err := providers.ParsePublicKey(readFile(t, filepath.Join("testdata", name)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return providertest.LoadPublicKey(t, filepath.Join("testdata", name))
 }
 
 func TestSigningVectors(t *testing.T) {
 	for _, v := range vectors {
 		t.Run(v.name, func(t *testing.T) {
-			wantText := readFile(t, filepath.Join("testdata", "vectors", v.name+".txt"))
+			wantText := providertest.ReadFile(t, filepath.Join("testdata", "vectors", v.name+".txt"))
 			got := messageToSign(v.path, vectorClientID, v.timeText, []byte(v.body))
 			if !bytes.Equal(got, wantText) {
 				t.Fatalf("message to sign:\n got %q\nwant %q", got, wantText)
 			}
-			wantSig := strings.TrimSpace(string(readFile(t, filepath.Join("testdata", "vectors", v.name+".sig"))))
+			wantSig := strings.TrimSpace(string(providertest.ReadFile(t, filepath.Join("testdata", "vectors", v.name+".sig"))))
 			sig, err := SignMessage(privateKey(t, v.key), v.path, vectorClientID, v.timeText, []byte(v.body))
 			if err != nil {
 				t.Fatal(err)
@@ -146,7 +126,7 @@ func TestOpenSSLCrossCheck(t *testing.T) {
 
 func TestVerifyResponseVector(t *testing.T) {
 	v := vectors[2]
-	sig := strings.TrimSpace(string(readFile(t, filepath.Join("testdata", "vectors", v.name+".sig"))))
+	sig := strings.TrimSpace(string(providertest.ReadFile(t, filepath.Join("testdata", "vectors", v.name+".sig"))))
 	pub := publicKey(t, "wallet_public.pem")
 	good := func() http.Header {
 		h := http.Header{}

@@ -6,39 +6,26 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return providertest.ReadFile(t, filepath.Join("testdata", name))
 }
 
 func testMerchantKey(t testing.TB) *rsa.PrivateKey {
-	t.Helper()
-	k, err := providers.ParsePrivateKey(readTestdata(t, "merchant_pkcs1.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return providertest.LoadPrivateKey(t, filepath.Join("testdata", "merchant_pkcs1.pem"))
 }
 
 func test512PublicKey(t testing.TB) *rsa.PublicKey {
 	t.Helper()
-	k, err := providers.ParsePublicKey(readTestdata(t, "ksher512_public.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := providertest.LoadPublicKey(t, filepath.Join("testdata", "ksher512_public.pem"))
 	if k.N.BitLen() != 512 {
 		t.Fatalf("test key is %d bits, want 512", k.N.BitLen())
 	}

@@ -10,26 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 func loadPrivate(t testing.TB, path string) *rsa.PrivateKey {
-	t.Helper()
-	k, err := providers.LoadPrivateKeyFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return providertest.LoadPrivateKey(t, path)
 }
 
-func loadPublic(t testing.TB, path string) *rsa.PublicKey {
-	t.Helper()
-	k, err := providers.LoadPublicKeyFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func loadPublic(t testing.TB, path string) *rsa.PublicKey { return providertest.LoadPublicKey(t, path) }
 
 // The vectors in testdata/vectors were signed once with
 // `openssl dgst -sha256 -sign testdata/merchant_private.pem` and checked in.

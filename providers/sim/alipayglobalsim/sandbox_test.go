@@ -20,6 +20,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/alipayglobal"
+	"github.com/paycancel/paycancel/providers/providertest"
 	"github.com/paycancel/paycancel/providers/sim/contracttest"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
@@ -81,8 +82,8 @@ func newWrappedEnv(t *testing.T, wrap func(http.Handler) http.Handler, opts ...f
 	e := &testEnv{t: t, clock: &testClock{t: time.Date(2024, 3, 10, 10, 0, 0, 0, alipayglobal.Beijing)}}
 	e.Env = contracttest.StartWith(t, alipayglobal.Name, func(url string) (any, simkit.Sim, contracttest.NewAdapter, error) {
 		sbCfg := SandboxConfig{
-			MerchantPublicKey: contracttest.LoadPublicKey(t, testdata+"merchant_public.pem"),
-			AlipayPrivateKey:  contracttest.LoadPrivateKey(t, testdata+"alipay_private.pem"),
+			MerchantPublicKey: providertest.LoadPublicKey(t, testdata+"merchant_public.pem"),
+			AlipayPrivateKey:  providertest.LoadPrivateKey(t, testdata+"alipay_private.pem"),
 			ClientID:          testClientID,
 			PartnerID:         testPartnerID,
 			Now:               e.clock.Now,
@@ -134,7 +135,7 @@ func (e *testEnv) queryPayment(order string) providers.PaymentStatus {
 
 func want(t *testing.T, o providers.Outcome, kind providers.Kind, reason providers.Reason, code string) {
 	t.Helper()
-	contracttest.Expect(t, "", o, kind, reason, code)
+	providertest.Expect(t, "", o, kind, reason, code)
 }
 
 // wantRecords checks the store's record of cancels: n calls, all with key, and
@@ -322,7 +323,7 @@ func TestWireFormat(t *testing.T) {
 		if len(bodies) != 2 {
 			t.Fatalf("%d requests", len(bodies))
 		}
-		pub := contracttest.LoadPublicKey(t, testdata+"merchant_public.pem")
+		pub := providertest.LoadPublicKey(t, testdata+"merchant_public.pem")
 		var ids []string
 		for i, raw := range bodies {
 			env, err := alipayglobal.ParseEnvelope(raw, "request")
@@ -406,7 +407,7 @@ func TestReqTimeZone(t *testing.T) {
 
 // A signed answer to another message (a replay) or about another transaction is not ours.
 func TestForeignAnswers(t *testing.T) {
-	key := contracttest.LoadPrivateKey(t, testdata+"alipay_private.pem")
+	key := providertest.LoadPrivateKey(t, testdata+"alipay_private.pem")
 	var mu sync.Mutex
 	var answer func(req alipayglobal.Request) alipayglobal.Response
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -481,10 +482,10 @@ func TestUnsignedClaimScenario(t *testing.T) {
 // in the provider's envelope, signed.
 func FuzzSandboxRequest(f *testing.F) {
 	sb := NewSandbox(SandboxConfig{
-		MerchantPublicKey: contracttest.LoadPublicKey(f, testdata+"merchant_public.pem"),
-		AlipayPrivateKey:  contracttest.LoadPrivateKey(f, testdata+"alipay_private.pem"),
+		MerchantPublicKey: providertest.LoadPublicKey(f, testdata+"merchant_public.pem"),
+		AlipayPrivateKey:  providertest.LoadPrivateKey(f, testdata+"alipay_private.pem"),
 	})
-	alipay := contracttest.LoadPublicKey(f, testdata+"alipay_public.pem")
+	alipay := providertest.LoadPublicKey(f, testdata+"alipay_public.pem")
 	h := sb.Handler()
 	vector := readFile(f, testdata+"vector_request.json")
 	sig := bytes.TrimSpace(readFile(f, testdata+"vector_request.sig"))

@@ -2,6 +2,7 @@ package alipayplussim
 
 import (
 	"fmt"
+
 	"github.com/paycancel/paycancel/providers/alipayplus"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 

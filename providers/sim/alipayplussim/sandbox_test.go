@@ -15,6 +15,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/alipayplus"
+	"github.com/paycancel/paycancel/providers/providertest"
 	"github.com/paycancel/paycancel/providers/sim/contracttest"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
@@ -42,8 +43,8 @@ func newSandbox(t *testing.T) *Sandbox {
 	t.Helper()
 	sb := NewSandbox(SandboxConfig{
 		ClientID:          testClientID,
-		MerchantPublicKey: contracttest.LoadPublicKey(t, testdata+"merchant_public.pem"),
-		WalletPrivateKey:  contracttest.LoadPrivateKey(t, testdata+"wallet_private.pem"),
+		MerchantPublicKey: providertest.LoadPublicKey(t, testdata+"merchant_public.pem"),
+		WalletPrivateKey:  providertest.LoadPrivateKey(t, testdata+"wallet_private.pem"),
 	})
 	t.Cleanup(sb.Close)
 	return sb
@@ -78,9 +79,9 @@ func TestWalletRejectsCredentials(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, tc.edit)
 			tg := e.Create("order-creds", simkit.Paying, simkit.Scenario{})
-			contracttest.Expect(t, "cancel", e.Cancel(tg), providers.Failed, providers.ReasonConfiguration, tc.code)
+			providertest.Expect(t, "cancel", e.Cancel(tg), providers.Failed, providers.ReasonConfiguration, tc.code)
 			ps := e.QueryPayment(tg)
-			contracttest.Expect(t, "query", ps.Outcome, providers.Failed, providers.ReasonConfiguration, tc.code)
+			providertest.Expect(t, "query", ps.Outcome, providers.Failed, providers.ReasonConfiguration, tc.code)
 			if ps.State != providers.PaymentUnknown {
 				t.Errorf("payment state %s", ps.State)
 			}
@@ -117,8 +118,8 @@ func TestBaseURLPrefixAndEpochMillis(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := providers.Target{MerchantOrderNo: "order-prefix", ProviderPaymentID: p.ProviderPaymentID}
-	contracttest.Expect(t, "cancel", c.Cancel(context.Background(), providers.CancelRequest{Target: tg}), providers.Succeeded, "", "SUCCESS")
-	contracttest.Expect(t, "query", c.QueryCancel(context.Background(), providers.CancelQuery{Target: tg}), providers.Succeeded, "", "CANCELLED")
+	providertest.Expect(t, "cancel", c.Cancel(context.Background(), providers.CancelRequest{Target: tg}), providers.Succeeded, "", "SUCCESS")
+	providertest.Expect(t, "query", c.QueryCancel(context.Background(), providers.CancelQuery{Target: tg}), providers.Succeeded, "", "CANCELLED")
 	want := []string{"/wallet/api/v2/payments/cancel 1714536000123", "/wallet/api/v2/payments/inquiryPayment 1714536000123"}
 	if strings.Join(seen, "|") != strings.Join(want, "|") {
 		t.Fatalf("sent %q, want %q", seen, want)
@@ -174,19 +175,19 @@ func TestLocalValidation(t *testing.T) {
 		"long request id": {MerchantOrderNo: long},
 		"long multibyte":  {MerchantOrderNo: strings.Repeat("订", 65)},
 	} {
-		contracttest.Expect(t, name, e.Cancel(tg), providers.Failed, providers.ReasonInvalidRequest, providers.CodeInvalidRequest)
-		contracttest.Expect(t, name+" query", e.QueryPayment(tg).Outcome, providers.Failed, providers.ReasonInvalidRequest, providers.CodeInvalidRequest)
+		providertest.Expect(t, name, e.Cancel(tg), providers.Failed, providers.ReasonInvalidRequest, providers.CodeInvalidRequest)
+		providertest.Expect(t, name+" query", e.QueryPayment(tg).Outcome, providers.Failed, providers.ReasonInvalidRequest, providers.CodeInvalidRequest)
 	}
 	// 64 characters (multi-byte) are fine.
 	e.Create(strings.Repeat("订", 64), simkit.Paying, simkit.Scenario{})
-	contracttest.Expect(t, "64 chars", e.Cancel(providers.Target{MerchantOrderNo: strings.Repeat("订", 64)}), providers.Succeeded, "", "SUCCESS")
+	providertest.Expect(t, "64 chars", e.Cancel(providers.Target{MerchantOrderNo: strings.Repeat("订", 64)}), providers.Succeeded, "", "SUCCESS")
 }
 
 // Requests the wallet refuses before looking at the payment, in its own format and signed.
 func TestSandboxRejectsMalformedRequests(t *testing.T) {
 	e := newEnv(t, nil)
-	walletPub := contracttest.LoadPublicKey(t, testdata+"wallet_public.pem")
-	merchant := contracttest.LoadPrivateKey(t, testdata+"merchant_private.pem")
+	walletPub := providertest.LoadPublicKey(t, testdata+"wallet_public.pem")
+	merchant := providertest.LoadPrivateKey(t, testdata+"merchant_private.pem")
 	send := func(method, contentType string, body string, sign bool) alipayplus.Result {
 		t.Helper()
 		req, err := http.NewRequest(method, e.URL+alipayplus.CancelPath, strings.NewReader(body))
@@ -336,7 +337,7 @@ func TestCancelByPaymentRequestID(t *testing.T) {
 	e := newEnv(t, nil)
 	e.Create("order-by-request-id", simkit.Paying, simkit.Scenario{})
 	tg := providers.Target{MerchantOrderNo: "order-by-request-id"}
-	contracttest.Expect(t, "cancel", e.Cancel(tg), providers.Succeeded, "", "SUCCESS")
+	providertest.Expect(t, "cancel", e.Cancel(tg), providers.Succeeded, "", "SUCCESS")
 	p := e.Payment("order-by-request-id")
 	contracttest.ExpectOneEffective(t, p, 1)
 	if p.Cancels[0].Key != "order-by-request-id" {

@@ -9,15 +9,15 @@
 // providers/sim/<p>sim (its sandbox, its Dev and the Contract that states how its
 // provider answers where providers differ), and one line in that table.
 //
-// The package also holds the helpers the providers' own tests share (Expect,
-// ExpectOneEffective, key loading, a notification receiver). It imports only
-// providers and simkit, so an adapter's internal tests may use it.
+// The package also holds what the simulators' own tests share: Env (a simulator
+// behind a real HTTP server with adapters pointed at it), ExpectOneEffective and
+// a notification receiver. Helpers an adapter's own tests use are in
+// providers/providertest, which does not reach the simulators.
 package contracttest
 
 import (
 	"bytes"
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
@@ -189,18 +190,10 @@ func (e *Env) QueryPayment(tg providers.Target) providers.PaymentStatus {
 	return e.Client.QueryPayment(context.Background(), tg)
 }
 
-// Expect fails t unless o has kind and reason (and code, when not empty).
-func Expect(t testing.TB, what string, o providers.Outcome, kind providers.Kind, reason providers.Reason, code string) {
-	t.Helper()
-	if o.Kind != kind || o.Reason != reason || (code != "" && o.Code != code) {
-		t.Fatalf("%s: outcome %v, want %s/%s code=%q", what, o, kind, reason, code)
-	}
-}
-
 // ExpectWant is Expect against a contract's Want.
 func ExpectWant(t testing.TB, what string, o providers.Outcome, w simkit.Want) {
 	t.Helper()
-	Expect(t, what, o, w.Kind, w.Reason, "")
+	providertest.Expect(t, what, o, w.Kind, w.Reason, "")
 }
 
 // ExpectOneEffective fails t unless the simulator recorded calls cancels of p,
@@ -330,26 +323,6 @@ func StartDev(t *testing.T, p Pair, o simkit.DevOptions) *Env {
 	return Start(t, p, KeyDir(t), o)
 }
 
-// LoadPrivateKey loads an RSA private key file (PEM or base64 DER) or fails t.
-func LoadPrivateKey(t testing.TB, path string) *rsa.PrivateKey {
-	t.Helper()
-	k, err := providers.LoadPrivateKeyFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// LoadPublicKey loads an RSA public key file or fails t.
-func LoadPublicKey(t testing.TB, path string) *rsa.PublicKey {
-	t.Helper()
-	k, err := providers.LoadPublicKeyFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // Run runs every scenario of the contract against p.
 func Run(t *testing.T, p Pair) {
 	dir := t.TempDir() // keys generated once, reused by every scenario
@@ -381,7 +354,7 @@ func faultThenRetry(e *Env, t *testing.T, fault simkit.Fault, code string) {
 	t.Helper()
 	tg := e.Create("f-"+string(fault), simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{fault}})
 	o := e.Short.Cancel(context.Background(), providers.CancelRequest{Target: tg, CancelKey: Key(tg)})
-	Expect(t, "cancel meeting "+string(fault), o, providers.Unknown, "", code)
+	providertest.Expect(t, "cancel meeting "+string(fault), o, providers.Unknown, "", code)
 	want := simkit.Paying
 	if fault == simkit.FaultTimeoutAfterEffect {
 		want = simkit.Cancelled
@@ -406,7 +379,7 @@ var scenarios = []scenario{
 	{name: "happy", run: simple(func(t *testing.T, e *Env, c simkit.Contract) {
 		tg := e.Create("happy", simkit.Paying, simkit.Scenario{})
 		o := e.Cancel(tg)
-		Expect(t, "cancel", o, providers.Succeeded, "", "")
+		providertest.Expect(t, "cancel", o, providers.Succeeded, "", "")
 		p := e.Payment("happy")
 		ExpectOneEffective(t, p, 1)
 		if p.State != simkit.Cancelled {
@@ -415,7 +388,7 @@ var scenarios = []scenario{
 		if p.CancelRef != "" && o.ProviderRef != p.CancelRef {
 			t.Errorf("provider ref %q, the provider's cancel id is %q", o.ProviderRef, p.CancelRef)
 		}
-		Expect(t, "query cancel", e.QueryCancel(tg), providers.Succeeded, "", "")
+		providertest.Expect(t, "query cancel", e.QueryCancel(tg), providers.Succeeded, "", "")
 		if ps := e.QueryPayment(tg); ps.State != providers.PaymentClosed || ps.Outcome.Kind != providers.Succeeded {
 			t.Errorf("query payment %+v, want closed", ps)
 		}
@@ -442,7 +415,7 @@ var scenarios = []scenario{
 			return
 		}
 		ExpectNoneEffective(t, p, simkit.Paid)
-		Expect(t, "query cancel", e.QueryCancel(tg), providers.Failed, providers.ReasonAlreadyPaid, "")
+		providertest.Expect(t, "query cancel", e.QueryCancel(tg), providers.Failed, providers.ReasonAlreadyPaid, "")
 	})},
 	{name: "not_found", run: simple(func(t *testing.T, e *Env, c simkit.Contract) {
 		tg := providers.Target{MerchantOrderNo: "nowhere"}
@@ -471,7 +444,7 @@ var scenarios = []scenario{
 	})},
 	{name: "pending_then_done", run: simple(func(t *testing.T, e *Env, c simkit.Contract) {
 		tg := e.Create("pending", simkit.Paying, simkit.Scenario{PendingQueries: 2})
-		Expect(t, "cancel", e.Cancel(tg), c.Pending, "", "")
+		providertest.Expect(t, "cancel", e.Cancel(tg), c.Pending, "", "")
 		var o providers.Outcome
 		for i := 0; i < 4 && o.Kind != providers.Succeeded; i++ {
 			o = e.QueryCancel(tg)
@@ -479,12 +452,12 @@ var scenarios = []scenario{
 				t.Fatalf("query cancel %d: %v, want pending then succeeded", i+1, o)
 			}
 		}
-		Expect(t, "query cancel", o, providers.Succeeded, "", "")
+		providertest.Expect(t, "query cancel", o, providers.Succeeded, "", "")
 		ExpectOneEffective(t, e.Payment("pending"), len(e.Payment("pending").Cancels))
 	})},
 	{name: "unknown_then_retry", run: simple(func(t *testing.T, e *Env, c simkit.Contract) {
 		tg := e.Create("unknown", simkit.Paying, simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}})
-		Expect(t, "cancel", e.Cancel(tg), providers.Unknown, "", "")
+		providertest.Expect(t, "cancel", e.Cancel(tg), providers.Unknown, "", "")
 		ExpectNoneEffective(t, e.Payment("unknown"), simkit.Paying)
 		if o := e.Cancel(tg); !o.Done() {
 			t.Fatalf("retry: %v, want done", o)
@@ -604,7 +577,7 @@ var scenarios = []scenario{
 		if ps := e.QueryPayment(tg); ps.State != providers.PaymentPaid {
 			t.Errorf("query payment %+v, want paid", ps)
 		}
-		Expect(t, "query cancel", e.QueryCancel(tg), providers.Failed, providers.ReasonAlreadyPaid, "")
+		providertest.Expect(t, "query cancel", e.QueryCancel(tg), providers.Failed, providers.ReasonAlreadyPaid, "")
 	})},
 	{name: "admin_api", run: simple(func(t *testing.T, e *Env, c simkit.Contract) {
 		resp, err := http.Post(e.URL+simkit.AdminPrefix+"payments", "application/json",
@@ -617,7 +590,7 @@ var scenarios = []scenario{
 			t.Fatalf("admin create: %d", resp.StatusCode)
 		}
 		p := e.Payment("adm-1")
-		Expect(t, "cancel", e.Cancel(providers.Target{MerchantOrderNo: "adm-1", ProviderPaymentID: p.ProviderPaymentID}), providers.Succeeded, "", "")
+		providertest.Expect(t, "cancel", e.Cancel(providers.Target{MerchantOrderNo: "adm-1", ProviderPaymentID: p.ProviderPaymentID}), providers.Succeeded, "", "")
 	})},
 	// Development credentials: generated once, private files 0600, reused as they
 	// are by the next start, and the adapter configured with them is accepted.
@@ -653,7 +626,7 @@ var scenarios = []scenario{
 			t.Fatalf("no private key or secret among %d files", len(first))
 		}
 		tg := e.Create("dev", simkit.Paying, simkit.Scenario{})
-		Expect(t, "cancel", e.Cancel(tg), providers.Succeeded, "", "")
+		providertest.Expect(t, "cancel", e.Cancel(tg), providers.Succeeded, "", "")
 		Start(t, p, dir, simkit.DevOptions{})
 		if again := read(); fmt.Sprint(again) != fmt.Sprint(first) {
 			t.Error("a second start changed the development credentials")
@@ -670,7 +643,7 @@ var scenarios = []scenario{
 		case providers.NotifyCancelResult:
 			tg = e.Create("notified", simkit.Paying, simkit.Scenario{})
 			o := e.Client.Cancel(context.Background(), providers.CancelRequest{Target: tg, CancelKey: Key(tg), NotifyURL: rc.URL})
-			Expect(t, "cancel", o, providers.Succeeded, "", "")
+			providertest.Expect(t, "cancel", o, providers.Succeeded, "", "")
 		case providers.NotifyPaymentResult:
 			tg = e.Create("notified", simkit.Paying, simkit.Scenario{PayOnQuery: 1})
 			if ps := e.QueryPayment(tg); ps.State != providers.PaymentPaid {

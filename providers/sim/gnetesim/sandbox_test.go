@@ -18,6 +18,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/gnete"
+	"github.com/paycancel/paycancel/providers/providertest"
 	"github.com/paycancel/paycancel/providers/sim/contracttest"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
@@ -75,7 +76,7 @@ func (e *env) cancel(order string) providers.Outcome {
 
 func expect(t *testing.T, o providers.Outcome, kind providers.Kind, reason providers.Reason) {
 	t.Helper()
-	contracttest.Expect(t, "", o, kind, reason, "")
+	providertest.Expect(t, "", o, kind, reason, "")
 }
 
 // testClock is a settable clock for the sandbox (same-day window tests).

@@ -21,6 +21,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/ksher"
+	"github.com/paycancel/paycancel/providers/providertest"
 	"github.com/paycancel/paycancel/providers/sim/contracttest"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
@@ -82,7 +83,7 @@ func cancelReq(order string) providers.CancelRequest {
 
 func want(t *testing.T, o providers.Outcome, kind providers.Kind, reason providers.Reason) {
 	t.Helper()
-	contracttest.Expect(t, "", o, kind, reason, "")
+	providertest.Expect(t, "", o, kind, reason, "")
 }
 
 var ctx = context.Background()
@@ -325,7 +326,7 @@ func TestSandboxRejectsReplayedNonce(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, simkit.Payment{MerchantOrderNo: "ORD-NONCE"})
 	params := map[string]string{"appid": DevAppID, "nonce_str": "fixednonce", "time_stamp": "20260101000000", "mch_order_no": "ORD-NONCE"}
-	sig, err := ksher.SignParams(contracttest.LoadPrivateKey(t, e.cfg.MerchantPrivateKey.File), params)
+	sig, err := ksher.SignParams(providertest.LoadPrivateKey(t, e.cfg.MerchantPrivateKey.File), params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +552,7 @@ func TestNotificationRejections(t *testing.T) {
 	// forged: signed with a key that is not Ksher's
 	forged := mutate(func(c map[string]any) {
 		raw, _ := json.Marshal(c["data"])
-		sig, _ := ksher.SignData(contracttest.LoadPrivateKey(t, "../../ksher/testdata/merchant_pkcs1.pem"), raw)
+		sig, _ := ksher.SignData(providertest.LoadPrivateKey(t, "../../ksher/testdata/merchant_pkcs1.pem"), raw)
 		c["sign"] = sig
 	})
 	if _, err := e.c.ParseNotification(nil, forged); !errors.Is(err, providers.ErrBadSignature) {

@@ -2,6 +2,7 @@ package payermaxsim
 
 import (
 	"fmt"
+
 	"github.com/paycancel/paycancel/providers/payermax"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/payermax"
+	"github.com/paycancel/paycancel/providers/providertest"
 	"github.com/paycancel/paycancel/providers/sim/contracttest"
 	"github.com/paycancel/paycancel/providers/sim/payermaxsim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
@@ -34,7 +35,7 @@ func cancel(c providers.Provider, no, key string) providers.Outcome {
 
 func expect(t *testing.T, o providers.Outcome, kind providers.Kind, reason providers.Reason, code string) {
 	t.Helper()
-	contracttest.Expect(t, "", o, kind, reason, code)
+	providertest.Expect(t, "", o, kind, reason, code)
 }
 
 func TestCancelHappyPath(t *testing.T) {
