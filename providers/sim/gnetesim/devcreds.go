@@ -45,14 +45,12 @@ func DevCredentials(dir, baseURL string) (gnete.Config, SandboxConfig, error) {
 	return cfg, SandboxConfig{MchNo: devMchNo, AppID: devAppID, AppSecret: secret}, nil
 }
 
-// Dev returns a sandbox with DevCredentials' keys in dir and the adapter
-// Config that talks to it at baseURL, with o applied.
+// Dev returns a sandbox with DevCredentials' secret in dir and the adapter
+// Config that talks to it at baseURL, with o applied (GNETE takes the
+// notification URL from each cancel, not from o).
 func Dev(dir, baseURL string, o simkit.DevOptions) (gnete.Config, *Sandbox, error) {
-	cfg, sb, err := DevCredentials(dir, baseURL)
-	if err != nil {
-		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", gnete.Name, err)
-	}
-	sb.NotifySchedule = o.NotifySchedule
-	cfg.MchNo, sb.MchNo = cfg.MchNo+o.AccountTag, sb.MchNo+o.AccountTag
-	return cfg, NewSandbox(sb), nil
+	return simkit.Dev(gnete.Name, dir, baseURL, DevCredentials, func(c *gnete.Config, s *SandboxConfig) {
+		s.NotifySchedule = o.NotifySchedule
+		c.MchNo, s.MchNo = c.MchNo+o.AccountTag, s.MchNo+o.AccountTag
+	}, NewSandbox)
 }

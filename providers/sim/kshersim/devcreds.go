@@ -4,9 +4,6 @@ import (
 	"github.com/paycancel/paycancel/providers/ksher"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 
-	"crypto/rsa"
-	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/paycancel/paycancel/providers"
@@ -31,52 +28,26 @@ const (
 // The sandbox's provider key is 2048-bit, not 512 like Ksher's real one: Go cannot
 // sign with keys under 1024 bits (the 512-bit path is covered by test vectors).
 func DevCredentials(dir, baseURL string) (ksher.Config, SandboxConfig, error) {
-	abs, err := providers.MakeDevDir(dir)
+	keys, err := simkit.DevKeyPairs(dir, [2]string{devMerchantPrivate, devMerchantPublic}, [2]string{devKsherPrivate, devKsherPublic})
 	if err != nil {
 		return ksher.Config{}, SandboxConfig{}, err
 	}
-	merchant, err := devKeyPair(filepath.Join(abs, devMerchantPrivate), filepath.Join(abs, devMerchantPublic))
-	if err != nil {
-		return ksher.Config{}, SandboxConfig{}, fmt.Errorf("ksher merchant key: %w", err)
-	}
-	ksherKey, err := devKeyPair(filepath.Join(abs, devKsherPrivate), filepath.Join(abs, devKsherPublic))
-	if err != nil {
-		return ksher.Config{}, SandboxConfig{}, fmt.Errorf("ksher provider key: %w", err)
-	}
+	merchant, provider := keys[0], keys[1]
 	cfg := ksher.Config{
 		BaseURL:            strings.TrimRight(baseURL, "/") + "/api",
 		AppID:              DevAppID,
 		Lang:               "en",
-		MerchantPrivateKey: providers.SecretRef{File: filepath.Join(abs, devMerchantPrivate)},
-		KsherPublicKey:     providers.SecretRef{File: filepath.Join(abs, devKsherPublic)},
+		MerchantPrivateKey: providers.SecretRef{File: merchant.PrivateFile},
+		KsherPublicKey:     providers.SecretRef{File: provider.PublicFile},
 	}
-	sb := SandboxConfig{
-		AppID:             DevAppID,
-		MerchantPublicKey: &merchant.PublicKey,
-		KsherPrivateKey:   ksherKey,
-	}
-	return cfg, sb, nil
-}
-
-// devKeyPair makes sure privPath holds a key and pubPath its public key (see
-// providers.EnsureKeyPair: an existing private key is kept, the public file is
-// derived from it) and returns the private key.
-func devKeyPair(privPath, pubPath string) (*rsa.PrivateKey, error) {
-	if err := providers.EnsureKeyPair(privPath, pubPath); err != nil {
-		return nil, err
-	}
-	return providers.LoadPrivateKeyFile(privPath)
+	return cfg, SandboxConfig{AppID: DevAppID, MerchantPublicKey: &merchant.Private.PublicKey, KsherPrivateKey: provider.Private}, nil
 }
 
 // Dev returns a sandbox with DevCredentials' keys in dir and the adapter
 // Config that talks to it at baseURL, with o applied.
 func Dev(dir, baseURL string, o simkit.DevOptions) (ksher.Config, *Sandbox, error) {
-	cfg, sb, err := DevCredentials(dir, baseURL)
-	if err != nil {
-		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", ksher.Name, err)
-	}
-	sb.NotifyURL = o.NotifyURL
-	sb.NotifySchedule = o.NotifySchedule
-	cfg.AppID, sb.AppID = cfg.AppID+o.AccountTag, sb.AppID+o.AccountTag
-	return cfg, NewSandbox(sb), nil
+	return simkit.Dev(ksher.Name, dir, baseURL, DevCredentials, func(c *ksher.Config, s *SandboxConfig) {
+		s.NotifyURL, s.NotifySchedule = o.NotifyURL, o.NotifySchedule
+		c.AppID, s.AppID = c.AppID+o.AccountTag, s.AppID+o.AccountTag
+	}, NewSandbox)
 }

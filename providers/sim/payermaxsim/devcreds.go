@@ -1,12 +1,9 @@
 package payermaxsim
 
 import (
-	"fmt"
-
 	"github.com/paycancel/paycancel/providers/payermax"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 
-	"path/filepath"
 	"strings"
 
 	"github.com/paycancel/paycancel/providers"
@@ -33,50 +30,28 @@ const (
 // handler is mounted (e.g. "http://127.0.0.1:8299/payermax"); payermax.GatewayPath is
 // appended to it.
 func DevCredentials(dir, baseURL string) (payermax.Config, SandboxConfig, error) {
-	dir, err := providers.MakeDevDir(dir)
+	keys, err := simkit.DevKeyPairs(dir, [2]string{devMerchantPrivate, devMerchantPublic}, [2]string{devProviderPrivate, devProviderPublic})
 	if err != nil {
 		return payermax.Config{}, SandboxConfig{}, err
 	}
-	for _, pair := range [][2]string{{devMerchantPrivate, devMerchantPublic}, {devProviderPrivate, devProviderPublic}} {
-		if err := providers.EnsureKeyPair(filepath.Join(dir, pair[0]), filepath.Join(dir, pair[1])); err != nil {
-			return payermax.Config{}, SandboxConfig{}, err
-		}
-	}
-	merchantPub, err := providers.LoadPublicKeyFile(filepath.Join(dir, devMerchantPublic))
-	if err != nil {
-		return payermax.Config{}, SandboxConfig{}, err
-	}
-	providerKey, err := providers.LoadPrivateKeyFile(filepath.Join(dir, devProviderPrivate))
-	if err != nil {
-		return payermax.Config{}, SandboxConfig{}, err
-	}
+	merchant, provider := keys[0], keys[1]
 	cfg := payermax.Config{
 		BaseURL:            strings.TrimRight(baseURL, "/") + payermax.GatewayPath,
 		AppID:              DevAppID,
 		MerchantNo:         DevMerchantNo,
 		KeyVersion:         payermax.DefaultKeyVersion,
 		Version:            payermax.DefaultVersion,
-		MerchantPrivateKey: providers.SecretRef{File: filepath.Join(dir, devMerchantPrivate)},
-		ProviderPublicKey:  providers.SecretRef{File: filepath.Join(dir, devProviderPublic)},
+		MerchantPrivateKey: providers.SecretRef{File: merchant.PrivateFile},
+		ProviderPublicKey:  providers.SecretRef{File: provider.PublicFile},
 	}
-	sb := SandboxConfig{
-		AppID:              DevAppID,
-		MerchantNo:         DevMerchantNo,
-		MerchantPublicKey:  merchantPub,
-		ProviderPrivateKey: providerKey,
-	}
-	return cfg, sb, nil
+	return cfg, SandboxConfig{AppID: DevAppID, MerchantNo: DevMerchantNo, MerchantPublicKey: &merchant.Private.PublicKey, ProviderPrivateKey: provider.Private}, nil
 }
 
 // Dev returns a sandbox with DevCredentials' keys in dir and the adapter
 // Config that talks to it at baseURL, with o applied.
 func Dev(dir, baseURL string, o simkit.DevOptions) (payermax.Config, *Sandbox, error) {
-	cfg, sb, err := DevCredentials(dir, baseURL)
-	if err != nil {
-		return cfg, nil, fmt.Errorf("%s sandbox keys: %w", payermax.Name, err)
-	}
-	sb.NotifyURL = o.NotifyURL
-	sb.NotifySchedule = o.NotifySchedule
-	cfg.AppID, sb.AppID = cfg.AppID+o.AccountTag, sb.AppID+o.AccountTag
-	return cfg, NewSandbox(sb), nil
+	return simkit.Dev(payermax.Name, dir, baseURL, DevCredentials, func(c *payermax.Config, s *SandboxConfig) {
+		s.NotifyURL, s.NotifySchedule = o.NotifyURL, o.NotifySchedule
+		c.AppID, s.AppID = c.AppID+o.AccountTag, s.AppID+o.AccountTag
+	}, NewSandbox)
 }
