@@ -6,7 +6,9 @@ package providertest
 import (
 	"crypto/rsa"
 	"os"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/paycancel/paycancel/providers"
 )
@@ -32,19 +34,50 @@ func ReadFile(t testing.TB, path string) []byte {
 // LoadPrivateKey loads an RSA private key file (PEM or base64 DER) or fails t.
 func LoadPrivateKey(t testing.TB, path string) *rsa.PrivateKey {
 	t.Helper()
-	k, err := providers.LoadPrivateKeyFile(path)
+	return must(t, path, providers.LoadPrivateKeyFile)
+}
+
+// LoadPublicKey loads an RSA public key file or fails t.
+func LoadPublicKey(t testing.TB, path string) *rsa.PublicKey {
+	t.Helper()
+	return must(t, path, providers.LoadPublicKeyFile)
+}
+
+func must[K any](t testing.TB, path string, load func(string) (K, error)) K {
+	t.Helper()
+	k, err := load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
 }
 
-// LoadPublicKey loads an RSA public key file or fails t.
-func LoadPublicKey(t testing.TB, path string) *rsa.PublicKey {
-	t.Helper()
-	k, err := providers.LoadPublicKeyFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+// Clock is a settable clock for a sandbox or an adapter (Deps.Now).
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Add moves the clock by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -33,23 +32,6 @@ const (
 	testPartnerID = "218820000000000000023"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // testEnv is the contract suite's Env with the sandbox, the clock and the
 // adapter's own types at hand.
 type testEnv struct {
@@ -57,7 +39,7 @@ type testEnv struct {
 	t      *testing.T
 	sb     *Sandbox
 	client *alipayglobal.Client
-	clock  *testClock
+	clock  *providertest.Clock
 	cfg    alipayglobal.Config
 }
 
@@ -79,7 +61,7 @@ func newEnv(t *testing.T, opts ...func(*alipayglobal.Config, *SandboxConfig)) *t
 // newWrappedEnv is newEnv with wrap (when not nil) around the sandbox handler.
 func newWrappedEnv(t *testing.T, wrap func(http.Handler) http.Handler, opts ...func(*alipayglobal.Config, *SandboxConfig)) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, clock: &testClock{t: time.Date(2024, 3, 10, 10, 0, 0, 0, alipayglobal.Beijing)}}
+	e := &testEnv{t: t, clock: providertest.NewClock(time.Date(2024, 3, 10, 10, 0, 0, 0, alipayglobal.Beijing))}
 	e.Env = contracttest.StartWith(t, alipayglobal.Name, func(url string) (any, simkit.Sim, contracttest.NewAdapter, error) {
 		sbCfg := SandboxConfig{
 			MerchantPublicKey: providertest.LoadPublicKey(t, testdata+"merchant_public.pem"),
@@ -197,7 +179,7 @@ func TestCancelNotFound(t *testing.T) {
 // until 00:15 the next day.
 func TestCancelWindowBeijingDay(t *testing.T) {
 	e := newEnv(t)
-	e.clock.t = time.Date(2024, 3, 10, 23, 50, 0, 0, alipayglobal.Beijing)
+	e.clock.Set(time.Date(2024, 3, 10, 23, 50, 0, 0, alipayglobal.Beijing))
 	e.create(simkit.Payment{MerchantOrderNo: "M1"})
 	e.create(simkit.Payment{MerchantOrderNo: "M2"})
 	e.create(simkit.Payment{MerchantOrderNo: "M3"})
@@ -487,8 +469,8 @@ func FuzzSandboxRequest(f *testing.F) {
 	})
 	alipay := providertest.LoadPublicKey(f, testdata+"alipay_public.pem")
 	h := sb.Handler()
-	vector := readFile(f, testdata+"vector_request.json")
-	sig := bytes.TrimSpace(readFile(f, testdata+"vector_request.sig"))
+	vector := providertest.ReadFile(f, testdata+"vector_request.json")
+	sig := bytes.TrimSpace(providertest.ReadFile(f, testdata+"vector_request.sig"))
 	f.Add(alipayglobal.BuildEnvelope("request", vector, string(sig)))
 	f.Add(alipayglobal.BuildEnvelope("request", vector, ""))
 	f.Add([]byte(`{"request":{"head":{"function":"alipay.intl.acquiring.common.payCancel"},"body":{}},"signature":"x"}`))
@@ -509,13 +491,4 @@ func FuzzSandboxRequest(f *testing.F) {
 			}
 		}
 	})
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

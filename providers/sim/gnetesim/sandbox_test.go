@@ -35,7 +35,7 @@ type env struct {
 
 type envOption func(*SandboxConfig, *gnete.Config)
 
-func withClock(c *testClock) envOption {
+func withClock(c *providertest.Clock) envOption {
 	return func(s *SandboxConfig, _ *gnete.Config) { s.Now = c.Now }
 }
 
@@ -77,24 +77,6 @@ func (e *env) cancel(order string) providers.Outcome {
 func expect(t *testing.T, o providers.Outcome, kind providers.Kind, reason providers.Reason) {
 	t.Helper()
 	providertest.Expect(t, "", o, kind, reason, "")
-}
-
-// testClock is a settable clock for the sandbox (same-day window tests).
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
 }
 
 func TestCancelHappy(t *testing.T) {
@@ -155,7 +137,7 @@ func TestAlreadyCancelledOrClosed(t *testing.T) {
 }
 
 func TestPaidSameDayIsReversed(t *testing.T) {
-	clock := &testClock{t: time.Date(2024, 3, 5, 1, 0, 0, 0, time.UTC)} // 09:00 in Hong Kong
+	clock := providertest.NewClock(time.Date(2024, 3, 5, 1, 0, 0, 0, time.UTC)) // 09:00 in Hong Kong
 	e := newEnv(t, withClock(clock))
 	e.create("O-paid", simkit.Paid, simkit.Scenario{})
 	clock.Set(time.Date(2024, 3, 5, 15, 59, 0, 0, time.UTC)) // 23:59 HK, same day
@@ -170,7 +152,7 @@ func TestPaidSameDayIsReversed(t *testing.T) {
 }
 
 func TestWindowExpired(t *testing.T) {
-	clock := &testClock{t: time.Date(2024, 3, 5, 15, 0, 0, 0, time.UTC)} // 23:00 HK
+	clock := providertest.NewClock(time.Date(2024, 3, 5, 15, 0, 0, 0, time.UTC)) // 23:00 HK
 	e := newEnv(t, withClock(clock))
 	e.create("O-old", simkit.Paid, simkit.Scenario{})
 	e.create("O-forced", simkit.Paying, simkit.Scenario{WindowExpired: true})
