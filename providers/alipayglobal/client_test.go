@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 const (
@@ -27,7 +28,7 @@ func TestNewValidation(t *testing.T) {
 		c.cfg.Version != "2.0.2" || c.cfg.TimeZone != "Asia/Shanghai" || c.cfg.Base64Twice || c.Name() != "alipayglobal" {
 		t.Fatalf("defaults: %+v %s %s", c.cfg, c.cancelURL, c.queryURL)
 	}
-	keyPEM := string(readTestdata(t, "merchant_private.pem"))
+	keyPEM := string(providertest.Testdata(t, "merchant_private.pem"))
 	cases := map[string]struct {
 		mut   func(*Config)
 		field string

@@ -5,14 +5,15 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 // FuzzReadResponse: the response parser and verifier never panic, and never accept
 // an answer that does not verify with Alipay's key.
 func FuzzReadResponse(f *testing.F) {
 	key := testPublicKey(f, "alipay_public.pem")
-	f.Add(readTestdata(f, "vector_response.json"), 200)
-	f.Add(readTestdata(f, "vector_response_pretty_twice.json"), 200)
+	f.Add(providertest.Testdata(f, "vector_response.json"), 200)
+	f.Add(providertest.Testdata(f, "vector_response_pretty_twice.json"), 200)
 	f.Add([]byte(`{"response":{"head":{},"body":{"resultInfo":{"resultStatus":"S"}}}}`), 200)
 	f.Add([]byte(`{"response":{},"signature":""}`), 502)
 	f.Add([]byte(`{"oops": <not json`), 200)
@@ -40,9 +41,9 @@ func FuzzReadResponse(f *testing.F) {
 // signature for the vector message.
 func FuzzVerify(f *testing.F) {
 	pub := testPublicKey(f, "merchant_public.pem")
-	msg := readTestdata(f, "vector_request.json")
-	f.Add(msg, string(bytes.TrimSpace(readTestdata(f, "vector_request.sig"))))
-	f.Add(msg, string(bytes.TrimSpace(readTestdata(f, "vector_request.sig2"))))
+	msg := providertest.Testdata(f, "vector_request.json")
+	f.Add(msg, string(bytes.TrimSpace(providertest.Testdata(f, "vector_request.sig"))))
+	f.Add(msg, string(bytes.TrimSpace(providertest.Testdata(f, "vector_request.sig2"))))
 	f.Add([]byte("x"), "AAAA")
 	f.Add([]byte(""), "====")
 	f.Fuzz(func(t *testing.T, m []byte, sig string) {

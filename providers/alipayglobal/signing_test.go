@@ -25,10 +25,6 @@ import (
 // vector_response*.json are envelopes signed with alipay_private.pem the same way
 // (the pretty one over its indented "response" text, base64 twice).
 
-func readTestdata(t testing.TB, name string) []byte {
-	return providertest.ReadFile(t, filepath.Join("testdata", name))
-}
-
 func testPrivateKey(t testing.TB, name string) *rsa.PrivateKey {
 	return providertest.LoadPrivateKey(t, filepath.Join("testdata", name))
 }
@@ -48,14 +44,14 @@ func TestRequestMarshalVector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := readTestdata(t, "vector_request.json"); !bytes.Equal(got, want) {
+	if want := providertest.Testdata(t, "vector_request.json"); !bytes.Equal(got, want) {
 		t.Fatalf("marshal:\n got %s\nwant %s", got, want)
 	}
 }
 
 func TestSignVectors(t *testing.T) {
 	key := testPrivateKey(t, "merchant_private.pem")
-	msg := readTestdata(t, "vector_request.json")
+	msg := providertest.Testdata(t, "vector_request.json")
 	for _, tc := range []struct {
 		file  string
 		twice bool
@@ -64,7 +60,7 @@ func TestSignVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := strings.TrimSpace(string(readTestdata(t, tc.file))); got != want {
+		if want := strings.TrimSpace(string(providertest.Testdata(t, tc.file))); got != want {
 			t.Errorf("%s: signature differs\n got %s\nwant %s", tc.file, got, want)
 		}
 		pub := testPublicKey(t, "merchant_public.pem")
@@ -100,9 +96,9 @@ func TestSignMatchesOpenSSL(t *testing.T) {
 
 func TestVerifyRejects(t *testing.T) {
 	pub := testPublicKey(t, "merchant_public.pem")
-	msg := readTestdata(t, "vector_request.json")
-	sig := strings.TrimSpace(string(readTestdata(t, "vector_request.sig")))
-	sig2 := strings.TrimSpace(string(readTestdata(t, "vector_request.sig2")))
+	msg := providertest.Testdata(t, "vector_request.json")
+	sig := strings.TrimSpace(string(providertest.Testdata(t, "vector_request.sig")))
+	sig2 := strings.TrimSpace(string(providertest.Testdata(t, "vector_request.sig2")))
 	for _, s := range []string{sig, sig2} {
 		if err := VerifyMessage(pub, msg, s); err != nil {
 			t.Fatalf("vector does not verify: %v", err)
@@ -137,7 +133,7 @@ func TestResponseVectors(t *testing.T) {
 		file string
 		kind providers.Kind
 	}{{"vector_response.json", providers.Succeeded}, {"vector_response_pretty_twice.json", providers.Failed}} {
-		body := readTestdata(t, tc.file)
+		body := providertest.Testdata(t, tc.file)
 		r, o, ok := readResponse(providers.Response{Status: 200, Body: body}, key, FunctionCancel, "1234567asdfasdf1123fda")
 		if !ok {
 			t.Fatalf("%s: %v", tc.file, o)

@@ -15,10 +15,6 @@ import (
 	"github.com/paycancel/paycancel/providers/providertest"
 )
 
-func readTestdata(t testing.TB, name string) []byte {
-	return providertest.ReadFile(t, filepath.Join("testdata", name))
-}
-
 func testMerchantKey(t testing.TB) *rsa.PrivateKey {
 	return providertest.LoadPrivateKey(t, filepath.Join("testdata", "merchant_pkcs1.pem"))
 }
@@ -42,19 +38,19 @@ var cancelVectorParams = map[string]string{
 
 func mixedVectorParams(t *testing.T) map[string]string {
 	var m map[string]string
-	if err := json.Unmarshal(readTestdata(t, "mixed_request.json"), &m); err != nil {
+	if err := json.Unmarshal(providertest.Testdata(t, "mixed_request.json"), &m); err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
 func TestSignStringVectors(t *testing.T) {
-	if got, want := signString(cancelVectorParams), string(readTestdata(t, "cancel_request.txt")); got != want {
+	if got, want := signString(cancelVectorParams), string(providertest.Testdata(t, "cancel_request.txt")); got != want {
 		t.Errorf("cancel sign string\n got %q\nwant %q", got, want)
 	}
 	// byte order: "B" < "a_b" < "ab" < "appid"; empty values stay; UTF-8 as is.
 	mixed := mixedVectorParams(t)
-	if got, want := signString(mixed), string(readTestdata(t, "mixed_request.txt")); got != want {
+	if got, want := signString(mixed), string(providertest.Testdata(t, "mixed_request.txt")); got != want {
 		t.Errorf("mixed sign string\n got %q\nwant %q", got, want)
 	}
 	// an incoming sign is never signed
@@ -73,7 +69,7 @@ func TestSignVectors(t *testing.T) {
 		name   string
 		params map[string]string
 	}{{"cancel_request", cancelVectorParams}, {"mixed_request", mixedVectorParams(t)}} {
-		want := strings.TrimSpace(string(readTestdata(t, v.name+".sign.hex")))
+		want := strings.TrimSpace(string(providertest.Testdata(t, v.name+".sign.hex")))
 		got, err := SignParams(key, v.params)
 		if err != nil {
 			t.Fatal(err)
@@ -106,14 +102,14 @@ func Test512BitVector(t *testing.T) {
 		Data json.RawMessage `json:"data"`
 		Sign string          `json:"sign"`
 	}
-	if err := json.Unmarshal(readTestdata(t, "query_closed_512.json"), &body); err != nil {
+	if err := json.Unmarshal(providertest.Testdata(t, "query_closed_512.json"), &body); err != nil {
 		t.Fatal(err)
 	}
 	text, err := dataSignString(body.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := string(readTestdata(t, "query_closed_512.txt")); text != want {
+	if want := string(providertest.Testdata(t, "query_closed_512.txt")); text != want {
 		t.Fatalf("data sign string\n got %q\nwant %q", text, want)
 	}
 	if err := verifyData(pub, body.Data, body.Sign); err != nil {
@@ -139,14 +135,14 @@ func Test512BitVector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := interpretQuery(c.ksherKey, providers.Response{Status: 200, Body: readTestdata(t, "query_closed_512.json")}, "k_20210520_24")
+	st := interpretQuery(c.ksherKey, providers.Response{Status: 200, Body: providertest.Testdata(t, "query_closed_512.json")}, "k_20210520_24")
 	if st.State != providers.PaymentClosed || st.Outcome.Kind != providers.Succeeded {
 		t.Fatalf("query status = %+v, want CLOSED/Succeeded", st)
 	}
 	if o := cancelFromPayment(st); o.Kind != providers.Succeeded {
 		t.Fatalf("cancel from query = %v, want Succeeded", o)
 	}
-	n, err := c.ParseNotification(nil, readTestdata(t, "notify_success_512.json"))
+	n, err := c.ParseNotification(nil, providertest.Testdata(t, "notify_success_512.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +198,7 @@ func TestVerifyErrors(t *testing.T) {
 		Data json.RawMessage `json:"data"`
 		Sign string          `json:"sign"`
 	}
-	_ = json.Unmarshal(readTestdata(t, "query_closed_512.json"), &body)
+	_ = json.Unmarshal(providertest.Testdata(t, "query_closed_512.json"), &body)
 	if err := verifyData(pub, body.Data, strings.ToUpper(body.Sign)); err != nil {
 		t.Errorf("uppercase hex: %v", err)
 	}

@@ -6,6 +6,7 @@ package providertest
 import (
 	"crypto/rsa"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,12 @@ func ReadFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Testdata reads a file under the test's testdata folder or fails t.
+func Testdata(t testing.TB, name string) []byte {
+	t.Helper()
+	return ReadFile(t, filepath.Join("testdata", name))
 }
 
 // LoadPrivateKey loads an RSA private key file (PEM or base64 DER) or fails t.

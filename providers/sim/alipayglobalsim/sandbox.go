@@ -337,18 +337,23 @@ func (s *Sandbox) Payments() *simkit.Store { return s.Store }
 // Deliveries is always empty: the provider sends no notifications the adapter reads.
 func (s *Sandbox) Deliveries() []simkit.Delivery { return nil }
 
-// Contract is how the alipayglobal adapter reads this sandbox's answers where providers
-// differ (the contract suite, providers/sim/contracttest, checks it).
-var Contract = simkit.Contract{
-	FailedShowsAs:    providers.PaymentClosed,
-	NotFound:         simkit.Want{Kind: providers.Succeeded},
-	AlreadyCancelled: simkit.Want{Kind: providers.Succeeded},
-	Paid:             simkit.Want{Kind: providers.Succeeded},
-	PaidIsReversed:   true,
-	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
-	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
-	InOTP:            simkit.Want{Kind: providers.Unknown},
-	Pending:          providers.Unknown,
-	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
-	Notifies:         "",
-}
+// Contract is how the alipayglobal adapter reads this sandbox's answers where they
+// differ from most providers' (the contract suite, providers/sim/contracttest,
+// checks it).
+var Contract = func() simkit.Contract {
+	c := simkit.DefaultContract
+	// Alipay closes a failed transaction.
+	c.FailedShowsAs = providers.PaymentClosed
+	// A cancel of an order number Alipay does not know yet closes it (it cannot be paid afterwards).
+	c.NotFound = simkit.Want{Kind: providers.Succeeded}
+	// A repeat cancel is answered SUCCESS.
+	c.AlreadyCancelled = simkit.Want{Kind: providers.Succeeded}
+	// A paid transaction is cancelled by refunding it.
+	c.Paid = simkit.Want{Kind: providers.Succeeded}
+	c.PaidIsReversed = true
+	// ORDER_STATUS_INVALID, which the pay query (still paying) does not confirm.
+	c.InOTP = simkit.Want{Kind: providers.Unknown}
+	// An accepted cancel that completes later is answered U (unknown).
+	c.Pending = providers.Unknown
+	return c
+}()

@@ -353,17 +353,16 @@ func (s *Sandbox) Payments() *simkit.Store { return s.Store }
 // Deliveries is always empty: the provider sends no notifications the adapter reads.
 func (s *Sandbox) Deliveries() []simkit.Delivery { return nil }
 
-// Contract is how the alipayplus adapter reads this sandbox's answers where providers
-// differ (the contract suite, providers/sim/contracttest, checks it).
-var Contract = simkit.Contract{
-	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
-	AlreadyCancelled: simkit.Want{Kind: providers.Succeeded},
-	Paid:             simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
-	PaidIsReversed:   false,
-	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
-	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
-	InOTP:            simkit.Want{Kind: providers.Unknown},
-	Pending:          providers.Unknown,
-	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
-	Notifies:         "",
-}
+// Contract is how the alipayplus adapter reads this sandbox's answers where they
+// differ from most providers' (the contract suite, providers/sim/contracttest,
+// checks it).
+var Contract = func() simkit.Contract {
+	c := simkit.DefaultContract
+	// A repeat cancel is answered SUCCESS (idempotent by payment).
+	c.AlreadyCancelled = simkit.Want{Kind: providers.Succeeded}
+	// A payment being processed: the wallet cannot say yet and answers U.
+	c.InOTP = simkit.Want{Kind: providers.Unknown}
+	// An accepted cancel that completes later is answered U (unknown); inquiryPayment follows it.
+	c.Pending = providers.Unknown
+	return c
+}()

@@ -578,17 +578,19 @@ func writeFail(w http.ResponseWriter, code int, msg string) {
 // Payments is the store of simulated payments (simkit.Sim).
 func (s *Sandbox) Payments() *simkit.Store { return s.Store }
 
-// Contract is how the gnete adapter reads this sandbox's answers where providers
-// differ (the contract suite, providers/sim/contracttest, checks it).
-var Contract = simkit.Contract{
-	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
-	AlreadyCancelled: simkit.Want{Kind: providers.Failed, Reason: providers.ReasonPaymentClosed},
-	Paid:             simkit.Want{Kind: providers.Succeeded},
-	PaidIsReversed:   true,
-	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
-	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
-	InOTP:            simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
-	Pending:          providers.Pending,
-	PaidAfterCancel:  simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
-	Notifies:         "CANCEL_RESULT",
-}
+// Contract is how the gnete adapter reads this sandbox's answers where they
+// differ from most providers' (the contract suite, providers/sim/contracttest,
+// checks it).
+var Contract = func() simkit.Contract {
+	c := simkit.DefaultContract
+	// A payment cancelled before is "closed" to GNETE; nothing shows it was our cancel.
+	c.AlreadyCancelled = simkit.Want{Kind: providers.Failed, Reason: providers.ReasonPaymentClosed}
+	// A same-day paid order is reversed.
+	c.Paid = simkit.Want{Kind: providers.Succeeded}
+	c.PaidIsReversed = true
+	// The adapter confirms with the signed pay query, which already shows it paid.
+	c.PaidAfterCancel = simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid}
+	// To the notifyUrl the cancel names.
+	c.Notifies = providers.NotifyCancelResult
+	return c
+}()

@@ -431,17 +431,18 @@ func (s *Sandbox) Payments() *simkit.Store { return s.Store }
 // Deliveries lists the webhook attempts made so far.
 func (s *Sandbox) Deliveries() []simkit.Delivery { return s.Notifier.Deliveries() }
 
-// Contract is how the ksher adapter reads this sandbox's answers where providers
-// differ (the contract suite, providers/sim/contracttest, checks it).
-var Contract = simkit.Contract{
-	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
-	AlreadyCancelled: simkit.Want{Kind: providers.AlreadyDone},
-	Paid:             simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
-	PaidIsReversed:   false,
-	WindowExpired:    simkit.Want{Kind: providers.Unknown},
-	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonInvalidRequest},
-	InOTP:            simkit.Want{Kind: providers.Unknown},
-	Pending:          providers.Pending,
-	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
-	Notifies:         "PAYMENT_RESULT",
-}
+// Contract is how the ksher adapter reads this sandbox's answers where they
+// differ from most providers' (the contract suite, providers/sim/contracttest,
+// checks it).
+var Contract = func() simkit.Contract {
+	c := simkit.DefaultContract
+	// Ksher answers its generic -6 ("cancel failed"), which decides nothing.
+	c.WindowExpired = simkit.Want{Kind: providers.Unknown}
+	// The sandbox refuses with -1 ("merchant information wrong"), a request problem.
+	c.Refused = simkit.Want{Kind: providers.Failed, Reason: providers.ReasonInvalidRequest}
+	// The generic -6 again (the payment query shows USERPAYING).
+	c.InOTP = simkit.Want{Kind: providers.Unknown}
+	// The payment webhook set in the console.
+	c.Notifies = providers.NotifyPaymentResult
+	return c
+}()

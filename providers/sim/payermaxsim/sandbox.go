@@ -450,17 +450,12 @@ func acked(status int, body []byte) bool {
 // Payments is the store of simulated payments (simkit.Sim).
 func (s *Sandbox) Payments() *simkit.Store { return s.Store }
 
-// Contract is how the payermax adapter reads this sandbox's answers where providers
-// differ (the contract suite, providers/sim/contracttest, checks it).
-var Contract = simkit.Contract{
-	NotFound:         simkit.Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
-	AlreadyCancelled: simkit.Want{Kind: providers.AlreadyDone},
-	Paid:             simkit.Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
-	PaidIsReversed:   false,
-	WindowExpired:    simkit.Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
-	Refused:          simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
-	InOTP:            simkit.Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
-	Pending:          providers.Pending,
-	PaidAfterCancel:  simkit.Want{Kind: providers.Succeeded},
-	Notifies:         "CANCEL_RESULT",
-}
+// Contract is how the payermax adapter reads this sandbox's answers where they
+// differ from most providers' (the contract suite, providers/sim/contracttest,
+// checks it).
+var Contract = func() simkit.Contract {
+	c := simkit.DefaultContract
+	// To the cancelResultNotifyUrl set in the console.
+	c.Notifies = providers.NotifyCancelResult
+	return c
+}()

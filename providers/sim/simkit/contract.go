@@ -60,3 +60,16 @@ type Contract struct {
 	// cancel names or the one set in its console), a payment's result, or nothing ("").
 	Notifies providers.NotificationType
 }
+
+// DefaultContract is how most providers answer: a simulator package starts from it
+// and states where its provider differs, and why.
+var DefaultContract = Contract{
+	AlreadyCancelled: Want{Kind: providers.AlreadyDone},
+	Paid:             Want{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid},
+	NotFound:         Want{Kind: providers.Failed, Reason: providers.ReasonNotFound},
+	WindowExpired:    Want{Kind: providers.Failed, Reason: providers.ReasonWindowExpired},
+	Refused:          Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	InOTP:            Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
+	Pending:          providers.Pending,
+	PaidAfterCancel:  Want{Kind: providers.Succeeded},
+}
