@@ -39,7 +39,7 @@ const (
 	CodeSignTypeNotSupport       = "SIGN_TYPE_NOT_SUPPORT"
 )
 
-// resultCodes is every result code of seed 004 (the "Functional logic result code"
+// ResultCodes is every result code of seed 004 (the "Functional logic result code"
 // and "Basic result code" tables) with its outcome. Every answer is signed (error
 // answers too): an unsigned one never reaches this table (readResponse: Unknown). A code not listed here, or one
 // arriving with a resultStatus other than its documented one, is Unknown (ask again).
@@ -142,7 +142,7 @@ func cancelFromPayment(st providers.PaymentState) (providers.Kind, providers.Rea
 	return providers.Unknown, providers.ReasonNone
 }
 
-// beijing is UTC+8. China has kept no daylight saving time since 1991, so a fixed
+// Beijing is UTC+8. China has kept no daylight saving time since 1991, so a fixed
 // zone is exact and needs no tzdata.
 var Beijing = time.FixedZone("Asia/Shanghai", 8*60*60)
 

@@ -15,7 +15,7 @@ import (
 // implementations encode once [OPEN]: Config.Base64Twice picks what we send (default
 // once), and verification accepts either (see decodeSignature).
 
-// signMessage signs msg (the exact bytes that go on the wire) with the given key.
+// SignMessage signs msg (the exact bytes that go on the wire) with the given key.
 func SignMessage(key *rsa.PrivateKey, msg []byte, twice bool) (string, error) {
 	sig, err := providers.SignPKCS1v15(key, crypto.SHA256, msg)
 	if err != nil {
@@ -54,7 +54,7 @@ func decodeSignature(text string, keyBytes int) ([]byte, error) {
 	return twice, nil
 }
 
-// verifyMessage checks a base64 signature over msg, the exact bytes received.
+// VerifyMessage checks a base64 signature over msg, the exact bytes received.
 func VerifyMessage(key *rsa.PublicKey, msg []byte, text string) error {
 	if key == nil {
 		return errors.New("no public key")

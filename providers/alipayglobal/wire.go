@@ -20,10 +20,10 @@ const (
 	FunctionPayQuery = "alipay.intl.acquiring.offline.payQuery"
 )
 
-// signTypeRSA2 is SHA256withRSA, the only sign type this adapter speaks.
+// SignTypeRSA2 is SHA256withRSA, the only sign type this adapter speaks.
 const SignTypeRSA2 = "RSA2"
 
-// reqTimeLayout is RFC 3339 with a numeric offset always ("+08:00", never "Z"),
+// ReqTimeLayout is RFC 3339 with a numeric offset always ("+08:00", never "Z"),
 // as in the seed's samples.
 const ReqTimeLayout = "2006-01-02T15:04:05-07:00"
 
@@ -46,7 +46,7 @@ type RequestHead struct {
 	SignType string `json:"signType,omitempty"`
 }
 
-// requestBody is the body of payCancel 2.0.2 and payQuery 2.0.2 alike.
+// RequestBody is the body of payCancel 2.0.2 and payQuery 2.0.2 alike.
 type RequestBody struct {
 	PartnerID       string `json:"partnerId"`
 	AcquirementID   string `json:"acquirementId,omitempty"`
@@ -74,7 +74,7 @@ type ResultInfo struct {
 	ResultMsg    string `json:"resultMsg,omitempty"`
 }
 
-// responseBody covers the payCancel and payQuery answers: cancelTime only in the
+// ResponseBody covers the payCancel and payQuery answers: cancelTime only in the
 // first, acquirementStatus only in the second.
 type ResponseBody struct {
 	ResultInfo      *ResultInfo `json:"resultInfo"`
@@ -102,7 +102,7 @@ type envelope struct {
 
 var errNoMessage = errors.New("no message object in the envelope")
 
-// parseEnvelope reads {"<key>":{…},"signature":"…"} where key is "request" or
+// ParseEnvelope reads {"<key>":{…},"signature":"…"} where key is "request" or
 // "response". Unknown fields are ignored.
 func ParseEnvelope(data []byte, key string) (envelope, error) {
 	var raw map[string]json.RawMessage
@@ -123,7 +123,7 @@ func ParseEnvelope(data []byte, key string) (envelope, error) {
 	return env, nil
 }
 
-// buildEnvelope writes {"<key>":<msg>,"signature":"<sig>"} around msg byte for
+// BuildEnvelope writes {"<key>":<msg>,"signature":"<sig>"} around msg byte for
 // byte (msg is not re-marshalled). An empty sig leaves the signature out.
 func BuildEnvelope(key string, msg []byte, sig string) []byte {
 	var b bytes.Buffer
@@ -140,7 +140,7 @@ func BuildEnvelope(key string, msg []byte, sig string) []byte {
 	return b.Bytes()
 }
 
-// marshalCompact marshals v once, minified, without HTML escaping (the bytes that
+// MarshalCompact marshals v once, minified, without HTML escaping (the bytes that
 // are signed are the bytes sent, whatever the escaping; this keeps ids readable).
 func MarshalCompact(v any) ([]byte, error) {
 	var b bytes.Buffer

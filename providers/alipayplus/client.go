@@ -47,12 +47,12 @@ const (
 	LayoutRFC3339       = "2006-01-02T15:04:05Z07:00"
 )
 
-// headerKeyVersion is the Key-Version request header the official SDK sends next to
+// HeaderKeyVersion is the Key-Version request header the official SDK sends next to
 // the Signature header's keyVersion (alipay/global-open-sdk-go, DefaultAlipayClient
 // buildBaseHeader: "Key-Version": keyVersion).
 const HeaderKeyVersion = "Key-Version"
 
-// maxIDLen is the documented maximum of paymentId and paymentRequestId (seed 001).
+// MaxIDLen is the documented maximum of paymentId and paymentRequestId (seed 001).
 const MaxIDLen = 64
 
 // Config is one Alipay+ wallet credential set.

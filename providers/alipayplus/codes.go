@@ -53,7 +53,7 @@ var resultCodes = map[string]codeRow{
 	"FUNCTION_NOT_MATCH":    {"F", providers.Failed, providers.ReasonConfiguration, "[I] inquiryPayment code"},
 	"MSG_PARSE_ERROR":       {"F", providers.Failed, providers.ReasonInvalidRequest, "[I] inquiryPayment code"},
 
-	// codeOrderPaid: a cancel of a payment that already succeeded. Alipay+ cancel
+	// CodeOrderPaid: a cancel of a payment that already succeeded. Alipay+ cancel
 	// reverses authorisations, but a captured payment needs a refund; the seed lists no
 	// code for it. The sandbox answers this code and we read it as ALREADY_PAID [I] —
 	// a claim only: Cancel confirms it with the signed inquiryPayment (SUCCESS), else
@@ -61,7 +61,7 @@ var resultCodes = map[string]codeRow{
 	CodeOrderPaid: {"F", providers.Failed, providers.ReasonAlreadyPaid, "[I] our choice for cancelling a paid payment"},
 }
 
-// codeOrderPaid is the code the sandbox answers for a cancel of a paid payment
+// CodeOrderPaid is the code the sandbox answers for a cancel of a paid payment
 // (Alipay+ wallets use ORDER_STATUS_INVALID for "the order's status does not allow
 // this"); mapped to ALREADY_PAID [I].
 const CodeOrderPaid = "ORDER_STATUS_INVALID"

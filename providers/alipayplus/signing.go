@@ -41,7 +41,7 @@ func messageToSign(path, clientID, timeValue string, body []byte) []byte {
 	return b
 }
 
-// signMessage signs the message and returns the signature as it goes in the
+// SignMessage signs the message and returns the signature as it goes in the
 // header: base64, then URL query-escaped ("+ / =" → "%2B %2F %3D").
 func SignMessage(key *rsa.PrivateKey, path, clientID, timeValue string, body []byte) (string, error) {
 	sig, err := providers.SignPKCS1v15(key, crypto.SHA256, messageToSign(path, clientID, timeValue, body))
@@ -51,7 +51,7 @@ func SignMessage(key *rsa.PrivateKey, path, clientID, timeValue string, body []b
 	return url.QueryEscape(base64.StdEncoding.EncodeToString(sig)), nil
 }
 
-// signatureHeader formats the Signature header.
+// SignatureHeader formats the Signature header.
 func SignatureHeader(keyVersion, escapedSignature string) string {
 	return "algorithm=" + algorithmRSA256 + ",keyVersion=" + keyVersion + ",signature=" + escapedSignature
 }
@@ -63,7 +63,7 @@ type parsedSignature struct {
 	Signature  []byte // decoded: URL-unescaped, then base64-decoded
 }
 
-// parseSignatureHeader reads "algorithm=RSA256,keyVersion=1,signature=<escaped>".
+// ParseSignatureHeader reads "algorithm=RSA256,keyVersion=1,signature=<escaped>".
 // The signature is URL-decoded with PathUnescape, which leaves a literal "+" alone,
 // so a wallet that forgets to escape its base64 still verifies.
 func ParseSignatureHeader(v string) (parsedSignature, error) {
@@ -102,7 +102,7 @@ func ParseSignatureHeader(v string) (parsedSignature, error) {
 	return p, nil
 }
 
-// verifyMessage checks a Signature header value against the rebuilt message.
+// VerifyMessage checks a Signature header value against the rebuilt message.
 func VerifyMessage(key *rsa.PublicKey, path, clientID, timeValue, signature string, body []byte) (parsedSignature, error) {
 	p, err := ParseSignatureHeader(signature)
 	if err != nil {
@@ -114,7 +114,7 @@ func VerifyMessage(key *rsa.PublicKey, path, clientID, timeValue, signature stri
 	return p, nil
 }
 
-// verifyResponse checks a wallet response: Client-Id, Response-Time and Signature
+// VerifyResponse checks a wallet response: Client-Id, Response-Time and Signature
 // headers must be present, Client-Id must be ours (when wantClientID is set), and the
 // signature over "POST <path>\n<Client-Id>.<Response-Time>.<raw body>" must verify
 // with the wallet's public key.

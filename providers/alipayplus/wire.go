@@ -12,7 +12,7 @@ import (
 // cancel and inquiryPayment API pages). The sandbox uses the same types, so what the
 // client parses is exactly what the sandbox writes.
 
-// contentType is the request and response media type (providers.md: [C]).
+// ContentType is the request and response media type (providers.md: [C]).
 const ContentType = "application/json; charset=UTF-8"
 
 // Header names of the signed message (providers.md: [C]).
@@ -37,7 +37,7 @@ const (
 	StatusUnknown = "U"
 )
 
-// targetRequest is the body of both /v2/payments/cancel and
+// TargetRequest is the body of both /v2/payments/cancel and
 // /v2/payments/inquiryPayment: one of the two ids (seed 001, "Request"; each at most
 // 64 characters; paymentId wins when both are given).
 type TargetRequest struct {
@@ -58,7 +58,7 @@ func (t TargetRequest) Key() string {
 	return t.PaymentRequestID
 }
 
-// cancelResponse is the answer of /v2/payments/cancel (seed 001, "Response").
+// CancelResponse is the answer of /v2/payments/cancel (seed 001, "Response").
 type CancelResponse struct {
 	Result           *Result `json:"result"`
 	PaymentID        string  `json:"paymentId,omitempty"`
@@ -74,7 +74,7 @@ type Amount struct {
 	Value    string `json:"value"`
 }
 
-// inquiryResponse is the answer of /v2/payments/inquiryPayment (providers.md,
+// InquiryResponse is the answer of /v2/payments/inquiryPayment (providers.md,
 // "alipayplus": paymentStatus SUCCESS / FAIL / PROCESSING, some wallets add
 // CANCELLED and AUTH_SUCCESS).
 type InquiryResponse struct {
@@ -91,7 +91,7 @@ type InquiryResponse struct {
 // errNoResult says a body is JSON but not an Alipay+ answer.
 var errNoResult = errors.New("no result.resultStatus in the response")
 
-// decodeEnvelope checks that body is an Alipay+ answer (a JSON object with a result
+// DecodeEnvelope checks that body is an Alipay+ answer (a JSON object with a result
 // and a result status) without trusting anything else in it.
 func DecodeEnvelope(body []byte) (Result, error) {
 	var env struct {

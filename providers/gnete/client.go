@@ -191,12 +191,12 @@ const CodeUnconfirmedSuccess = "CANCEL_SUCCESS_UNCONFIRMED"
 
 // cancelDataOutcome maps the data of a code-0 cancel or cancel-query answer.
 func cancelDataOutcome(data map[string]any) providers.Outcome {
-	ref := Str(data, "cancelOrderId")
+	ref := Text(data, "cancelOrderId")
 	state, ok := toInt(data["state"])
 	if !ok || ref == "" {
 		return providers.UnknownOutcome(providers.CodeBadResponse, "code 0 without cancelOrderId/state")
 	}
-	return cancelStateOutcome(state, Str(data, "errCode"), Str(data, "errMsg"), ref)
+	return cancelStateOutcome(state, Text(data, "errCode"), Text(data, "errMsg"), ref)
 }
 
 // QueryCancel asks whether an earlier cancel took effect: by cancelOrderId with
@@ -230,7 +230,7 @@ func (c *Client) payDecision(ctx context.Context, t providers.Target) providers.
 		return providers.UnknownOutcome(providers.CodeBadResponse, "payment query: code 0 without state")
 	}
 	o := payStateOutcome(state)
-	if e := Str(data, "errMsg"); e != "" && providers.Decides(o) {
+	if e := Text(data, "errMsg"); e != "" && providers.Decides(o) {
 		o.Message += ": " + e
 	}
 	return o
@@ -251,8 +251,8 @@ func (c *Client) queryCancelByRef(ctx context.Context, ref string, t providers.T
 		return fail, -1
 	}
 	if mismatch, ok := providers.CheckIDs("cancel query answer",
-		providers.IDCheck{Field: "cancelOrderId", Asked: ref, Got: Str(data, "cancelOrderId")},
-		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: Str(data, "payOrderId")}); !ok {
+		providers.IDCheck{Field: "cancelOrderId", Asked: ref, Got: Text(data, "cancelOrderId")},
+		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: Text(data, "payOrderId")}); !ok {
 		mismatch.ProviderRef = ref
 		return mismatch, -1
 	}
@@ -287,7 +287,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: fail.Code, Message: fail.Message, Outcome: fail}
 	}
 	state, ok := toInt(data["state"])
-	code := "payState=" + Str(data, "state")
+	code := "payState=" + Text(data, "state")
 	if !ok {
 		o := providers.UnknownOutcome(providers.CodeBadResponse, "payment query: code 0 without state")
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
@@ -298,7 +298,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: code}}
 	}
 	msg := "payment " + ps.Name
-	if e := Str(data, "errMsg"); e != "" {
+	if e := Text(data, "errMsg"); e != "" {
 		msg += ": " + e
 	}
 	return providers.PaymentStatus{State: ps.Payment, Code: code, Message: msg,
@@ -316,8 +316,8 @@ func (c *Client) payQuery(ctx context.Context, target param, t providers.Target)
 		return nil, fail, false
 	}
 	if mismatch, ok := providers.CheckIDs("pay query answer",
-		providers.IDCheck{Field: "mchOrderNo", Asked: t.MerchantOrderNo, Got: Str(data, "mchOrderNo")},
-		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: Str(data, "payOrderId")}); !ok {
+		providers.IDCheck{Field: "mchOrderNo", Asked: t.MerchantOrderNo, Got: Text(data, "mchOrderNo")},
+		providers.IDCheck{Field: "payOrderId", Asked: t.ProviderPaymentID, Got: Text(data, "payOrderId")}); !ok {
 		return nil, mismatch, false
 	}
 	return data, providers.Outcome{}, true

@@ -33,7 +33,7 @@ func parseNotification(body []byte, secret providers.Secret, mchNo, appID string
 		}
 		params[k] = vs[0]
 	}
-	sign := Str(params, "sign")
+	sign := Text(params, "sign")
 	if sign == "" {
 		return providers.Notification{}, fmt.Errorf("%w: no sign", providers.ErrBadSignature)
 	}
@@ -41,25 +41,25 @@ func parseNotification(body []byte, secret providers.Secret, mchNo, appID string
 		return providers.Notification{}, fmt.Errorf("%w: cancel notification sign", providers.ErrBadSignature)
 	}
 	// Signed with our secret; still check it is about our merchant and app.
-	if v := Str(params, "mchNo"); v != "" && v != mchNo {
+	if v := Text(params, "mchNo"); v != "" && v != mchNo {
 		return providers.Notification{}, fmt.Errorf("%w: mchNo %q is not ours", providers.ErrMalformed, v)
 	}
-	if v := Str(params, "appId"); v != "" && v != appID {
+	if v := Text(params, "appId"); v != "" && v != appID {
 		return providers.Notification{}, fmt.Errorf("%w: appId %q is not ours", providers.ErrMalformed, v)
 	}
-	ref := Str(params, "cancelOrderId")
-	payOrderID := Str(params, "payOrderId")
+	ref := Text(params, "cancelOrderId")
+	payOrderID := Text(params, "payOrderId")
 	if ref == "" || payOrderID == "" {
 		return providers.Notification{}, fmt.Errorf("%w: cancelOrderId and payOrderId are required", providers.ErrMalformed)
 	}
 	state, ok := toInt(params["state"])
 	if !ok {
-		return providers.Notification{}, fmt.Errorf("%w: state %q", providers.ErrMalformed, Str(params, "state"))
+		return providers.Notification{}, fmt.Errorf("%w: state %q", providers.ErrMalformed, Text(params, "state"))
 	}
 	if _, known := cancelStates[state]; !known {
 		return providers.Notification{}, fmt.Errorf("%w: undocumented cancel state %d", providers.ErrMalformed, state)
 	}
-	o := cancelStateOutcome(state, Str(params, "errCode"), Str(params, "errMsg"), ref)
+	o := cancelStateOutcome(state, Text(params, "errCode"), Text(params, "errMsg"), ref)
 	if o.Kind == providers.Unknown {
 		// A channel "system error" on a finished cancel order: the order failed;
 		// a notification reports Succeeded, Failed or Pending only.
@@ -68,7 +68,7 @@ func parseNotification(body []byte, secret providers.Secret, mchNo, appID string
 	return providers.Notification{
 		Provider:    Name,
 		Type:        providers.NotifyCancelResult,
-		Target:      providers.Target{MerchantOrderNo: Str(params, "mchOrderNo"), ProviderPaymentID: payOrderID},
+		Target:      providers.Target{MerchantOrderNo: Text(params, "mchOrderNo"), ProviderPaymentID: payOrderID},
 		ProviderRef: ref,
 		Outcome:     o,
 	}, nil

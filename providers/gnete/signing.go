@@ -73,7 +73,7 @@ func signingString(params map[string]any, secret providers.Secret) string {
 	return sb.String()
 }
 
-// formatValue renders one value as Java's String.valueOf would for the types a
+// FormatValue renders one value as Java's String.valueOf would for the types a
 // Jeepay JSON object holds. ok is false for values that are left out (null, "").
 func FormatValue(v any) (s string, ok bool) {
 	switch x := v.(type) {

@@ -139,7 +139,7 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
-// decodeObject decodes a JSON object keeping every number's exact text, so the
+// DecodeObject decodes a JSON object keeping every number's exact text, so the
 // signature is checked over the digits the gateway signed.
 func DecodeObject(b []byte) (map[string]any, error) {
 	var m map[string]any
@@ -202,8 +202,8 @@ func toInt(v any) (int, bool) {
 	return n, true
 }
 
-// str reads a field as text ("" when absent or null).
-func Str(m map[string]any, key string) string {
+// Text reads a field as text ("" when absent or null).
+func Text(m map[string]any, key string) string {
 	s, _ := FormatValue(m[key])
 	return s
 }

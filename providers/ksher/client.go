@@ -340,7 +340,7 @@ func (c *Client) send(ctx context.Context, endpoint string, extra map[string]str
 	return providers.Post(ctx, c.http, endpoint, header, body)
 }
 
-// newNonce is 32 lowercase hex characters from crypto/rand (nonce_str: String(32),
+// NewNonce is 32 lowercase hex characters from crypto/rand (nonce_str: String(32),
 // "must be unique").
 func NewNonce() string {
 	b := make([]byte, MaxNonce/2)

@@ -41,7 +41,7 @@ func signString(params map[string]string) string {
 	return b.String()
 }
 
-// signParams signs request parameters with the merchant key: lowercase hex.
+// SignParams signs request parameters with the merchant key: lowercase hex.
 func SignParams(key *rsa.PrivateKey, params map[string]string) (string, error) {
 	sig, err := providers.SignPKCS1v15(key, crypto.MD5, []byte(signString(params)))
 	if err != nil {
@@ -50,7 +50,7 @@ func SignParams(key *rsa.PrivateKey, params map[string]string) (string, error) {
 	return hex.EncodeToString(sig), nil
 }
 
-// verifyParams checks a request's "sign" (the sandbox's side of signParams).
+// VerifyParams checks a request's "sign" (the sandbox's side of signParams).
 func VerifyParams(pub *rsa.PublicKey, params map[string]string, signHex string) error {
 	return verifyHex(pub, []byte(signString(params)), signHex)
 }
@@ -167,7 +167,7 @@ func verifyData(pub *rsa.PublicKey, data []byte, signHex string) error {
 	return verifyHex(pub, []byte(text), signHex)
 }
 
-// signData is Ksher's side of verifyData (used by the sandbox).
+// SignData is Ksher's side of verifyData (used by the sandbox).
 func SignData(key *rsa.PrivateKey, data []byte) (string, error) {
 	text, err := dataSignString(data)
 	if err != nil {

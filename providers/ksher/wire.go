@@ -56,7 +56,7 @@ type wireResponse struct {
 	Sign    json.RawMessage `json:"sign"`
 }
 
-// parseResponse reads a Ksher answer. code must be present (a number, or a number in
+// ParseResponse reads a Ksher answer. code must be present (a number, or a number in
 // a string); msg/message/sign are read when they are strings and ignored otherwise.
 func ParseResponse(body []byte) (response, error) {
 	body = bytes.TrimSpace(body)

@@ -111,7 +111,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	return &Client{cfg: cfg, key: key, pub: pub, http: deps.Client(), now: deps.Clock}, nil
 }
 
-// checkLen rejects a value longer than max characters (PayerMax counts characters).
+// CheckLen rejects a value longer than max characters (PayerMax counts characters).
 func CheckLen(v string, max int) error {
 	if n := utf8.RuneCountInString(v); n > max {
 		return fmt.Errorf("%d characters, at most %d allowed", n, max)

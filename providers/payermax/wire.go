@@ -18,7 +18,7 @@ const GatewayPath = "/aggregate-pay/api/gateway"
 // about the cancel or the payment: their state is in data.status. [C]
 const CodeApplySuccess = "APPLY_SUCCESS"
 
-// requestTimeLayout is yyyy-MM-dd'T'HH:mm:ss.SSSXXX (RFC 3339 with milliseconds).
+// RequestTimeLayout is yyyy-MM-dd'T'HH:mm:ss.SSSXXX (RFC 3339 with milliseconds).
 // Go writes a zero offset as "+00:00" with this layout, as in the OpenAPI example
 // "2022-01-17T07:51:15.597+00:00"; both forms are RFC 3339. [C]
 const RequestTimeLayout = "2006-01-02T15:04:05.000-07:00"
@@ -27,7 +27,7 @@ const RequestTimeLayout = "2006-01-02T15:04:05.000-07:00"
 // notifications: "2023-08-06T23:50:59 +0000" (a space before the offset). [C]
 const responseTimeLayout = "2006-01-02T15:04:05 -0700"
 
-// envelope is the common request body: the request fields of RequestRoot plus data.
+// Envelope is the common request body: the request fields of RequestRoot plus data.
 type Envelope struct {
 	Version     string      `json:"version"`
 	KeyVersion  string      `json:"keyVersion"`
@@ -37,7 +37,7 @@ type Envelope struct {
 	Data        RequestData `json:"data"`
 }
 
-// requestData is data of cancel (requestId, outTradeNo) and of orderQuery (outTradeNo).
+// RequestData is data of cancel (requestId, outTradeNo) and of orderQuery (outTradeNo).
 type RequestData struct {
 	RequestID  string `json:"requestId,omitempty"`
 	OutTradeNo string `json:"outTradeNo"`
@@ -50,7 +50,7 @@ type response struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// cancelResult is data of a cancel answer and of a cancel notification (the
+// CancelResult is data of a cancel answer and of a cancel notification (the
 // OpenAPI schema "cancel撤销模型"). Absent values come as JSON null.
 type CancelResult struct {
 	CancelNo      Nullable     `json:"cancelNo"`
@@ -76,7 +76,7 @@ type orderResult struct {
 	CompleteTime ProviderTime `json:"completeTime"`
 }
 
-// notification is a PayerMax asynchronous notification (cancelResultNotifyUrl,
+// Notification is a PayerMax asynchronous notification (cancelResultNotifyUrl,
 // and the payment notifications of collectResultNotifyUrl / authResultNotifyUrl).
 type Notification struct {
 	Code       Nullable        `json:"code"`
@@ -99,7 +99,7 @@ const (
 // (CallbackResponseRoot). [C]
 var ackBody = []byte(`{"code":"SUCCESS","msg":"Success"}`)
 
-// nullable is a string that PayerMax may send as null; it is written as null when
+// Nullable is a string that PayerMax may send as null; it is written as null when
 // empty (the sandbox renders absent values the way the examples do).
 type Nullable string
 
@@ -123,7 +123,7 @@ func (n *Nullable) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// providerTime is a PayerMax time field, parsed leniently: the examples mix
+// ProviderTime is a PayerMax time field, parsed leniently: the examples mix
 // "2023-08-06T23:50:59 +0000", "2025-06-26T12:11:36.142Z" and
 // "2022-01-17T09:33:54.540+00:00". A value that is null, not a string or in no
 // known layout never fails the answer it is in: Raw keeps the text, Time stays zero.

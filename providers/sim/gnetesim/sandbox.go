@@ -143,7 +143,7 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	payOrderID, mchOrderNo := gnete.Str(params, "payOrderId"), gnete.Str(params, "mchOrderNo")
+	payOrderID, mchOrderNo := gnete.Text(params, "payOrderId"), gnete.Text(params, "mchOrderNo")
 	if payOrderID == "" && mchOrderNo == "" {
 		writeFail(w, gnete.CodeBusiness, msgNoTarget)
 		return
@@ -152,7 +152,7 @@ func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		key = mchOrderNo
 	}
-	notifyURL := gnete.Str(params, "notifyUrl")
+	notifyURL := gnete.Text(params, "notifyUrl")
 	before, found := s.Store.Get(mchOrderNo, payOrderID)
 	if found {
 		simkit.Delay(r, before.Scenario)
@@ -249,7 +249,7 @@ func (s *Sandbox) handleCancelQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ref := gnete.Str(params, "cancelOrderId")
+	ref := gnete.Text(params, "cancelOrderId")
 	if ref == "" {
 		writeFail(w, gnete.CodeParams, "参数有误[cancelOrderId不能为空]")
 		return
@@ -294,7 +294,7 @@ func (s *Sandbox) handlePayQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	payOrderID, mchOrderNo := gnete.Str(params, "payOrderId"), gnete.Str(params, "mchOrderNo")
+	payOrderID, mchOrderNo := gnete.Text(params, "payOrderId"), gnete.Text(params, "mchOrderNo")
 	if payOrderID == "" && mchOrderNo == "" {
 		writeFail(w, gnete.CodeBusiness, msgNoTarget)
 		return
@@ -478,7 +478,7 @@ func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request) (map[strin
 		writeFail(w, gnete.CodeParams, "参数有误["+msg+"]")
 		return nil, false
 	}
-	mchNo, appID, sign := gnete.Str(params, "mchNo"), gnete.Str(params, "appId"), gnete.Str(params, "sign")
+	mchNo, appID, sign := gnete.Text(params, "mchNo"), gnete.Text(params, "appId"), gnete.Text(params, "sign")
 	if mchNo == "" || appID == "" || sign == "" {
 		writeFail(w, gnete.CodeBusiness, msgBadParams)
 		return nil, false
@@ -518,21 +518,21 @@ var fieldLimits = map[string]int{
 
 func checkFields(params map[string]any) string {
 	for k, max := range fieldLimits {
-		if len([]rune(gnete.Str(params, k))) > max {
+		if len([]rune(gnete.Text(params, k))) > max {
 			return k + "长度不能超过" + strconv.Itoa(max)
 		}
 	}
-	reqTime := gnete.Str(params, "reqTime")
+	reqTime := gnete.Text(params, "reqTime")
 	if reqTime == "" {
 		return "reqTime不能为空"
 	}
 	if _, err := strconv.ParseInt(reqTime, 10, 64); err != nil {
 		return "reqTime格式错误"
 	}
-	if v := gnete.Str(params, "version"); v != "1.0" {
+	if v := gnete.Text(params, "version"); v != "1.0" {
 		return "version不能为空且须为1.0"
 	}
-	if gnete.Str(params, "signType") != gnete.SignType {
+	if gnete.Text(params, "signType") != gnete.SignType {
 		return "signType仅支持MD5"
 	}
 	return ""
