@@ -95,14 +95,11 @@ func result(code, msg string) *alipayglobal.ResultInfo {
 }
 
 func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
-	req, ok := s.readRequest(w, r, alipayglobal.FunctionCancel)
+	req, ok := s.accept(w, r, alipayglobal.FunctionCancel)
 	if !ok {
 		return
 	}
 	b := req.Body
-	if p, found := s.Store.Get(b.MerchantTransID, b.AcquirementID); found {
-		simkit.Delay(r, p.Scenario)
-	}
 	call, early := s.cancel(b)
 	if early != nil {
 		s.respond(w, req.Head, alipayglobal.ResponseBody{ResultInfo: early}, simkit.FaultNone)
@@ -180,14 +177,11 @@ func (s *Sandbox) cancel(b alipayglobal.RequestBody) (simkit.Call, *alipayglobal
 }
 
 func (s *Sandbox) servePayQuery(w http.ResponseWriter, r *http.Request) {
-	req, ok := s.readRequest(w, r, alipayglobal.FunctionPayQuery)
+	req, ok := s.accept(w, r, alipayglobal.FunctionPayQuery)
 	if !ok {
 		return
 	}
 	b := req.Body
-	if p, found := s.Store.Get(b.MerchantTransID, b.AcquirementID); found {
-		simkit.Delay(r, p.Scenario)
-	}
 	call := s.Store.Query(b.MerchantTransID, b.AcquirementID, simkit.QueryPayment)
 	if !call.Found {
 		s.respond(w, req.Head, alipayglobal.ResponseBody{ResultInfo: result(alipayglobal.CodeOrderNotExist, "the transaction does not exist")}, simkit.FaultNone)
@@ -235,6 +229,17 @@ func sandboxStatus(p simkit.Payment) string {
 // readRequest reads and checks a signed request in the order Alipay's gateway would:
 // envelope, API, client, sign type, signature, partner, then the fields. On failure
 // it answers with the provider's own code and reports false.
+// accept reads a request for function and applies its payment's scripted latency.
+func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request, function string) (alipayglobal.Request, bool) {
+	req, ok := s.readRequest(w, r, function)
+	if ok {
+		if p, found := s.Store.Get(req.Body.MerchantTransID, req.Body.AcquirementID); found {
+			simkit.Delay(r, p.Scenario)
+		}
+	}
+	return req, ok
+}
+
 func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request, function string) (alipayglobal.Request, bool) {
 	fail := func(head alipayglobal.RequestHead, code, msg string) (alipayglobal.Request, bool) {
 		if head.Function == "" { // the answer echoes the request's function when it has one

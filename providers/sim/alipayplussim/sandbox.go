@@ -96,12 +96,7 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := s.Store.Cancel(in.target.PaymentRequestID, in.target.PaymentID, in.target.Key(), cancelRules)
-	simkit.Delay(r, call.Payment.Scenario)
-	if !call.Found {
-		s.reply(w, in, alipayplus.CancelResponse{Result: result(alipayplus.StatusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
-		return
-	}
-	if simkit.ServeTransportFault(w, r, call.Fault) {
+	if s.answered(w, r, in, call, func(res *alipayplus.Result) any { return alipayplus.CancelResponse{Result: res} }) {
 		return
 	}
 	resp := alipayplus.CancelResponse{PaymentID: call.Payment.ProviderPaymentID, PaymentRequestID: call.Payment.MerchantOrderNo}
@@ -154,12 +149,7 @@ func (s *Sandbox) serveInquiry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := s.Store.Query(in.target.PaymentRequestID, in.target.PaymentID, simkit.QueryPayment)
-	simkit.Delay(r, call.Payment.Scenario)
-	if !call.Found {
-		s.reply(w, in, alipayplus.InquiryResponse{Result: result(alipayplus.StatusFail, "ORDER_NOT_EXIST", "The order does not exist.")}, simkit.FaultNone)
-		return
-	}
-	if simkit.ServeTransportFault(w, r, call.Fault) {
+	if s.answered(w, r, in, call, func(res *alipayplus.Result) any { return alipayplus.InquiryResponse{Result: res} }) {
 		return
 	}
 	p := call.Payment
@@ -319,6 +309,18 @@ func pathAsSent(r *http.Request) string {
 // reply writes a signed wallet answer: the body is marshalled once, and the
 // signature covers "POST <path>\n<Client-Id>.<Response-Time>.<those bytes>".
 // FaultUnsigned drops the signature; FaultBadSignature sends one that does not verify.
+// answered applies the call's latency and answers what comes before the
+// provider's own answer: an unknown payment (notFound, given its result) and the
+// transport faults. It reports whether it answered.
+func (s *Sandbox) answered(w http.ResponseWriter, r *http.Request, in inbound, call simkit.Call, notFound func(*alipayplus.Result) any) bool {
+	simkit.Delay(r, call.Payment.Scenario)
+	if !call.Found {
+		s.reply(w, in, notFound(result(alipayplus.StatusFail, "ORDER_NOT_EXIST", "The order does not exist.")), simkit.FaultNone)
+		return true
+	}
+	return simkit.ServeTransportFault(w, r, call.Fault)
+}
+
 func (s *Sandbox) reply(w http.ResponseWriter, in inbound, v any, fault simkit.Fault) {
 	body, err := json.Marshal(v)
 	if err != nil {

@@ -138,14 +138,23 @@ func (s *Sandbox) sameDay(t time.Time) bool {
 	return a.Year() == b.Year() && a.YearDay() == b.YearDay()
 }
 
-func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
-	params, ok := s.readRequest(w, r)
-	if !ok {
-		return
+// readTarget reads a request that names a payment (payOrderId or mchOrderNo) and
+// refuses one that names neither.
+func (s *Sandbox) readTarget(w http.ResponseWriter, r *http.Request) (params map[string]any, payOrderID, mchOrderNo string, ok bool) {
+	if params, ok = s.readRequest(w, r); !ok {
+		return nil, "", "", false
 	}
-	payOrderID, mchOrderNo := gnete.Text(params, "payOrderId"), gnete.Text(params, "mchOrderNo")
+	payOrderID, mchOrderNo = gnete.Text(params, "payOrderId"), gnete.Text(params, "mchOrderNo")
 	if payOrderID == "" && mchOrderNo == "" {
 		writeFail(w, gnete.CodeBusiness, msgNoTarget)
+		return nil, "", "", false
+	}
+	return params, payOrderID, mchOrderNo, true
+}
+
+func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
+	params, payOrderID, mchOrderNo, ok := s.readTarget(w, r)
+	if !ok {
 		return
 	}
 	key := payOrderID // the business key is the target id the request names
@@ -290,13 +299,8 @@ func (s *Sandbox) handleCancelQuery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sandbox) handlePayQuery(w http.ResponseWriter, r *http.Request) {
-	params, ok := s.readRequest(w, r)
+	_, payOrderID, mchOrderNo, ok := s.readTarget(w, r)
 	if !ok {
-		return
-	}
-	payOrderID, mchOrderNo := gnete.Text(params, "payOrderId"), gnete.Text(params, "mchOrderNo")
-	if payOrderID == "" && mchOrderNo == "" {
-		writeFail(w, gnete.CodeBusiness, msgNoTarget)
 		return
 	}
 	if before, found := s.Store.Get(mchOrderNo, payOrderID); found {
