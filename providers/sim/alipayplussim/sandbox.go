@@ -108,12 +108,7 @@ func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, in, resp, simkit.FaultUnsigned)
 		return
 	}
-	switch call.Fault {
-	case simkit.FaultUnknown:
-		resp.Result = unknownResult()
-	case simkit.FaultRateLimit:
-		resp.Result = rateLimitResult()
-	default:
+	if resp.Result = faultResult(call.Fault); resp.Result == nil {
 		resp.Result = cancelResult(call.Result)
 		if resp.Result.ResultStatus == alipayplus.StatusSuccess && !call.Payment.CancelledAt.IsZero() {
 			resp.CancelTime = call.Payment.CancelledAt.Format(time.RFC3339)
@@ -154,12 +149,7 @@ func (s *Sandbox) serveInquiry(w http.ResponseWriter, r *http.Request) {
 	}
 	p := call.Payment
 	resp := alipayplus.InquiryResponse{PaymentID: p.ProviderPaymentID, PaymentRequestID: p.MerchantOrderNo}
-	switch call.Fault {
-	case simkit.FaultUnknown:
-		resp.Result = unknownResult()
-	case simkit.FaultRateLimit:
-		resp.Result = rateLimitResult()
-	default:
+	if resp.Result = faultResult(call.Fault); resp.Result == nil {
 		resp.Result = result(alipayplus.StatusSuccess, "SUCCESS", "Success")
 		resp.PaymentStatus = walletPaymentStatus(p)
 		resp.PaymentAmount = &alipayplus.Amount{Currency: p.Currency, Value: strconv.FormatInt(p.Amount, 10)}
@@ -191,6 +181,18 @@ func walletPaymentStatus(p simkit.Payment) string {
 
 func result(status, code, message string) *alipayplus.Result {
 	return &alipayplus.Result{ResultStatus: status, ResultCode: code, ResultMessage: message}
+}
+
+// faultResult is the wallet's own answer to a scripted unknown or rate-limit
+// fault; nil for any other.
+func faultResult(f simkit.Fault) *alipayplus.Result {
+	switch f {
+	case simkit.FaultUnknown:
+		return unknownResult()
+	case simkit.FaultRateLimit:
+		return rateLimitResult()
+	}
+	return nil
 }
 
 func unknownResult() *alipayplus.Result {

@@ -152,6 +152,18 @@ func (s *Sandbox) readTarget(w http.ResponseWriter, r *http.Request) (params map
 	return params, payOrderID, mchOrderNo, true
 }
 
+// answered answers a status query that found no payment (notFound) or meets a
+// scripted fault, after the query's own effects (afterQuery); it reports whether
+// it answered.
+func (s *Sandbox) answered(w http.ResponseWriter, r *http.Request, call simkit.Call, notFound string) bool {
+	if !call.Found {
+		writeFail(w, gnete.CodeBusiness, notFound)
+		return true
+	}
+	s.afterQuery(call.Payment)
+	return s.serveFault(w, r, call.Fault, call.Payment.Scenario)
+}
+
 func (s *Sandbox) handleCancel(w http.ResponseWriter, r *http.Request) {
 	params, payOrderID, mchOrderNo, ok := s.readTarget(w, r)
 	if !ok {
@@ -287,12 +299,7 @@ func (s *Sandbox) handleCancelQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	simkit.Delay(r, before.Scenario)
 	call := s.Store.QueryByCancelRef(ref)
-	if !call.Found {
-		writeFail(w, gnete.CodeBusiness, msgCancelNotFnd)
-		return
-	}
-	s.afterQuery(call.Payment)
-	if s.serveFault(w, r, call.Fault, call.Payment.Scenario) {
+	if s.answered(w, r, call, msgCancelNotFnd) {
 		return
 	}
 	s.writeOK(w, s.cancelOrder(call.Payment), call.Fault)
@@ -307,12 +314,7 @@ func (s *Sandbox) handlePayQuery(w http.ResponseWriter, r *http.Request) {
 		simkit.Delay(r, before.Scenario)
 	}
 	call := s.Store.Query(mchOrderNo, payOrderID, simkit.QueryPayment)
-	if !call.Found {
-		writeFail(w, gnete.CodeBusiness, msgNotFound)
-		return
-	}
-	s.afterQuery(call.Payment)
-	if s.serveFault(w, r, call.Fault, call.Payment.Scenario) {
+	if s.answered(w, r, call, msgNotFound) {
 		return
 	}
 	p := call.Payment
