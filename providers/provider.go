@@ -97,16 +97,19 @@ func (o Outcome) Definite() bool {
 // Done reports whether the cancel took effect (now or before).
 func (o Outcome) Done() bool { return o.Kind == Succeeded || o.Kind == AlreadyDone }
 
-func (o Outcome) String() string {
+func (o Outcome) String() string { return o.text(" code=", " msg=") }
+
+// text renders the outcome with the code and the message after their prefixes.
+func (o Outcome) text(codePrefix, msgPrefix string) string {
 	s := string(o.Kind)
 	if o.Reason != "" {
 		s += "/" + string(o.Reason)
 	}
 	if o.Code != "" {
-		s += " code=" + o.Code
+		s += codePrefix + o.Code
 	}
 	if o.Message != "" {
-		s += " msg=" + fmt.Sprintf("%q", o.Message)
+		s += msgPrefix + fmt.Sprintf("%q", o.Message)
 	}
 	return s
 }
@@ -133,6 +136,15 @@ const (
 	PaymentRefunded PaymentState = "REFUNDED"  // paid, then refunded
 	PaymentUnknown  PaymentState = "UNKNOWN"   // could not tell: ask again
 )
+
+// StateOf maps a provider's payment status through its table; a status the
+// table does not list is PaymentUnknown.
+func StateOf(table map[string]PaymentState, status string) PaymentState {
+	if st, ok := table[status]; ok {
+		return st
+	}
+	return PaymentUnknown
+}
 
 // PaymentStatus is the answer to a payment-status query.
 type PaymentStatus struct {

@@ -115,16 +115,4 @@ func hint(what string, claim Outcome, confirm func() Outcome) Outcome {
 	return o
 }
 
-func claimText(o Outcome) string {
-	s := string(o.Kind)
-	if o.Reason != "" {
-		s += "/" + string(o.Reason)
-	}
-	if o.Code != "" {
-		s += " " + o.Code
-	}
-	if o.Message != "" {
-		s += " " + fmt.Sprintf("%q", o.Message)
-	}
-	return s
-}
+func claimText(o Outcome) string { return o.text(" ", " ") }

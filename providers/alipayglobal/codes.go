@@ -109,10 +109,7 @@ var paymentStates = map[string]providers.PaymentState{
 
 // paymentState maps an acquirementStatus; unlisted values are Unknown.
 func paymentState(status string) providers.PaymentState {
-	if s, ok := paymentStates[status]; ok {
-		return s
-	}
-	return providers.PaymentUnknown
+	return providers.StateOf(paymentStates, status)
 }
 
 // cancelFromPayment derives a cancel's outcome from the payment status (there is no

@@ -159,10 +159,7 @@ var paymentStates = map[string]providers.PaymentState{
 
 // paymentState maps an orderQuery status; unknown statuses are PaymentUnknown.
 func paymentState(status string) providers.PaymentState {
-	if st, ok := paymentStates[status]; ok {
-		return st
-	}
-	return providers.PaymentUnknown
+	return providers.StateOf(paymentStates, status)
 }
 
 // cancelFromPayment derives a cancel's outcome from the payment's state, for
