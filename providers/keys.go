@@ -273,3 +273,18 @@ func GenerateKeyPEM(bits int) (privatePEM, publicPEM []byte, err error) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}), pub, nil
 }
+
+// LoadKeyPair loads an adapter's two keys: the merchant's private key that signs
+// requests and the provider's public key that verifies answers (each named by its
+// configuration field in errors).
+func LoadKeyPair(baseDir string, private SecretRef, privateField string, public SecretRef, publicField string) (*rsa.PrivateKey, *rsa.PublicKey, error) {
+	key, err := LoadPrivateKey(private, baseDir, privateField)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub, err := LoadPublicKey(public, baseDir, publicField)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, pub, nil
+}

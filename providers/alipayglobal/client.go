@@ -112,11 +112,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, providers.FieldErr("timeZone", "%v", err)
 	}
-	key, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
-	if err != nil {
-		return nil, err
-	}
-	alipayKey, err := providers.LoadPublicKey(cfg.AlipayPublicKey, deps.BaseDir, "alipayPublicKey")
+	key, alipayKey, err := providers.LoadKeyPair(deps.BaseDir, cfg.MerchantPrivateKey, "merchantPrivateKey", cfg.AlipayPublicKey, "alipayPublicKey")
 	if err != nil {
 		return nil, err
 	}

@@ -130,11 +130,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	default:
 		return nil, providers.FieldErr("requestTimeFormat", "must be %q, %q or %q, got %q", TimeRFC3339Millis, TimeRFC3339, TimeEpochMillis, cfg.RequestTimeFormat)
 	}
-	merchantKey, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
-	if err != nil {
-		return nil, err
-	}
-	walletKey, err := providers.LoadPublicKey(cfg.WalletPublicKey, deps.BaseDir, "walletPublicKey")
+	merchantKey, walletKey, err := providers.LoadKeyPair(deps.BaseDir, cfg.MerchantPrivateKey, "merchantPrivateKey", cfg.WalletPublicKey, "walletPublicKey")
 	if err != nil {
 		return nil, err
 	}

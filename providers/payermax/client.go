@@ -100,11 +100,7 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err := CheckLen(cfg.Version, maxVersionLen); err != nil {
 		return nil, providers.FieldErr("version", "%v", err)
 	}
-	key, err := providers.LoadPrivateKey(cfg.MerchantPrivateKey, deps.BaseDir, "merchantPrivateKey")
-	if err != nil {
-		return nil, err
-	}
-	pub, err := providers.LoadPublicKey(cfg.ProviderPublicKey, deps.BaseDir, "providerPublicKey")
+	key, pub, err := providers.LoadKeyPair(deps.BaseDir, cfg.MerchantPrivateKey, "merchantPrivateKey", cfg.ProviderPublicKey, "providerPublicKey")
 	if err != nil {
 		return nil, err
 	}
