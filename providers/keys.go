@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"strings"
 )
 
@@ -267,7 +268,7 @@ func GenerateKeyPEM(bits int) (privatePEM, publicPEM []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pub, err := publicKeyPEM(&key.PublicKey)
+	pub, err := PublicKeyPEM(&key.PublicKey)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -287,4 +288,36 @@ func LoadKeyPair(baseDir string, private SecretRef, privateField string, public 
 		return nil, nil, err
 	}
 	return key, pub, nil
+}
+
+// LoadPrivateKeyFile reads and parses the RSA private key in path (no SecretRef:
+// for development files whose paths the caller made). Errors name the file.
+func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
+	return loadKeyFile(path, ParsePrivateKey)
+}
+
+// LoadPublicKeyFile reads and parses the RSA public key in path. Errors name the file.
+func LoadPublicKeyFile(path string) (*rsa.PublicKey, error) {
+	return loadKeyFile(path, ParsePublicKey)
+}
+
+func loadKeyFile[K any](path string, parse func([]byte) (K, error)) (K, error) {
+	var zero K
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return zero, err
+	}
+	k, err := parse(data)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %v", path, err)
+	}
+	return k, nil
+}
+
+func PublicKeyPEM(pub *rsa.PublicKey) ([]byte, error) {
+	spki, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}), nil
 }

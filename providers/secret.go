@@ -1,11 +1,8 @@
 package providers
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -112,26 +109,6 @@ func (r SecretRef) describe(baseDir string) string {
 		return "environment variable " + r.Env
 	}
 	return "the value given in code"
-}
-
-// EnsureSecretFile makes sure path holds a shared secret (for development
-// credentials) and returns it as SecretRef{File: path}.Load would. An existing file
-// is reused; otherwise nBytes from crypto/rand are written as unpadded base32
-// letters and digits (32 bytes: 52 characters, 256 bits) into a new 0600 file,
-// created exclusively so that a concurrent run cannot overwrite it.
-func EnsureSecretFile(path string, nBytes int) (Secret, error) {
-	if nBytes <= 0 {
-		return Secret{}, fmt.Errorf("secret size %d: must be positive", nBytes)
-	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		buf := make([]byte, nBytes)
-		_, _ = rand.Read(buf) // crypto/rand.Read never fails (Go 1.24+)
-		text := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(buf)
-		if err := writeNewFile(path, []byte(text+"\n"), 0o600); err != nil {
-			return Secret{}, err
-		}
-	}
-	return SecretRef{File: path}.Load("")
 }
 
 // Deps is what an adapter constructor needs besides its own configuration.

@@ -131,15 +131,4 @@ func TestKeyFloors(t *testing.T) {
 	if k, err := LoadPublicKeyMin(ksher, "", "ksherPublicKey", 512); err != nil || k.N.BitLen() != 512 {
 		t.Fatalf("Ksher's floor: %v", err)
 	}
-	// A dev key pair passes both floors.
-	priv, pub := filepath.Join(dir, "dev.pem"), filepath.Join(dir, "dev.pub.pem")
-	if err := EnsureKeyPair(priv, pub); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadPrivateKey(SecretRef{File: priv}, "", "merchantPrivateKey"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadPublicKey(SecretRef{File: pub}, "", "providerPublicKey"); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -24,13 +24,13 @@ const (
 // = baseURL (where the sandbox handler is mounted; the gateway's paths start at its
 // root), plus the matching SandboxConfig.
 func DevCredentials(dir, baseURL string) (gnete.Config, SandboxConfig, error) {
-	abs, err := providers.MakeDevDir(dir)
+	abs, err := simkit.MakeDevDir(dir)
 	if err != nil {
 		return gnete.Config{}, SandboxConfig{}, err
 	}
 	path := filepath.Join(abs, devSecretFile)
 	// 32 bytes: 52 base32 letters and digits (256 bits).
-	secret, err := providers.EnsureSecretFile(path, 32)
+	secret, err := simkit.EnsureSecretFile(path, 32)
 	if err != nil {
 		return gnete.Config{}, SandboxConfig{}, fmt.Errorf("gnete dev app secret: %v", err)
 	}

@@ -35,17 +35,17 @@ type KeyPair struct {
 
 // DevKeyPairs makes dir (0700) and, in it, each named key pair ({private file,
 // public file}): generated once (the private key 0600), reused afterwards, the
-// public file derived from the private key (providers.EnsureKeyPair). The files
+// public file derived from the private key (EnsureKeyPair). The files
 // are named by the caller so that one folder can hold every provider's keys.
 func DevKeyPairs(dir string, names ...[2]string) ([]KeyPair, error) {
-	abs, err := providers.MakeDevDir(dir)
+	abs, err := MakeDevDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	pairs := make([]KeyPair, len(names))
 	for i, n := range names {
 		kp := KeyPair{PrivateFile: filepath.Join(abs, n[0]), PublicFile: filepath.Join(abs, n[1])}
-		if err := providers.EnsureKeyPair(kp.PrivateFile, kp.PublicFile); err != nil {
+		if err := EnsureKeyPair(kp.PrivateFile, kp.PublicFile); err != nil {
 			return nil, fmt.Errorf("development key %s: %w", n[0], err)
 		}
 		if kp.Private, err = providers.LoadPrivateKeyFile(kp.PrivateFile); err != nil {

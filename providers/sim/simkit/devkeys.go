@@ -1,18 +1,20 @@
-package providers
+package simkit
 
 import (
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
+	"crypto/rand"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/paycancel/paycancel/providers"
 )
 
-// Development credentials: what every adapter's DevCredentials (for --dev, tests
-// and the demo) needs to make key files once and reuse them afterwards.
+// Development credentials: what every simulator's DevCredentials (for --dev, tests
+// and the demo) needs to make key and secret files once and reuse them afterwards.
+// They live here, not in providers, so that no adapter links a key generator.
 
 // DevKeyBits is the size of the RSA keys EnsureKeyPair generates.
 const DevKeyBits = 2048
@@ -37,7 +39,7 @@ func MakeDevDir(dir string) (string, error) {
 func EnsureKeyPair(privPath, pubPath string) error {
 	data, err := os.ReadFile(privPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		priv, _, gerr := GenerateKeyPEM(DevKeyBits)
+		priv, _, gerr := providers.GenerateKeyPEM(DevKeyBits)
 		if gerr != nil {
 			return gerr
 		}
@@ -49,52 +51,20 @@ func EnsureKeyPair(privPath, pubPath string) error {
 	if err != nil {
 		return err
 	}
-	key, err := ParsePrivateKey(data)
+	key, err := providers.ParsePrivateKey(data)
 	if err != nil {
 		return fmt.Errorf("%s: %v", privPath, err)
 	}
 	if pubData, err := os.ReadFile(pubPath); err == nil {
-		if pub, err := ParsePublicKey(pubData); err == nil && pub.Equal(&key.PublicKey) {
+		if pub, err := providers.ParsePublicKey(pubData); err == nil && pub.Equal(&key.PublicKey) {
 			return nil
 		}
 	}
-	pubPEM, err := publicKeyPEM(&key.PublicKey)
+	pubPEM, err := providers.PublicKeyPEM(&key.PublicKey)
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(pubPath, pubPEM, 0o644)
-}
-
-// LoadPrivateKeyFile reads and parses the RSA private key in path (no SecretRef:
-// for development files whose paths the caller made). Errors name the file.
-func LoadPrivateKeyFile(path string) (*rsa.PrivateKey, error) {
-	return loadKeyFile(path, ParsePrivateKey)
-}
-
-// LoadPublicKeyFile reads and parses the RSA public key in path. Errors name the file.
-func LoadPublicKeyFile(path string) (*rsa.PublicKey, error) {
-	return loadKeyFile(path, ParsePublicKey)
-}
-
-func loadKeyFile[K any](path string, parse func([]byte) (K, error)) (K, error) {
-	var zero K
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return zero, err
-	}
-	k, err := parse(data)
-	if err != nil {
-		return zero, fmt.Errorf("%s: %v", path, err)
-	}
-	return k, nil
-}
-
-func publicKeyPEM(pub *rsa.PublicKey) ([]byte, error) {
-	spki, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}), nil
 }
 
 // writeTemp writes data with the given mode to a new temporary file next to path
@@ -146,4 +116,24 @@ func writeNewFile(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return nil
+}
+
+// EnsureSecretFile makes sure path holds a shared secret (for development
+// credentials) and returns it as providers.SecretRef{File: path}.Load would. An existing file
+// is reused; otherwise nBytes from crypto/rand are written as unpadded base32
+// letters and digits (32 bytes: 52 characters, 256 bits) into a new 0600 file,
+// created exclusively so that a concurrent run cannot overwrite it.
+func EnsureSecretFile(path string, nBytes int) (providers.Secret, error) {
+	if nBytes <= 0 {
+		return providers.Secret{}, fmt.Errorf("secret size %d: must be positive", nBytes)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		buf := make([]byte, nBytes)
+		_, _ = rand.Read(buf) // crypto/rand.Read never fails (Go 1.24+)
+		text := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(buf)
+		if err := writeNewFile(path, []byte(text+"\n"), 0o600); err != nil {
+			return providers.Secret{}, err
+		}
+	}
+	return providers.SecretRef{File: path}.Load("")
 }
