@@ -16,8 +16,14 @@
 //	wire.go           request/response/notification wire types
 //	codes.go          the documented code → Outcome table (rows that arrive unsigned marked)
 //	notification.go   parsing and verifying the provider's asynchronous notifications
-//	sandbox.go        an HTTP simulator of the provider's API (see package simkit)
-//	*_test.go         vectors, code tables, round trips over HTTP, fuzz targets
+//	*_test.go         vectors, code tables, fuzz targets
+//
+// Each provider's simulator lives apart, in providers/sim/<p>sim (sandbox.go, an
+// HTTP simulator of the provider's API; devcreds.go, its development credentials;
+// sandbox_test.go, the adapter's round trips against it). Simulators import
+// adapters, never the reverse, so nothing that links an adapter links a server
+// that signs as the provider. The contract suite every adapter+simulator pair runs
+// is providers/sim/contracttest.
 package providers
 
 import (

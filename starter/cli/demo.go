@@ -79,7 +79,7 @@ func always(state string) func(string) (string, string, string) {
 }
 
 // demoScenarios are checked against each provider's sandbox and adapter
-// (providers/<name>/sandbox.go, codes.go).
+// (providers/sim/<name>sim/sandbox.go, providers/<name>/codes.go).
 var demoScenarios = []demoScenario{
 	{name: "happy", code: "hp", payTimeout: 0,
 		payment: func() simkit.Payment { return simkit.Payment{} },

@@ -2,8 +2,10 @@
 // with their states and scripted scenarios, the generic cancel rules, a record of
 // every cancel received (to assert that retries reused the business key and at most
 // one cancel took effect), HTTP-level faults, an admin API, and a notifier that
-// retries on a schedule. Each provider's sandbox.go renders these in its own wire
-// format and signs like the real provider.
+// retries on a schedule. Each provider's simulator (providers/sim/<p>sim/sandbox.go)
+// renders these in its own wire format and signs like the real provider. It also
+// holds the development credential generators (devkeys.go, dev.go) and the
+// Contract a simulator states for the contract suite.
 package simkit
 
 import (
