@@ -1,3 +1,9 @@
+// Package gnetesim simulates the GNETE HK gateway for development and tests: Sandbox answers the
+// adapter (providers/gnete) over HTTP, verifying its signatures and signing like the
+// provider, with the scripted scenarios and faults of simkit; DevCredentials and
+// Dev make the matching development keys and configurations; Contract states where
+// the provider answers differently from most (the contract suite checks it). It
+// imports the adapter for the wire format and signing; the adapter never imports it.
 package gnetesim
 
 import (
