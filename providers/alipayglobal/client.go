@@ -224,7 +224,7 @@ func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers
 			return providers.PaymentStatus{State: providers.PaymentUnknown, Code: mismatch.Code, Message: mismatch.Message, Outcome: mismatch}
 		}
 		st := resp.Body.AcquirementStatus
-		return providers.PaymentStatus{State: paymentState(st), Code: st, Outcome: o}
+		return providers.PaymentStatus{State: providers.StateOf(paymentStates, st), Code: st, Outcome: o}
 	case o.Reason == providers.ReasonNotFound:
 		return providers.PaymentStatus{State: providers.PaymentNotFound, Code: ri.ResultCode, Message: ri.ResultMsg,
 			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: ri.ResultCode, Message: ri.ResultMsg}}

@@ -107,10 +107,6 @@ var paymentStates = map[string]providers.PaymentState{
 	"REFUNDED":  providers.PaymentRefunded,
 }
 
-// paymentState maps an acquirementStatus; unlisted values are Unknown.
-func paymentState(status string) providers.PaymentState {
-	return providers.StateOf(paymentStates, status)
-}
 
 // cancelFromPayment derives a cancel's outcome from the payment status (there is no
 // cancel query):

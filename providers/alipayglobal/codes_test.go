@@ -92,7 +92,7 @@ func TestPaymentStates(t *testing.T) {
 		"":          providers.PaymentUnknown,
 		"success":   providers.PaymentUnknown,
 	} {
-		if got := paymentState(status); got != want {
+		if got := providers.StateOf(paymentStates, status); got != want {
 			t.Errorf("%q: %s, want %s", status, got, want)
 		}
 	}

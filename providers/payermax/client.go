@@ -226,7 +226,7 @@ func (c *Client) interpretOrderQuery(resp providers.Response, want RequestData) 
 	if o, ok := providers.CheckIDs("orderQuery answer", providers.IDCheck{Field: "outTradeNo", Asked: want.OutTradeNo, Got: string(r.OutTradeNo)}); !ok {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Code: o.Code, Message: o.Message, Outcome: o}
 	}
-	st := paymentState(string(r.Status))
+	st := providers.StateOf(paymentStates, string(r.Status))
 	msg := string(r.ResultMsg)
 	if st == providers.PaymentUnknown {
 		o := providers.UnknownOutcome(providers.CodeBadResponse, "unknown order status %q", providers.Snippet([]byte(r.Status)))

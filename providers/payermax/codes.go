@@ -147,6 +147,7 @@ func cancelStatusOutcome(r CancelResult) providers.Outcome {
 // Payment statuses of orderQuery (data.status): PayerMax's OpenAPI file, orderQuery
 // response "status … SUCCESS-支付成功，FAILED -支付失败，CLOSED-关单" (paid, payment
 // failed, order closed), with PENDING from the transaction-status appendix. [C]
+// Unlisted statuses are PaymentUnknown (providers.StateOf).
 var paymentStates = map[string]providers.PaymentState{
 	"SUCCESS": providers.PaymentPaid,
 	"PENDING": providers.PaymentPending,
@@ -157,10 +158,6 @@ var paymentStates = map[string]providers.PaymentState{
 	"CLOSED": providers.PaymentClosed,
 }
 
-// paymentState maps an orderQuery status; unknown statuses are PaymentUnknown.
-func paymentState(status string) providers.PaymentState {
-	return providers.StateOf(paymentStates, status)
-}
 
 // cancelFromPayment derives a cancel's outcome from the payment's state, for
 // QueryCancel: PayerMax has no cancel query, only the cancel notification and

@@ -105,7 +105,7 @@ func TestPaymentStates(t *testing.T) {
 		t.Fatalf("add a row per status")
 	}
 	for _, r := range rows {
-		st := paymentState(r.status)
+		st := providers.StateOf(paymentStates, r.status)
 		if st != r.state {
 			t.Errorf("%s → %s, want %s", r.status, st, r.state)
 		}

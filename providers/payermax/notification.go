@@ -71,7 +71,7 @@ func parseNotificationBody(body []byte, appID string) (providers.Notification, e
 			Provider: Name,
 			Type:     providers.NotifyPaymentResult,
 			Target:   providers.Target{MerchantOrderNo: string(r.OutTradeNo), ProviderPaymentID: string(r.TradeToken)},
-			Payment:  paymentState(string(r.Status)),
+			Payment:  providers.StateOf(paymentStates, string(r.Status)),
 		}, nil
 	}
 	return providers.Notification{}, fmt.Errorf("%w: notifyType %q is not handled", providers.ErrMalformed, providers.Snippet([]byte(n.NotifyType)))
