@@ -107,7 +107,6 @@ var paymentStates = map[string]providers.PaymentState{
 	"REFUNDED":  providers.PaymentRefunded,
 }
 
-
 // cancelFromPayment derives a cancel's outcome from the payment status (there is no
 // cancel query):
 //

@@ -158,7 +158,6 @@ var paymentStates = map[string]providers.PaymentState{
 	"CLOSED": providers.PaymentClosed,
 }
 
-
 // cancelFromPayment derives a cancel's outcome from the payment's state, for
 // QueryCancel: PayerMax has no cancel query, only the cancel notification and
 // orderQuery.
