@@ -221,74 +221,111 @@ func ExpectNoneEffective(t testing.TB, p simkit.Payment, state simkit.State) {
 	}
 }
 
-// Receiver is a merchant's notification endpoint: it keeps every request,
-// answers 500 to the first failFirst, then parses with the adapter and answers
-// the adapter's acknowledgement.
-type Receiver struct {
+// Recorder is a merchant's notification endpoint for tests: it keeps every
+// request and answers each with answer (n counts the requests from 1).
+type Recorder struct {
 	URL string
 
-	parser func() providers.NotificationParser
-	got    chan Received
-
-	mu        sync.Mutex
-	calls     int
-	failFirst int
+	mu      sync.Mutex
+	got     []Received
+	arrived chan struct{}
 }
 
-// Received is one notification the receiver accepted.
+// Received is one request a Recorder got (with the notification the adapter
+// parsed from it, for a Receiver).
 type Received struct {
 	Header       http.Header
 	Body         []byte
 	Notification providers.Notification
 }
 
-// NewReceiver starts a receiver; parser is called per request (the adapter may
-// not exist yet when the receiver is made).
-func NewReceiver(t testing.TB, parser func() providers.NotificationParser, failFirst int) *Receiver {
-	rc := &Receiver{parser: parser, got: make(chan Received, 16), failFirst: failFirst}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+// NewRecorder starts a recorder.
+func NewRecorder(t testing.TB, answer func(n int, r Received) (contentType string, status int, body []byte)) *Recorder {
+	rc := &Recorder{arrived: make(chan struct{}, 1)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+		r := Received{Header: req.Header.Clone(), Body: body}
 		rc.mu.Lock()
-		rc.calls++
-		fail := rc.calls <= rc.failFirst
+		rc.got = append(rc.got, r)
+		n := len(rc.got)
 		rc.mu.Unlock()
-		if fail {
-			http.Error(w, "busy", http.StatusInternalServerError)
-			return
-		}
-		n, err := rc.parser().ParseNotification(r.Header, body)
-		if err != nil {
-			t.Errorf("notification rejected: %v\n%s", err, body)
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ct, ack := rc.parser().Ack()
+		ct, status, out := answer(n, r)
 		w.Header().Set("Content-Type", ct)
-		_, _ = w.Write(ack)
-		rc.got <- Received{Header: r.Header.Clone(), Body: body, Notification: n}
+		w.WriteHeader(status)
+		_, _ = w.Write(out)
+		select {
+		case rc.arrived <- struct{}{}:
+		default:
+		}
 	}))
 	t.Cleanup(srv.Close)
 	rc.URL = srv.URL
 	return rc
 }
 
-// Wait returns the next accepted notification, failing t after 5 seconds.
-func (rc *Receiver) Wait(t testing.TB) Received {
+// Requests returns the requests so far.
+func (rc *Recorder) Requests() []Received {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]Received(nil), rc.got...)
+}
+
+// Wait returns the requests once at least n have arrived, failing t after
+// 5 seconds.
+func (rc *Recorder) Wait(t testing.TB, n int) []Received {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		if got := rc.Requests(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-rc.arrived:
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("%d notifications arrived, want %d", len(rc.Requests()), n)
+		}
+	}
+}
+
+// Receiver is a Recorder that answers 500 to the first failFirst requests, then
+// parses each with the adapter and answers the adapter's acknowledgement.
+type Receiver struct {
+	*Recorder
+	accepted chan Received
+}
+
+// NewReceiver starts a receiver; parser is called per request (the adapter may
+// not exist yet when the receiver is made).
+func NewReceiver(t testing.TB, parser func() providers.NotificationParser, failFirst int) *Receiver {
+	rc := &Receiver{accepted: make(chan Received, 16)}
+	rc.Recorder = NewRecorder(t, func(n int, r Received) (string, int, []byte) {
+		if n <= failFirst {
+			return "text/plain", http.StatusInternalServerError, []byte("busy")
+		}
+		note, err := parser().ParseNotification(r.Header, r.Body)
+		if err != nil {
+			t.Errorf("notification rejected: %v\n%s", err, r.Body)
+			return "text/plain", http.StatusBadRequest, []byte(err.Error())
+		}
+		r.Notification = note
+		rc.accepted <- r
+		ct, ack := parser().Ack()
+		return ct, http.StatusOK, ack
+	})
+	return rc
+}
+
+// Next returns the next accepted notification, failing t after 5 seconds.
+func (rc *Receiver) Next(t testing.TB) Received {
 	t.Helper()
 	select {
-	case r := <-rc.got:
+	case r := <-rc.accepted:
 		return r
 	case <-time.After(5 * time.Second):
 		t.Fatal("no notification")
 	}
 	return Received{}
-}
-
-// Calls is how many requests the receiver got.
-func (rc *Receiver) Calls() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return rc.calls
 }
 
 var (
@@ -650,7 +687,7 @@ var scenarios = []scenario{
 				t.Fatalf("query payment %+v, want paid", ps)
 			}
 		}
-		got := rc.Wait(t)
+		got := rc.Next(t)
 		n := got.Notification
 		if n.Provider != p.Name || n.Type != p.Contract.Notifies || (n.MerchantOrderNo != "notified" && n.ProviderPaymentID != tg.ProviderPaymentID) {
 			t.Errorf("notification %+v", n)
@@ -661,8 +698,8 @@ var scenarios = []scenario{
 		if p.Contract.Notifies == providers.NotifyPaymentResult && n.Payment != providers.PaymentPaid {
 			t.Errorf("payment notification %+v", n)
 		}
-		if rc.Calls() != 2 {
-			t.Errorf("%d deliveries, want 2 (the first refused, the second acknowledged)", rc.Calls())
+		if len(rc.Requests()) != 2 {
+			t.Errorf("%d deliveries, want 2 (the first refused, the second acknowledged)", len(rc.Requests()))
 		}
 		// Change one byte of the id the notification names.
 		id := []byte("notified")

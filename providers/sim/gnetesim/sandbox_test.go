@@ -7,12 +7,9 @@ package gnetesim
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -342,54 +339,28 @@ func TestLocalValidation(t *testing.T) {
 	}
 }
 
-// receiver collects notifications and answers from a script ("success" after that).
-type receiver struct {
-	srv     *httptest.Server
-	bodies  chan []byte
-	mu      sync.Mutex
-	answers []string
-}
-
-func newReceiver(t *testing.T, answers ...string) *receiver {
-	r := &receiver{bodies: make(chan []byte, 16), answers: answers}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		if ct := req.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+// newReceiver is a notifyUrl that answers the given texts in turn, then SUCCESS.
+func newReceiver(t *testing.T, answers ...string) *contracttest.Recorder {
+	return contracttest.NewRecorder(t, func(n int, r contracttest.Received) (string, int, []byte) {
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 			t.Errorf("notification content type %q", ct)
 		}
-		r.mu.Lock()
-		answer := "SUCCESS"
-		if len(r.answers) > 0 {
-			answer, r.answers = r.answers[0], r.answers[1:]
+		if n <= len(answers) {
+			return "text/plain", http.StatusOK, []byte(answers[n-1])
 		}
-		r.mu.Unlock()
-		_, _ = io.WriteString(w, answer)
-		r.bodies <- b
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) next(t *testing.T) []byte {
-	t.Helper()
-	select {
-	case b := <-r.bodies:
-		return b
-	case <-time.After(5 * time.Second):
-		t.Fatal("no notification")
-		return nil
-	}
+		return "text/plain", http.StatusOK, []byte("SUCCESS")
+	})
 }
 
 func TestNotificationOnCancel(t *testing.T) {
 	e := newEnv(t)
 	rcv := newReceiver(t, "fail", " success")
 	p := e.create("N-1", simkit.Paying, simkit.Scenario{})
-	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-1"}, NotifyURL: rcv.srv.URL + "/notify"})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-1"}, NotifyURL: rcv.URL + "/notify"})
 	expect(t, o, providers.Succeeded, "")
 	var bodies [][]byte
-	for range 3 { // "fail" and " success" are not acknowledgements; the third is
-		bodies = append(bodies, rcv.next(t))
+	for _, r := range rcv.Wait(t, 3) { // "fail" and " success" are not acknowledgements; the third is
+		bodies = append(bodies, r.Body)
 	}
 	for _, b := range bodies {
 		n, err := e.client.ParseNotification(nil, b)
@@ -433,13 +404,13 @@ func TestNotificationWhenPendingResolves(t *testing.T) {
 	e := newEnv(t)
 	rcv := newReceiver(t)
 	e.create("N-2", simkit.Paying, simkit.Scenario{PendingQueries: 1})
-	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-2"}, NotifyURL: rcv.srv.URL})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-2"}, NotifyURL: rcv.URL})
 	expect(t, o, providers.Pending, "")
 	if d := e.sb.Deliveries(); len(d) != 0 {
 		t.Fatalf("notified before the cancel completed: %+v", d)
 	}
 	expect(t, e.client.QueryCancel(context.Background(), providers.CancelQuery{ProviderRef: o.ProviderRef}), providers.Succeeded, "")
-	n, err := e.client.ParseNotification(nil, rcv.next(t))
+	n, err := e.client.ParseNotification(nil, rcv.Wait(t, 1)[0].Body)
 	if err != nil || n.Outcome.Kind != providers.Succeeded || n.ProviderRef != o.ProviderRef {
 		t.Fatalf("notification %+v, %v", n, err)
 	}
@@ -449,9 +420,9 @@ func TestNotificationOfRefusedCancel(t *testing.T) {
 	e := newEnv(t)
 	rcv := newReceiver(t)
 	e.create("N-3", simkit.Paying, simkit.Scenario{CancelFails: true})
-	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-3"}, NotifyURL: rcv.srv.URL})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-3"}, NotifyURL: rcv.URL})
 	expect(t, o, providers.Failed, providers.ReasonRejected)
-	n, err := e.client.ParseNotification(nil, rcv.next(t))
+	n, err := e.client.ParseNotification(nil, rcv.Wait(t, 1)[0].Body)
 	if err != nil || n.Outcome.Kind != providers.Failed || n.ProviderRef != o.ProviderRef {
 		t.Fatalf("notification %+v, %v", n, err)
 	}
@@ -465,15 +436,15 @@ func TestNoNotifyURLNoNotification(t *testing.T) {
 	expect(t, e.cancel("N-4"), providers.Succeeded, "")
 	// A second cancel that asks for a callback: once it has arrived, any callback
 	// for the first (scheduled earlier, at the same 0 s delay) would have too.
-	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-5"}, NotifyURL: rcv.srv.URL})
+	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-5"}, NotifyURL: rcv.URL})
 	expect(t, o, providers.Succeeded, "")
-	n, err := e.client.ParseNotification(nil, rcv.next(t))
+	n, err := e.client.ParseNotification(nil, rcv.Wait(t, 1)[0].Body)
 	if err != nil || n.ProviderRef != o.ProviderRef {
 		t.Fatalf("notification %+v, %v", n, err)
 	}
 	waitFor(t, func() bool { return len(e.sb.Deliveries()) >= 1 })
 	for _, d := range e.sb.Deliveries() {
-		if d.URL != rcv.srv.URL {
+		if d.URL != rcv.URL {
 			t.Fatalf("delivery to %q: the cancel without notifyUrl was notified", d.URL)
 		}
 	}

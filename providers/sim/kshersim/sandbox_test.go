@@ -11,11 +11,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -389,57 +387,38 @@ func TestQueryPaymentStates(t *testing.T) {
 	}
 }
 
-// receiver is a merchant webhook endpoint that refuses the first `refuse` deliveries.
+// receiver is a merchant webhook endpoint that refuses the first `refuse`
+// deliveries and acknowledges the rest as the adapter c does.
 type receiver struct {
-	mu     sync.Mutex
-	bodies [][]byte
-	ctypes []string
-	refuse int
-	c      *ksher.Client
-	srv    *httptest.Server
+	*contracttest.Recorder
+	c *ksher.Client
 }
 
 func newReceiver(t *testing.T, refuse int) *receiver {
-	rc := &receiver{refuse: refuse}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		rc.bodies = append(rc.bodies, b)
-		rc.ctypes = append(rc.ctypes, r.Header.Get("Content-Type"))
-		n := len(rc.bodies)
-		rc.mu.Unlock()
-		if n <= rc.refuse {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"result":"FAIL","msg":"busy"}`))
-			return
+	rc := &receiver{}
+	rc.Recorder = contracttest.NewRecorder(t, func(n int, _ contracttest.Received) (string, int, []byte) {
+		if n <= refuse {
+			return "application/json", http.StatusOK, []byte(`{"result":"FAIL","msg":"busy"}`)
 		}
 		ct, body := rc.c.Ack()
-		w.Header().Set("Content-Type", ct)
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(rc.srv.Close)
+		return ct, http.StatusOK, body
+	})
 	return rc
 }
 
+// wait returns the webhook bodies once at least n arrived.
 func (rc *receiver) wait(t *testing.T, n int) [][]byte {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		rc.mu.Lock()
-		got := append([][]byte(nil), rc.bodies...)
-		rc.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
+	var bodies [][]byte
+	for _, r := range rc.Wait(t, n) {
+		bodies = append(bodies, r.Body)
 	}
-	t.Fatalf("fewer than %d webhooks arrived", n)
-	return nil
+	return bodies
 }
 
 func withNotify(rc *receiver) envOpt {
 	return func(_ *ksher.Config, s *SandboxConfig) {
-		s.NotifyURL = rc.srv.URL
+		s.NotifyURL = rc.URL
 		s.NotifySchedule = []time.Duration{0, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}
 	}
 }
@@ -489,9 +468,8 @@ func TestWebhookOnAdminPaidWithRetries(t *testing.T) {
 	resp.Body.Close()
 	bodies := rc.wait(t, 3)
 	time.Sleep(40 * time.Millisecond) // no delivery after the ack
-	rc.mu.Lock()
-	total, ctype := len(rc.bodies), rc.ctypes[0]
-	rc.mu.Unlock()
+	got := rc.Requests()
+	total, ctype := len(got), got[0].Header.Get("Content-Type")
 	if total != 3 {
 		t.Fatalf("%d deliveries, want 3 (2 refused + 1 acked)", total)
 	}
