@@ -131,17 +131,17 @@ func build(opts Options, root string) (*Set, error) {
 	return s, nil
 }
 
+// sims are the sandboxes by provider name.
+func (s *Set) sims() map[string]simkit.Sim {
+	return map[string]simkit.Sim{payermax.Name: s.PayerMax, alipayplus.Name: s.AlipayPlus, gnete.Name: s.GNETE, ksher.Name: s.Ksher, alipayglobal.Name: s.AlipayGlobal}
+}
+
 // Handler serves every sandbox under its provider's name.
 func (s *Set) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mount := func(name string, h http.Handler) {
-		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, h))
+	for name, sim := range s.sims() {
+		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, sim.Handler()))
 	}
-	mount(payermax.Name, s.PayerMax.Handler())
-	mount(alipayplus.Name, s.AlipayPlus.Handler())
-	mount(gnete.Name, s.GNETE.Handler())
-	mount(ksher.Name, s.Ksher.Handler())
-	mount(alipayglobal.Name, s.AlipayGlobal.Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		simkit.WriteJSON(w, http.StatusOK, map[string]any{"sandboxes": Names,
 			"admin": "POST /<provider>/_sandbox/payments, GET /<provider>/_sandbox/payments/{order}"})
@@ -151,19 +151,11 @@ func (s *Set) Handler() http.Handler {
 
 // Store returns a provider's payment store.
 func (s *Set) Store(provider string) (*simkit.Store, bool) {
-	switch provider {
-	case payermax.Name:
-		return s.PayerMax.Store, true
-	case alipayplus.Name:
-		return s.AlipayPlus.Store, true
-	case gnete.Name:
-		return s.GNETE.Store, true
-	case ksher.Name:
-		return s.Ksher.Store, true
-	case alipayglobal.Name:
-		return s.AlipayGlobal.Store, true
+	sim, ok := s.sims()[provider]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return sim.Payments(), true
 }
 
 // Close stops the server and every sandbox's notifier.
@@ -174,9 +166,7 @@ func (s *Set) Close() {
 		cancel()
 		_ = s.server.Close()
 	}
-	s.PayerMax.Close()
-	s.AlipayPlus.Close()
-	s.GNETE.Close()
-	s.Ksher.Close()
-	s.AlipayGlobal.Close()
+	for _, sim := range s.sims() {
+		sim.Close()
+	}
 }
