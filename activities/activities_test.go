@@ -250,12 +250,13 @@ func TestNotifyMerchant(t *testing.T) {
 // assertNoSecrets checks text against every key file and secret the dev config uses.
 func assertNoSecrets(t *testing.T, a *activities.Activities, text string) {
 	t.Helper()
-	for _, m := range a.Config.Merchants {
+	cfg := a.Config.(*config.Config)
+	for _, m := range cfg.Merchants {
 		if strings.Contains(text, m.NotifySecret.Reveal()) {
 			t.Error("merchant secret leaked")
 		}
 	}
-	keyDir := filepath.Dir(a.Config.Path)
+	keyDir := filepath.Dir(cfg.Path)
 	_ = filepath.Walk(keyDir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return nil

@@ -38,6 +38,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 var (
@@ -558,7 +559,7 @@ func TestDevDemoOutput(t *testing.T) {
 	for _, l := range lines[end+1:] {
 		switch {
 		case strings.HasPrefix(l, "Running the demo:"), strings.HasPrefix(l, "PROVIDER "), summary.MatchString(l):
-		case slices.Contains(config.ProviderNames, strings.Fields(l + " x")[0]) && strings.Contains(l, link):
+		case slices.Contains(contract.ProviderNames, strings.Fields(l + " x")[0]) && strings.Contains(l, link):
 			rows++
 		default:
 			t.Errorf("stdout line after the banner is not the demo's: %q", l)

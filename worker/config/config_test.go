@@ -26,6 +26,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/logging"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // One throw-away RSA pair for every test in the package (generating keys is slow).
@@ -186,7 +187,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if acme.DefaultURL != "https://orders.acme.example/hooks/paycancel" || globex.DefaultURL != "" {
 		t.Errorf("default URLs %q, %q", acme.DefaultURL, globex.DefaultURL)
 	}
-	if !reflect.DeepEqual(acme.RetrySchedule, config.DefaultNotifySchedule) || !reflect.DeepEqual(globex.RetrySchedule, config.DefaultNotifySchedule) {
+	if !reflect.DeepEqual(acme.RetrySchedule, contract.DefaultNotifySchedule) || !reflect.DeepEqual(globex.RetrySchedule, contract.DefaultNotifySchedule) {
 		t.Errorf("retry schedules %v, %v", acme.RetrySchedule, globex.RetrySchedule)
 	}
 
@@ -727,7 +728,7 @@ func TestProviderDefaults(t *testing.T) {
 		"ksher":        {Rule: "none", After: config.Duration(24 * time.Hour)},
 		"alipayglobal": {Rule: "sameDay", TimeZone: "Asia/Shanghai", Buffer: config.Duration(15 * time.Minute)},
 	}
-	for _, p := range config.ProviderNames {
+	for _, p := range contract.ProviderNames {
 		pol, err := config.BuildPolicy(p, config.PolicyFile{})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
