@@ -23,9 +23,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // Activities holds what the activities need. Construct it once per worker.

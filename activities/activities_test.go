@@ -16,12 +16,12 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/sandboxes"
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // setup runs the real adapters against the real sandboxes over HTTP, with the dev

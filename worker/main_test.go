@@ -32,13 +32,13 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"gopkg.in/yaml.v3"
 
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers/sandboxes"
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 var (

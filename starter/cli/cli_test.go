@@ -14,7 +14,8 @@ import (
 
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/connect"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 )
@@ -23,7 +24,7 @@ import (
 func noDial(t *testing.T) deps {
 	return deps{
 		getenv: func(string) string { return "" },
-		dial: func(context.Context, app.ConnectionOptions) (client.Client, string, error) {
+		dial: func(context.Context, connect.Options) (client.Client, string, error) {
 			t.Error("the command connected to Temporal before refusing its input")
 			return nil, "", fmt.Errorf("no server in this test")
 		},
@@ -136,7 +137,7 @@ func TestHelp(t *testing.T) {
 func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string, string) {
 	d := deps{
 		getenv: func(string) string { return "" },
-		dial: func(context.Context, app.ConnectionOptions) (client.Client, string, error) {
+		dial: func(context.Context, connect.Options) (client.Client, string, error) {
 			c, err := client.NewClientFromExisting(env.Client, client.Options{Namespace: env.Namespace})
 			return c, env.Namespace, err
 		},
@@ -151,7 +152,7 @@ func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
-	if err := createSandboxPayment(context.Background(), http.DefaultClient, env.Sandboxes.URL, provider, p); err != nil {
+	if err := demo.CreatePayment(context.Background(), http.DefaultClient, env.Sandboxes.URL, provider, p); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -165,18 +166,18 @@ func TestAgainstServer(t *testing.T) {
 	t.Run("Demo", func(t *testing.T) {
 		t.Parallel()
 		code, out, errb := cli("demo", "--json", "--sandbox-url", env.Sandboxes.URL, "--timeout", "150s")
-		var results []DemoResult
+		var results []demo.Result
 		if err := json.Unmarshal([]byte(out), &results); err != nil {
 			t.Fatalf("demo output is not JSON (%v): %s\nstderr: %s", err, out, errb)
 		}
 		var table bytes.Buffer
-		_ = PrintDemo(&table, results)
+		_ = demo.Print(&table, results)
 		t.Logf("demo:\n%s", table.String())
 		if code != ExitOK {
 			t.Fatalf("demo exit %d: %s", code, errb)
 		}
-		if len(results) != len(workflows.ProviderNames)*len(demoScenarios) {
-			t.Fatalf("%d results, want %d", len(results), len(workflows.ProviderNames)*len(demoScenarios))
+		if len(results) != len(workflows.ProviderNames)*demo.ScenarioCount() {
+			t.Fatalf("%d results, want %d", len(results), len(workflows.ProviderNames)*demo.ScenarioCount())
 		}
 		for _, r := range results {
 			if !r.OK || r.State != r.Expected || r.Reason != r.ExpectedReason {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func init() {
@@ -48,11 +48,11 @@ cancel, 5 when it has already finished.` + targetHelp,
 						return err
 					}
 					id := x.WorkflowID
-					if err := x.SignalPaymentResult(ctx, workflows.PaymentResult{Status: status, Source: source}); err != nil {
+					if err := x.SignalPaymentResult(ctx, contract.PaymentResult{Status: status, Source: source}); err != nil {
 						return err
 					}
 					if e.JSON {
-						return writeJSON(e.Stdout, map[string]any{"workflowId": id, "signalled": workflows.SignalPaymentResult, "status": status})
+						return writeJSON(e.Stdout, map[string]any{"workflowId": id, "signalled": contract.SignalPaymentResult, "status": status})
 					}
 					fmt.Fprintf(e.Stdout, "signalled %s: payment %s\n", id, status)
 					return nil

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // problems collects usage problems so that one run reports all of them.
@@ -35,14 +35,14 @@ func noArgs(args []string) error {
 func (p *problems) checkProvider(flag, v string, required bool) {
 	switch {
 	case v == "" && required:
-		p.add("%s is required (one of %s)", flag, strings.Join(workflows.ProviderNames, ", "))
+		p.add("%s is required (one of %s)", flag, strings.Join(contract.ProviderNames, ", "))
 	case v != "" && !knownProvider(v):
-		p.add("%s %q is not one of %s", flag, v, strings.Join(workflows.ProviderNames, ", "))
+		p.add("%s %q is not one of %s", flag, v, strings.Join(contract.ProviderNames, ", "))
 	}
 }
 
 func knownProvider(v string) bool {
-	for _, n := range workflows.ProviderNames {
+	for _, n := range contract.ProviderNames {
 		if v == n {
 			return true
 		}
@@ -55,7 +55,7 @@ func knownProvider(v string) bool {
 func (p *problems) checkMerchant(flag, v string) {
 	if v == "" {
 		p.add("%s is required (the paycancel merchant whose order it is: merchants.<name> in the worker's configuration)", flag)
-	} else if err := workflows.CheckMerchantName(v); err != nil {
+	} else if err := contract.CheckMerchantName(v); err != nil {
 		p.add("%s %s", flag, err.Error())
 	}
 }
@@ -156,8 +156,8 @@ func flagMessages(err error) error {
 }
 
 // allStates are the CancelState values a list can filter on.
-var allStates = append([]string{workflows.StateAwaitingPayment, workflows.StateCancelling,
-	workflows.StateConfirming, workflows.StateNeedsReview, workflows.StateNotifyExhausted, workflows.StateStopped}, workflows.FinalStates...)
+var allStates = append([]string{contract.StateAwaitingPayment, contract.StateCancelling,
+	contract.StateConfirming, contract.StateNeedsReview, contract.StateNotifyExhausted, contract.StateStopped}, contract.FinalStates...)
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

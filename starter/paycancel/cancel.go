@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -59,44 +57,17 @@ func (x *Cancel) Status(ctx context.Context) (contract.Status, error) {
 
 // status also reports whether the workflow has closed.
 func (x *Cancel) status(ctx context.Context) (contract.Status, bool, error) {
-	var st contract.Status
-	desc, err := x.c.tc.DescribeWorkflowExecution(ctx, x.WorkflowID, "")
-	if err != nil {
-		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) {
-			return st, false, &NotFoundError{WorkflowID: x.WorkflowID}
-		}
-		return st, false, fmt.Errorf("describing %s: %w", x.WorkflowID, err)
+	st, closed, err := contract.ReadStatus(ctx, x.c.tc, x.WorkflowID)
+	return st, closed, notFound(x.WorkflowID, err)
+}
+
+// notFound types a missing cancel as *NotFoundError.
+func notFound(id string, err error) error {
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return &NotFoundError{WorkflowID: id}
 	}
-	info := desc.GetWorkflowExecutionInfo()
-	runID := info.GetExecution().GetRunId()
-	switch info.GetStatus() {
-	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		v, err := x.c.tc.QueryWorkflow(ctx, x.WorkflowID, runID, contract.QueryStatus)
-		if err != nil {
-			return st, false, fmt.Errorf("querying the status of %s: %w", x.WorkflowID, err)
-		}
-		if err := v.Get(&st); err != nil {
-			return st, false, fmt.Errorf("decoding the status of %s: %w", x.WorkflowID, err)
-		}
-		return st, false, nil
-	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-		if err := x.c.tc.GetWorkflow(ctx, x.WorkflowID, runID).Get(ctx, &st); err != nil {
-			return st, true, fmt.Errorf("reading the result of %s: %w", x.WorkflowID, err)
-		}
-		return st, true, nil
-	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
-		// Say why: an invalid request (a credential of another merchant, …) is
-		// fixed by starting again corrected.
-		ferr := x.c.tc.GetWorkflow(ctx, x.WorkflowID, runID).Get(ctx, nil)
-		var appErr *temporal.ApplicationError
-		if errors.As(ferr, &appErr) {
-			return st, true, fmt.Errorf("the cancel %s ended FAILED without an outcome (%s: %s)", x.WorkflowID, appErr.Type(), appErr.Message())
-		}
-		return st, true, fmt.Errorf("the cancel %s ended FAILED without an outcome", x.WorkflowID)
-	default:
-		return st, true, fmt.Errorf("the cancel %s ended %s without an outcome", x.WorkflowID, statusName(info.GetStatus()))
-	}
+	return err
 }
 
 // Settled reports whether a status needs nothing more from the provider: the
@@ -114,43 +85,12 @@ func Settled(st contract.Status) bool {
 // end the wait at once. Bound it with ctx: when ctx ends, the error says the state
 // last seen and the last poll error.
 func (x *Cancel) WaitUntil(ctx context.Context, done func(contract.Status) bool) (contract.Status, error) {
-	t := time.NewTicker(x.c.opts.PollInterval)
-	defer t.Stop()
-	var last contract.Status
-	var lastErr error
-	for {
-		// One slow poll must not use up the whole wait.
-		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
-		st, closed, err := x.status(pctx)
-		cancel()
-		switch {
-		case err == nil:
-			if closed || done(st) {
-				return st, nil
-			}
-			last, lastErr = st, nil
-		case closed || errors.Is(err, ErrNotFound):
-			return st, err
-		default:
-			lastErr = err
-		}
-		select {
-		case <-ctx.Done():
-			err := fmt.Errorf("waiting for %s (last seen in state %q): %w", x.WorkflowID, last.State, ctx.Err())
-			if lastErr != nil {
-				err = fmt.Errorf("%w; last poll: %v", err, lastErr)
-			}
-			return last, err
-		case <-t.C:
-		}
-	}
+	st, err := contract.WaitStatus(ctx, x.c.tc, x.WorkflowID, x.c.opts.PollInterval, done)
+	return st, notFound(x.WorkflowID, err)
 }
 
-// pollTimeout bounds one status poll of WaitUntil.
-const pollTimeout = 10 * time.Second
-
 // PaymentStatuses are the values of contract.PaymentResult.Status.
-var PaymentStatuses = []string{"PAID", "FAILED", "CLOSED"}
+var PaymentStatuses = contract.PaymentStatuses
 
 // SignalPaymentResult tells ref's cancel (found by Find) the payment's result,
 // learnt by the order service or a provider payment webhook
@@ -158,12 +98,8 @@ var PaymentStatuses = []string{"PAID", "FAILED", "CLOSED"}
 // PAID ends it as PAID and FAILED/CLOSED as NOT_NEEDED; once it is cancelling,
 // PAID sends it to PAID_AT_CANCEL.
 func (c *Client) SignalPaymentResult(ctx context.Context, ref Ref, res contract.PaymentResult) error {
-	ok := false
-	for _, s := range PaymentStatuses {
-		ok = ok || res.Status == s
-	}
-	if !ok {
-		return invalid("payment status %q is not one of PAID, FAILED, CLOSED", res.Status)
+	if err := res.Validate(); err != nil {
+		return &InvalidRequestError{err}
 	}
 	x, err := c.Find(ctx, ref)
 	if err != nil {
@@ -174,12 +110,8 @@ func (c *Client) SignalPaymentResult(ctx context.Context, ref Ref, res contract.
 
 // SignalPaymentResult signals this cancel (see Client.SignalPaymentResult).
 func (x *Cancel) SignalPaymentResult(ctx context.Context, res contract.PaymentResult) error {
-	ok := false
-	for _, s := range PaymentStatuses {
-		ok = ok || res.Status == s
-	}
-	if !ok {
-		return invalid("payment status %q is not one of PAID, FAILED, CLOSED", res.Status)
+	if err := res.Validate(); err != nil {
+		return &InvalidRequestError{err}
 	}
 	if err := x.c.tc.SignalWorkflow(ctx, x.WorkflowID, "", contract.SignalPaymentResult, res); err != nil {
 		return x.c.mapErr(ctx, x.WorkflowID, "signalling", err)

@@ -33,7 +33,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/paycancel/paycancel/workflows/contract"
 )
@@ -234,28 +233,9 @@ func (c *Client) Start(ctx context.Context, req contract.CancelRequest) (*Cancel
 			return x, false, err
 		}
 	}
-	id := contract.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)
-	state := contract.StateAwaitingPayment
-	if req.PayTimeout == 0 {
-		state = contract.StateCancelling
-	}
-	run, err := c.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                c.opts.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		// A cancel that ended in a business outcome is never started again; one
-		// that failed (a malformed input from another SDK, a terminated run) may be,
-		// and the retry reuses the same business key (derived from the id).
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			contract.SAMerchant.ValueSet(req.Merchant),
-			contract.SAProvider.ValueSet(req.Provider),
-			contract.SAMerchantOrderNo.ValueSet(req.MerchantOrderNo),
-			contract.SACancelState.ValueSet(state),
-			contract.SANeedsReview.ValueSet(false),
-		),
-	}, contract.WorkflowName, req)
+	opts := contract.StartOptions(req, c.opts.TaskQueue)
+	id := opts.ID
+	run, err := c.tc.ExecuteWorkflow(ctx, opts, contract.WorkflowName, req)
 	if err == nil {
 		return c.cancel(id, run.GetRunID(), req.Merchant, req.Provider, req.MerchantOrderNo), true, nil
 	}
@@ -380,22 +360,4 @@ func (c *Client) mapErr(ctx context.Context, id, doing string, err error) error 
 }
 
 // statusName renders an execution status as the Web UI and tctl do (COMPLETED…).
-func statusName(s enumspb.WorkflowExecutionStatus) string {
-	switch s {
-	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		return "RUNNING"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-		return "COMPLETED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
-		return "FAILED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		return "CANCELED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
-		return "TERMINATED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
-		return "CONTINUED_AS_NEW"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
-		return "TIMED_OUT"
-	}
-	return s.String()
-}
+func statusName(s enumspb.WorkflowExecutionStatus) string { return contract.ExecutionStatusName(s) }

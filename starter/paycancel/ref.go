@@ -39,18 +39,11 @@ func (r Ref) Validate() error {
 	} else if err := contract.CheckMerchantName(r.Merchant); err != nil {
 		problems = append(problems, "merchant "+err.Error())
 	}
-	known := false
-	for _, p := range contract.ProviderNames {
-		known = known || r.Provider == p
-	}
-	if !known {
+	if !contract.IsProvider(r.Provider) {
 		problems = append(problems, fmt.Sprintf("provider %q is not one of %s", r.Provider, strings.Join(contract.ProviderNames, ", ")))
 	}
-	switch {
-	case r.MerchantOrderNo == "":
-		problems = append(problems, "merchantOrderNo is required")
-	case len(r.MerchantOrderNo) > 64 || strings.ContainsAny(r.MerchantOrderNo, "/\x00\r\n\t "):
-		problems = append(problems, "merchantOrderNo must be at most 64 characters without '/', spaces or control characters")
+	if err := contract.CheckOrderNo(r.Provider, r.MerchantOrderNo); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

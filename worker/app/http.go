@@ -15,11 +15,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // MaxCallbackBytes bounds a provider callback body (64 KiB is far above any

@@ -149,7 +149,7 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	srv.SetReady(true)
 	if dev != nil && o.DevReconcileEvery > 0 {
 		// --dev keeps a reconciliation schedule like production would.
-		if err := EnsureReconcileSchedule(ctx, c, ReconcileSchedule{Every: o.DevReconcileEvery, TaskQueue: o.TaskQueue}); err != nil {
+		if err := contract.EnsureReconcileSchedule(ctx, c, contract.ReconcileSchedule{Every: o.DevReconcileEvery, TaskQueue: o.TaskQueue}); err != nil {
 			z.Warn("could not create the reconciliation schedule", zap.Error(err))
 		}
 	}

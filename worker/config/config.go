@@ -48,7 +48,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/alipayglobal"
 	"github.com/paycancel/paycancel/providers/alipayplus"
@@ -56,6 +55,7 @@ import (
 	"github.com/paycancel/paycancel/providers/ksher"
 	"github.com/paycancel/paycancel/providers/payermax"
 	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // File is the configuration file as written.

@@ -57,6 +57,18 @@ type Status struct {
 	Stopped *Stop `json:"stopped,omitempty"`
 }
 
+// StateText is the state with its review reason, or for a stopped cancel where
+// it was stopped: "NEEDS_REVIEW (WINDOW_EXPIRED)".
+func (st Status) StateText() string {
+	if st.State == StateStopped && st.Stopped != nil {
+		return st.State + " (" + st.Stopped.Reason + " while " + st.Stopped.Phase + ")"
+	}
+	if st.ReviewReason != "" {
+		return st.State + " (" + st.ReviewReason + ")"
+	}
+	return st.State
+}
+
 // Stop records an operator's stop (StateStopped).
 type Stop struct {
 	// Phase is the state the cancel was in when the stop was requested.
