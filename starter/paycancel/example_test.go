@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/connect"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
@@ -19,7 +19,7 @@ import (
 func Example() {
 	ctx := context.Background()
 	// The same flags and environment as the worker: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE…
-	tc, err := app.Dial(ctx, app.ConnectionOptions{}, nil)
+	tc, err := connect.Dial(ctx, connect.Options{}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -58,7 +58,7 @@ type Client struct {
 	opts Options
 }
 
-// New wraps a connected Temporal client (for example from worker/app.Dial, which
+// New wraps a connected Temporal client (for example from worker/connect.Dial, which
 // reads the same flags and environment as the worker).
 func New(c client.Client, opts Options) *Client {
 	if opts.TaskQueue == "" {
