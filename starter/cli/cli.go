@@ -86,6 +86,20 @@ type Action struct {
 	Check func(args []string) error
 	// Run does the work.
 	Run func(ctx context.Context, e *Env) error
+	// Timeout bounds Run (0: only the caller's context does). Commands that make a
+	// few calls to Temporal use callTimeout.
+	Timeout time.Duration
+}
+
+// callTimeout bounds a command that makes a few calls to Temporal.
+const callTimeout = 30 * time.Second
+
+// showStatus prints a status: one JSON document with --json, else a table.
+func (e *Env) showStatus(st contract.Status) error {
+	if e.JSON {
+		return writeJSON(e.Stdout, st)
+	}
+	return printStatus(e.Stdout, st)
 }
 
 var commands = map[string]*Command{}
@@ -200,6 +214,11 @@ func run(args []string, stdout, stderr io.Writer, d deps) (code int) {
 		defer tc.Close()
 		env.API = paycancel.New(tc, paycancel.Options{TaskQueue: g.taskQueue, PollInterval: d.pollInterval})
 		env.Namespace = ns
+	}
+	if g.action.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, g.action.Timeout)
+		defer cancel()
 	}
 	return report(stderr, c, g.action.Run(ctx, env))
 }

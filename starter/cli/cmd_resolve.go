@@ -4,7 +4,6 @@ import (
 	"context"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -51,17 +50,13 @@ Find reviews with: starter list --needs-review` + targetHelp,
 					}
 					return flagMessages(res.Validate())
 				},
+				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					defer cancel()
 					st, err := e.API.Resolve(ctx, ref, res)
 					if err != nil {
 						return err
 					}
-					if e.JSON {
-						return writeJSON(e.Stdout, st)
-					}
-					return printStatus(e.Stdout, st)
+					return e.showStatus(st)
 				},
 			}
 		},

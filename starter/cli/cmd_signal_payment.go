@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -40,9 +39,8 @@ cancel, 5 when it has already finished.` + targetHelp,
 					p.oneOf("--status", status, paycancel.PaymentStatuses)
 					return p.err()
 				},
+				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					defer cancel()
 					x, err := e.API.Find(ctx, ref)
 					if err != nil {
 						return err

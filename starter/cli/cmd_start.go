@@ -76,7 +76,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 			p.checkMerchant("--merchant", req.Merchant)
 			p.checkProvider("--provider", req.Provider, true)
 			p.required("--credential", req.Credential)
-			p.checkOrder("--order", req.MerchantOrderNo)
+			p.checkOrder("--order", req.Provider, req.MerchantOrderNo)
 			if amount == "" {
 				p.add("--amount is required (minor units, e.g. 1250 for 12.50)")
 			} else if n, err := strconv.ParseInt(amount, 10, 64); err != nil {

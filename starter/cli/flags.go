@@ -36,18 +36,9 @@ func (p *problems) checkProvider(flag, v string, required bool) {
 	switch {
 	case v == "" && required:
 		p.add("%s is required (one of %s)", flag, strings.Join(contract.ProviderNames, ", "))
-	case v != "" && !knownProvider(v):
+	case v != "" && !contract.IsProvider(v):
 		p.add("%s %q is not one of %s", flag, v, strings.Join(contract.ProviderNames, ", "))
 	}
-}
-
-func knownProvider(v string) bool {
-	for _, n := range contract.ProviderNames {
-		if v == n {
-			return true
-		}
-	}
-	return false
 }
 
 // checkMerchant checks a required --merchant the way the worker's configuration
@@ -60,15 +51,14 @@ func (p *problems) checkMerchant(flag, v string) {
 	}
 }
 
-// checkOrder checks a required --order the way CancelRequest.Validate does.
-func (p *problems) checkOrder(flag, v string) {
-	switch {
-	case v == "":
+// checkOrder checks a required --order for provider with the contract's checker
+// (contract.CheckOrderNo), naming the flag.
+func (p *problems) checkOrder(flag, provider, v string) {
+	if v == "" {
 		p.add("%s is required (the merchant order number)", flag)
-	case len(v) > 64:
-		p.add("%s is longer than 64 characters", flag)
-	case strings.ContainsAny(v, "/\x00\r\n\t "):
-		p.add("%s %q must not contain '/', spaces or control characters", flag, v)
+	} else if err := contract.CheckOrderNo(provider, v); err != nil {
+		_, rest, _ := strings.Cut(err.Error(), " ")
+		p.add("%s %s", flag, rest)
 	}
 }
 

@@ -12,9 +12,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// The client side of the contract, in the SDK's terms: how a cancel is started
-// and how its status is read. starter/paycancel builds the order services' API on
-// these; the worker's --demo uses them directly (it must not import the starter).
+// The client side of the contract, in the SDK's terms: how a cancel is started,
+// how its status is read, how the reconciliation is scheduled. starter/paycancel
+// builds the order services' API on these; the worker uses them directly (it must
+// not import the starter).
 
 // StartOptions are the options a cancel of req is started with on taskQueue: the
 // merchant-scoped workflow id (WorkflowID), conflict policy FAIL and reuse policy
@@ -151,4 +152,69 @@ func ExecutionStatusName(s enumspb.WorkflowExecutionStatus) string {
 		return "TIMED_OUT"
 	}
 	return s.String()
+}
+
+// ReconcileSchedule describes the Temporal Schedule that runs the reconciliation.
+type ReconcileSchedule struct {
+	// Every is the interval. Required.
+	Every time.Duration
+	// TaskQueue of the worker. Default DefaultTaskQueue.
+	TaskQueue string
+	// Request holds the thresholds each run uses (zero fields: the workflow's defaults).
+	Request ReconcileRequest
+	// Paused creates or leaves the schedule paused.
+	Paused bool
+}
+
+// EnsureReconcileSchedule creates the reconciliation schedule (ReconcileScheduleID),
+// or updates it in place when it exists (idempotent: run it at every deploy).
+// Overlap policy: skip — a run still going when the next is due means the next is
+// not started. The worker (--reconcile-every) and `starter reconcile --every`
+// both call it, so the schedule is defined here once.
+func EnsureReconcileSchedule(ctx context.Context, c client.Client, s ReconcileSchedule) error {
+	if s.Every < time.Second {
+		return fmt.Errorf("reconciliation interval %s: at least 1s", s.Every)
+	}
+	if s.TaskQueue == "" {
+		s.TaskQueue = DefaultTaskQueue
+	}
+	action := &client.ScheduleWorkflowAction{
+		ID:        ReconcileScheduleID + "-run",
+		Workflow:  ReconcileWorkflowName,
+		Args:      []any{s.Request},
+		TaskQueue: s.TaskQueue,
+	}
+	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: s.Every}}}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:      ReconcileScheduleID,
+		Spec:    spec,
+		Action:  action,
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Paused:  s.Paused,
+		Note:    "paycancel reconciliation: re-check stuck cancels, verify recent ones",
+	})
+	if err == nil {
+		return nil
+	}
+	var exists *serviceerror.WorkflowExecutionAlreadyStarted
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
+		return fmt.Errorf("creating schedule %s: %w", ReconcileScheduleID, err)
+	}
+	h := c.ScheduleClient().GetHandle(ctx, ReconcileScheduleID)
+	return h.Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			sched := in.Description.Schedule
+			sched.Spec = &spec
+			sched.Action = action
+			if sched.Policy == nil {
+				sched.Policy = &client.SchedulePolicies{}
+			}
+			sched.Policy.Overlap = enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
+			if sched.State == nil {
+				sched.State = &client.ScheduleState{}
+			}
+			sched.State.Paused = s.Paused
+			return &client.ScheduleUpdate{Schedule: &sched}, nil
+		},
+	})
 }

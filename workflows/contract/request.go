@@ -80,7 +80,7 @@ func checkID(name, v string, required bool, max int, provider string) error {
 	case len(v) > max:
 		return fmt.Errorf("%s is longer than %d characters", name, max)
 	case !utf8.ValidString(v) || strings.ContainsAny(v, "/\x00\r\n\t "):
-		return fmt.Errorf("%s must not contain '/', spaces or control characters", name)
+		return fmt.Errorf("%s %q must not contain '/', spaces or control characters", name, v)
 	}
 	return nil
 }
