@@ -29,7 +29,9 @@ type CancelRequest struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
 	// PayStartedAt is when the pay call was made. Default: the workflow's start.
-	PayStartedAt time.Time `json:"payStartedAt,omitempty"`
+	// (omitzero: "omitempty" never omits a time.Time; an absent field decodes as
+	// the zero time, so old and new encodings read the same.)
+	PayStartedAt time.Time `json:"payStartedAt,omitzero"`
 	// PayTimeout is how long after PayStartedAt to wait for the result before
 	// cancelling. 0: cancel at once.
 	PayTimeout time.Duration `json:"payTimeout,omitempty"`

@@ -19,7 +19,7 @@ type NotifyStatus struct {
 	Delivered bool      `json:"delivered"`
 	Exhausted bool      `json:"exhausted"`
 	LastError string    `json:"lastError,omitempty"`
-	LastAt    time.Time `json:"lastAt,omitempty"`
+	LastAt    time.Time `json:"lastAt,omitzero"`
 }
 
 // Status is what QueryStatus returns and the workflow's result.
@@ -47,7 +47,7 @@ type Status struct {
 	ProviderRef    string            `json:"providerRef,omitempty"`
 	PayDeadline    time.Time         `json:"payDeadline"`
 	WindowDeadline time.Time         `json:"windowDeadline"`
-	NextCheckAt    time.Time         `json:"nextCheckAt,omitempty"`
+	NextCheckAt    time.Time         `json:"nextCheckAt,omitzero"`
 	Resolution     *Resolution       `json:"resolution,omitempty"`
 	Notify         NotifyStatus      `json:"notify"`
 	Runs           int               `json:"runs"`
