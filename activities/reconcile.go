@@ -161,15 +161,8 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 		return Verification{}, err
 	}
 	reqJSON := rec.Request
-	var req struct {
-		Merchant          string    `json:"merchant"`
-		Provider          string    `json:"provider"`
-		Credential        string    `json:"credential"`
-		MerchantOrderNo   string    `json:"merchantOrderNo"`
-		ProviderPaymentID string    `json:"providerPaymentId"`
-		PayStartedAt      time.Time `json:"payStartedAt"`
-		NotifyURL         string    `json:"notifyUrl"`
-	}
+	// The run completed CANCELLED, so its input decoded as a request.
+	var req contract.CancelRequest
 	if err := json.Unmarshal(reqJSON, &req); err != nil {
 		return Verification{}, temporal.NewNonRetryableApplicationError("cannot read the cancel's input: "+err.Error(), "BadHistory", nil)
 	}

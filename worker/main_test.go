@@ -36,6 +36,7 @@ import (
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
@@ -416,14 +417,8 @@ func TestDevRestartDurability(t *testing.T) {
 
 	// A payment whose result never came back, and its cancel.
 	order := fmt.Sprintf("durable-%d", time.Now().UnixNano()%1e9)
-	body, _ := json.Marshal(simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"})
-	resp, err := http.Post(set.URL+"/payermax/_sandbox/payments", "application/json", bytes.NewReader(body))
-	if err != nil {
+	if err := demo.CreatePayment(ctx, http.DefaultClient, set.URL, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"}); err != nil {
 		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
 	}
 	wfID := workflows.WorkflowID(app.DevMerchantName, "payermax", order)
 	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.DefaultTaskQueue},

@@ -1,9 +1,7 @@
 package paycancel_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
@@ -33,14 +32,8 @@ func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Pay
 // createPaymentAt sets a payment up in the sandboxes at sandboxURL (admin API over HTTP).
 func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
 	t.Helper()
-	body, _ := json.Marshal(p)
-	resp, err := http.Post(sandboxURL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
-	if err != nil {
+	if err := demo.CreatePayment(context.Background(), http.DefaultClient, sandboxURL, provider, p); err != nil {
 		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
 	}
 }
 
