@@ -78,9 +78,9 @@ func checkID(name, v string, required bool, max int, provider string) error {
 	case v == "" && required:
 		return fmt.Errorf("%s is required", name)
 	case len(v) > max && provider != "" && max < MaxIDLength:
-		return fmt.Errorf("%s is %d characters; %s allows at most %d", name, len(v), provider, max)
+		return fmt.Errorf("%s is %d bytes; %s allows at most %d", name, len(v), provider, max)
 	case len(v) > max:
-		return fmt.Errorf("%s is longer than %d characters", name, max)
+		return fmt.Errorf("%s is longer than %d bytes", name, max)
 	case !utf8.ValidString(v) || strings.ContainsAny(v, "/\x00\r\n\t "):
 		return fmt.Errorf("%s %q must not contain '/', spaces or control characters", name, v)
 	}
