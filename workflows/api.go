@@ -24,6 +24,11 @@ const (
 	QueryStatus                = contract.QueryStatus
 	UpdateResolve              = contract.UpdateResolve
 	UpdateResendNotification   = contract.UpdateResendNotification
+
+	// ReconcileWorkflowName is the reconciliation workflow's type; a Temporal
+	// Schedule (ReconcileScheduleID) runs it.
+	ReconcileWorkflowName = contract.ReconcileWorkflowName
+	ReconcileScheduleID   = contract.ReconcileScheduleID
 )
 
 // Search attributes (see package contract).
@@ -84,6 +89,10 @@ type (
 	Carry           = contract.Carry
 	Identity        = contract.Identity
 	FieldDifference = contract.FieldDifference
+
+	ReconcileRequest = contract.ReconcileRequest
+	ReconcileCursor  = contract.ReconcileCursor
+	ReconcileReport  = contract.ReconcileReport
 )
 
 // ProviderNames accepted in CancelRequest.Provider: the contract's list.

@@ -13,20 +13,6 @@ import (
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// ReconcileWorkflowName is the reconciliation workflow's type; a Temporal Schedule
-// (ReconcileScheduleID) runs it.
-const (
-	ReconcileWorkflowName = contract.ReconcileWorkflowName
-	ReconcileScheduleID   = contract.ReconcileScheduleID
-)
-
-// The reconciliation's request and report (see package contract).
-type (
-	ReconcileRequest = contract.ReconcileRequest
-	ReconcileCursor  = contract.ReconcileCursor
-	ReconcileReport  = contract.ReconcileReport
-)
-
 // reconcileDefaults fills the zero fields of r with the defaults its comments name.
 func reconcileDefaults(r *ReconcileRequest) {
 	if r.StuckAfter <= 0 {
