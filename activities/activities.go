@@ -169,16 +169,13 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 // others the query is harmless. Done stops there; anything else sends the cancel
 // again with the workflow's business key, unchanged.
 func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelResult, error) {
-	cred, err := a.credential(in.Credential)
+	cred, pctx, end, err := a.providerCall(ctx, in.Credential)
 	if err != nil {
 		return CancelResult{}, err
 	}
+	defer end()
 	info := activity.GetInfo(ctx)
 	log := activity.GetLogger(ctx)
-	stop := heartbeat(ctx)
-	defer stop()
-	pctx, done := providerContext(ctx)
-	defer done()
 
 	if info.Attempt > 1 {
 		start := time.Now()
@@ -237,14 +234,11 @@ func outcomeError(out providers.Outcome, attempt int32) (CancelResult, error) {
 // QueryCancel asks whether the cancel took effect. Its outcome — pending and
 // unknown included — is data: the workflow decides, each query visible in history.
 func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.Outcome, error) {
-	cred, err := a.credential(in.Credential)
+	cred, pctx, end, err := a.providerCall(ctx, in.Credential)
 	if err != nil {
 		return providers.Outcome{}, err
 	}
-	stop := heartbeat(ctx)
-	defer stop()
-	pctx, done := providerContext(ctx)
-	defer done()
+	defer end()
 	start := time.Now()
 	out := cred.Provider.QueryCancel(pctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
 	a.observe(cred.Provider.Name(), "query_cancel", start, out)
@@ -254,14 +248,11 @@ func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.O
 
 // QueryPayment asks for the payment's status.
 func (a *Activities) QueryPayment(ctx context.Context, in QueryCall) (providers.PaymentStatus, error) {
-	cred, err := a.credential(in.Credential)
+	cred, pctx, end, err := a.providerCall(ctx, in.Credential)
 	if err != nil {
 		return providers.PaymentStatus{}, err
 	}
-	stop := heartbeat(ctx)
-	defer stop()
-	pctx, done := providerContext(ctx)
-	defer done()
+	defer end()
 	start := time.Now()
 	ps := cred.Provider.QueryPayment(pctx, in.Target)
 	a.observe(cred.Provider.Name(), "query_payment", start, ps.Outcome)
@@ -327,6 +318,17 @@ func (a *Activities) post(c *http.Client, req *http.Request) NotifyResult {
 		return NotifyResult{Delivered: true, Status: resp.StatusCode}
 	}
 	return NotifyResult{Status: resp.StatusCode, Error: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet)))}
+}
+
+// providerCall sets up one provider call: the named credential set, a heartbeat
+// (heartbeat) and the call's context (providerContext). end releases both.
+func (a *Activities) providerCall(ctx context.Context, name string) (cred credential, pctx context.Context, end func(), err error) {
+	if cred, err = a.credential(name); err != nil {
+		return credential{}, nil, nil, err
+	}
+	stop := heartbeat(ctx)
+	pctx, done := providerContext(ctx)
+	return cred, pctx, func() { done(); stop() }, nil
 }
 
 // providerContext is the context of a provider call: the activity's deadline
