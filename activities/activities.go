@@ -23,15 +23,16 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // Activities holds what the activities need. Construct it once per worker.
 type Activities struct {
-	// Config is the loaded worker configuration (credentials, merchants).
-	Config *config.Config
+	// Config is the worker's configuration (credentials, merchants): the
+	// worker's *config.Config.
+	Config Config
 	// HTTPClient delivers merchant notifications. Nil: a client with a 15 s timeout.
 	HTTPClient *http.Client
 	// Now is the clock for notification timestamps. Nil: time.Now.
@@ -41,6 +42,25 @@ type Activities struct {
 	// Temporal is the client the reconciliation activities use for visibility
 	// queries and signals. Nil: those activities fail with a clear error.
 	Temporal client.Client
+}
+
+// Config is what the activities read from the worker's configuration. The
+// worker's loaded configuration (*worker/config.Config) implements it: the
+// activities never import the worker, and secrets stay behind these methods.
+// Every method answers ok=false (or "") on a nil configuration.
+type Config interface {
+	// CredentialSet returns the named credential set: the merchant it belongs
+	// to and its provider adapter.
+	CredentialSet(name string) (merchant string, provider providers.Provider, ok bool)
+	// CancelPolicy returns the credential set's non-secret cancel policy for a
+	// payment started at payStartedAt: its merchant, payment poll, backoffs,
+	// attempts and cancel window, with the merchant's default notify URL and
+	// notification schedule (ActivityTaskQueue is left empty).
+	CancelPolicy(credential string, payStartedAt time.Time) (contract.CancelPolicy, bool)
+	// NotifySecret returns the secret that signs the merchant's notifications.
+	NotifySecret(merchant string) (providers.Secret, bool)
+	// CallbackURL is the public root of the worker's /callbacks/… ("" for none).
+	CallbackURL() string
 }
 
 // Recorder receives the activities' metrics. Counting happens here, never in
@@ -73,6 +93,13 @@ func (a *Activities) observe(provider, op string, start time.Time, out providers
 	a.metrics().ProviderCall(provider, op, label, time.Since(start))
 }
 
+func (a *Activities) callbackURL() string {
+	if a.Config == nil {
+		return ""
+	}
+	return a.Config.CallbackURL()
+}
+
 func isNotFound(err error) bool {
 	var nf *serviceerror.NotFound
 	return errors.As(err, &nf)
@@ -85,13 +112,19 @@ func (a *Activities) now() time.Time {
 	return time.Now()
 }
 
-func (a *Activities) credential(name string) (*config.LoadedCredential, error) {
+// credential is a credential set the activities call a provider with.
+type credential struct {
+	Merchant string
+	Provider providers.Provider
+}
+
+func (a *Activities) credential(name string) (credential, error) {
 	if a.Config != nil {
-		if c, ok := a.Config.Credential(name); ok {
-			return c, nil
+		if m, p, ok := a.Config.CredentialSet(name); ok {
+			return credential{Merchant: m, Provider: p}, nil
 		}
 	}
-	return nil, temporal.NewNonRetryableApplicationError(
+	return credential{}, temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("credential %q is not configured on this worker", name), ErrUnknownCredential, nil)
 }
 
@@ -112,27 +145,19 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("credential %q is not one of merchant %q's credential sets", in.Credential, in.Merchant), ErrCredentialNotOfMerchant, nil)
 	}
-	m := a.Config.Merchants[cred.Merchant]
-	p := cred.Policy
-	pol := CancelPolicy{
-		Merchant:          cred.Merchant,
-		PaymentPoll:       p.PaymentPoll,
-		QueryBackoff:      Backoff(p.QueryBackoff),
-		CancelRetry:       Backoff(p.CancelRetry),
-		MaxCancelAttempts: p.MaxCancelAttempts,
-		WindowDeadline:    p.Window.Deadline(in.PayStartedAt),
-		WindowRule:        p.Window.Rule,
-		NotifyURL:         in.NotifyURL,
-		NotifySchedule:    m.RetrySchedule,
+	pol, ok := a.Config.CancelPolicy(in.Credential, in.PayStartedAt)
+	if !ok {
+		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("credential %q has no cancel policy on this worker", in.Credential), ErrUnknownCredential, nil)
 	}
-	if pol.NotifyURL == "" {
-		pol.NotifyURL = m.DefaultURL
+	if in.NotifyURL != "" {
+		pol.NotifyURL = in.NotifyURL
 	}
 	if activity.IsActivity(ctx) {
 		// A local activity runs on its workflow's task queue.
 		pol.ActivityTaskQueue = ProviderTaskQueue(activity.GetInfo(ctx).TaskQueue, in.Provider)
 	}
-	if activity.IsActivity(ctx) && activity.GetInfo(ctx).WorkflowType != nil && activity.GetInfo(ctx).WorkflowType.Name == "CancelPaymentWorkflow" {
+	if activity.IsActivity(ctx) && activity.GetInfo(ctx).WorkflowType != nil && activity.GetInfo(ctx).WorkflowType.Name == contract.WorkflowName {
 		a.metrics().CancelStarted(in.Provider)
 	}
 	return pol, nil
@@ -144,16 +169,13 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 // others the query is harmless. Done stops there; anything else sends the cancel
 // again with the workflow's business key, unchanged.
 func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelResult, error) {
-	cred, err := a.credential(in.Credential)
+	cred, pctx, end, err := a.providerCall(ctx, in.Credential)
 	if err != nil {
 		return CancelResult{}, err
 	}
+	defer end()
 	info := activity.GetInfo(ctx)
 	log := activity.GetLogger(ctx)
-	stop := heartbeat(ctx)
-	defer stop()
-	pctx, done := providerContext(ctx)
-	defer done()
 
 	if info.Attempt > 1 {
 		start := time.Now()
@@ -175,10 +197,10 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 		}
 	}
 	req := providers.CancelRequest{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef}
-	if a.Config != nil && a.Config.CallbackBaseURL != "" {
+	if base := a.callbackURL(); base != "" {
 		// The order rides in the URL: GNETE's cancel notification names the payment
 		// only by its own ids (the provider's API page, "Cancel Notification").
-		req.NotifyURL = a.Config.CallbackBaseURL + "/callbacks/" + cred.Provider.Name() + "/" + in.Credential +
+		req.NotifyURL = base + "/callbacks/" + cred.Provider.Name() + "/" + in.Credential +
 			"?order=" + url.QueryEscape(in.Target.MerchantOrderNo)
 	}
 	start := time.Now()
@@ -212,14 +234,11 @@ func outcomeError(out providers.Outcome, attempt int32) (CancelResult, error) {
 // QueryCancel asks whether the cancel took effect. Its outcome — pending and
 // unknown included — is data: the workflow decides, each query visible in history.
 func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.Outcome, error) {
-	cred, err := a.credential(in.Credential)
+	cred, pctx, end, err := a.providerCall(ctx, in.Credential)
 	if err != nil {
 		return providers.Outcome{}, err
 	}
-	stop := heartbeat(ctx)
-	defer stop()
-	pctx, done := providerContext(ctx)
-	defer done()
+	defer end()
 	start := time.Now()
 	out := cred.Provider.QueryCancel(pctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
 	a.observe(cred.Provider.Name(), "query_cancel", start, out)
@@ -229,14 +248,11 @@ func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.O
 
 // QueryPayment asks for the payment's status.
 func (a *Activities) QueryPayment(ctx context.Context, in QueryCall) (providers.PaymentStatus, error) {
-	cred, err := a.credential(in.Credential)
+	cred, pctx, end, err := a.providerCall(ctx, in.Credential)
 	if err != nil {
 		return providers.PaymentStatus{}, err
 	}
-	stop := heartbeat(ctx)
-	defer stop()
-	pctx, done := providerContext(ctx)
-	defer done()
+	defer end()
 	start := time.Now()
 	ps := cred.Provider.QueryPayment(pctx, in.Target)
 	a.observe(cred.Provider.Name(), "query_payment", start, ps.Outcome)
@@ -249,12 +265,16 @@ func (a *Activities) QueryPayment(ctx context.Context, in QueryCall) (providers.
 // on every attempt. Any 2xx acknowledges. Failures are results, not errors: the
 // workflow's schedule decides when to try again.
 func (a *Activities) NotifyMerchant(ctx context.Context, in NotifyCall) (NotifyResult, error) {
-	m, ok := a.Config.Merchants[in.Merchant]
+	var secret providers.Secret
+	ok := false
+	if a.Config != nil {
+		secret, ok = a.Config.NotifySecret(in.Merchant)
+	}
 	if !ok {
 		return NotifyResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("merchant %q is not configured on this worker", in.Merchant), ErrUnknownCredential, nil)
 	}
-	key, err := webhook.Key(m.NotifySecret.Reveal())
+	key, err := webhook.Key(secret.Reveal())
 	if err != nil {
 		return NotifyResult{Error: "merchant notification secret is malformed"}, nil
 	}
@@ -298,6 +318,17 @@ func (a *Activities) post(c *http.Client, req *http.Request) NotifyResult {
 		return NotifyResult{Delivered: true, Status: resp.StatusCode}
 	}
 	return NotifyResult{Status: resp.StatusCode, Error: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet)))}
+}
+
+// providerCall sets up one provider call: the named credential set, a heartbeat
+// (heartbeat) and the call's context (providerContext). end releases both.
+func (a *Activities) providerCall(ctx context.Context, name string) (cred credential, pctx context.Context, end func(), err error) {
+	if cred, err = a.credential(name); err != nil {
+		return credential{}, nil, nil, err
+	}
+	stop := heartbeat(ctx)
+	pctx, done := providerContext(ctx)
+	return cred, pctx, func() { done(); stop() }, nil
 }
 
 // providerContext is the context of a provider call: the activity's deadline

@@ -16,12 +16,12 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // setup runs the real adapters against the real sandboxes over HTTP, with the dev
@@ -250,12 +250,13 @@ func TestNotifyMerchant(t *testing.T) {
 // assertNoSecrets checks text against every key file and secret the dev config uses.
 func assertNoSecrets(t *testing.T, a *activities.Activities, text string) {
 	t.Helper()
-	for _, m := range a.Config.Merchants {
+	cfg := a.Config.(*config.Config)
+	for _, m := range cfg.Merchants {
 		if strings.Contains(text, m.NotifySecret.Reveal()) {
 			t.Error("merchant secret leaked")
 		}
 	}
-	keyDir := filepath.Dir(a.Config.Path)
+	keyDir := filepath.Dir(cfg.Path)
 	_ = filepath.Walk(keyDir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return nil

@@ -13,29 +13,15 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// The reconciliation activities read Temporal's visibility; they need the client.
-// Names here mirror package workflows (which imports this package, not the reverse).
-const (
-	cancelWorkflowType = "CancelPaymentWorkflow"
-	saCancelState      = "CancelState"
-	saProvider         = "PaymentProvider"
-	saOrder            = "MerchantOrderNo"
-	saMerchant         = "Merchant"
+// CancelRef names one cancel workflow run; Disagreement is a finished cancel the
+// provider contradicts (both are part of the reconciliation's report).
+type (
+	CancelRef    = contract.CancelRef
+	Disagreement = contract.Disagreement
 )
-
-// CancelRef names one cancel workflow run.
-type CancelRef struct {
-	WorkflowID string `json:"workflowId"`
-	RunID      string `json:"runId"`
-	// Merchant is "" for cancels started before merchant-scoped ids.
-	Merchant        string `json:"merchant,omitempty"`
-	Provider        string `json:"provider,omitempty"`
-	MerchantOrderNo string `json:"merchantOrderNo,omitempty"`
-	State           string `json:"state,omitempty"`
-}
 
 // FindRequest is one page of a visibility search.
 type FindRequest struct {
@@ -51,14 +37,6 @@ type CancelPage struct {
 	NextPageToken []byte      `json:"nextPageToken,omitempty"`
 }
 
-// Disagreement is a finished cancel the provider contradicts.
-type Disagreement struct {
-	Cancel       CancelRef              `json:"cancel"`
-	PaymentState providers.PaymentState `json:"paymentState"`
-	Code         string                 `json:"code,omitempty"`
-	Message      string                 `json:"message,omitempty"`
-}
-
 // Verification is VerifyCancelled's answer. On a disagreement it carries what the
 // workflow needs to reopen the cancel for review: the original request and final
 // status (as JSON, decoded by package workflows) and the credential's policy.
@@ -69,6 +47,14 @@ type Verification struct {
 	Status       json.RawMessage `json:"status,omitempty"`
 	Policy       *CancelPolicy   `json:"policy,omitempty"`
 }
+
+// The search attributes the visibility queries name (contract.SA*).
+var (
+	saCancelState = contract.SACancelState.GetName()
+	saProvider    = contract.SAProvider.GetName()
+	saOrder       = contract.SAMerchantOrderNo.GetName()
+	saMerchant    = contract.SAMerchant.GetName()
+)
 
 func (a *Activities) temporal() (client.Client, error) {
 	if a.Temporal == nil {
@@ -84,15 +70,19 @@ func ts(t time.Time) string { return quote(t.UTC().Format(time.RFC3339Nano)) }
 // FindStuckCancels lists running cancels still in flight that started before
 // req.Before.
 func (a *Activities) FindStuckCancels(ctx context.Context, req FindRequest) (CancelPage, error) {
-	q := fmt.Sprintf("WorkflowType = %s AND ExecutionStatus = 'Running' AND %s IN ('AWAITING_PAYMENT', 'CANCELLING', 'CONFIRMING') AND StartTime < %s",
-		quote(cancelWorkflowType), saCancelState, ts(req.Before))
+	inFlight := make([]string, len(contract.InFlightStates))
+	for i, s := range contract.InFlightStates {
+		inFlight[i] = quote(s)
+	}
+	q := fmt.Sprintf("WorkflowType = %s AND ExecutionStatus = 'Running' AND %s IN (%s) AND StartTime < %s",
+		quote(contract.WorkflowName), saCancelState, strings.Join(inFlight, ", "), ts(req.Before))
 	return a.list(ctx, q, req)
 }
 
 // FindRecentlyCancelled lists cancels that completed CANCELLED between req.After and req.Before.
 func (a *Activities) FindRecentlyCancelled(ctx context.Context, req FindRequest) (CancelPage, error) {
-	q := fmt.Sprintf("WorkflowType = %s AND ExecutionStatus = 'Completed' AND %s = 'CANCELLED' AND CloseTime > %s AND CloseTime <= %s",
-		quote(cancelWorkflowType), saCancelState, ts(req.After), ts(req.Before))
+	q := fmt.Sprintf("WorkflowType = %s AND ExecutionStatus = 'Completed' AND %s = %s AND CloseTime > %s AND CloseTime <= %s",
+		quote(contract.WorkflowName), saCancelState, quote(contract.StateCancelled), ts(req.After), ts(req.Before))
 	return a.list(ctx, q, req)
 }
 
@@ -138,7 +128,7 @@ func (a *Activities) SignalRecheck(ctx context.Context, cancels []CancelRef) ([]
 	}
 	var done []CancelRef
 	for _, ref := range cancels {
-		err := c.SignalWorkflow(ctx, ref.WorkflowID, ref.RunID, "recheck", nil)
+		err := c.SignalWorkflow(ctx, ref.WorkflowID, ref.RunID, contract.SignalRecheck, nil)
 		if err != nil {
 			if isNotFound(err) {
 				continue
@@ -166,20 +156,13 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 	if desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() != ref.RunID {
 		return Verification{Verified: true}, nil
 	}
-	rec, err := ReadRecorded(ctx, c, ref.WorkflowID, ref.RunID)
+	rec, err := contract.ReadRecorded(ctx, c, ref.WorkflowID, ref.RunID)
 	if err != nil {
 		return Verification{}, err
 	}
 	reqJSON := rec.Request
-	var req struct {
-		Merchant          string    `json:"merchant"`
-		Provider          string    `json:"provider"`
-		Credential        string    `json:"credential"`
-		MerchantOrderNo   string    `json:"merchantOrderNo"`
-		ProviderPaymentID string    `json:"providerPaymentId"`
-		PayStartedAt      time.Time `json:"payStartedAt"`
-		NotifyURL         string    `json:"notifyUrl"`
-	}
+	// The run completed CANCELLED, so its input decoded as a request.
+	var req contract.CancelRequest
 	if err := json.Unmarshal(reqJSON, &req); err != nil {
 		return Verification{}, temporal.NewNonRetryableApplicationError("cannot read the cancel's input: "+err.Error(), "BadHistory", nil)
 	}
@@ -222,9 +205,9 @@ func (a *Activities) CountCancels(ctx context.Context, states []string) (map[str
 		return nil, err
 	}
 	out := map[string]map[string]int64{}
-	for _, p := range config.ProviderNames {
+	for _, p := range contract.ProviderNames {
 		for _, s := range states {
-			q := fmt.Sprintf("WorkflowType = %s AND %s = %s AND %s = %s", quote(cancelWorkflowType), saProvider, quote(p), saCancelState, quote(s))
+			q := fmt.Sprintf("WorkflowType = %s AND %s = %s AND %s = %s", quote(contract.WorkflowName), saProvider, quote(p), saCancelState, quote(s))
 			resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
 			if err != nil {
 				return nil, fmt.Errorf("counting %s/%s: %w", p, s, err)

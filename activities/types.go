@@ -4,26 +4,11 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// Backoff is a capped exponential backoff: Initial, then ×Multiplier up to Max.
-type Backoff struct {
-	Initial    time.Duration `json:"initial"`
-	Max        time.Duration `json:"max"`
-	Multiplier float64       `json:"multiplier"`
-}
-
-// Next returns the delay after d (the first delay when d is 0).
-func (b Backoff) Next(d time.Duration) time.Duration {
-	if d <= 0 {
-		return b.Initial
-	}
-	n := time.Duration(float64(d) * b.Multiplier)
-	if n > b.Max || n <= 0 {
-		return b.Max
-	}
-	return n
-}
+// Backoff is the contract's capped exponential backoff.
+type Backoff = contract.Backoff
 
 // PolicyInput asks for one cancel's policy.
 type PolicyInput struct {
@@ -39,36 +24,13 @@ type PolicyInput struct {
 }
 
 // CancelPolicy is everything non-secret the workflow needs from the worker's
-// configuration for one cancel. It is recorded in history once (a local activity)
-// so replays see the policy the cancel ran with even if the configuration changed.
-type CancelPolicy struct {
-	Merchant string `json:"merchant"`
-	// PaymentPoll: poll the payment status this often while waiting for the pay
-	// deadline; 0 means signals only.
-	PaymentPoll time.Duration `json:"paymentPoll,omitempty"`
-	// QueryBackoff paces status queries of a pending cancel.
-	QueryBackoff Backoff `json:"queryBackoff"`
-	// CancelRetry paces cancel attempts after unknown results.
-	CancelRetry Backoff `json:"cancelRetry"`
-	// MaxCancelAttempts bounds cancel attempts before review.
-	MaxCancelAttempts int `json:"maxCancelAttempts"`
-	// WindowDeadline is when the provider stops accepting the cancel (or, for
-	// providers without a clock window, the longest we keep trying).
-	WindowDeadline time.Time `json:"windowDeadline"`
-	WindowRule     string    `json:"windowRule"`
-	// NotifyURL is where the merchant hears the outcome ("" = nowhere configured).
-	NotifyURL string `json:"notifyUrl,omitempty"`
-	// NotifySchedule is the wait before each notification attempt.
-	NotifySchedule []time.Duration `json:"notifySchedule"`
-	// ActivityTaskQueue is the provider's own task queue for provider calls
-	// (ProviderTaskQueue); empty means the workflow's queue (cancels started
-	// before per-provider queues existed).
-	ActivityTaskQueue string `json:"activityTaskQueue,omitempty"`
-}
+// configuration for one cancel (LoadPolicy's result; see package contract, which
+// carries it across continue-as-new).
+type CancelPolicy = contract.CancelPolicy
 
 // ProviderTaskQueue is the task queue of a provider's calls: "<queue>-<provider>".
 func ProviderTaskQueue(workflowQueue, provider string) string {
-	return workflowQueue + "-" + provider
+	return contract.ProviderTaskQueue(workflowQueue, provider)
 }
 
 // CancelCall is one cancel activity call. Every field is fixed by the workflow and

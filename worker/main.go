@@ -18,9 +18,8 @@ import (
 	"github.com/spf13/pflag"
 	"go.temporal.io/sdk/client"
 
-	"github.com/paycancel/paycancel/starter/cli"
-	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/logging"
 )
 
@@ -58,23 +57,18 @@ func run() int {
 }
 
 // runDemo is --demo: once the worker polls, it runs the same demo as
-// `starter demo` against the embedded sandboxes and prints its table.
+// `starter demo` (package worker/demo) against the embedded sandboxes and prints
+// its table.
 func runDemo(ctx context.Context, c client.Client, r app.Ready) {
 	fmt.Println("Running the demo: payments at all five sandboxes, their cancels, their outcomes…")
-	results, err := cli.RunDemo(ctx, cli.DemoConfig{
-		API:        paycancel.New(c, paycancel.Options{TaskQueue: r.TaskQueue}),
+	results, err := demo.Run(ctx, demo.Config{
+		Client: c, TaskQueue: r.TaskQueue,
 		SandboxURL: r.SandboxURL, UIURL: r.UIURL, Namespace: r.Namespace,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		return
 	}
-	_ = cli.PrintDemo(os.Stdout, results)
-	ok := 0
-	for _, res := range results {
-		if res.OK {
-			ok++
-		}
-	}
-	fmt.Printf("%d of %d scenarios reached their expected state. The worker keeps running; Ctrl-C stops it.\n", ok, len(results))
+	_ = demo.Print(os.Stdout, results)
+	fmt.Printf("%d of %d scenarios reached their expected state. The worker keeps running; Ctrl-C stops it.\n", demo.Passed(results), len(results))
 }

@@ -32,12 +32,14 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"gopkg.in/yaml.v3"
 
-	"github.com/paycancel/paycancel/activities/webhook"
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 var (
@@ -282,47 +284,42 @@ func TestUsageAndConfigErrors(t *testing.T) {
 
 func TestPortInUse(t *testing.T) {
 	workerBinary(t)
-	t.Run("http", func(t *testing.T) {
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", addr(port))
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: HTTP address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another with --http-addr", false)
-	})
-	t.Run("frontend", func(t *testing.T) {
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
-			"--dev-port", strconv.Itoa(port), "--dev-ui-port", strconv.Itoa(freePort(t)), "--sandbox-addr", "127.0.0.1:0")
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: Temporal frontend address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another port", false)
-	})
-	t.Run("web ui", func(t *testing.T) {
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
-			"--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", strconv.Itoa(port), "--sandbox-addr", "127.0.0.1:0")
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: Web UI address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another port", false)
-	})
-	t.Run("sandboxes", func(t *testing.T) {
-		// After the embedded server started: it must be stopped cleanly, still with
-		// one line and no stack.
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
-			"--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", "0", "--sandbox-addr", addr(port))
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: sandbox address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another with --sandbox-addr", false)
-	})
+	// Each case occupies one port and hands it to one listener; the others get free
+	// ports (0 where the worker picks one). The sandboxes bind after the embedded
+	// server started: it must be stopped cleanly, still with one line and no stack.
+	for _, tc := range []struct {
+		name string
+		args func(t *testing.T, port string) []string
+		want string // the message, with %s for the address
+	}{
+		{"http", func(t *testing.T, p string) []string { return []string{"--http-addr", p} },
+			"worker: HTTP address %s is not available (bind: address already in use); stop what uses it or choose another with --http-addr"},
+		{"frontend", func(t *testing.T, p string) []string {
+			return []string{"--http-addr", "127.0.0.1:0", "--dev-port", port(p), "--dev-ui-port", strconv.Itoa(freePort(t)), "--sandbox-addr", "127.0.0.1:0"}
+		}, "worker: Temporal frontend address %s is not available (bind: address already in use); stop what uses it or choose another port"},
+		{"web ui", func(t *testing.T, p string) []string {
+			return []string{"--http-addr", "127.0.0.1:0", "--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", port(p), "--sandbox-addr", "127.0.0.1:0"}
+		}, "worker: Web UI address %s is not available (bind: address already in use); stop what uses it or choose another port"},
+		{"sandboxes", func(t *testing.T, p string) []string {
+			return []string{"--http-addr", "127.0.0.1:0", "--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", "0", "--sandbox-addr", p}
+		}, "worker: sandbox address %s is not available (bind: address already in use); stop what uses it or choose another with --sandbox-addr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := addr(occupy(t))
+			code, stderr := runWorker(t, nil, append([]string{"--dev", "--data-dir", t.TempDir()}, tc.args(t, a)...)...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			oneLine(t, stderr, fmt.Sprintf(tc.want, a), false)
+		})
+	}
+}
+
+// port is the port of a host:port address.
+func port(hostPort string) string {
+	_, p, _ := net.SplitHostPort(hostPort)
+	return p
 }
 
 // TestDevRestartDurability runs `worker --dev`, starts a cancel, kills the process
@@ -420,14 +417,8 @@ func TestDevRestartDurability(t *testing.T) {
 
 	// A payment whose result never came back, and its cancel.
 	order := fmt.Sprintf("durable-%d", time.Now().UnixNano()%1e9)
-	body, _ := json.Marshal(simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"})
-	resp, err := http.Post(set.URL+"/payermax/_sandbox/payments", "application/json", bytes.NewReader(body))
-	if err != nil {
+	if err := demo.CreatePayment(ctx, http.DefaultClient, set.URL, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"}); err != nil {
 		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
 	}
 	wfID := workflows.WorkflowID(app.DevMerchantName, "payermax", order)
 	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.DefaultTaskQueue},
@@ -558,7 +549,7 @@ func TestDevDemoOutput(t *testing.T) {
 	for _, l := range lines[end+1:] {
 		switch {
 		case strings.HasPrefix(l, "Running the demo:"), strings.HasPrefix(l, "PROVIDER "), summary.MatchString(l):
-		case slices.Contains(config.ProviderNames, strings.Fields(l + " x")[0]) && strings.Contains(l, link):
+		case slices.Contains(contract.ProviderNames, strings.Fields(l + " x")[0]) && strings.Contains(l, link):
 			rows++
 		default:
 			t.Errorf("stdout line after the banner is not the demo's: %q", l)

@@ -256,8 +256,6 @@ func (r *run) loadPolicy() error {
 	return nil
 }
 
-var defaultNotifySchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
-
 func (r *run) registerHandlers() error {
 	ctx := r.ctx
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return r.st, nil }); err != nil {

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"encoding/json"
-	"sort"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -11,63 +10,11 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// ReconcileWorkflowName is the reconciliation workflow's type; a Temporal Schedule
-// (ReconcileScheduleID) runs it.
-const (
-	ReconcileWorkflowName = "ReconcileWorkflow"
-	ReconcileScheduleID   = "paycancel-reconcile"
-)
-
-// ReconcileRequest configures one reconciliation run. Zero fields take the defaults
-// in their comments.
-type ReconcileRequest struct {
-	// StuckAfter: a cancel still in flight (awaiting payment, cancelling,
-	// confirming) this long after its start is signalled to re-check. Default 30m.
-	StuckAfter time.Duration `json:"stuckAfter,omitempty"`
-	// VerifyWithin: cancels that finished CANCELLED within this period are checked
-	// against the provider's payment status. Default 24h.
-	VerifyWithin time.Duration `json:"verifyWithin,omitempty"`
-	// MaxPerRun bounds the cancels one run touches (signals plus verifications);
-	// a larger backlog continues as new. Default 500.
-	MaxPerRun int `json:"maxPerRun,omitempty"`
-	// QueryInterval paces provider queries (rate limit). Default 200ms.
-	QueryInterval time.Duration `json:"queryInterval,omitempty"`
-	// PageSize of visibility queries. Default 100.
-	PageSize int `json:"pageSize,omitempty"`
-
-	// Carried by continue-as-new; callers leave them empty.
-	Cursor *ReconcileCursor `json:"cursor,omitempty"`
-}
-
-// ReconcileCursor is where a continued run picks up.
-type ReconcileCursor struct {
-	Phase     string          `json:"phase"` // "stuck" or "verify"
-	PageToken []byte          `json:"pageToken,omitempty"`
-	AsOf      time.Time       `json:"asOf"`
-	Report    ReconcileReport `json:"report"`
-}
-
-// ReconcileReport is a run's result: what it found and did.
-type ReconcileReport struct {
-	AsOf time.Time `json:"asOf"`
-	// Counts by provider, then by CancelState, of all cancels (open and closed).
-	Counts map[string]map[string]int64 `json:"counts"`
-	// Stuck lists the in-flight cancels signalled to re-check.
-	Stuck []activities.CancelRef `json:"stuck"`
-	// Verified counts finished cancels checked against the provider.
-	Verified int `json:"verified"`
-	// Disagreements lists cancels the provider contradicts, moved to review.
-	Disagreements []activities.Disagreement `json:"disagreements"`
-	// Skipped counts finished cancels not verified this run (limit reached, or the
-	// provider could not answer); the next run tries again.
-	Skipped int `json:"skipped"`
-	// Runs is how many workflow runs (continue-as-new) made the report.
-	Runs int `json:"runs"`
-}
-
-func (r *ReconcileRequest) defaults() {
+// reconcileDefaults fills the zero fields of r with the defaults its comments name.
+func reconcileDefaults(r *ReconcileRequest) {
 	if r.StuckAfter <= 0 {
 		r.StuckAfter = 30 * time.Minute
 	}
@@ -91,7 +38,7 @@ func (r *ReconcileRequest) defaults() {
 // moves disagreeing ones (cancelled here, paid there) to review. It pages through
 // visibility, bounds its work per run and continues as new when there is more.
 func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileReport, error) {
-	req.defaults()
+	reconcileDefaults(&req)
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
@@ -203,11 +150,7 @@ func verifyCtx(ctx workflow.Context, provider string) workflow.Context {
 }
 
 // FinalAndOpenStates lists every CancelState value, sorted, for counting.
-func FinalAndOpenStates() []string {
-	states := append([]string{StateAwaitingPayment, StateCancelling, StateConfirming, StateNeedsReview, StateNotifyExhausted, StateStopped}, FinalStates...)
-	sort.Strings(states)
-	return states
-}
+func FinalAndOpenStates() []string { return contract.AllStates() }
 
 // reopenForReview starts a new run of the disagreeing cancel (same workflow id)
 // that carries its final status into NEEDS_REVIEW with the reason, so the

@@ -2,7 +2,7 @@
 // paycancel from a shell. Every subcommand lives in its own cmd_<name>.go file and
 // registers itself with Register in an init function; Main dispatches on the
 // table. Commands reuse the worker's Temporal connection flags and environment
-// (worker/app.AddConnectionFlags, app.Dial: --address, --namespace, --profile,
+// (worker/connect.AddFlags, connect.Dial: --address, --namespace, --profile,
 // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*,
 // TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE) plus --task-queue (PAYCANCEL_TASK_QUEUE),
 // and print a human table or, with --json, one JSON document on stdout. Messages
@@ -44,9 +44,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/connect"
 	"github.com/paycancel/paycancel/worker/logging"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Exit codes (see the package documentation).
@@ -86,6 +86,20 @@ type Action struct {
 	Check func(args []string) error
 	// Run does the work.
 	Run func(ctx context.Context, e *Env) error
+	// Timeout bounds Run (0: only the caller's context does). Commands that make a
+	// few calls to Temporal use callTimeout.
+	Timeout time.Duration
+}
+
+// callTimeout bounds a command that makes a few calls to Temporal.
+const callTimeout = 30 * time.Second
+
+// showStatus prints a status: one JSON document with --json, else a table.
+func (e *Env) showStatus(st contract.Status) error {
+	if e.JSON {
+		return writeJSON(e.Stdout, st)
+	}
+	return printStatus(e.Stdout, st)
 }
 
 var commands = map[string]*Command{}
@@ -114,7 +128,7 @@ type Env struct {
 type deps struct {
 	getenv func(string) string
 	// dial connects; it returns the client and the namespace it uses.
-	dial func(ctx context.Context, c app.ConnectionOptions) (client.Client, string, error)
+	dial func(ctx context.Context, c connect.Options) (client.Client, string, error)
 	// pollInterval for the paycancel client (0: its default).
 	pollInterval time.Duration
 }
@@ -122,8 +136,8 @@ type deps struct {
 func defaultDeps() deps {
 	return deps{
 		getenv: os.Getenv,
-		dial: func(ctx context.Context, c app.ConnectionOptions) (client.Client, string, error) {
-			opts, err := app.ClientOptions(c, nil)
+		dial: func(ctx context.Context, c connect.Options) (client.Client, string, error) {
+			opts, err := connect.ClientOptions(c, nil)
 			if err != nil {
 				return nil, "", err
 			}
@@ -131,7 +145,7 @@ func defaultDeps() deps {
 			if err != nil {
 				return nil, "", err
 			}
-			cl, err := app.Dial(ctx, c, logging.NewTemporal(z))
+			cl, err := connect.Dial(ctx, c, logging.NewTemporal(z))
 			return cl, opts.Namespace, err
 		},
 	}
@@ -201,12 +215,17 @@ func run(args []string, stdout, stderr io.Writer, d deps) (code int) {
 		env.API = paycancel.New(tc, paycancel.Options{TaskQueue: g.taskQueue, PollInterval: d.pollInterval})
 		env.Namespace = ns
 	}
+	if g.action.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, g.action.Timeout)
+		defer cancel()
+	}
 	return report(stderr, c, g.action.Run(ctx, env))
 }
 
 // global are the flags every command has, and the command's action.
 type global struct {
-	conn        app.ConnectionOptions
+	conn        connect.Options
 	taskQueue   string
 	json        bool
 	dialTimeout time.Duration
@@ -238,8 +257,8 @@ func newFlagSet(c *Command, d deps) (*pflag.FlagSet, *global) {
 	g.action = c.Setup(fs)
 	fs.BoolVar(&g.json, "json", false, "print one JSON document instead of a table")
 	if !c.Offline {
-		app.AddConnectionFlags(fs, &g.conn)
-		tq := workflows.DefaultTaskQueue
+		connect.AddFlags(fs, &g.conn)
+		tq := contract.DefaultTaskQueue
 		if v := d.getenv("PAYCANCEL_TASK_QUEUE"); v != "" {
 			tq = v
 		}

@@ -14,7 +14,8 @@ import (
 
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/connect"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 )
@@ -23,7 +24,7 @@ import (
 func noDial(t *testing.T) deps {
 	return deps{
 		getenv: func(string) string { return "" },
-		dial: func(context.Context, app.ConnectionOptions) (client.Client, string, error) {
+		dial: func(context.Context, connect.Options) (client.Client, string, error) {
 			t.Error("the command connected to Temporal before refusing its input")
 			return nil, "", fmt.Errorf("no server in this test")
 		},
@@ -60,8 +61,8 @@ func TestBadInput(t *testing.T) {
 		{"start: deadline before start", with(start, "--pay-started-at", "2026-05-01T12:00:00Z", "--cancel-deadline", "2026-05-01T11:00:00Z"),
 			[]string{"--cancel-deadline 2026-05-01T11:00:00Z is not after --pay-started-at"}},
 		{"start: order with slash", with(start, "--order", "a/b"), []string{`--order "a/b" must not contain '/'`}},
-		{"start: gnete order too long", with(start, "--order", strings.Repeat("x", 31)), []string{"--order is 31 characters; gnete allows at most 30"}},
-		{"start: ksher order too long", with(start, "--provider", "ksher", "--order", strings.Repeat("x", 33)), []string{"--order is 33 characters; ksher allows at most 32"}},
+		{"start: gnete order too long", with(start, "--order", strings.Repeat("x", 31)), []string{"--order is 31 bytes; gnete allows at most 30"}},
+		{"start: ksher order too long", with(start, "--provider", "ksher", "--order", strings.Repeat("x", 33)), []string{"--order is 33 bytes; ksher allows at most 32"}},
 		{"start: bad notify url", with(start, "--notify-url", "ftp://x"), []string{`--notify-url "ftp://x" is not an http(s) URL`}},
 		{"start: bad wait timeout", with(start, "--wait", "--wait-timeout", "0s"), []string{"--wait-timeout must be positive"}},
 		{"start: flag type", with(start, "--wait-timeout", "soon"), []string{`invalid argument "soon" for "--wait-timeout"`}},
@@ -136,7 +137,7 @@ func TestHelp(t *testing.T) {
 func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string, string) {
 	d := deps{
 		getenv: func(string) string { return "" },
-		dial: func(context.Context, app.ConnectionOptions) (client.Client, string, error) {
+		dial: func(context.Context, connect.Options) (client.Client, string, error) {
 			c, err := client.NewClientFromExisting(env.Client, client.Options{Namespace: env.Namespace})
 			return c, env.Namespace, err
 		},
@@ -151,7 +152,7 @@ func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
-	if err := createSandboxPayment(context.Background(), http.DefaultClient, env.Sandboxes.URL, provider, p); err != nil {
+	if err := demo.CreatePayment(context.Background(), http.DefaultClient, env.Sandboxes.URL, provider, p); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -165,18 +166,18 @@ func TestAgainstServer(t *testing.T) {
 	t.Run("Demo", func(t *testing.T) {
 		t.Parallel()
 		code, out, errb := cli("demo", "--json", "--sandbox-url", env.Sandboxes.URL, "--timeout", "150s")
-		var results []DemoResult
+		var results []demo.Result
 		if err := json.Unmarshal([]byte(out), &results); err != nil {
 			t.Fatalf("demo output is not JSON (%v): %s\nstderr: %s", err, out, errb)
 		}
 		var table bytes.Buffer
-		_ = PrintDemo(&table, results)
+		_ = demo.Print(&table, results)
 		t.Logf("demo:\n%s", table.String())
 		if code != ExitOK {
 			t.Fatalf("demo exit %d: %s", code, errb)
 		}
-		if len(results) != len(workflows.ProviderNames)*len(demoScenarios) {
-			t.Fatalf("%d results, want %d", len(results), len(workflows.ProviderNames)*len(demoScenarios))
+		if len(results) != len(workflows.ProviderNames)*demo.ScenarioCount() {
+			t.Fatalf("%d results, want %d", len(results), len(workflows.ProviderNames)*demo.ScenarioCount())
 		}
 		for _, r := range results {
 			if !r.OK || r.State != r.Expected || r.Reason != r.ExpectedReason {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/paycancel/paycancel/worker/demo"
 )
 
 func init() {
@@ -21,7 +23,7 @@ cancel. Window-expired cancels stay open in NEEDS_REVIEW for an operator (try
 'starter resolve'). Exit 0 when every scenario reached its expected state, 4
 otherwise.`,
 		Setup: func(fs *pflag.FlagSet) Action {
-			cfg := DemoConfig{}
+			cfg := demo.Config{}
 			fs.StringVar(&cfg.SandboxURL, "sandbox-url", "http://127.0.0.1:8299", "root of the provider sandboxes (worker --sandbox-addr)")
 			fs.StringVar(&cfg.UIURL, "ui-url", "http://127.0.0.1:8233", "Temporal Web UI root, for the links")
 			fs.StringVar(&cfg.Merchant, "merchant", "demo", "the merchant whose credentials they are")
@@ -44,11 +46,11 @@ otherwise.`,
 				},
 				Run: func(ctx context.Context, e *Env) error {
 					c := cfg
-					c.API, c.Namespace = e.API, e.Namespace
+					c.Client, c.TaskQueue, c.Namespace = e.API.Temporal(), e.API.TaskQueue(), e.Namespace
 					if !e.JSON {
 						c.Progress = e.Stderr
 					}
-					results, err := RunDemo(ctx, c)
+					results, err := demo.Run(ctx, c)
 					if err != nil {
 						return err
 					}
@@ -56,15 +58,10 @@ otherwise.`,
 						if err := writeJSON(e.Stdout, results); err != nil {
 							return err
 						}
-					} else if err := PrintDemo(e.Stdout, results); err != nil {
+					} else if err := demo.Print(e.Stdout, results); err != nil {
 						return err
 					}
-					failed := 0
-					for _, r := range results {
-						if !r.OK {
-							failed++
-						}
-					}
+					failed := len(results) - demo.Passed(results)
 					if failed > 0 {
 						return &outcomeError{fmt.Sprintf("%d of %d scenarios did not reach their expected state", failed, len(results))}
 					}

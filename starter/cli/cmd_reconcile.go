@@ -12,8 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/app"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func init() {
@@ -37,7 +36,7 @@ Examples:
 			var (
 				every  time.Duration
 				paused bool
-				req    workflows.ReconcileRequest
+				req    contract.ReconcileRequest
 				sub    string
 			)
 			fs.DurationVar(&every, "every", 10*time.Minute, "schedule: interval between runs")
@@ -69,23 +68,23 @@ Examples:
 					tc := e.API.Temporal()
 					switch sub {
 					case "schedule":
-						err := app.EnsureReconcileSchedule(ctx, tc, app.ReconcileSchedule{Every: every, TaskQueue: e.API.TaskQueue(), Request: req, Paused: paused})
+						err := contract.EnsureReconcileSchedule(ctx, tc, contract.ReconcileSchedule{Every: every, TaskQueue: e.API.TaskQueue(), Request: req, Paused: paused})
 						if err != nil {
 							return err
 						}
-						fmt.Fprintf(e.Stderr, "schedule %s: every %s (overlap: skip)\n", workflows.ReconcileScheduleID, every)
+						fmt.Fprintf(e.Stderr, "schedule %s: every %s (overlap: skip)\n", contract.ReconcileScheduleID, every)
 						return nil
 					case "run":
 						ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 						defer cancel()
 						run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-							ID:        fmt.Sprintf("%s-manual-%d", workflows.ReconcileScheduleID, time.Now().Unix()),
+							ID:        fmt.Sprintf("%s-manual-%d", contract.ReconcileScheduleID, time.Now().Unix()),
 							TaskQueue: e.API.TaskQueue(),
-						}, workflows.ReconcileWorkflowName, req)
+						}, contract.ReconcileWorkflowName, req)
 						if err != nil {
 							return err
 						}
-						var rep workflows.ReconcileReport
+						var rep contract.ReconcileReport
 						if err := run.Get(ctx, &rep); err != nil {
 							return fmt.Errorf("reconciliation %s: %w", run.GetID(), err)
 						}
@@ -94,7 +93,7 @@ Examples:
 						ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 						defer cancel()
 						resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-							Query:    fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Completed'", workflows.ReconcileWorkflowName),
+							Query:    fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Completed'", contract.ReconcileWorkflowName),
 							PageSize: 20,
 						})
 						if err != nil {
@@ -106,7 +105,7 @@ Examples:
 						}
 						sort.Slice(execs, func(i, j int) bool { return execs[i].GetCloseTime().AsTime().After(execs[j].GetCloseTime().AsTime()) })
 						last := execs[0].GetExecution()
-						var rep workflows.ReconcileReport
+						var rep contract.ReconcileReport
 						if err := tc.GetWorkflow(ctx, last.GetWorkflowId(), last.GetRunId()).Get(ctx, &rep); err != nil {
 							return err
 						}
@@ -118,11 +117,11 @@ Examples:
 	})
 }
 
-func printReport(e *Env, id string, rep workflows.ReconcileReport) error {
+func printReport(e *Env, id string, rep contract.ReconcileReport) error {
 	if e.JSON {
 		return writeJSON(e.Stdout, struct {
 			WorkflowID string `json:"workflowId"`
-			workflows.ReconcileReport
+			contract.ReconcileReport
 		}{id, rep})
 	}
 	fmt.Fprintf(e.Stdout, "reconciliation %s as of %s (%d run(s))\n", id, fmtTime(rep.AsOf), rep.Runs)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -33,17 +32,13 @@ resend is under way. Find them with: starter list --state NOTIFY_EXHAUSTED` + ta
 					p.required("--operator", operator)
 					return p.err()
 				},
+				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					defer cancel()
 					st, err := e.API.ResendNotification(ctx, ref, operator)
 					if err != nil {
 						return err
 					}
-					if e.JSON {
-						return writeJSON(e.Stdout, st)
-					}
-					return printStatus(e.Stdout, st)
+					return e.showStatus(st)
 				},
 			}
 		},

@@ -4,12 +4,11 @@ import (
 	"context"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func init() {
@@ -31,7 +30,7 @@ in NEEDS_REVIEW) exits 5 with its message, and changes nothing.
 Find reviews with: starter list --needs-review` + targetHelp,
 		Setup: func(fs *pflag.FlagSet) Action {
 			var ref paycancel.Ref
-			var res workflows.Resolution
+			var res contract.Resolution
 			addTargetFlags(fs, &ref)
 			fs.StringVar(&res.Action, "action", "", "CANCELLED, PAID, REFUNDED, NOT_NEEDED or RETRY_CANCEL")
 			fs.StringVar(&res.Operator, "operator", "", "who resolves it (recorded in the workflow's history)")
@@ -51,17 +50,13 @@ Find reviews with: starter list --needs-review` + targetHelp,
 					}
 					return flagMessages(res.Validate())
 				},
+				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					defer cancel()
 					st, err := e.API.Resolve(ctx, ref, res)
 					if err != nil {
 						return err
 					}
-					if e.JSON {
-						return writeJSON(e.Stdout, st)
-					}
-					return printStatus(e.Stdout, st)
+					return e.showStatus(st)
 				},
 			}
 		},
@@ -70,7 +65,7 @@ Find reviews with: starter list --needs-review` + targetHelp,
 
 func resolutionActions() []string {
 	var out []string
-	for a := range workflows.ResolutionActions {
+	for a := range contract.ResolutionActions {
 		out = append(out, a)
 	}
 	sort.Strings(out)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func init() {
@@ -40,19 +39,18 @@ cancel, 5 when it has already finished.` + targetHelp,
 					p.oneOf("--status", status, paycancel.PaymentStatuses)
 					return p.err()
 				},
+				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					defer cancel()
 					x, err := e.API.Find(ctx, ref)
 					if err != nil {
 						return err
 					}
 					id := x.WorkflowID
-					if err := x.SignalPaymentResult(ctx, workflows.PaymentResult{Status: status, Source: source}); err != nil {
+					if err := x.SignalPaymentResult(ctx, contract.PaymentResult{Status: status, Source: source}); err != nil {
 						return err
 					}
 					if e.JSON {
-						return writeJSON(e.Stdout, map[string]any{"workflowId": id, "signalled": workflows.SignalPaymentResult, "status": status})
+						return writeJSON(e.Stdout, map[string]any{"workflowId": id, "signalled": contract.SignalPaymentResult, "status": status})
 					}
 					fmt.Fprintf(e.Stdout, "signalled %s: payment %s\n", id, status)
 					return nil

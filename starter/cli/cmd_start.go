@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func init() {
@@ -43,19 +43,19 @@ Example:
 // notTaken are the final states in which the order must not be fulfilled and no
 // money is held: start --wait exits 0 for them.
 var notTaken = map[string]bool{
-	workflows.StateCancelled: true, workflows.StateNotNeeded: true, workflows.StateResolvedCancelled: true,
-	workflows.StateResolvedNotNeeded: true, workflows.StateResolvedRefunded: true,
+	contract.StateCancelled: true, contract.StateNotNeeded: true, contract.StateResolvedCancelled: true,
+	contract.StateResolvedNotNeeded: true, contract.StateResolvedRefunded: true,
 }
 
 func setupStart(fs *pflag.FlagSet) Action {
 	var (
-		req                                      workflows.CancelRequest
+		req                                      contract.CancelRequest
 		amount, payStarted, payTimeout, deadline string
 		wait                                     bool
 		waitTimeout                              time.Duration
 	)
 	fs.StringVar(&req.Merchant, "merchant", "", "the paycancel merchant whose order it is (merchants.<name> in the worker's configuration; worker --dev: demo)")
-	fs.StringVar(&req.Provider, "provider", "", "provider: "+strings.Join(workflows.ProviderNames, ", "))
+	fs.StringVar(&req.Provider, "provider", "", "provider: "+strings.Join(contract.ProviderNames, ", "))
 	fs.StringVar(&req.Credential, "credential", "", "credential name in the worker's configuration (worker --dev: demo-<provider>)")
 	fs.StringVar(&req.MerchantOrderNo, "order", "", "merchant order number (GNETE ≤ 30, Ksher ≤ 32, others ≤ 64 characters)")
 	fs.StringVar(&req.ProviderPaymentID, "provider-payment-id", "", "the provider's payment id, when the pay call returned one")
@@ -76,7 +76,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 			p.checkMerchant("--merchant", req.Merchant)
 			p.checkProvider("--provider", req.Provider, true)
 			p.required("--credential", req.Credential)
-			p.checkOrder("--order", req.MerchantOrderNo)
+			p.checkOrder("--order", req.Provider, req.MerchantOrderNo)
 			if amount == "" {
 				p.add("--amount is required (minor units, e.g. 1250 for 12.50)")
 			} else if n, err := strconv.ParseInt(amount, 10, 64); err != nil {
@@ -173,7 +173,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 				return err
 			}
 			if st.Final == "" || !notTaken[st.Final] {
-				return &outcomeError{fmt.Sprintf("%s settled in %s: the payment is not cancelled", x.WorkflowID, stateText(st))}
+				return &outcomeError{fmt.Sprintf("%s settled in %s: the payment is not cancelled", x.WorkflowID, st.StateText())}
 			}
 			return nil
 		},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -21,10 +20,9 @@ cancel it shows the workflow's result. Exit 3 when there is no such cancel.` + t
 			var ref paycancel.Ref
 			addTargetFlags(fs, &ref)
 			return Action{
-				Check: func(args []string) error { return checkTarget(args, ref) },
+				Check:   func(args []string) error { return checkTarget(args, ref) },
+				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					defer cancel()
 					x, err := e.API.Find(ctx, ref)
 					if err != nil {
 						return err
@@ -33,10 +31,7 @@ cancel it shows the workflow's result. Exit 3 when there is no such cancel.` + t
 					if err != nil {
 						return err
 					}
-					if e.JSON {
-						return writeJSON(e.Stdout, st)
-					}
-					return printStatus(e.Stdout, st)
+					return e.showStatus(st)
 				},
 			}
 		},
@@ -68,6 +63,6 @@ func checkTarget(args []string, ref paycancel.Ref) error {
 	var p problems
 	p.checkMerchant("--merchant", ref.Merchant)
 	p.checkProvider("--provider", ref.Provider, true)
-	p.checkOrder("--order", ref.MerchantOrderNo)
+	p.checkOrder("--order", ref.Provider, ref.MerchantOrderNo)
 	return p.err()
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // problems collects usage problems so that one run reports all of them.
@@ -35,19 +35,10 @@ func noArgs(args []string) error {
 func (p *problems) checkProvider(flag, v string, required bool) {
 	switch {
 	case v == "" && required:
-		p.add("%s is required (one of %s)", flag, strings.Join(workflows.ProviderNames, ", "))
-	case v != "" && !knownProvider(v):
-		p.add("%s %q is not one of %s", flag, v, strings.Join(workflows.ProviderNames, ", "))
+		p.add("%s is required (one of %s)", flag, strings.Join(contract.ProviderNames, ", "))
+	case v != "" && !contract.IsProvider(v):
+		p.add("%s %q is not one of %s", flag, v, strings.Join(contract.ProviderNames, ", "))
 	}
-}
-
-func knownProvider(v string) bool {
-	for _, n := range workflows.ProviderNames {
-		if v == n {
-			return true
-		}
-	}
-	return false
 }
 
 // checkMerchant checks a required --merchant the way the worker's configuration
@@ -55,20 +46,19 @@ func knownProvider(v string) bool {
 func (p *problems) checkMerchant(flag, v string) {
 	if v == "" {
 		p.add("%s is required (the paycancel merchant whose order it is: merchants.<name> in the worker's configuration)", flag)
-	} else if err := workflows.CheckMerchantName(v); err != nil {
+	} else if err := contract.CheckMerchantName(v); err != nil {
 		p.add("%s %s", flag, err.Error())
 	}
 }
 
-// checkOrder checks a required --order the way CancelRequest.Validate does.
-func (p *problems) checkOrder(flag, v string) {
-	switch {
-	case v == "":
+// checkOrder checks a required --order for provider with the contract's checker
+// (contract.CheckOrderNo), naming the flag.
+func (p *problems) checkOrder(flag, provider, v string) {
+	if v == "" {
 		p.add("%s is required (the merchant order number)", flag)
-	case len(v) > 64:
-		p.add("%s is longer than 64 characters", flag)
-	case strings.ContainsAny(v, "/\x00\r\n\t "):
-		p.add("%s %q must not contain '/', spaces or control characters", flag, v)
+	} else if err := contract.CheckOrderNo(provider, v); err != nil {
+		_, rest, _ := strings.Cut(err.Error(), " ")
+		p.add("%s %s", flag, rest)
 	}
 }
 
@@ -156,8 +146,8 @@ func flagMessages(err error) error {
 }
 
 // allStates are the CancelState values a list can filter on.
-var allStates = append([]string{workflows.StateAwaitingPayment, workflows.StateCancelling,
-	workflows.StateConfirming, workflows.StateNeedsReview, workflows.StateNotifyExhausted, workflows.StateStopped}, workflows.FinalStates...)
+var allStates = append([]string{contract.StateAwaitingPayment, contract.StateCancelling,
+	contract.StateConfirming, contract.StateNeedsReview, contract.StateNotifyExhausted, contract.StateStopped}, contract.FinalStates...)
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

@@ -3,12 +3,11 @@ package cli
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func newTable(w io.Writer) *tabwriter.Writer {
@@ -40,18 +39,7 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// stateText is the state with its review reason.
-func stateText(st workflows.Status) string {
-	if st.State == workflows.StateStopped && st.Stopped != nil {
-		return st.State + " (" + st.Stopped.Reason + " while " + st.Stopped.Phase + ")"
-	}
-	if st.ReviewReason != "" {
-		return st.State + " (" + st.ReviewReason + ")"
-	}
-	return st.State
-}
-
-func notifyText(n workflows.NotifyStatus) string {
+func notifyText(n contract.NotifyStatus) string {
 	switch {
 	case n.URL == "":
 		return "no notify URL"
@@ -66,13 +54,13 @@ func notifyText(n workflows.NotifyStatus) string {
 }
 
 // printStatus renders a Status as a two-column table.
-func printStatus(w io.Writer, st workflows.Status) error {
+func printStatus(w io.Writer, st contract.Status) error {
 	tw := newTable(w)
 	row(tw, "WORKFLOW", st.WorkflowID)
 	row(tw, "MERCHANT", st.Merchant)
 	row(tw, "PROVIDER", st.Provider+" (credential "+st.Credential+")")
 	row(tw, "ORDER", st.MerchantOrderNo)
-	row(tw, "STATE", stateText(st))
+	row(tw, "STATE", st.StateText())
 	row(tw, "FINAL", st.Final)
 	row(tw, "NEEDS REVIEW", yesNo(st.NeedsReview))
 	row(tw, "ATTEMPTS", fmt.Sprintf("cancel %d (rounds %d), cancel queries %d, payment checks %d",
@@ -94,10 +82,4 @@ func printStatus(w io.Writer, st workflows.Status) error {
 	row(tw, "RUNS", fmt.Sprint(st.Runs))
 	row(tw, "UPDATED", fmtTime(st.UpdatedAt))
 	return tw.Flush()
-}
-
-// UILink is the Web UI page of a workflow (the UI redirects to its latest run).
-func UILink(uiURL, namespace, workflowID string) string {
-	return strings.TrimRight(uiURL, "/") + "/namespaces/" + url.PathEscape(namespace) +
-		"/workflows/" + url.PathEscape(workflowID)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 )
@@ -25,7 +26,7 @@ func TestTenancyCommands(t *testing.T) {
 	cli := inProcess(t, env)
 	o := fmt.Sprintf("ten-%d", time.Now().UnixNano()%1e9)
 	for _, m := range []string{"demo", testenv.SecondMerchantName} {
-		if err := createSandboxPayment(context.Background(), http.DefaultClient, env.SandboxesOf(m).URL, "ksher",
+		if err := demo.CreatePayment(context.Background(), http.DefaultClient, env.SandboxesOf(m).URL, "ksher",
 			simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"}); err != nil {
 			t.Fatal(err)
 		}

@@ -4,22 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Cancel is one order's cancel workflow. Get one from Client.Start, Client.Find or
 // Client.Attach.
 type Cancel struct {
-	// WorkflowID is workflows.WorkflowID(Merchant, Provider, MerchantOrderNo), or
+	// WorkflowID is contract.WorkflowID(Merchant, Provider, MerchantOrderNo), or
 	// for a cancel started before merchant-scoped ids (found by Find or Start)
-	// workflows.LegacyWorkflowID(Provider, MerchantOrderNo).
+	// contract.LegacyWorkflowID(Provider, MerchantOrderNo).
 	WorkflowID string
 	// RunID is the run Start started or attached to; "" from Attach and Find (the latest run).
 	RunID           string
@@ -33,10 +31,10 @@ type Cancel struct {
 // Wait blocks until the cancel workflow completes and returns its final Status
 // (following continue-as-new). A cancel waiting in NEEDS_REVIEW stays open until an
 // operator resolves it, and one whose merchant notification was exhausted stays
-// open for a resend (workflows.ResendWindow): use WaitUntil(ctx, Settled) to stop
+// open for a resend (contract.ResendWindow): use WaitUntil(ctx, Settled) to stop
 // at the business outcome instead. Bound it with ctx.
-func (x *Cancel) Wait(ctx context.Context) (workflows.Status, error) {
-	var st workflows.Status
+func (x *Cancel) Wait(ctx context.Context) (contract.Status, error) {
+	var st contract.Status
 	err := x.c.tc.GetWorkflow(ctx, x.WorkflowID, x.RunID).Get(ctx, &st)
 	if err != nil {
 		var nf *serviceerror.NotFound
@@ -48,62 +46,35 @@ func (x *Cancel) Wait(ctx context.Context) (workflows.Status, error) {
 	return st, nil
 }
 
-// Status returns the cancel's live status (the workflows.QueryStatus query). For a
+// Status returns the cancel's live status (the contract.QueryStatus query). For a
 // workflow that has completed it returns the workflow's result instead, so it works
 // without a worker once the cancel is over. A cancel that closed without a result
 // (failed, terminated) is an error naming its close status.
-func (x *Cancel) Status(ctx context.Context) (workflows.Status, error) {
+func (x *Cancel) Status(ctx context.Context) (contract.Status, error) {
 	st, _, err := x.status(ctx)
 	return st, err
 }
 
 // status also reports whether the workflow has closed.
-func (x *Cancel) status(ctx context.Context) (workflows.Status, bool, error) {
-	var st workflows.Status
-	desc, err := x.c.tc.DescribeWorkflowExecution(ctx, x.WorkflowID, "")
-	if err != nil {
-		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) {
-			return st, false, &NotFoundError{WorkflowID: x.WorkflowID}
-		}
-		return st, false, fmt.Errorf("describing %s: %w", x.WorkflowID, err)
+func (x *Cancel) status(ctx context.Context) (contract.Status, bool, error) {
+	st, closed, err := contract.ReadStatus(ctx, x.c.tc, x.WorkflowID)
+	return st, closed, notFound(x.WorkflowID, err)
+}
+
+// notFound types a missing cancel as *NotFoundError.
+func notFound(id string, err error) error {
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return &NotFoundError{WorkflowID: id}
 	}
-	info := desc.GetWorkflowExecutionInfo()
-	runID := info.GetExecution().GetRunId()
-	switch info.GetStatus() {
-	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		v, err := x.c.tc.QueryWorkflow(ctx, x.WorkflowID, runID, workflows.QueryStatus)
-		if err != nil {
-			return st, false, fmt.Errorf("querying the status of %s: %w", x.WorkflowID, err)
-		}
-		if err := v.Get(&st); err != nil {
-			return st, false, fmt.Errorf("decoding the status of %s: %w", x.WorkflowID, err)
-		}
-		return st, false, nil
-	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-		if err := x.c.tc.GetWorkflow(ctx, x.WorkflowID, runID).Get(ctx, &st); err != nil {
-			return st, true, fmt.Errorf("reading the result of %s: %w", x.WorkflowID, err)
-		}
-		return st, true, nil
-	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
-		// Say why: an invalid request (a credential of another merchant, …) is
-		// fixed by starting again corrected.
-		ferr := x.c.tc.GetWorkflow(ctx, x.WorkflowID, runID).Get(ctx, nil)
-		var appErr *temporal.ApplicationError
-		if errors.As(ferr, &appErr) {
-			return st, true, fmt.Errorf("the cancel %s ended FAILED without an outcome (%s: %s)", x.WorkflowID, appErr.Type(), appErr.Message())
-		}
-		return st, true, fmt.Errorf("the cancel %s ended FAILED without an outcome", x.WorkflowID)
-	default:
-		return st, true, fmt.Errorf("the cancel %s ended %s without an outcome", x.WorkflowID, statusName(info.GetStatus()))
-	}
+	return err
 }
 
 // Settled reports whether a status needs nothing more from the provider: the
 // business outcome is known (st.Final), or the cancel waits for an operator
 // (NEEDS_REVIEW). The merchant notification may still be under way.
-func Settled(st workflows.Status) bool {
-	return st.Final != "" || st.State == workflows.StateNeedsReview
+func Settled(st contract.Status) bool {
+	return st.Final != "" || st.State == contract.StateNeedsReview
 }
 
 // WaitUntil polls the cancel's Status every Options.PollInterval until done
@@ -113,57 +84,22 @@ func Settled(st workflows.Status) bool {
 // at the next interval; ErrNotFound and a cancel that closed without an outcome
 // end the wait at once. Bound it with ctx: when ctx ends, the error says the state
 // last seen and the last poll error.
-func (x *Cancel) WaitUntil(ctx context.Context, done func(workflows.Status) bool) (workflows.Status, error) {
-	t := time.NewTicker(x.c.opts.PollInterval)
-	defer t.Stop()
-	var last workflows.Status
-	var lastErr error
-	for {
-		// One slow poll must not use up the whole wait.
-		pctx, cancel := context.WithTimeout(ctx, pollTimeout)
-		st, closed, err := x.status(pctx)
-		cancel()
-		switch {
-		case err == nil:
-			if closed || done(st) {
-				return st, nil
-			}
-			last, lastErr = st, nil
-		case closed || errors.Is(err, ErrNotFound):
-			return st, err
-		default:
-			lastErr = err
-		}
-		select {
-		case <-ctx.Done():
-			err := fmt.Errorf("waiting for %s (last seen in state %q): %w", x.WorkflowID, last.State, ctx.Err())
-			if lastErr != nil {
-				err = fmt.Errorf("%w; last poll: %v", err, lastErr)
-			}
-			return last, err
-		case <-t.C:
-		}
-	}
+func (x *Cancel) WaitUntil(ctx context.Context, done func(contract.Status) bool) (contract.Status, error) {
+	st, err := contract.WaitStatus(ctx, x.c.tc, x.WorkflowID, x.c.opts.PollInterval, done)
+	return st, notFound(x.WorkflowID, err)
 }
 
-// pollTimeout bounds one status poll of WaitUntil.
-const pollTimeout = 10 * time.Second
-
-// PaymentStatuses are the values of workflows.PaymentResult.Status.
-var PaymentStatuses = []string{"PAID", "FAILED", "CLOSED"}
+// PaymentStatuses are the values of contract.PaymentResult.Status.
+var PaymentStatuses = contract.PaymentStatuses
 
 // SignalPaymentResult tells ref's cancel (found by Find) the payment's result,
 // learnt by the order service or a provider payment webhook
-// (workflows.SignalPaymentResult). While the cancel waits for the pay deadline,
+// (contract.SignalPaymentResult). While the cancel waits for the pay deadline,
 // PAID ends it as PAID and FAILED/CLOSED as NOT_NEEDED; once it is cancelling,
 // PAID sends it to PAID_AT_CANCEL.
-func (c *Client) SignalPaymentResult(ctx context.Context, ref Ref, res workflows.PaymentResult) error {
-	ok := false
-	for _, s := range PaymentStatuses {
-		ok = ok || res.Status == s
-	}
-	if !ok {
-		return invalid("payment status %q is not one of PAID, FAILED, CLOSED", res.Status)
+func (c *Client) SignalPaymentResult(ctx context.Context, ref Ref, res contract.PaymentResult) error {
+	if err := res.Validate(); err != nil {
+		return &InvalidRequestError{err}
 	}
 	x, err := c.Find(ctx, ref)
 	if err != nil {
@@ -173,59 +109,55 @@ func (c *Client) SignalPaymentResult(ctx context.Context, ref Ref, res workflows
 }
 
 // SignalPaymentResult signals this cancel (see Client.SignalPaymentResult).
-func (x *Cancel) SignalPaymentResult(ctx context.Context, res workflows.PaymentResult) error {
-	ok := false
-	for _, s := range PaymentStatuses {
-		ok = ok || res.Status == s
+func (x *Cancel) SignalPaymentResult(ctx context.Context, res contract.PaymentResult) error {
+	if err := res.Validate(); err != nil {
+		return &InvalidRequestError{err}
 	}
-	if !ok {
-		return invalid("payment status %q is not one of PAID, FAILED, CLOSED", res.Status)
-	}
-	if err := x.c.tc.SignalWorkflow(ctx, x.WorkflowID, "", workflows.SignalPaymentResult, res); err != nil {
+	if err := x.c.tc.SignalWorkflow(ctx, x.WorkflowID, "", contract.SignalPaymentResult, res); err != nil {
 		return x.c.mapErr(ctx, x.WorkflowID, "signalling", err)
 	}
 	return nil
 }
 
 // Resolve resolves ref's cancel (found by Find) in NEEDS_REVIEW with an
-// operator's decision (the workflows.UpdateResolve update) and returns the status
+// operator's decision (the contract.UpdateResolve update) and returns the status
 // after the workflow took it. The workflow's validator checks the state and the
 // resolution; its refusal is a *RejectedError (ErrRejected) with the validator's
 // message, and nothing changes.
-func (c *Client) Resolve(ctx context.Context, ref Ref, res workflows.Resolution) (workflows.Status, error) {
+func (c *Client) Resolve(ctx context.Context, ref Ref, res contract.Resolution) (contract.Status, error) {
 	x, err := c.Find(ctx, ref)
 	if err != nil {
-		return workflows.Status{}, err
+		return contract.Status{}, err
 	}
-	st, err := c.update(ctx, x.WorkflowID, workflows.UpdateResolve, res)
+	st, err := c.update(ctx, x.WorkflowID, contract.UpdateResolve, res)
 	if err != nil {
 		return st, err
 	}
-	if st.State != workflows.StateNeedsReview {
+	if st.State != contract.StateNeedsReview {
 		return st, nil
 	}
 	// The update returns the status as the handler saw it, before the workflow
 	// acted on the resolution; read it again once it moved on.
-	return x.WaitUntil(ctx, func(s workflows.Status) bool {
-		return s.State != workflows.StateNeedsReview || s.Resolution != nil
+	return x.WaitUntil(ctx, func(s contract.Status) bool {
+		return s.State != contract.StateNeedsReview || s.Resolution != nil
 	})
 }
 
 // ResendNotification asks ref's cancel (found by Find), whose merchant
 // notification schedule ran out (state NOTIFY_EXHAUSTED), to deliver it again
-// (workflows.UpdateResendNotification): one attempt with the same event id,
+// (contract.UpdateResendNotification): one attempt with the same event id,
 // answered with the status after it. A second resend while one is under way is a
 // *RejectedError.
-func (c *Client) ResendNotification(ctx context.Context, ref Ref, operator string) (workflows.Status, error) {
+func (c *Client) ResendNotification(ctx context.Context, ref Ref, operator string) (contract.Status, error) {
 	x, err := c.Find(ctx, ref)
 	if err != nil {
-		return workflows.Status{}, err
+		return contract.Status{}, err
 	}
-	return c.update(ctx, x.WorkflowID, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: operator})
+	return c.update(ctx, x.WorkflowID, contract.UpdateResendNotification, contract.ResendRequest{Operator: operator})
 }
 
-func (c *Client) update(ctx context.Context, id, name string, arg any) (workflows.Status, error) {
-	var st workflows.Status
+func (c *Client) update(ctx context.Context, id, name string, arg any) (contract.Status, error) {
+	var st contract.Status
 	h, err := c.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: id, UpdateName: name, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,

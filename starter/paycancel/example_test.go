@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/app"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/worker/connect"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // An order service whose pay call timed out starts the cancel, then waits for the
@@ -19,14 +19,14 @@ import (
 func Example() {
 	ctx := context.Background()
 	// The same flags and environment as the worker: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE…
-	tc, err := app.Dial(ctx, app.ConnectionOptions{}, nil)
+	tc, err := connect.Dial(ctx, connect.Options{}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer tc.Close()
 	api := paycancel.New(tc, paycancel.Options{})
 
-	cancel, started, err := api.Start(ctx, workflows.CancelRequest{
+	cancel, started, err := api.Start(ctx, contract.CancelRequest{
 		Merchant: "demo", Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: "A1001",
 		Amount: 1250, Currency: "HKD",
 		PayStartedAt: time.Now().Add(-time.Minute), PayTimeout: 15 * time.Minute,
@@ -55,13 +55,13 @@ func Example() {
 		log.Fatal(err)
 	}
 	switch st.State {
-	case workflows.StateCancelled, workflows.StateNotNeeded:
+	case contract.StateCancelled, contract.StateNotNeeded:
 		fmt.Println("not paid: release the stock")
-	case workflows.StatePaid:
+	case contract.StatePaid:
 		fmt.Println("paid: fulfil the order")
-	case workflows.StatePaidAtCancel:
+	case contract.StatePaidAtCancel:
 		fmt.Println("paid after all: refund or fulfil")
-	case workflows.StateNeedsReview:
+	case contract.StateNeedsReview:
 		fmt.Println("an operator must decide:", st.ReviewReason)
 	}
 }
@@ -70,7 +70,7 @@ func Example() {
 func ExampleClient_SignalPaymentResult() {
 	var api *paycancel.Client // from paycancel.New
 	err := api.SignalPaymentResult(context.Background(), paycancel.Ref{Merchant: "demo", Provider: "ksher", MerchantOrderNo: "A1002"},
-		workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+		contract.PaymentResult{Status: "PAID", Source: "order-service"})
 	if errors.Is(err, paycancel.ErrNotFound) {
 		fmt.Println("no cancel was started for this order")
 	}
@@ -79,7 +79,7 @@ func ExampleClient_SignalPaymentResult() {
 // An operator resolves a review; the workflow's validator refuses what does not fit.
 func ExampleClient_Resolve() {
 	var api *paycancel.Client // from paycancel.New
-	st, err := api.Resolve(context.Background(), paycancel.Ref{Merchant: "demo", Provider: "alipayplus", MerchantOrderNo: "A1003"}, workflows.Resolution{
+	st, err := api.Resolve(context.Background(), paycancel.Ref{Merchant: "demo", Provider: "alipayplus", MerchantOrderNo: "A1003"}, contract.Resolution{
 		Action: "CANCELLED", Operator: "alice", Note: "closed in the wallet console, ticket OPS-42",
 	})
 	var rejected *paycancel.RejectedError

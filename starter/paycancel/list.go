@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // ListFilter selects cancels by their search attributes. Empty fields match all.
@@ -21,7 +21,7 @@ type ListFilter struct {
 	// Legacy lists only cancels started before merchant-scoped ids (no Merchant
 	// attribute). It cannot be combined with Merchant.
 	Legacy bool
-	// State is a CancelState (workflows.State*), e.g. NEEDS_REVIEW.
+	// State is a CancelState (contract.State*), e.g. NEEDS_REVIEW.
 	State string
 	// Provider is a PaymentProvider, e.g. gnete.
 	Provider string
@@ -83,11 +83,11 @@ func (c *Client) List(ctx context.Context, f ListFilter) ([]Summary, error) {
 				s.CloseTime = e.GetCloseTime().AsTime()
 			}
 			fields := e.GetSearchAttributes().GetIndexedFields()
-			decodeSA(fields, workflows.SAMerchant.GetName(), &s.Merchant)
-			decodeSA(fields, workflows.SAProvider.GetName(), &s.Provider)
-			decodeSA(fields, workflows.SAMerchantOrderNo.GetName(), &s.MerchantOrderNo)
-			decodeSA(fields, workflows.SACancelState.GetName(), &s.State)
-			decodeSA(fields, workflows.SANeedsReview.GetName(), &s.NeedsReview)
+			decodeSA(fields, contract.SAMerchant.GetName(), &s.Merchant)
+			decodeSA(fields, contract.SAProvider.GetName(), &s.Provider)
+			decodeSA(fields, contract.SAMerchantOrderNo.GetName(), &s.MerchantOrderNo)
+			decodeSA(fields, contract.SACancelState.GetName(), &s.State)
+			decodeSA(fields, contract.SANeedsReview.GetName(), &s.NeedsReview)
 			out = append(out, s)
 			if len(out) == limit {
 				break
@@ -115,23 +115,23 @@ func decodeSA(fields map[string]*commonpb.Payload, name string, v any) {
 // latest run.
 func ListQuery(f ListFilter) string {
 	parts := []string{
-		"WorkflowType = " + QuoteValue(workflows.WorkflowName),
+		"WorkflowType = " + QuoteValue(contract.WorkflowName),
 		"ExecutionStatus != 'ContinuedAsNew'",
 	}
 	if f.Merchant != "" {
-		parts = append(parts, workflows.SAMerchant.GetName()+" = "+QuoteValue(f.Merchant))
+		parts = append(parts, contract.SAMerchant.GetName()+" = "+QuoteValue(f.Merchant))
 	}
 	if f.Legacy {
-		parts = append(parts, workflows.SAMerchant.GetName()+" IS NULL")
+		parts = append(parts, contract.SAMerchant.GetName()+" IS NULL")
 	}
 	if f.State != "" {
-		parts = append(parts, workflows.SACancelState.GetName()+" = "+QuoteValue(f.State))
+		parts = append(parts, contract.SACancelState.GetName()+" = "+QuoteValue(f.State))
 	}
 	if f.Provider != "" {
-		parts = append(parts, workflows.SAProvider.GetName()+" = "+QuoteValue(f.Provider))
+		parts = append(parts, contract.SAProvider.GetName()+" = "+QuoteValue(f.Provider))
 	}
 	if f.NeedsReview != nil {
-		parts = append(parts, fmt.Sprintf("%s = %t", workflows.SANeedsReview.GetName(), *f.NeedsReview))
+		parts = append(parts, fmt.Sprintf("%s = %t", contract.SANeedsReview.GetName(), *f.NeedsReview))
 	}
 	return strings.Join(parts, " AND ")
 }

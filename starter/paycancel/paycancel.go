@@ -5,12 +5,12 @@
 // merchant notifications. The starter CLI (package starter/cli) is built on it.
 //
 // A cancel is one CancelPaymentWorkflow per (merchant, provider, merchant order
-// number), with the workflow id workflows.WorkflowID: merchant order numbers are
+// number), with the workflow id contract.WorkflowID: merchant order numbers are
 // unique only within one merchant's account at a provider, so two merchants'
 // orders with the same number are two cancels. A Ref names one. Every call that
 // names a cancel by its Ref addresses the latest run of that id, so a cancel that
 // continued as new is still found; cancels started before ids were
-// merchant-scoped (workflows.LegacyWorkflowID) are found too, when their own
+// merchant-scoped (contract.LegacyWorkflowID) are found too, when their own
 // history says they are the merchant's (Find).
 //
 // Errors callers can act on are typed: ErrInvalidRequest (fix the input),
@@ -33,21 +33,19 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Options configure a Client. The zero value works.
 type Options struct {
-	// TaskQueue the cancel workflows run on. Default workflows.DefaultTaskQueue
+	// TaskQueue the cancel workflows run on. Default contract.DefaultTaskQueue
 	// ("paycancel"); it must be the worker's --task-queue.
 	TaskQueue string
 	// PollInterval is how often WaitUntil asks a cancel for its status. Default 1s.
 	PollInterval time.Duration
 	// NoLegacyIDs skips looking for cancels started before merchant-scoped ids
-	// (workflows.LegacyWorkflowID), which costs Start, Find and the calls built on
+	// (contract.LegacyWorkflowID), which costs Start, Find and the calls built on
 	// Find one extra request. Set it once none is left: List with
 	// ListFilter{Legacy: true} finds them.
 	NoLegacyIDs bool
@@ -60,11 +58,11 @@ type Client struct {
 	opts Options
 }
 
-// New wraps a connected Temporal client (for example from worker/app.Dial, which
+// New wraps a connected Temporal client (for example from worker/connect.Dial, which
 // reads the same flags and environment as the worker).
 func New(c client.Client, opts Options) *Client {
 	if opts.TaskQueue == "" {
-		opts.TaskQueue = workflows.DefaultTaskQueue
+		opts.TaskQueue = contract.DefaultTaskQueue
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
@@ -112,7 +110,7 @@ type ConflictError struct {
 	// Status of the existing cancel's run: RUNNING, or how it closed (COMPLETED…).
 	Status string
 	// Differences are the fields that differ, existing against requested.
-	Differences []workflows.FieldDifference
+	Differences []contract.FieldDifference
 }
 
 func (e *ConflictError) Error() string {
@@ -165,7 +163,7 @@ type AlreadyFinishedError struct {
 	CloseStatus string
 	// Outcome is the finished cancel's result when it completed (nil otherwise, or
 	// when it could not be fetched).
-	Outcome *workflows.Status
+	Outcome *contract.Status
 }
 
 func (e *AlreadyFinishedError) Error() string {
@@ -196,7 +194,7 @@ func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
 // Start starts the cancel of req's order, or attaches to it when it is already
 // running with the same request: started reports whether this call created it.
 // The request is validated first (req.ValidateStart; ErrInvalidRequest names the
-// fields; Merchant is required). The workflow id is workflows.WorkflowID(merchant,
+// fields; Merchant is required). The workflow id is contract.WorkflowID(merchant,
 // provider, order), so one merchant's order has one cancel. An existing cancel of
 // the order — running or finished — that was started with a different request is
 // never attached to: Start returns a *ConflictError (ErrConflictingRequest) naming
@@ -216,16 +214,16 @@ func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
 // followed by a new one), so a new run is created only by a call that reports
 // started=true. On the server's "already started" answer Start reads the request
 // the existing cancel was started with (the first event of its first run) and
-// compares it (workflows.RequestDifferences); then running → attached
+// compares it (contract.RequestDifferences); then running → attached
 // (started=false, its run id), closed → AlreadyFinishedError. Other SDKs can do the
 // same (see the README).
 //
 // Unless Options.NoLegacyIDs, Start first looks for a cancel of the order started
-// before merchant-scoped ids (workflows.LegacyWorkflowID) that is the merchant's
+// before merchant-scoped ids (contract.LegacyWorkflowID) that is the merchant's
 // by its own history (its recorded merchant, or the same credential): that cancel
 // is the order's, and Start attaches to it or refuses exactly as above, rather
 // than cancelling the order a second time.
-func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cancel, bool, error) {
+func (c *Client) Start(ctx context.Context, req contract.CancelRequest) (*Cancel, bool, error) {
 	if err := req.ValidateStart(); err != nil {
 		return nil, false, &InvalidRequestError{err}
 	}
@@ -235,28 +233,9 @@ func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cance
 			return x, false, err
 		}
 	}
-	id := workflows.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)
-	state := workflows.StateAwaitingPayment
-	if req.PayTimeout == 0 {
-		state = workflows.StateCancelling
-	}
-	run, err := c.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                c.opts.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		// A cancel that ended in a business outcome is never started again; one
-		// that failed (a malformed input from another SDK, a terminated run) may be,
-		// and the retry reuses the same business key (derived from the id).
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SAMerchant.ValueSet(req.Merchant),
-			workflows.SAProvider.ValueSet(req.Provider),
-			workflows.SAMerchantOrderNo.ValueSet(req.MerchantOrderNo),
-			workflows.SACancelState.ValueSet(state),
-			workflows.SANeedsReview.ValueSet(false),
-		),
-	}, workflows.WorkflowName, req)
+	opts := contract.StartOptions(req, c.opts.TaskQueue)
+	id := opts.ID
+	run, err := c.tc.ExecuteWorkflow(ctx, opts, contract.WorkflowName, req)
 	if err == nil {
 		return c.cancel(id, run.GetRunID(), req.Merchant, req.Provider, req.MerchantOrderNo), true, nil
 	}
@@ -271,7 +250,7 @@ func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cance
 // existing decides a start that met an existing run of id: a conflict when its
 // request differs, else attached (running) or AlreadyFinished (closed). scoped is
 // false for a cancel started before merchant-scoped ids.
-func (c *Client) existing(ctx context.Context, id, runID string, req workflows.CancelRequest, scoped bool) (*Cancel, error) {
+func (c *Client) existing(ctx context.Context, id, runID string, req contract.CancelRequest, scoped bool) (*Cancel, error) {
 	desc, err := c.tc.DescribeWorkflowExecution(ctx, id, runID)
 	if err != nil {
 		return nil, c.mapErr(ctx, id, "describing the existing cancel", err)
@@ -284,11 +263,11 @@ func (c *Client) existing(ctx context.Context, id, runID string, req workflows.C
 	if first == "" {
 		first = runID
 	}
-	rec, err := activities.ReadRecorded(ctx, c.tc, id, first)
+	rec, err := contract.ReadRecorded(ctx, c.tc, id, first)
 	if err != nil {
 		return nil, fmt.Errorf("reading the request the cancel %s was started with: %w", id, err)
 	}
-	var existing workflows.CancelRequest
+	var existing contract.CancelRequest
 	if err := json.Unmarshal(rec.Request, &existing); err != nil {
 		return nil, fmt.Errorf("reading the request the cancel %s was started with: %w", id, err)
 	}
@@ -298,7 +277,7 @@ func (c *Client) existing(ctx context.Context, id, runID string, req workflows.C
 		existing.Merchant = req.Merchant
 	}
 	status := info.GetStatus()
-	if diffs := workflows.RequestDifferences(existing, req); len(diffs) > 0 {
+	if diffs := contract.RequestDifferences(existing, req); len(diffs) > 0 {
 		return nil, &ConflictError{WorkflowID: id, RunID: runID, Status: statusName(status), Differences: diffs}
 	}
 	if status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
@@ -311,8 +290,8 @@ func (c *Client) existing(ctx context.Context, id, runID string, req workflows.C
 // found is true when it is the merchant's and decides the start (attach, conflict
 // or finished); a failed or terminated one, or another merchant's, lets the
 // merchant-scoped start go on.
-func (c *Client) startLegacy(ctx context.Context, req workflows.CancelRequest) (x *Cancel, found bool, err error) {
-	id := workflows.LegacyWorkflowID(req.Provider, req.MerchantOrderNo)
+func (c *Client) startLegacy(ctx context.Context, req contract.CancelRequest) (x *Cancel, found bool, err error) {
+	id := contract.LegacyWorkflowID(req.Provider, req.MerchantOrderNo)
 	desc, err := c.tc.DescribeWorkflowExecution(ctx, id, "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
@@ -326,7 +305,7 @@ func (c *Client) startLegacy(ctx context.Context, req workflows.CancelRequest) (
 		enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
 		return nil, false, nil // ended without an outcome: a new cancel may start
 	}
-	rec, err := activities.ReadRecorded(ctx, c.tc, id, "")
+	rec, err := contract.ReadRecorded(ctx, c.tc, id, "")
 	if err != nil {
 		return nil, false, fmt.Errorf("reading %s: %w", id, err)
 	}
@@ -353,7 +332,7 @@ func (c *Client) cancel(id, runID, merchant, provider, order string) *Cancel {
 func (c *Client) finished(ctx context.Context, id, runID string, status enumspb.WorkflowExecutionStatus) error {
 	e := &AlreadyFinishedError{WorkflowID: id, RunID: runID, CloseStatus: statusName(status)}
 	if status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-		var st workflows.Status
+		var st contract.Status
 		if err := c.tc.GetWorkflow(ctx, id, runID).Get(ctx, &st); err == nil {
 			e.Outcome = &st
 		}
@@ -381,22 +360,4 @@ func (c *Client) mapErr(ctx context.Context, id, doing string, err error) error 
 }
 
 // statusName renders an execution status as the Web UI and tctl do (COMPLETED…).
-func statusName(s enumspb.WorkflowExecutionStatus) string {
-	switch s {
-	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		return "RUNNING"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-		return "COMPLETED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
-		return "FAILED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		return "CANCELED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
-		return "TERMINATED"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
-		return "CONTINUED_AS_NEW"
-	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
-		return "TIMED_OUT"
-	}
-	return s.String()
-}
+func statusName(s enumspb.WorkflowExecutionStatus) string { return contract.ExecutionStatusName(s) }

@@ -1,9 +1,7 @@
 package paycancel_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,8 +12,9 @@ import (
 
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 var seq atomic.Int64
@@ -33,19 +32,13 @@ func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Pay
 // createPaymentAt sets a payment up in the sandboxes at sandboxURL (admin API over HTTP).
 func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
 	t.Helper()
-	body, _ := json.Marshal(p)
-	resp, err := http.Post(sandboxURL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
-	if err != nil {
+	if err := demo.CreatePayment(context.Background(), http.DefaultClient, sandboxURL, provider, p); err != nil {
 		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
 	}
 }
 
-func request(provider, orderNo string, payTimeout time.Duration) workflows.CancelRequest {
-	return workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider, MerchantOrderNo: orderNo,
+func request(provider, orderNo string, payTimeout time.Duration) contract.CancelRequest {
+	return contract.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider, MerchantOrderNo: orderNo,
 		Amount: 1000, Currency: "USD", PayTimeout: payTimeout}
 }
 
@@ -77,7 +70,7 @@ func TestAPI(t *testing.T) {
 		if err != nil || !started {
 			t.Fatalf("first start: started=%v err=%v", started, err)
 		}
-		if first.WorkflowID != workflows.WorkflowID("demo", "payermax", o) || first.RunID == "" || first.Merchant != "demo" {
+		if first.WorkflowID != contract.WorkflowID("demo", "payermax", o) || first.RunID == "" || first.Merchant != "demo" {
 			t.Fatalf("cancel: %+v", first)
 		}
 		second, started, err := api.Start(ctx, req)
@@ -91,21 +84,21 @@ func TestAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.State != workflows.StateAwaitingPayment || st.MerchantOrderNo != o {
+		if st.State != contract.StateAwaitingPayment || st.MerchantOrderNo != o {
 			t.Fatalf("status: %+v", st)
 		}
-		if err := api.SignalPaymentResult(ctx, ref("payermax", o), workflows.PaymentResult{Status: "PAID", Source: "test"}); err != nil {
+		if err := api.SignalPaymentResult(ctx, ref("payermax", o), contract.PaymentResult{Status: "PAID", Source: "test"}); err != nil {
 			t.Fatal(err)
 		}
 		final, err := api.Attach(ref("payermax", o)).Wait(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if final.Final != workflows.StatePaid || final.CancelAttempts != 0 {
+		if final.Final != contract.StatePaid || final.CancelAttempts != 0 {
 			t.Fatalf("final: %s after %d cancel attempts, want PAID and none", final.Final, final.CancelAttempts)
 		}
 		// Status of a closed cancel is its result.
-		if st, err := first.Status(ctx); err != nil || st.Final != workflows.StatePaid {
+		if st, err := first.Status(ctx); err != nil || st.Final != contract.StatePaid {
 			t.Fatalf("status after the end: %s, %v", st.Final, err)
 		}
 		// A second cancel of a finished order is refused, with its outcome.
@@ -114,10 +107,10 @@ func TestAPI(t *testing.T) {
 		if !errors.Is(err, paycancel.ErrAlreadyFinished) || !errors.As(err, &fin) {
 			t.Fatalf("start after the end: %v, want ErrAlreadyFinished", err)
 		}
-		if fin.Outcome == nil || fin.Outcome.Final != workflows.StatePaid || fin.CloseStatus != "COMPLETED" {
+		if fin.Outcome == nil || fin.Outcome.Final != contract.StatePaid || fin.CloseStatus != "COMPLETED" {
 			t.Fatalf("finished error: %+v", fin)
 		}
-		err = api.SignalPaymentResult(ctx, ref("payermax", o), workflows.PaymentResult{Status: "FAILED"})
+		err = api.SignalPaymentResult(ctx, ref("payermax", o), contract.PaymentResult{Status: "FAILED"})
 		if !errors.Is(err, paycancel.ErrAlreadyFinished) {
 			t.Fatalf("signal after the end: %v, want ErrAlreadyFinished", err)
 		}
@@ -136,7 +129,7 @@ func TestAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Final != workflows.StateCancelled || !st.Notify.Delivered {
+		if st.Final != contract.StateCancelled || !st.Notify.Delivered {
 			t.Fatalf("final %s, notify %+v", st.Final, st.Notify)
 		}
 	})
@@ -155,7 +148,7 @@ func TestAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.State != workflows.StateNeedsReview || st.ReviewReason != workflows.ReviewWindowExpired {
+		if st.State != contract.StateNeedsReview || st.ReviewReason != contract.ReviewWindowExpired {
 			t.Fatalf("settled in %s (%s), want NEEDS_REVIEW (WINDOW_EXPIRED)", st.State, st.ReviewReason)
 		}
 
@@ -163,16 +156,16 @@ func TestAPI(t *testing.T) {
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			yes := true
-			list, err := api.List(ctx, paycancel.ListFilter{State: workflows.StateNeedsReview, Provider: "alipayplus", NeedsReview: &yes})
+			list, err := api.List(ctx, paycancel.ListFilter{State: contract.StateNeedsReview, Provider: "alipayplus", NeedsReview: &yes})
 			if err != nil {
 				t.Fatal(err)
 			}
 			found := false
 			for _, s := range list {
 				if s.WorkflowID == x.WorkflowID {
-					found = s.State == workflows.StateNeedsReview && s.NeedsReview && s.MerchantOrderNo == o && s.Execution == "RUNNING"
+					found = s.State == contract.StateNeedsReview && s.NeedsReview && s.MerchantOrderNo == o && s.Execution == "RUNNING"
 				}
-				if s.State != workflows.StateNeedsReview || s.Provider != "alipayplus" {
+				if s.State != contract.StateNeedsReview || s.Provider != "alipayplus" {
 					t.Fatalf("list returned a cancel outside the filter: %+v", s)
 				}
 			}
@@ -186,7 +179,7 @@ func TestAPI(t *testing.T) {
 		}
 
 		// A bad action is refused by the workflow's validator and changes nothing.
-		_, err = api.Resolve(ctx, ref("alipayplus", o), workflows.Resolution{Action: "BOGUS", Operator: "ops"})
+		_, err = api.Resolve(ctx, ref("alipayplus", o), contract.Resolution{Action: "BOGUS", Operator: "ops"})
 		var rej *paycancel.RejectedError
 		if !errors.Is(err, paycancel.ErrRejected) || !errors.As(err, &rej) {
 			t.Fatalf("bad resolve: %v, want ErrRejected", err)
@@ -194,7 +187,7 @@ func TestAPI(t *testing.T) {
 		if !strings.Contains(rej.Message, `action "BOGUS" is not one of`) {
 			t.Fatalf("rejection message %q is not the validator's", rej.Message)
 		}
-		if st, err := x.Status(ctx); err != nil || st.State != workflows.StateNeedsReview || st.Resolution != nil {
+		if st, err := x.Status(ctx); err != nil || st.State != contract.StateNeedsReview || st.Resolution != nil {
 			t.Fatalf("after a rejected resolve: %s %+v %v", st.State, st.Resolution, err)
 		}
 		// Resend is refused while not NOTIFY_EXHAUSTED.
@@ -202,22 +195,22 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("resend: %v, want ErrRejected", err)
 		}
 
-		st, err = api.Resolve(ctx, ref("alipayplus", o), workflows.Resolution{Action: "CANCELLED", Operator: "ops", Note: "closed in the console"})
+		st, err = api.Resolve(ctx, ref("alipayplus", o), contract.Resolution{Action: "CANCELLED", Operator: "ops", Note: "closed in the console"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Resolution == nil || st.Resolution.Operator != "ops" || st.State == workflows.StateNeedsReview {
+		if st.Resolution == nil || st.Resolution.Operator != "ops" || st.State == contract.StateNeedsReview {
 			t.Fatalf("after resolve: %s %+v", st.State, st.Resolution)
 		}
 		final, err := x.Wait(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if final.Final != workflows.StateResolvedCancelled {
+		if final.Final != contract.StateResolvedCancelled {
 			t.Fatalf("final %s, want RESOLVED_CANCELLED", final.Final)
 		}
 		// Nothing left to resolve.
-		if _, err := api.Resolve(ctx, ref("alipayplus", o), workflows.Resolution{Action: "PAID", Operator: "ops"}); !errors.Is(err, paycancel.ErrAlreadyFinished) {
+		if _, err := api.Resolve(ctx, ref("alipayplus", o), contract.Resolution{Action: "PAID", Operator: "ops"}); !errors.Is(err, paycancel.ErrAlreadyFinished) {
 			t.Fatalf("resolve after the end: %v, want ErrAlreadyFinished", err)
 		}
 	})
@@ -232,13 +225,13 @@ func TestAPI(t *testing.T) {
 		if _, err := x.Wait(ctx); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("wait: %v, want ErrNotFound", err)
 		}
-		if err := api.SignalPaymentResult(ctx, ref("ksher", x.MerchantOrderNo), workflows.PaymentResult{Status: "PAID"}); !errors.Is(err, paycancel.ErrNotFound) {
+		if err := api.SignalPaymentResult(ctx, ref("ksher", x.MerchantOrderNo), contract.PaymentResult{Status: "PAID"}); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("signal: %v, want ErrNotFound", err)
 		}
-		if _, err := api.Resolve(ctx, ref("ksher", x.MerchantOrderNo), workflows.Resolution{Action: "PAID", Operator: "o"}); !errors.Is(err, paycancel.ErrNotFound) {
+		if _, err := api.Resolve(ctx, ref("ksher", x.MerchantOrderNo), contract.Resolution{Action: "PAID", Operator: "o"}); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("resolve: %v, want ErrNotFound", err)
 		}
-		if err := api.SignalPaymentResult(ctx, ref("ksher", x.MerchantOrderNo), workflows.PaymentResult{Status: "MAYBE"}); !errors.Is(err, paycancel.ErrInvalidRequest) {
+		if err := api.SignalPaymentResult(ctx, ref("ksher", x.MerchantOrderNo), contract.PaymentResult{Status: "MAYBE"}); !errors.Is(err, paycancel.ErrInvalidRequest) {
 			t.Fatalf("signal with a bad status: %v, want ErrInvalidRequest", err)
 		}
 		bad := request("ksher", "x", 0)

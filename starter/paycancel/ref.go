@@ -8,8 +8,7 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Ref names one merchant's order at a provider: the identity of its cancel.
@@ -27,7 +26,7 @@ type Ref struct {
 
 // WorkflowID is the merchant-scoped workflow id of ref's cancel.
 func (r Ref) WorkflowID() string {
-	return workflows.WorkflowID(r.Merchant, r.Provider, r.MerchantOrderNo)
+	return contract.WorkflowID(r.Merchant, r.Provider, r.MerchantOrderNo)
 }
 
 func (r Ref) String() string { return r.Merchant + "/" + r.Provider + "/" + r.MerchantOrderNo }
@@ -37,21 +36,14 @@ func (r Ref) Validate() error {
 	var problems []string
 	if r.Merchant == "" {
 		problems = append(problems, "merchant is required")
-	} else if err := workflows.CheckMerchantName(r.Merchant); err != nil {
+	} else if err := contract.CheckMerchantName(r.Merchant); err != nil {
 		problems = append(problems, "merchant "+err.Error())
 	}
-	known := false
-	for _, p := range workflows.ProviderNames {
-		known = known || r.Provider == p
+	if !contract.IsProvider(r.Provider) {
+		problems = append(problems, fmt.Sprintf("provider %q is not one of %s", r.Provider, strings.Join(contract.ProviderNames, ", ")))
 	}
-	if !known {
-		problems = append(problems, fmt.Sprintf("provider %q is not one of %s", r.Provider, strings.Join(workflows.ProviderNames, ", ")))
-	}
-	switch {
-	case r.MerchantOrderNo == "":
-		problems = append(problems, "merchantOrderNo is required")
-	case len(r.MerchantOrderNo) > 64 || strings.ContainsAny(r.MerchantOrderNo, "/\x00\r\n\t "):
-		problems = append(problems, "merchantOrderNo must be at most 64 characters without '/', spaces or control characters")
+	if err := contract.CheckOrderNo(r.Provider, r.MerchantOrderNo); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
@@ -61,7 +53,7 @@ func (r Ref) Validate() error {
 
 // Find returns ref's cancel: the merchant-scoped one; else (unless
 // Options.NoLegacyIDs) the order's cancel started before merchant-scoped ids
-// (workflows.LegacyWorkflowID) when its own history says it is ref.Merchant's —
+// (contract.LegacyWorkflowID) when its own history says it is ref.Merchant's —
 // the merchant it was started for, or, when that is not recorded, ref.Credential
 // matching the credential it was started with. A legacy cancel recorded as another
 // merchant's is not this merchant's: ErrNotFound. One whose history does not say
@@ -83,8 +75,8 @@ func (c *Client) Find(ctx context.Context, ref Ref) (*Cancel, error) {
 	if c.opts.NoLegacyIDs {
 		return nil, &NotFoundError{WorkflowID: id}
 	}
-	legacy := workflows.LegacyWorkflowID(ref.Provider, ref.MerchantOrderNo)
-	rec, err := activities.ReadRecorded(ctx, c.tc, legacy, "")
+	legacy := contract.LegacyWorkflowID(ref.Provider, ref.MerchantOrderNo)
+	rec, err := contract.ReadRecorded(ctx, c.tc, legacy, "")
 	if errors.As(err, &nf) {
 		return nil, &NotFoundError{WorkflowID: id}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 const globex = testenv.SecondMerchantName
@@ -27,7 +28,7 @@ const globex = testenv.SecondMerchantName
 func TestTenancy(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{SecondMerchant: true})
 	api := paycancel.New(env.Client, paycancel.Options{TaskQueue: env.TaskQueue, PollInterval: 200 * time.Millisecond})
-	globexRequest := func(provider, orderNo string, payTimeout time.Duration) workflows.CancelRequest {
+	globexRequest := func(provider, orderNo string, payTimeout time.Duration) contract.CancelRequest {
 		req := request(provider, orderNo, payTimeout)
 		req.Merchant, req.Credential = globex, testenv.SecondCredentialPrefix+provider
 		return req
@@ -52,18 +53,18 @@ func TestTenancy(t *testing.T) {
 		if err != nil || !startedB {
 			t.Fatalf("globex's start of the same order number: started=%v err=%v (want a second cancel)", startedB, err)
 		}
-		if a.WorkflowID == b.WorkflowID || b.WorkflowID != workflows.WorkflowID(globex, "payermax", o) {
+		if a.WorkflowID == b.WorkflowID || b.WorkflowID != contract.WorkflowID(globex, "payermax", o) {
 			t.Fatalf("ids %s and %s", a.WorkflowID, b.WorkflowID)
 		}
-		stA, err := a.WaitUntil(ctx, func(s workflows.Status) bool { return s.Final != "" && s.Notify.Delivered })
+		stA, err := a.WaitUntil(ctx, func(s contract.Status) bool { return s.Final != "" && s.Notify.Delivered })
 		if err != nil {
 			t.Fatal(err)
 		}
-		stB, err := b.WaitUntil(ctx, func(s workflows.Status) bool { return s.Final != "" && s.Notify.Delivered })
+		stB, err := b.WaitUntil(ctx, func(s contract.Status) bool { return s.Final != "" && s.Notify.Delivered })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if stA.Final != workflows.StateCancelled || stB.Final != workflows.StatePaidAtCancel {
+		if stA.Final != contract.StateCancelled || stB.Final != contract.StatePaidAtCancel {
 			t.Errorf("outcomes %s and %s, want CANCELLED (demo) and PAID_AT_CANCEL (globex)", stA.Final, stB.Final)
 		}
 		if stA.CancelKey == stB.CancelKey || stA.CancelKey != "pc-demo-payermax-"+o || stB.CancelKey != "pc-globex-payermax-"+o {
@@ -123,8 +124,8 @@ func TestTenancy(t *testing.T) {
 			t.Fatalf("conflicting start: %v, %v, %v; want ErrConflictingRequest and nothing", x, started, err)
 		}
 		if conflict.Status != "RUNNING" || conflict.RunID != first.RunID || len(conflict.Differences) != 2 ||
-			conflict.Differences[0] != (workflows.FieldDifference{Field: "amount", Existing: "1000", Requested: "2500"}) ||
-			conflict.Differences[1] != (workflows.FieldDifference{Field: "currency", Existing: "USD", Requested: "EUR"}) {
+			conflict.Differences[0] != (contract.FieldDifference{Field: "amount", Existing: "1000", Requested: "2500"}) ||
+			conflict.Differences[1] != (contract.FieldDifference{Field: "currency", Existing: "USD", Requested: "EUR"}) {
 			t.Fatalf("conflict %+v", conflict)
 		}
 		if !strings.Contains(err.Error(), `amount: existing "1000", requested "2500"`) {
@@ -134,20 +135,20 @@ func TestTenancy(t *testing.T) {
 		if x, started, err := api.Start(ctx, req); err != nil || started || x.RunID != first.RunID {
 			t.Fatalf("same request: %+v %v %v, want an attach", x, started, err)
 		}
-		rec, err := activities.ReadRecorded(ctx, env.Client, first.WorkflowID, "")
+		rec, err := contract.ReadRecorded(ctx, env.Client, first.WorkflowID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var recorded workflows.CancelRequest
+		var recorded contract.CancelRequest
 		if err := json.Unmarshal(rec.Request, &recorded); err != nil || recorded.Amount != 1000 || recorded.Currency != "USD" {
 			t.Fatalf("the cancel's request changed: %+v %v", recorded, err)
 		}
 
 		// Finished: the same request is refused as finished, a different one as a conflict.
-		if err := api.SignalPaymentResult(ctx, ref("payermax", o), workflows.PaymentResult{Status: "FAILED"}); err != nil {
+		if err := api.SignalPaymentResult(ctx, ref("payermax", o), contract.PaymentResult{Status: "FAILED"}); err != nil {
 			t.Fatal(err)
 		}
-		if st, err := first.Wait(ctx); err != nil || st.Final != workflows.StateNotNeeded {
+		if st, err := first.Wait(ctx); err != nil || st.Final != contract.StateNotNeeded {
 			t.Fatalf("final %s, %v", st.Final, err)
 		}
 		if _, _, err := api.Start(ctx, req); !errors.Is(err, paycancel.ErrAlreadyFinished) {
@@ -191,7 +192,7 @@ func TestTenancy(t *testing.T) {
 		if err != nil || !started || y.WorkflowID != x.WorkflowID || y.RunID == x.RunID {
 			t.Fatalf("corrected start: %+v %v %v", y, started, err)
 		}
-		if st, err := y.Wait(ctx); err != nil || st.Final != workflows.StateCancelled {
+		if st, err := y.Wait(ctx); err != nil || st.Final != contract.StateCancelled {
 			t.Fatalf("corrected cancel: %s, %v", st.Final, err)
 		}
 	})
@@ -219,16 +220,16 @@ func TestTenancy(t *testing.T) {
 		// Another merchant's order with the same number is its own cancel.
 		createPaymentAt(t, env.SandboxesOf(globex).URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		z, started, err := api.Start(ctx, globexRequest("payermax", o, time.Hour))
-		if err != nil || !started || z.WorkflowID != workflows.WorkflowID(globex, "payermax", o) {
+		if err != nil || !started || z.WorkflowID != contract.WorkflowID(globex, "payermax", o) {
 			t.Fatalf("globex's start: %+v %v %v", z, started, err)
 		}
-		if err := api.SignalPaymentResult(ctx, ref("payermax", o), workflows.PaymentResult{Status: "PAID"}); err != nil {
+		if err := api.SignalPaymentResult(ctx, ref("payermax", o), contract.PaymentResult{Status: "PAID"}); err != nil {
 			t.Fatal(err)
 		}
-		if st, err := x.Wait(ctx); err != nil || st.Final != workflows.StatePaid || st.Merchant != "demo" {
+		if st, err := x.Wait(ctx); err != nil || st.Final != contract.StatePaid || st.Merchant != "demo" {
 			t.Fatalf("legacy cancel: %+v, %v", st, err)
 		}
-		if st, err := z.Status(ctx); err != nil || st.State != workflows.StateAwaitingPayment {
+		if st, err := z.Status(ctx); err != nil || st.State != contract.StateAwaitingPayment {
 			t.Fatalf("globex's cancel moved: %+v, %v", st, err)
 		}
 
@@ -241,7 +242,7 @@ func TestTenancy(t *testing.T) {
 		if !errors.Is(err, paycancel.ErrAmbiguous) || !errors.As(err, &amb) || amb.WorkflowID != legacy2 {
 			t.Fatalf("Find without a credential: %v, want ErrAmbiguous", err)
 		}
-		if err := api.SignalPaymentResult(ctx, ref("payermax", o2), workflows.PaymentResult{Status: "PAID"}); !errors.Is(err, paycancel.ErrAmbiguous) {
+		if err := api.SignalPaymentResult(ctx, ref("payermax", o2), contract.PaymentResult{Status: "PAID"}); !errors.Is(err, paycancel.ErrAmbiguous) {
 			t.Fatalf("signal without a credential: %v, want ErrAmbiguous", err)
 		}
 		r := ref("payermax", o2)
@@ -253,7 +254,7 @@ func TestTenancy(t *testing.T) {
 		if x, err := api.Find(ctx, r); err != nil || x.WorkflowID != legacy2 {
 			t.Fatalf("Find with the credential: %+v, %v", x, err)
 		}
-		if err := api.SignalPaymentResult(ctx, r, workflows.PaymentResult{Status: "FAILED"}); err != nil {
+		if err := api.SignalPaymentResult(ctx, r, contract.PaymentResult{Status: "FAILED"}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -289,12 +290,12 @@ func TestTenancy(t *testing.T) {
 // the carried policy (policyMerchant; "" as when the policy never loaded).
 func startLegacy(t *testing.T, env *testenv.Env, orderNo, policyMerchant string) string {
 	t.Helper()
-	id := workflows.LegacyWorkflowID("payermax", orderNo)
+	id := contract.LegacyWorkflowID("payermax", orderNo)
 	now := time.Now()
-	req := workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
+	req := contract.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
 		Amount: 1000, Currency: "USD", PayStartedAt: now, PayTimeout: time.Hour}
-	req.Carry = &workflows.Carry{
-		Status: workflows.Status{WorkflowID: id, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
+	req.Carry = &contract.Carry{
+		Status: contract.Status{WorkflowID: id, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
 			CancelKey: workflows.CancelKey(id), PayDeadline: now.Add(time.Hour), WindowDeadline: now.Add(24 * time.Hour), Runs: 1},
 		Policy: activities.CancelPolicy{Merchant: policyMerchant, MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
 			QueryBackoff:      activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},

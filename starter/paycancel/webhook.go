@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/paycancel/paycancel/activities/webhook"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // VerifyWebhook verifies a merchant notification paycancel sent to an order

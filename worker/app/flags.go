@@ -64,23 +64,6 @@ type Options struct {
 	SandboxAddr string
 }
 
-// ConnectionOptions are the Temporal connection flags shared by worker and starter.
-type ConnectionOptions struct {
-	// Address host:port; empty: Temporal's environment configuration, else localhost:7233.
-	Address string
-	// Namespace; empty: environment configuration, else "default".
-	Namespace string
-	// Profile of the Temporal client configuration file.
-	Profile string
-}
-
-// AddConnectionFlags adds --address, --namespace and --profile.
-func AddConnectionFlags(fs *pflag.FlagSet, c *ConnectionOptions) {
-	fs.StringVar(&c.Address, "address", "", "Temporal frontend host:port (env TEMPORAL_ADDRESS; default localhost:7233)")
-	fs.StringVar(&c.Namespace, "namespace", "", "Temporal namespace (env TEMPORAL_NAMESPACE; default \"default\")")
-	fs.StringVar(&c.Profile, "profile", "", "profile in Temporal's client config file (env TEMPORAL_PROFILE)")
-}
-
 // UsageError is a bad command line; main prints it and exits with status 2.
 type UsageError struct{ Err error }
 

@@ -15,11 +15,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
-	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // MaxCallbackBytes bounds a provider callback body (64 KiB is far above any
@@ -209,12 +209,12 @@ func (s *Server) signalCancel(ctx context.Context, merchant string, accepted []c
 	if !errors.As(err, &notFound) {
 		return wfID, err
 	}
-	hr, ok := s.Client.(activities.HistoryReader)
+	hr, ok := s.Client.(contract.HistoryReader)
 	if !ok {
 		return wfID, err // without a history reader no legacy cancel can be told whose it is
 	}
 	legacy := workflows.LegacyWorkflowID(provider, n.MerchantOrderNo)
-	rec, rerr := activities.ReadRecorded(ctx, hr, legacy, "")
+	rec, rerr := contract.ReadRecorded(ctx, hr, legacy, "")
 	if rerr != nil {
 		if errors.As(rerr, &notFound) {
 			return wfID, err

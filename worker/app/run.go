@@ -27,6 +27,7 @@ import (
 	"github.com/paycancel/paycancel/worker/logging"
 	"github.com/paycancel/paycancel/worker/observability"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Ready describes a running worker to Options.OnReady.
@@ -125,7 +126,7 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	defer c.Close()
 	gaugeCtx, stopGauges := context.WithCancel(ctx)
 	defer stopGauges()
-	go metrics.RunGauges(gaugeCtx, c, config.ProviderNames, workflows.FinalAndOpenStates(), 30*time.Second, func(err error) {
+	go metrics.RunGauges(gaugeCtx, c, contract.ProviderNames, workflows.FinalAndOpenStates(), 30*time.Second, func(err error) {
 		z.Warn("visibility gauges unavailable", zap.Error(err))
 	})
 
@@ -148,7 +149,7 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	srv.SetReady(true)
 	if dev != nil && o.DevReconcileEvery > 0 {
 		// --dev keeps a reconciliation schedule like production would.
-		if err := EnsureReconcileSchedule(ctx, c, ReconcileSchedule{Every: o.DevReconcileEvery, TaskQueue: o.TaskQueue}); err != nil {
+		if err := contract.EnsureReconcileSchedule(ctx, c, contract.ReconcileSchedule{Every: o.DevReconcileEvery, TaskQueue: o.TaskQueue}); err != nil {
 			z.Warn("could not create the reconciliation schedule", zap.Error(err))
 		}
 	}

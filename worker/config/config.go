@@ -39,22 +39,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/alipayglobal"
 	"github.com/paycancel/paycancel/providers/alipayplus"
 	"github.com/paycancel/paycancel/providers/gnete"
 	"github.com/paycancel/paycancel/providers/ksher"
 	"github.com/paycancel/paycancel/providers/payermax"
+	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // File is the configuration file as written.
@@ -290,13 +292,13 @@ func Build(name string, f File, deps providers.Deps) (*Config, error) {
 	cfg := &Config{Path: name, CallbackBaseURL: strings.TrimRight(f.CallbackBaseURL, "/"),
 		Merchants: map[string]*LoadedMerchant{}, Credentials: map[string]*LoadedCredential{},
 		ProviderLimits: map[string]ProviderLimits{}}
-	for _, p := range ProviderNames {
+	for _, p := range contract.ProviderNames {
 		cfg.ProviderLimits[p] = ProviderLimits{Concurrency: DefaultProviderConcurrency}
 	}
 	for _, p := range sortedKeys(f.ProviderLimits) {
 		l := f.ProviderLimits[p]
 		if _, ok := cfg.ProviderLimits[p]; !ok {
-			errs.add("providerLimits."+p, fmt.Sprintf("unknown provider (one of %s)", strings.Join(ProviderNames, ", ")))
+			errs.add("providerLimits."+p, fmt.Sprintf("unknown provider (one of %s)", strings.Join(contract.ProviderNames, ", ")))
 			continue
 		}
 		if l.Concurrency == 0 {
@@ -341,7 +343,7 @@ func Build(name string, f File, deps providers.Deps) (*Config, error) {
 				errs.add(at+".notify.defaultURL", err.Error())
 			}
 		}
-		lm.RetrySchedule = DefaultNotifySchedule
+		lm.RetrySchedule = contract.DefaultNotifySchedule
 		if len(m.Notify.RetrySchedule) > 0 {
 			lm.RetrySchedule = nil
 			for _, d := range m.Notify.RetrySchedule {
@@ -410,11 +412,11 @@ func buildProvider(c *Credential, deps providers.Deps) (providers.Provider, *fie
 	}
 	if _, ok := sections[c.Provider]; !ok {
 		if c.Provider == "" {
-			return nil, &fieldProblem{".provider", "is required (one of " + strings.Join(ProviderNames, ", ") + ")"}
+			return nil, &fieldProblem{".provider", "is required (one of " + strings.Join(contract.ProviderNames, ", ") + ")"}
 		}
-		return nil, &fieldProblem{".provider", fmt.Sprintf("unknown provider %q (one of %s)", c.Provider, strings.Join(ProviderNames, ", "))}
+		return nil, &fieldProblem{".provider", fmt.Sprintf("unknown provider %q (one of %s)", c.Provider, strings.Join(contract.ProviderNames, ", "))}
 	}
-	for _, name := range ProviderNames { // in order, so the message is stable
+	for _, name := range contract.ProviderNames { // in order, so the message is stable
 		if set := sections[name]; set && name != c.Provider {
 			return nil, &fieldProblem{"." + name, "section given but provider is " + c.Provider}
 		}
@@ -448,9 +450,6 @@ func buildProvider(c *Credential, deps providers.Deps) (providers.Provider, *fie
 	return p, nil
 }
 
-// ProviderNames lists the supported providers.
-var ProviderNames = []string{payermax.Name, alipayplus.Name, gnete.Name, ksher.Name, alipayglobal.Name}
-
 func checkURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -459,26 +458,12 @@ func checkURL(s string) error {
 	return nil
 }
 
-func validName(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return true
-}
+// validName: merchant and credential names follow the contract's rule for
+// merchant names (a merchant name is a part of the cancel's workflow id).
+func validName(s string) bool { return contract.CheckMerchantName(s) == nil }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// sortedKeys lists a map's keys in order, so that messages are stable.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 type errorList struct {
 	file string
@@ -509,4 +494,67 @@ func (c *Config) MerchantOf(credential string) (string, bool) {
 func (c *Config) Credential(name string) (*LoadedCredential, bool) {
 	lc, ok := c.Credentials[name]
 	return lc, ok
+}
+
+// The methods below are what the activities read (activities.Config): the
+// activities depend on that interface, never on this package. Each answers
+// ok=false on a nil configuration.
+
+// CredentialSet returns the named credential set's merchant and adapter.
+func (c *Config) CredentialSet(name string) (merchant string, provider providers.Provider, ok bool) {
+	if c == nil {
+		return "", nil, false
+	}
+	lc, ok := c.Credentials[name]
+	if !ok {
+		return "", nil, false
+	}
+	return lc.Merchant, lc.Provider, true
+}
+
+// CancelPolicy is the credential set's non-secret cancel policy for a payment
+// started at payStartedAt, with its merchant's default notify URL and
+// notification schedule.
+func (c *Config) CancelPolicy(credential string, payStartedAt time.Time) (contract.CancelPolicy, bool) {
+	if c == nil {
+		return contract.CancelPolicy{}, false
+	}
+	lc, ok := c.Credentials[credential]
+	if !ok {
+		return contract.CancelPolicy{}, false
+	}
+	p := lc.Policy
+	pol := contract.CancelPolicy{
+		Merchant:          lc.Merchant,
+		PaymentPoll:       p.PaymentPoll,
+		QueryBackoff:      p.QueryBackoff,
+		CancelRetry:       p.CancelRetry,
+		MaxCancelAttempts: p.MaxCancelAttempts,
+		WindowDeadline:    p.Window.Deadline(payStartedAt),
+		WindowRule:        p.Window.Rule,
+	}
+	if m, ok := c.Merchants[lc.Merchant]; ok {
+		pol.NotifyURL, pol.NotifySchedule = m.DefaultURL, m.RetrySchedule
+	}
+	return pol, true
+}
+
+// NotifySecret returns the secret that signs the merchant's notifications.
+func (c *Config) NotifySecret(merchant string) (providers.Secret, bool) {
+	if c == nil {
+		return providers.Secret{}, false
+	}
+	m, ok := c.Merchants[merchant]
+	if !ok {
+		return providers.Secret{}, false
+	}
+	return m.NotifySecret, true
+}
+
+// CallbackURL is CallbackBaseURL ("" on a nil configuration).
+func (c *Config) CallbackURL() string {
+	if c == nil {
+		return ""
+	}
+	return c.CallbackBaseURL
 }

@@ -9,10 +9,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/logging"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // One throw-away RSA pair for every test in the package (generating keys is slow).
@@ -186,7 +188,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if acme.DefaultURL != "https://orders.acme.example/hooks/paycancel" || globex.DefaultURL != "" {
 		t.Errorf("default URLs %q, %q", acme.DefaultURL, globex.DefaultURL)
 	}
-	if !reflect.DeepEqual(acme.RetrySchedule, config.DefaultNotifySchedule) || !reflect.DeepEqual(globex.RetrySchedule, config.DefaultNotifySchedule) {
+	if !reflect.DeepEqual(acme.RetrySchedule, contract.DefaultNotifySchedule) || !reflect.DeepEqual(globex.RetrySchedule, contract.DefaultNotifySchedule) {
 		t.Errorf("retry schedules %v, %v", acme.RetrySchedule, globex.RetrySchedule)
 	}
 
@@ -727,7 +729,7 @@ func TestProviderDefaults(t *testing.T) {
 		"ksher":        {Rule: "none", After: config.Duration(24 * time.Hour)},
 		"alipayglobal": {Rule: "sameDay", TimeZone: "Asia/Shanghai", Buffer: config.Duration(15 * time.Minute)},
 	}
-	for _, p := range config.ProviderNames {
+	for _, p := range contract.ProviderNames {
 		pol, err := config.BuildPolicy(p, config.PolicyFile{})
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -755,11 +757,4 @@ func TestDurationYAMLRoundTrip(t *testing.T) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

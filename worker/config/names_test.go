@@ -2,20 +2,29 @@ package config_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/paycancel/paycancel/providers"
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/worker/config"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// TestProviderListsAgree: workflows validates provider names without importing
-// the adapters, so it keeps its own list; it must match the configured adapters
-// and the sandboxes.
+// TestProviderListsAgree: contract.ProviderNames is the one provider list. The
+// configuration builds one adapter per name (a credential section per provider),
+// and the simulators keep their own list of what they serve; both must match it.
 func TestProviderListsAgree(t *testing.T) {
-	for name, list := range map[string][]string{"workflows.ProviderNames": workflows.ProviderNames, "sandboxes.Names": sandboxes.Names} {
-		if !slices.Equal(list, config.ProviderNames) {
-			t.Errorf("%s = %v, config.ProviderNames = %v", name, list, config.ProviderNames)
+	if !slices.Equal(sandboxes.Names, contract.ProviderNames) {
+		t.Errorf("sandboxes.Names = %v, contract.ProviderNames = %v", sandboxes.Names, contract.ProviderNames)
+	}
+	for _, p := range contract.ProviderNames {
+		// A credential naming the provider without its section must be refused for
+		// that reason, not as an unknown provider: the configuration knows it.
+		_, err := config.Build("x.yaml", config.File{Merchants: map[string]*config.Merchant{"m": {
+			Credentials: map[string]*config.Credential{"c": {Provider: p}}}}}, providers.Deps{})
+		if err == nil || !strings.Contains(err.Error(), "section is required for provider "+p) {
+			t.Errorf("provider %s: the configuration does not build its adapter: %v", p, err)
 		}
 	}
 }

@@ -6,11 +6,8 @@ import (
 	_ "time/tzdata" // provider time zones without relying on the host's zoneinfo
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
-
-// DefaultNotifySchedule is the merchant notification schedule when none is
-// configured: 0/30/60/90/120/150 s, the gateway convention of the provider's API page.
-var DefaultNotifySchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
 
 // Policy is a credential's cancel policy with defaults filled in.
 type Policy struct {
@@ -130,12 +127,9 @@ func (w CancelWindow) Deadline(payStartedAt time.Time) time.Time {
 	}
 }
 
-// Backoff is a capped exponential backoff: Initial, then ×Multiplier up to Max.
-type Backoff struct {
-	Initial    time.Duration
-	Max        time.Duration
-	Multiplier float64
-}
+// Backoff is a capped exponential backoff: the contract's, which the workflow
+// carries in its policy.
+type Backoff = contract.Backoff
 
 func prefixField(prefix string, err error) error {
 	var fe *providers.FieldError

@@ -9,13 +9,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/alipayglobal"
-	"github.com/paycancel/paycancel/providers/alipayplus"
-	"github.com/paycancel/paycancel/providers/gnete"
-	"github.com/paycancel/paycancel/providers/ksher"
-	"github.com/paycancel/paycancel/providers/payermax"
 )
 
 // decodeError renders a YAML decoding error as one line per problem:
@@ -187,20 +180,30 @@ func friendlyKind(tag string) string {
 }
 
 // knownFields maps the Go type names yaml.v3 puts in its messages to the YAML
-// fields of that type, in declaration order.
+// fields of that type, in declaration order: every struct reachable from File
+// through its YAML fields (the adapters' sections included, so a new provider's
+// section is known without a line here).
 var knownFields = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{File{}, ProviderLimits{}, Merchant{}, Notify{}, Credential{}, PolicyFile{}, BackoffFile{}, CancelWindow{},
-		providers.SecretRef{}, payermax.Config{}, alipayplus.Config{}, gnete.Config{}, ksher.Config{}, alipayglobal.Config{}} {
-		t := reflect.TypeOf(v)
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if _, seen := m[t.String()]; seen || t.Kind() != reflect.Struct {
+			return
+		}
+		m[t.String()] = nil
 		var names []string
 		for i := 0; i < t.NumField(); i++ {
 			tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
 			if tag != "" && tag != "-" {
 				names = append(names, tag)
+				walk(t.Field(i).Type)
 			}
 		}
 		m[t.String()] = names
 	}
+	walk(reflect.TypeOf(File{}))
 	return m
 }()

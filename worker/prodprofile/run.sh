@@ -9,7 +9,7 @@
 #   3. a real Temporal server (go.temporal.io/server/cmd/server, same version) on
 #      that PostgreSQL, from temporal.yaml.tmpl
 #   4. the namespace and paycancel's search attributes (helper namespace)
-#   5. the provider sandboxes (./providers/sandbox), a stand-in merchant, and the
+#   5. the provider sandboxes (./providers/sim/sandbox), a stand-in merchant, and the
 #      worker (./worker --config, no --dev) on the server
 #   6. the end-to-end tests against the same server
 #      (PAYCANCEL_TEST_TEMPORAL_ADDRESS: worker/testenv dials it), then `starter
@@ -204,7 +204,7 @@ fi
 done_step
 
 step "build paycancel worker, sandbox runner, starter, helper"
-run_waited go build -o "$RUN/bin/" ./worker ./providers/sandbox ./starter ./worker/prodprofile/helper
+run_waited go build -o "$RUN/bin/" ./worker ./providers/sim/sandbox ./starter ./worker/prodprofile/helper
 done_step
 
 # Ports: PostgreSQL, Temporal's services and metrics, sandboxes, worker, merchant.

@@ -28,13 +28,13 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/activities/webhook"
 	"github.com/paycancel/paycancel/providers"
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // mode sizes a run.
@@ -827,7 +827,7 @@ func (h *harness) receiverOf(merchant string) *merchantReceiver {
 // ---- the merchant ----
 
 // merchantReceiver is the merchant's notification endpoint: it verifies each
-// delivery's signature with activities/webhook.Verify and records, per cancel and
+// delivery's signature with workflows/contract/webhook.Verify and records, per cancel and
 // state, every webhook-id it received. The first delivery of one cancel in four
 // is refused (503), so the notification schedule's retries run too.
 type merchantReceiver struct {

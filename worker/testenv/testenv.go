@@ -32,6 +32,7 @@ import (
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/devserver"
 	"github.com/paycancel/paycancel/worker/logging"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // With PAYCANCEL_TEST_TEMPORAL_ADDRESS set (host:port), Start connects to that
@@ -271,7 +272,7 @@ func (e *Env) StartCarried(t testing.TB, id string, req any) {
 func startCarriedParent(ctx workflow.Context, id, taskQueue string, req any) error {
 	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, TaskQueue: taskQueue,
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
-	f := workflow.ExecuteChildWorkflow(ctx, "CancelPaymentWorkflow", req)
+	f := workflow.ExecuteChildWorkflow(ctx, contract.WorkflowName, req)
 	// Wait only until the child started: it runs on after this parent closes.
 	return f.GetChildWorkflowExecution().Get(ctx, nil)
 }

@@ -1,4 +1,10 @@
-package cli
+// Package demo is the demo run by `worker --dev --demo` and `starter demo`: a
+// payment per provider and scenario in the provider simulators (their admin API
+// over HTTP), the cancels started straight through the Temporal SDK with the
+// contract's start options, and one table of outcomes with a Web UI link per
+// cancel. It imports the contract, the SDK and the simulators' payment type —
+// no Temporal server and nothing of the starter — so both binaries may link it.
+package demo
 
 import (
 	"bytes"
@@ -9,20 +15,27 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/paycancel/paycancel/providers/sim/simkit"
-	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// DemoConfig configures RunDemo.
-type DemoConfig struct {
-	// API starts and watches the cancels.
-	API *paycancel.Client
+// Config configures Run.
+type Config struct {
+	// Client starts and watches the cancels.
+	Client client.Client
+	// TaskQueue the worker polls. Default contract.DefaultTaskQueue.
+	TaskQueue string
+	// PollInterval is how often a cancel's status is read. Default 1s.
+	PollInterval time.Duration
 	// SandboxURL is the sandboxes' root (worker --dev: http://127.0.0.1:8299).
 	SandboxURL string
 	// UIURL is the Temporal Web UI's root for the links (worker --dev: http://127.0.0.1:8233).
@@ -42,8 +55,8 @@ type DemoConfig struct {
 	Progress io.Writer
 }
 
-// DemoResult is one row of the demo's table.
-type DemoResult struct {
+// Result is one row of the demo's table.
+type Result struct {
 	Provider   string `json:"provider"`
 	Scenario   string `json:"scenario"`
 	Order      string `json:"merchantOrderNo"`
@@ -83,43 +96,43 @@ func always(state string) func(string) (string, string, string) {
 var demoScenarios = []demoScenario{
 	{name: "happy", code: "hp", payTimeout: 0,
 		payment: func() simkit.Payment { return simkit.Payment{} },
-		expect:  always(workflows.StateCancelled)},
+		expect:  always(contract.StateCancelled)},
 	{name: "pending-then-success", code: "pd",
 		payment: func() simkit.Payment { return simkit.Payment{Scenario: simkit.Scenario{PendingQueries: 2}} },
 		expect: func(p string) (string, string, string) {
 			switch p {
 			case "alipayplus", "alipayglobal":
-				return workflows.StateCancelled, "", "no pending answer: the wallet says U (unknown); retried after a query"
+				return contract.StateCancelled, "", "no pending answer: the wallet says U (unknown); retried after a query"
 			}
-			return workflows.StateCancelled, "", ""
+			return contract.StateCancelled, "", ""
 		}},
 	{name: "unknown-then-success", code: "uk",
 		payment: func() simkit.Payment {
 			return simkit.Payment{Scenario: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}}}
 		},
-		expect: always(workflows.StateCancelled)},
+		expect: always(contract.StateCancelled)},
 	{name: "paid-before-deadline", code: "pb", payTimeout: 3 * time.Second,
 		payment: func() simkit.Payment { return simkit.Payment{Scenario: simkit.Scenario{PayOnQuery: 1}} },
-		expect:  always(workflows.StatePaid)},
+		expect:  always(contract.StatePaid)},
 	{name: "already-paid", code: "ap",
 		payment: func() simkit.Payment { return simkit.Payment{State: simkit.Paid} },
 		expect: func(p string) (string, string, string) {
 			switch p {
 			case "gnete":
-				return workflows.StateCancelled, "", "GNETE reverses a paid order on the same (Hong Kong) day: refunded"
+				return contract.StateCancelled, "", "GNETE reverses a paid order on the same (Hong Kong) day: refunded"
 			case "alipayglobal":
-				return workflows.StateCancelled, "", "Alipay Global's payCancel refunds a paid transaction"
+				return contract.StateCancelled, "", "Alipay Global's payCancel refunds a paid transaction"
 			}
-			return workflows.StatePaidAtCancel, "", "refuses to cancel a paid order: refund or fulfil"
+			return contract.StatePaidAtCancel, "", "refuses to cancel a paid order: refund or fulfil"
 		}},
 	{name: "window-expired", code: "we",
 		payment: func() simkit.Payment { return simkit.Payment{Scenario: simkit.Scenario{WindowExpired: true}} },
 		expect: func(p string) (string, string, string) {
 			if p == "ksher" {
-				return workflows.StateNeedsReview, workflows.ReviewAttemptsExhausted,
+				return contract.StateNeedsReview, contract.ReviewAttemptsExhausted,
 					"Ksher has no cancel window; its -6 \"cancel failed\" means query and retry, until attempts run out"
 			}
-			return workflows.StateNeedsReview, workflows.ReviewWindowExpired, ""
+			return contract.StateNeedsReview, contract.ReviewWindowExpired, ""
 		}},
 	// The sandbox's cancel reply claims the cancel happened in the form the provider
 	// does not sign (or, for Alipay+ and Alipay Global, without its signature) while
@@ -127,7 +140,7 @@ var demoScenarios = []demoScenario{
 	{name: "unsigned-claim", code: "uc",
 		payment: func() simkit.Payment { return simkit.Payment{Scenario: simkit.Scenario{UnsignedClaim: true}} },
 		expect: func(string) (string, string, string) {
-			return workflows.StateNeedsReview, workflows.ReviewAttemptsExhausted,
+			return contract.StateNeedsReview, contract.ReviewAttemptsExhausted,
 				"the reply claims the cancel but is not signed: unknown until the signed status query agrees"
 		}},
 }
@@ -146,13 +159,13 @@ func demoTag(now time.Time) string {
 	return strconv.FormatInt(now.Unix(), 36) + hex.EncodeToString(b)
 }
 
-// RunDemo creates a payment per provider and scenario in the sandboxes (their
-// admin API over HTTP), starts the cancels through the Go API, waits until each
+// Run creates a payment per provider and scenario in the sandboxes (their
+// admin API over HTTP), starts the cancels, waits until each
 // settles — a final outcome with its merchant notification done, or NEEDS_REVIEW,
 // which stays open for an operator — and returns one result per cancel. It fails
 // only when it cannot set the demo up; a cancel that does not meet its
 // expectation is a result with OK false.
-func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
+func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if cfg.Namespace == "" {
 		cfg.Namespace = "default"
 	}
@@ -165,6 +178,12 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Minute
 	}
+	if cfg.TaskQueue == "" {
+		cfg.TaskQueue = contract.DefaultTaskQueue
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -173,30 +192,30 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 		progress = io.Discard
 	}
 	tag := demoTag(time.Now())
-	var results []DemoResult
-	var cancels []*paycancel.Cancel
-	for _, provider := range workflows.ProviderNames {
+	var results []Result
+	for _, provider := range contract.ProviderNames {
 		for _, sc := range demoScenarios {
 			state, reason, note := sc.expect(provider)
-			r := DemoResult{Provider: provider, Scenario: sc.name,
+			r := Result{Provider: provider, Scenario: sc.name,
 				Order: demoOrderNo(tag, sc.code), Expected: state, ExpectedReason: reason, Note: note}
-			r.WorkflowID = workflows.WorkflowID(cfg.Merchant, provider, r.Order)
+			r.WorkflowID = contract.WorkflowID(cfg.Merchant, provider, r.Order)
 			r.UILink = UILink(cfg.UIURL, cfg.Namespace, r.WorkflowID)
 			p := sc.payment()
 			p.MerchantOrderNo, p.Amount, p.Currency = r.Order, 1000, demoCurrency[provider]
-			if err := createSandboxPayment(ctx, cfg.HTTP, cfg.SandboxURL, provider, p); err != nil {
+			if err := CreatePayment(ctx, cfg.HTTP, cfg.SandboxURL, provider, p); err != nil {
 				return nil, err
 			}
-			x, _, err := cfg.API.Start(ctx, workflows.CancelRequest{
+			req := contract.CancelRequest{
 				Merchant: cfg.Merchant, Provider: provider, Credential: cfg.CredentialPrefix + provider, MerchantOrderNo: r.Order,
 				Amount: p.Amount, Currency: p.Currency, PayTimeout: sc.payTimeout,
-			})
-			if err != nil {
+			}
+			// Every order is new (the run's tag), so a plain start is enough: no
+			// attach to an existing cancel as the order services' API does.
+			if _, err := cfg.Client.ExecuteWorkflow(ctx, contract.StartOptions(req, cfg.TaskQueue), contract.WorkflowName, req); err != nil {
 				return nil, fmt.Errorf("starting the cancel of %s: %w", r.WorkflowID, err)
 			}
 			fmt.Fprintf(progress, "started %-40s %s\n", r.WorkflowID, sc.name)
 			results = append(results, r)
-			cancels = append(cancels, x)
 		}
 	}
 
@@ -205,11 +224,11 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 	var wg sync.WaitGroup
 	for i := range results {
 		wg.Add(1)
-		go func(r *DemoResult, x *paycancel.Cancel) {
+		go func(r *Result) {
 			defer wg.Done()
-			st, err := x.WaitUntil(wctx, demoDone)
+			st, err := contract.WaitStatus(wctx, cfg.Client, r.WorkflowID, cfg.PollInterval, demoDone)
 			r.State, r.Reason = st.State, st.ReviewReason
-			if st.Final != "" && st.State == workflows.StateNotifyExhausted {
+			if st.Final != "" && st.State == contract.StateNotifyExhausted {
 				r.State = st.Final
 			}
 			r.Attempts, r.Queries = st.CancelAttempts, st.QueryAttempts
@@ -218,8 +237,8 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 				r.Error = err.Error()
 			}
 			r.OK = err == nil && r.State == r.Expected && r.Reason == r.ExpectedReason
-			fmt.Fprintf(progress, "%-40s %s\n", r.WorkflowID, stateText(st))
-		}(&results[i], cancels[i])
+			fmt.Fprintf(progress, "%-40s %s\n", r.WorkflowID, st.StateText())
+		}(&results[i])
 	}
 	wg.Wait()
 	return results, nil
@@ -227,18 +246,18 @@ func RunDemo(ctx context.Context, cfg DemoConfig) ([]DemoResult, error) {
 
 // demoDone: the cancel is settled for the demo — in review with its notification
 // done, or its notification exhausted. A cancel that closes ends WaitUntil anyway.
-func demoDone(st workflows.Status) bool {
+func demoDone(st contract.Status) bool {
 	n := st.Notify
 	switch st.State {
-	case workflows.StateNeedsReview:
+	case contract.StateNeedsReview:
 		return n.URL == "" || n.Delivered || n.Exhausted
-	case workflows.StateNotifyExhausted:
+	case contract.StateNotifyExhausted:
 		return true
 	}
 	return false
 }
 
-func notifyShort(n workflows.NotifyStatus) string {
+func notifyShort(n contract.NotifyStatus) string {
 	switch {
 	case n.URL == "":
 		return "no URL"
@@ -250,8 +269,8 @@ func notifyShort(n workflows.NotifyStatus) string {
 	return "pending"
 }
 
-// createSandboxPayment sets a payment up through POST <sandbox>/<provider>/_sandbox/payments.
-func createSandboxPayment(ctx context.Context, hc *http.Client, root, provider string, p simkit.Payment) error {
+// CreatePayment sets a payment up in a simulator through POST <sandbox>/<provider>/_sandbox/payments.
+func CreatePayment(ctx context.Context, hc *http.Client, root, provider string, p simkit.Payment) error {
 	body, err := json.Marshal(p)
 	if err != nil {
 		return err
@@ -274,9 +293,9 @@ func createSandboxPayment(ctx context.Context, hc *http.Client, root, provider s
 	return nil
 }
 
-// PrintDemo renders the results as one table.
-func PrintDemo(w io.Writer, results []DemoResult) error {
-	tw := newTable(w)
+// Print renders the results as one table.
+func Print(w io.Writer, results []Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row(tw, "PROVIDER", "SCENARIO", "EXPECTED", "FINAL", "OK", "ATTEMPTS", "NOTIFIED", "WEB UI", "NOTE")
 	for _, r := range results {
 		exp, got := r.Expected, r.State
@@ -298,4 +317,35 @@ func PrintDemo(w io.Writer, results []DemoResult) error {
 			fmt.Sprintf("%d cancel, %d query", r.Attempts, r.Queries), r.Notified, r.UILink, note)
 	}
 	return tw.Flush()
+}
+
+// row writes tab-separated cells; empty cells show as "-".
+func row(tw io.Writer, cells ...string) {
+	for i, c := range cells {
+		if c == "" {
+			cells[i] = "-"
+		}
+		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(cells[i])
+	}
+	fmt.Fprintln(tw, strings.Join(cells, "\t"))
+}
+
+// UILink is the Web UI page of a workflow (the UI redirects to its latest run).
+func UILink(uiURL, namespace, workflowID string) string {
+	return strings.TrimRight(uiURL, "/") + "/namespaces/" + url.PathEscape(namespace) +
+		"/workflows/" + url.PathEscape(workflowID)
+}
+
+// ScenarioCount is the number of scenarios Run plays per provider.
+func ScenarioCount() int { return len(demoScenarios) }
+
+// Passed counts the results that reached their expected state.
+func Passed(results []Result) int {
+	n := 0
+	for _, r := range results {
+		if r.OK {
+			n++
+		}
+	}
+	return n
 }

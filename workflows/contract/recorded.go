@@ -1,4 +1,4 @@
-package activities
+package contract
 
 import (
 	"context"
@@ -17,7 +17,7 @@ type Recorded struct {
 	WorkflowID string `json:"workflowId"`
 	RunID      string `json:"runId"`
 	// Request is the run's input (its WorkflowExecutionStarted event) as JSON: the
-	// cancel request (package workflows decodes it). A run that continued as new
+	// cancel request (decode it as a CancelRequest). A run that continued as new
 	// carries the request too, with its status in "carry".
 	Request json.RawMessage `json:"request"`
 	// Merchant is the merchant the cancel belongs to by its own record: the
