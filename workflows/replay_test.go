@@ -225,6 +225,16 @@ func TestWriteHistories(t *testing.T) {
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD", Scenario: sc})
 		return req
 	}
+	// exhausted starts a cancel whose merchant is absent (a closed port) and waits
+	// until its notification schedule ran out; open starts the merchant.
+	exhausted := func(t *testing.T, name string) (run client.WorkflowRun, open func()) {
+		url, open := absentMerchant(t)
+		req := paid(name, simkit.Scenario{})
+		req.NotifyURL = url
+		run = startCancel(t, env, req)
+		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+		return run, open
+	}
 	failed := func(t *testing.T, run client.WorkflowRun, contains string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -297,11 +307,7 @@ func TestWriteHistories(t *testing.T) {
 		"notify-exhausted-resend": func(t *testing.T) client.WorkflowRun {
 			// The merchant's URL is a closed port until the schedule runs out; then a
 			// merchant starts listening there and an operator resends.
-			url, open := absentMerchant(t)
-			req := paid("notify-exhausted-resend", simkit.Scenario{})
-			req.NotifyURL = url
-			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+			run, open := exhausted(t, "notify-exhausted-resend")
 			open()
 			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
 			st := waitFinal(t, run)
@@ -419,11 +425,7 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"resend-one-attempt": func(t *testing.T) client.WorkflowRun {
-			url, open := absentMerchant(t)
-			req := paid("resend-one-attempt", simkit.Scenario{})
-			req.NotifyURL = url
-			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+			run, open := exhausted(t, "resend-one-attempt")
 			if st := sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"}); st.Notify.Delivered {
 				t.Errorf("a resend to a closed port answered delivered")
 			}
@@ -443,18 +445,24 @@ func TestWriteHistories(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			run := fn(t)
-			h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
-			data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("%s: %d events", path, len(h.GetEvents()))
+			writeHistory(t, env, fn(t), path)
 		})
 	}
+}
+
+// writeHistory writes run's history to path as `temporal workflow show --output
+// json` does.
+func writeHistory(t *testing.T, env *testenv.Env, run client.WorkflowRun, path string) {
+	t.Helper()
+	h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d events", path, len(h.GetEvents()))
 }
 
 // absentMerchant is a merchant URL on a closed port; open starts a merchant
