@@ -129,7 +129,7 @@ type CancelRequest struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
 	// PayStartedAt is when the pay call was made. Default: the workflow's start.
-	PayStartedAt time.Time `json:"payStartedAt,omitempty"`
+	PayStartedAt time.Time `json:"payStartedAt,omitzero"`
 	// PayTimeout is how long after PayStartedAt to wait for the result before
 	// cancelling. 0: cancel at once.
 	PayTimeout time.Duration `json:"payTimeout,omitempty"`
@@ -262,7 +262,7 @@ type NotifyStatus struct {
 	Delivered bool      `json:"delivered"`
 	Exhausted bool      `json:"exhausted"`
 	LastError string    `json:"lastError,omitempty"`
-	LastAt    time.Time `json:"lastAt,omitempty"`
+	LastAt    time.Time `json:"lastAt,omitzero"`
 }
 
 // Status is what QueryStatus returns and the workflow's result.
@@ -290,7 +290,7 @@ type Status struct {
 	ProviderRef    string            `json:"providerRef,omitempty"`
 	PayDeadline    time.Time         `json:"payDeadline"`
 	WindowDeadline time.Time         `json:"windowDeadline"`
-	NextCheckAt    time.Time         `json:"nextCheckAt,omitempty"`
+	NextCheckAt    time.Time         `json:"nextCheckAt,omitzero"`
 	Resolution     *Resolution       `json:"resolution,omitempty"`
 	Notify         NotifyStatus      `json:"notify"`
 	Runs           int               `json:"runs"`

@@ -4,6 +4,7 @@ package workflows
 // look at the provider before cancelling.
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -77,7 +78,7 @@ func (r *run) awaitPayment() (string, error) {
 func (r *run) checkPayment() (decided string, stopped bool) {
 	r.st.PaymentChecks++
 	var ps providers.PaymentStatus
-	err, stopped := r.get(r.ctx, workflow.ExecuteActivity(r.queryCtx(), acts.QueryPayment, r.queryCall()), &ps)
+	err, stopped := r.get(r.ctx, workflow.ExecuteActivity(r.queryCtx(fmt.Sprintf("payment check %d", r.st.PaymentChecks)), acts.QueryPayment, r.queryCall()), &ps)
 	if err != nil {
 		if !stopped {
 			// The query could not be made (worker trouble after its retries): go on
@@ -99,8 +100,11 @@ func (r *run) queryCall() activities.QueryCall {
 		CancelKey: r.st.CancelKey, ProviderRef: r.st.ProviderRef}
 }
 
-func (r *run) queryCtx() workflow.Context {
+// queryCtx is the context of a provider query; summary is what the Web UI shows
+// of it (user metadata on its command: replay does not compare it).
+func (r *run) queryCtx(summary string) workflow.Context {
 	return workflow.WithActivityOptions(r.ctx, workflow.ActivityOptions{
+		Summary: summary,
 		// Provider calls go to the provider's own task queue (empty: this
 		// workflow's), so one slow or throttling provider cannot take the slots of
 		// the others. The queue comes from the recorded policy: replays see the

@@ -201,6 +201,7 @@ func (r *run) execute() (Status, error) {
 
 func (r *run) loadPolicy() error {
 	ctx := workflow.WithLocalActivityOptions(r.ctx, workflow.LocalActivityOptions{
+		Summary:             "load the merchant's cancel policy",
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
 	})
@@ -248,6 +249,7 @@ func (r *run) setState(state string) {
 	}
 	r.st.UpdatedAt = workflow.Now(r.ctx)
 	r.upsertSearchAttributes()
+	r.showDetails()
 }
 
 func (r *run) upsertSearchAttributes() {

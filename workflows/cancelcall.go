@@ -26,6 +26,7 @@ func (r *run) cancel() (string, error) {
 	}
 	r.st.CancelRounds++
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:             "cancel at the provider, key " + r.st.CancelKey,
 		TaskQueue:           r.policy.ActivityTaskQueue,
 		StartToCloseTimeout: 45 * time.Second,
 		HeartbeatTimeout:    15 * time.Second,

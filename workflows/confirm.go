@@ -4,6 +4,7 @@ package workflows
 // confirmations over to a fresh run (continue-as-new).
 
 import (
+	"fmt"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/providers"
@@ -53,7 +54,7 @@ func (r *run) confirm() (string, error) {
 		r.queries++
 		r.st.QueryAttempts++
 		var out providers.Outcome
-		err, stopped := r.get(ctx, workflow.ExecuteActivity(r.queryCtx(), acts.QueryCancel, r.queryCall()), &out)
+		err, stopped := r.get(ctx, workflow.ExecuteActivity(r.queryCtx(fmt.Sprintf("status query %d", r.st.QueryAttempts)), acts.QueryCancel, r.queryCall()), &out)
 		if stopped {
 			if err == nil {
 				r.noteOutcome(out)
@@ -86,6 +87,7 @@ func (r *run) confirm() (string, error) {
 // acted on here (returned as the next state), a recheck is carried. Runs before
 // changeDrainContinueAsNew carried a decision as the next run's state instead.
 func (r *run) continueAsNew() (string, error) {
+	r.showDetails()
 	_ = workflow.Await(r.ctx, func() bool { return workflow.AllHandlersFinished(r.ctx) })
 	if workflow.GetVersion(r.ctx, changeDrainContinueAsNew, workflow.DefaultVersion, 1) >= 1 {
 		if r.stopRequested() {

@@ -21,7 +21,7 @@ func (r *run) finish() (Status, error) {
 		return r.stop()
 	}
 	for r.st.Notify.Exhausted {
-		r.setState(StateNotifyExhausted)
+		r.setState(StateNotifyExhausted) // shows the exhausted notification
 		ok, err := workflow.AwaitWithTimeout(r.ctx, ResendWindow, func() bool { return r.resend })
 		if err != nil {
 			if r.stopRequested() {
@@ -58,6 +58,7 @@ func (r *run) finish() (Status, error) {
 	// A resend accepted as the window closed is not made; its update answers with
 	// the final status rather than keep the run open.
 	r.ending = true
+	r.showDetails()
 	_ = workflow.Await(r.ctx, func() bool { return workflow.AllHandlersFinished(r.ctx) })
 	return r.st, nil
 }
@@ -104,6 +105,7 @@ func (r *run) runSchedule(state string) (stopped bool) {
 // outdated, the resolution's own event follows. Runs before
 // changeResolutionEndsReviewNotice waited the whole pause and went on.
 func (r *run) pause(d time.Duration) (superseded bool) {
+	r.showDetails() // the last delivery error, while waiting to try again
 	if r.st.State != StateNeedsReview {
 		_ = workflow.Sleep(r.ctx, d)
 		return false
@@ -152,6 +154,7 @@ func (r *run) event(state string) activities.MerchantEvent {
 // for a stop (the attempt then finishes and is recorded). It reports the stop.
 func (r *run) notifyAttempt(ctx workflow.Context, event activities.MerchantEvent, last bool) (stopped bool) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:             fmt.Sprintf("merchant notification attempt %d", r.st.Notify.Attempts+1),
 		StartToCloseTimeout: 20 * time.Second,
 		// The schedule is the retry policy; one attempt per step keeps each
 		// delivery visible in history.

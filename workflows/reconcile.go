@@ -242,6 +242,9 @@ func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
 		WorkflowID:            d.Cancel.WorkflowID,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		// The reopened cancel's page says what it is, like a starter's start.
+		StaticSummary: Summary(req) + " · reopened for review",
+		StaticDetails: StaticDetails(req, d.Cancel.WorkflowID),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, WorkflowName, req)
 	var started workflow.Execution

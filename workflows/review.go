@@ -10,6 +10,7 @@ func (r *run) review() (string, error) {
 	if r.deliver(StateNeedsReview) {
 		return StateStopped, nil
 	}
+	r.showDetails()
 	if err := workflow.Await(r.ctx, func() bool { return r.resolved != nil }); err != nil {
 		if r.stopRequested() {
 			return StateStopped, nil

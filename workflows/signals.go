@@ -34,6 +34,7 @@ func (r *run) waitTimerOr(d time.Duration, add func(workflow.Selector)) (timer w
 	sel := workflow.NewSelector(r.ctx)
 	sel.AddFuture(timer, func(workflow.Future) {})
 	add(sel)
+	r.showDetails() // the next check, the last answer: as they stand while waiting
 	sel.Select(r.ctx)
 	return timer, cancelTimer
 }

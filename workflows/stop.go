@@ -35,6 +35,7 @@ func (r *run) get(ctx workflow.Context, fut workflow.Future, v any) (err error, 
 		sel := workflow.NewSelector(ctx)
 		sel.AddFuture(fut, func(workflow.Future) {})
 		sel.AddReceive(ctx.Done(), func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		r.showDetails()
 		sel.Select(ctx)
 		if !fut.IsReady() && !r.stopRequested() {
 			// Runs from before changeStop took the cancellation for the call's
@@ -63,6 +64,7 @@ func (r *run) stop() (Status, error) {
 		r.notifyAttempt(ctx, r.event(StateStopped), true)
 	}
 	r.ending = true
+	r.showDetails()
 	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	return r.st, nil
 }

@@ -249,6 +249,10 @@ func (c *Client) Start(ctx context.Context, req workflows.CancelRequest) (*Cance
 		// and the retry reuses the same business key (derived from the id).
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		// What the Web UI shows of the cancel (the workflow keeps its current
+		// details up to date).
+		StaticSummary: workflows.Summary(req),
+		StaticDetails: workflows.StaticDetails(req, id),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SAMerchant.ValueSet(req.Merchant),
 			workflows.SAProvider.ValueSet(req.Provider),
