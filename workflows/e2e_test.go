@@ -21,8 +21,14 @@ import (
 // createPayment sets a payment up in a sandbox through its admin API over HTTP.
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) simkit.Payment {
 	t.Helper()
+	return createPaymentAt(t, env.Sandboxes.URL, provider, p)
+}
+
+// createPaymentAt sets a payment up in the sandboxes at sandboxURL (admin API over HTTP).
+func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) simkit.Payment {
+	t.Helper()
 	body, _ := json.Marshal(p)
-	resp, err := http.Post(env.Sandboxes.URL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
+	resp, err := http.Post(sandboxURL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,9 +110,13 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 		},
 	}
 	for name, fn := range runs {
+		path := filepath.Join(historiesDir, name+".json")
+		if _, err := os.Stat(path); err == nil {
+			continue // recorded earlier: kept as it is
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			writeHistory(t, env, fn(t), filepath.Join(historiesDir, name+".json"))
+			writeHistory(t, env, fn(t), path)
 		})
 	}
 }

@@ -206,10 +206,9 @@ func TestWriteHistories(t *testing.T) {
 		poll.Policy.PaymentPoll = &one
 		m.Credentials["demo-payermax-flat"], m.Credentials["demo-payermax-poll"] = &flat, &poll
 		// A merchant with a long pause between attempts, for a resolution that
-		// arrives in one.
-		patient := &config.Merchant{Notify: m.Notify, Credentials: map[string]*config.Credential{"demo-payermax-patient": &base}}
-		patient.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Minute)}
-		f.Merchants["patient"] = patient
+		// arrives in one: the second merchant (a provider account belongs to one
+		// merchant only, so it cannot share demo's).
+		f.Merchants[testenv.SecondMerchantName].Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Minute)}
 	}})
 	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -407,8 +406,10 @@ func TestWriteHistories(t *testing.T) {
 		},
 		"resolve-during-review-notice": func(t *testing.T) client.WorkflowRun {
 			url, _ := absentMerchant(t)
-			req := paid("resolve-during-review-notice", simkit.Scenario{CancelFails: true})
-			req.Credential, req.NotifyURL = "demo-payermax-patient", url
+			req := request("resolve-during-review-notice")
+			req.Merchant, req.Credential, req.NotifyURL = testenv.SecondMerchantName, testenv.SecondCredentialPrefix+"payermax", url
+			createPaymentAt(t, env.Sandboxes2.URL, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD",
+				Scenario: simkit.Scenario{CancelFails: true}})
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Attempts == 1 })
 			st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo"})
