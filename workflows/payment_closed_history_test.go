@@ -109,14 +109,5 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 			return run
 		},
 	}
-	for name, fn := range runs {
-		path := filepath.Join(historiesDir, name+".json")
-		if _, err := os.Stat(path); err == nil {
-			continue // recorded earlier: kept as it is
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			writeHistory(t, env, fn(t), path)
-		})
-	}
+	writeMissing(t, env, runs)
 }

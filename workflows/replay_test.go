@@ -408,7 +408,7 @@ func TestWriteHistories(t *testing.T) {
 			url, _ := absentMerchant(t)
 			req := request("resolve-during-review-notice")
 			req.Merchant, req.Credential, req.NotifyURL = testenv.SecondMerchantName, testenv.SecondCredentialPrefix+"payermax", url
-			createPaymentAt(t, env.Sandboxes2.URL, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD",
+			testenv.CreatePayment(t, env.Sandboxes2.URL, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD",
 				Scenario: simkit.Scenario{CancelFails: true}})
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Attempts == 1 })
@@ -439,6 +439,13 @@ func TestWriteHistories(t *testing.T) {
 	for name, fn := range newRuns {
 		runs[name] = fn
 	}
+	writeMissing(t, env, runs)
+}
+
+// writeMissing runs, in parallel, each of runs whose history file is missing and
+// writes its history. A file already there is never rewritten: it is what
+// earlier code recorded.
+func writeMissing(t *testing.T, env *testenv.Env, runs map[string]func(t *testing.T) client.WorkflowRun) {
 	for name, fn := range runs {
 		path := filepath.Join(historiesDir, name+".json")
 		if _, err := os.Stat(path); err == nil {

@@ -1,12 +1,9 @@
 package paycancel_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -30,18 +27,10 @@ func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Pay
 	createPaymentAt(t, env.Sandboxes.URL, provider, p)
 }
 
-// createPaymentAt sets a payment up in the sandboxes at sandboxURL (admin API over HTTP).
+// createPaymentAt sets a payment up in the sandboxes at sandboxURL.
 func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
 	t.Helper()
-	body, _ := json.Marshal(p)
-	resp, err := http.Post(sandboxURL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
-	}
+	testenv.CreatePayment(t, sandboxURL, provider, p)
 }
 
 func request(provider, orderNo string, payTimeout time.Duration) workflows.CancelRequest {
