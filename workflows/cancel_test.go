@@ -94,15 +94,37 @@ type wf struct {
 	updates       int // updates accepted
 }
 
-func newWF(t *testing.T) *wf {
-	t.Helper()
+// count adds one to a call counter and returns the new count (the calls' n).
+func (w *wf) count(c *int) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	*c++
+	return *c
+}
+
+// record appends a call's input to its list and returns the list's length.
+func record[T any](w *wf, list *[]T, in T) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	*list = append(*list, in)
+	return len(*list)
+}
+
+// newTestEnv is the SDK's test environment as the workflow tests use it: quiet,
+// with a deadlock detector that 2 shared CI cores do not trip (the default 1 s
+// fires on a starved workflow goroutine, not on a real deadlock).
+func newTestEnv() *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := s.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(60 * time.Second)
-	// 2 shared cores in CI: the default 1 s deadlock detector fires on a starved
-	// workflow goroutine, not on a real deadlock.
 	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
+	return env
+}
+
+func newWF(t *testing.T) *wf {
+	t.Helper()
+	env := newTestEnv()
 	env.SetStartTime(testStart)
 	w := &wf{t: t, env: env, policy: testPolicy(), window: 7 * 24 * time.Hour,
 		req: workflows.CancelRequest{Merchant: "acme", Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "ord-1001",
@@ -142,35 +164,19 @@ func newWF(t *testing.T) *wf {
 		})
 	env.OnActivity("CancelPayment", mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in activities.CancelCall) (activities.CancelResult, error) {
-			w.mu.Lock()
-			w.cancels = append(w.cancels, in)
-			n := len(w.cancels)
-			w.mu.Unlock()
-			return w.cancelFn(n, activity.GetInfo(ctx).Attempt, in)
+			return w.cancelFn(record(w, &w.cancels, in), activity.GetInfo(ctx).Attempt, in)
 		})
 	env.OnActivity("QueryCancel", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.QueryCall) (providers.Outcome, error) {
-			w.mu.Lock()
-			w.queryCancels++
-			n := w.queryCancels
-			w.mu.Unlock()
-			return w.queryCancelFn(n, in)
+			return w.queryCancelFn(w.count(&w.queryCancels), in)
 		})
 	env.OnActivity("QueryPayment", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.QueryCall) (providers.PaymentStatus, error) {
-			w.mu.Lock()
-			w.queryPayments++
-			n := w.queryPayments
-			w.mu.Unlock()
-			return w.queryPaymentFn(n, in)
+			return w.queryPaymentFn(w.count(&w.queryPayments), in)
 		})
 	env.OnActivity("NotifyMerchant", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NotifyCall) (activities.NotifyResult, error) {
-			w.mu.Lock()
-			w.notifies = append(w.notifies, in)
-			n := len(w.notifies)
-			w.mu.Unlock()
-			return w.notifyFn(n, in)
+			return w.notifyFn(record(w, &w.notifies, in), in)
 		})
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
@@ -307,6 +313,16 @@ func cancelPending(_ int, attempt int32, _ activities.CancelCall) (activities.Ca
 }
 
 func alwaysPending(int, activities.QueryCall) (providers.Outcome, error) { return pending(), nil }
+
+// pendingUntil answers status query n pending while n < k, then last.
+func pendingUntil(k int, last providers.Outcome) func(int, activities.QueryCall) (providers.Outcome, error) {
+	return func(n int, _ activities.QueryCall) (providers.Outcome, error) {
+		if n < k {
+			return pending(), nil
+		}
+		return last, nil
+	}
+}
 
 func failWith(errType string, out providers.Outcome) func(int, int32, activities.CancelCall) (activities.CancelResult, error) {
 	return func(_ int, attempt int32, _ activities.CancelCall) (activities.CancelResult, error) {
@@ -528,12 +544,7 @@ func TestConfigurationFailureGoesToReviewWithoutRetries(t *testing.T) {
 func TestPendingThenSuccessByPolling(t *testing.T) {
 	w := newWF(t)
 	w.cancelFn = cancelPending
-	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
-		if n <= 2 {
-			return pending(), nil
-		}
-		return succeeded(), nil
-	}
+	w.queryCancelFn = pendingUntil(3, succeeded())
 	st := w.mustRun()
 	wantState(t, st, workflows.StateCancelled)
 	if st.QueryAttempts != 3 || len(w.cancels) != 1 {
@@ -548,12 +559,7 @@ func TestPendingThenSuccessByPolling(t *testing.T) {
 func TestBackoffGrowsToItsCap(t *testing.T) {
 	w := newWF(t)
 	w.cancelFn = cancelPending
-	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
-		if n < 12 {
-			return pending(), nil
-		}
-		return providers.Outcome{Kind: providers.AlreadyDone}, nil
-	}
+	w.queryCancelFn = pendingUntil(12, providers.Outcome{Kind: providers.AlreadyDone})
 	wantState(t, w.mustRun(), workflows.StateCancelled)
 	backoffs := w.timersAfter(testStart)[:12]
 	for i := 1; i < len(backoffs); i++ {
@@ -881,6 +887,17 @@ func TestNotificationExhaustedAndNobodyResends(t *testing.T) {
 // ---- continue-as-new, status query, search attributes ----
 
 // continued decodes the next run's input from a continue-as-new error.
+// pendingForARun runs a cancel whose provider answers pending until the run
+// continues as new, and returns it with the next run's input.
+func pendingForARun(t *testing.T) (*wf, workflows.CancelRequest) {
+	t.Helper()
+	w := newWF(t)
+	w.cancelFn = cancelPending
+	w.queryCancelFn = alwaysPending
+	_, err := w.run()
+	return w, continued(t, err)
+}
+
 func continued(t *testing.T, err error) workflows.CancelRequest {
 	t.Helper()
 	var can *workflow.ContinueAsNewError
@@ -901,11 +918,7 @@ func continued(t *testing.T, err error) workflows.CancelRequest {
 }
 
 func TestContinueAsNewCarriesState(t *testing.T) {
-	w1 := newWF(t)
-	w1.cancelFn = cancelPending
-	w1.queryCancelFn = alwaysPending
-	_, err := w1.run()
-	next := continued(t, err)
+	w1, next := pendingForARun(t)
 	if w1.queryCancels != 100 || next.Carry.Status.QueryAttempts != 100 || next.Carry.Backoff != 10*time.Minute {
 		t.Errorf("first run: %d queries, carried %d, backoff %s", w1.queryCancels, next.Carry.Status.QueryAttempts, next.Carry.Backoff)
 	}
@@ -996,12 +1009,7 @@ func TestStatusQueryMidFlight(t *testing.T) {
 	w := newWF(t)
 	w.req.PayTimeout = 10 * time.Minute
 	w.cancelFn = cancelPending
-	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
-		if n < 4 {
-			return pending(), nil
-		}
-		return succeeded(), nil
-	}
+	w.queryCancelFn = pendingUntil(4, succeeded())
 	var awaiting, confirming workflows.Status
 	w.at(time.Minute, func() { awaiting = w.status() })
 	// Queries at 10m05s, 10m15s, 10m35s: after the third, the next waits 40s.

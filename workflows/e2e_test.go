@@ -1,11 +1,8 @@
 package workflows_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -21,20 +18,7 @@ import (
 // createPayment sets a payment up in a sandbox through its admin API over HTTP.
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) simkit.Payment {
 	t.Helper()
-	body, _ := json.Marshal(p)
-	resp, err := http.Post(env.Sandboxes.URL+"/"+provider+"/_sandbox/payments", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var created simkit.Payment
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create payment: HTTP %d", resp.StatusCode)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil {
-		t.Fatal(err)
-	}
-	return created
+	return testenv.CreatePayment(t, env.Sandboxes.URL, provider, p)
 }
 
 func startCancel(t *testing.T, env *testenv.Env, req workflows.CancelRequest) client.WorkflowRun {

@@ -218,16 +218,22 @@ func TestHistoryBoundLongPaymentPoll(t *testing.T) {
 		next, start = &n, w.env.Now()
 	}
 
-	t.Run("paid-during-the-last-poll", func(t *testing.T) {
+	// lastPoll is the fourth run, whose last payment check (the 100th) sends a
+	// signal while it runs.
+	lastPoll := func(t *testing.T, name string, arg any) *wf {
 		w := newWF(t)
 		w.env.SetStartTime(start)
 		w.req = *next
 		w.queryPaymentFn = func(n int, _ activities.QueryCall) (providers.PaymentStatus, error) {
 			if n == 100 {
-				w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+				w.signal(name, arg)
 			}
 			return providers.PaymentStatus{State: providers.PaymentPending}, nil
 		}
+		return w
+	}
+	t.Run("paid-during-the-last-poll", func(t *testing.T) {
+		w := lastPoll(t, workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
 		st := w.mustRun() // decided in this run, no continue-as-new
 		wantState(t, st, workflows.StatePaid)
 		if st.Runs != 4 || len(w.cancels) != 0 {
@@ -235,15 +241,7 @@ func TestHistoryBoundLongPaymentPoll(t *testing.T) {
 		}
 	})
 	t.Run("recheck-during-the-last-poll", func(t *testing.T) {
-		w := newWF(t)
-		w.env.SetStartTime(start)
-		w.req = *next
-		w.queryPaymentFn = func(n int, _ activities.QueryCall) (providers.PaymentStatus, error) {
-			if n == 100 {
-				w.signal(workflows.SignalRecheck, nil)
-			}
-			return providers.PaymentStatus{State: providers.PaymentPending}, nil
-		}
+		w := lastPoll(t, workflows.SignalRecheck, nil)
 		_, err := w.run()
 		n := continued(t, err)
 		if !n.Carry.Recheck {

@@ -25,15 +25,11 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// CancelKey is the business key of the cancel with this workflow id, the same on
-// every attempt and run (PayerMax's requestId): "pc-" and the id without its
-// "cancel/" prefix, '/' written '-' (pc-acme-payermax-A1001), or, beyond
-// PayerMax's 64 characters, "pc-" and a stable 64-bit FNV-1a hash of the id. The
-// workflow fixes it once, at the start of its first run, and keeps it in its
-// status. The derivation is the one cancels had before ids were merchant-scoped.
-func CancelKey(workflowID string) string { return cancelKey(workflowID) }
+// CancelKey is the business key of the cancel with this workflow id (see package contract).
+var CancelKey = contract.CancelKey
 
 // changeMerchantScopedIDs versions the refusal of a new cancel without a merchant.
 // Cancels started before merchant-scoped ids had none and must replay as they ran.

@@ -228,11 +228,7 @@ func TestMerchantInStatusAndSearchAttributes(t *testing.T) {
 // upgrade: its request has no merchant, and it goes on (no refusal, no Merchant
 // attribute); its status names the merchant its policy recorded.
 func TestLegacyContinuedRunGoesOn(t *testing.T) {
-	w1 := newWF(t)
-	w1.cancelFn = cancelPending
-	w1.queryCancelFn = alwaysPending
-	_, err := w1.run()
-	next := continued(t, err)
+	w1, next := pendingForARun(t)
 	next.Merchant = ""
 	next.Carry.Status.Merchant = ""
 	next.Carry.Status.WorkflowID = workflows.LegacyWorkflowID("payermax", "ord-1001")

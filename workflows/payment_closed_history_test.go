@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 
 	"github.com/paycancel/paycancel/providers/sim/simkit"
@@ -110,20 +109,5 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 			return run
 		},
 	}
-	for name, fn := range runs {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			run := fn(t)
-			h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
-			data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(historiesDir, name+".json")
-			if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("%s: %d events", path, len(h.GetEvents()))
-		})
-	}
+	writeMissing(t, env, runs)
 }

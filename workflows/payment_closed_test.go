@@ -34,12 +34,7 @@ func TestPaymentClosedWhileCancelling(t *testing.T) {
 func TestPaymentClosedWhileConfirming(t *testing.T) {
 	w := newWF(t)
 	w.cancelFn = cancelPending
-	w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
-		if n < 3 {
-			return pending(), nil
-		}
-		return paymentFailed(), nil
-	}
+	w.queryCancelFn = pendingUntil(3, paymentFailed())
 	st := w.mustRun()
 	wantState(t, st, workflows.StateNotNeeded)
 	if st.QueryAttempts != 3 || st.LastOutcome.Reason != providers.ReasonPaymentClosed {

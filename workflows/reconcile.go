@@ -185,6 +185,9 @@ func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
 		WorkflowID:            d.Cancel.WorkflowID,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		// The reopened cancel's page says what it is, like a starter's start.
+		StaticSummary: contract.Summary(req) + " · reopened for review",
+		StaticDetails: contract.StaticDetails(req, d.Cancel.WorkflowID),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, WorkflowName, req)
 	var started workflow.Execution

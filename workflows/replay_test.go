@@ -206,10 +206,9 @@ func TestWriteHistories(t *testing.T) {
 		poll.Policy.PaymentPoll = &one
 		m.Credentials["demo-payermax-flat"], m.Credentials["demo-payermax-poll"] = &flat, &poll
 		// A merchant with a long pause between attempts, for a resolution that
-		// arrives in one.
-		patient := &config.Merchant{Notify: m.Notify, Credentials: map[string]*config.Credential{"demo-payermax-patient": &base}}
-		patient.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Minute)}
-		f.Merchants["patient"] = patient
+		// arrives in one: the second merchant (a provider account belongs to one
+		// merchant only, so it cannot share demo's).
+		f.Merchants[testenv.SecondMerchantName].Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Minute)}
 	}})
 	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -224,6 +223,16 @@ func TestWriteHistories(t *testing.T) {
 		req := request(name)
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD", Scenario: sc})
 		return req
+	}
+	// exhausted starts a cancel whose merchant is absent (a closed port) and waits
+	// until its notification schedule ran out; open starts the merchant.
+	exhausted := func(t *testing.T, name string) (run client.WorkflowRun, open func()) {
+		url, open := absentMerchant(t)
+		req := paid(name, simkit.Scenario{})
+		req.NotifyURL = url
+		run = startCancel(t, env, req)
+		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+		return run, open
 	}
 	failed := func(t *testing.T, run client.WorkflowRun, contains string) {
 		t.Helper()
@@ -297,11 +306,7 @@ func TestWriteHistories(t *testing.T) {
 		"notify-exhausted-resend": func(t *testing.T) client.WorkflowRun {
 			// The merchant's URL is a closed port until the schedule runs out; then a
 			// merchant starts listening there and an operator resends.
-			url, open := absentMerchant(t)
-			req := paid("notify-exhausted-resend", simkit.Scenario{})
-			req.NotifyURL = url
-			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+			run, open := exhausted(t, "notify-exhausted-resend")
 			open()
 			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
 			st := waitFinal(t, run)
@@ -401,8 +406,10 @@ func TestWriteHistories(t *testing.T) {
 		},
 		"resolve-during-review-notice": func(t *testing.T) client.WorkflowRun {
 			url, _ := absentMerchant(t)
-			req := paid("resolve-during-review-notice", simkit.Scenario{CancelFails: true})
-			req.Credential, req.NotifyURL = "demo-payermax-patient", url
+			req := request("resolve-during-review-notice")
+			req.Merchant, req.Credential, req.NotifyURL = testenv.SecondMerchantName, testenv.SecondCredentialPrefix+"payermax", url
+			testenv.CreatePayment(t, env.Sandboxes2.URL, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD",
+				Scenario: simkit.Scenario{CancelFails: true}})
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Attempts == 1 })
 			st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo"})
@@ -419,11 +426,7 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"resend-one-attempt": func(t *testing.T) client.WorkflowRun {
-			url, open := absentMerchant(t)
-			req := paid("resend-one-attempt", simkit.Scenario{})
-			req.NotifyURL = url
-			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+			run, open := exhausted(t, "resend-one-attempt")
 			if st := sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"}); st.Notify.Delivered {
 				t.Errorf("a resend to a closed port answered delivered")
 			}
@@ -436,6 +439,13 @@ func TestWriteHistories(t *testing.T) {
 	for name, fn := range newRuns {
 		runs[name] = fn
 	}
+	writeMissing(t, env, runs)
+}
+
+// writeMissing runs, in parallel, each of runs whose history file is missing and
+// writes its history. A file already there is never rewritten: it is what
+// earlier code recorded.
+func writeMissing(t *testing.T, env *testenv.Env, runs map[string]func(t *testing.T) client.WorkflowRun) {
 	for name, fn := range runs {
 		path := filepath.Join(historiesDir, name+".json")
 		if _, err := os.Stat(path); err == nil {
@@ -443,18 +453,24 @@ func TestWriteHistories(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			run := fn(t)
-			h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
-			data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("%s: %d events", path, len(h.GetEvents()))
+			writeHistory(t, env, fn(t), path)
 		})
 	}
+}
+
+// writeHistory writes run's history to path as `temporal workflow show --output
+// json` does.
+func writeHistory(t *testing.T, env *testenv.Env, run client.WorkflowRun, path string) {
+	t.Helper()
+	h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d events", path, len(h.GetEvents()))
 }
 
 // absentMerchant is a merchant URL on a closed port; open starts a merchant

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
@@ -29,12 +27,10 @@ func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Pay
 	createPaymentAt(t, env.Sandboxes.URL, provider, p)
 }
 
-// createPaymentAt sets a payment up in the sandboxes at sandboxURL (admin API over HTTP).
+// createPaymentAt sets a payment up in the sandboxes at sandboxURL.
 func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
 	t.Helper()
-	if err := demo.CreatePayment(context.Background(), http.DefaultClient, sandboxURL, provider, p); err != nil {
-		t.Fatal(err)
-	}
+	testenv.CreatePayment(t, sandboxURL, provider, p)
 }
 
 func request(provider, orderNo string, payTimeout time.Duration) contract.CancelRequest {

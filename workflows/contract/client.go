@@ -36,6 +36,10 @@ func StartOptions(req CancelRequest, taskQueue string) client.StartWorkflowOptio
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		// What the Web UI shows of the cancel (the workflow keeps its current
+		// details up to date).
+		StaticSummary: Summary(req),
+		StaticDetails: StaticDetails(req, WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			SAMerchant.ValueSet(req.Merchant),
 			SAProvider.ValueSet(req.Provider),

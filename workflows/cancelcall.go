@@ -1,0 +1,194 @@
+package workflows
+
+// Phase 2: the cancel at the provider, and how its answer or failure maps to the
+// next state.
+
+import (
+	"errors"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
+)
+
+func (r *run) cancel() (string, error) {
+	ctx := r.ctx
+	now := workflow.Now(ctx)
+	if !now.Before(r.policy.WindowDeadline) {
+		r.st.ReviewReason = ReviewWindowExpired
+		r.st.LastOutcome = providers.FailedOutcome(providers.ReasonWindowExpired, "LOCAL_WINDOW_EXPIRED",
+			"the cancel window closed at "+r.policy.WindowDeadline.UTC().Format(time.RFC3339)+" before a cancel could be sent")
+		return StateNeedsReview, nil
+	}
+	r.st.CancelRounds++
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:             "cancel at the provider, key " + r.st.CancelKey,
+		TaskQueue:           r.policy.ActivityTaskQueue,
+		StartToCloseTimeout: 45 * time.Second,
+		HeartbeatTimeout:    15 * time.Second,
+		// Retries stop at the cancel window: past it the provider refuses anyway.
+		ScheduleToCloseTimeout: r.policy.WindowDeadline.Sub(now),
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    r.policy.CancelRetry.Initial,
+			BackoffCoefficient: r.policy.CancelRetry.Multiplier,
+			MaximumInterval:    r.policy.CancelRetry.Max,
+			MaximumAttempts:    int32(r.policy.MaxCancelAttempts),
+		},
+		// A stop cancels the activity: between retries it ends at once, and an
+		// attempt under way finishes its call, whose answer get waits for.
+		WaitForCancellation: true,
+	})
+	call := activities.CancelCall{Credential: r.req.Credential,
+		Target:    providers.Target{MerchantOrderNo: r.req.MerchantOrderNo, ProviderPaymentID: r.req.ProviderPaymentID},
+		CancelKey: r.st.CancelKey, ProviderRef: r.st.ProviderRef, WorkflowID: r.st.WorkflowID}
+
+	// A provider notification or a PAID signal may arrive while the cancel is being
+	// retried; they are handled after it returns (the channels keep them).
+	var res activities.CancelResult
+	err, stopped := r.get(ctx, workflow.ExecuteActivity(actx, acts.CancelPayment, call), &res)
+	if stopped {
+		r.noteStoppedCall(err, &res)
+		return StateStopped, nil
+	}
+	if err == nil {
+		out := res.Outcome
+		r.st.CancelAttempts += int(res.Attempt)
+		r.noteOutcome(out)
+		if d := r.drain(false); d != "" {
+			return d, nil
+		}
+		switch out.Kind {
+		case providers.Succeeded, providers.AlreadyDone:
+			return StateCancelled, nil
+		default: // Pending (the activity returns only done or pending as results)
+			r.backoff = 0
+			return StateConfirming, nil
+		}
+	}
+	return r.cancelFailure(err), nil
+}
+
+// noteStoppedCall records the answer of a cancel call that a stop waited for: its
+// result, or the outcome a failed attempt carried. A call cancelled before any
+// attempt answered leaves the last outcome as it was.
+func (r *run) noteStoppedCall(err error, res *activities.CancelResult) {
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+	case errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(res) == nil:
+	default:
+		return
+	}
+	r.st.CancelAttempts += int(res.Attempt)
+	if res.Outcome.Kind != "" {
+		r.noteOutcome(res.Outcome)
+	}
+}
+
+// cancelFailure maps a failed cancel activity to the next state.
+func (r *run) cancelFailure(err error) string {
+	var appErr *temporal.ApplicationError
+	var timeoutErr *temporal.TimeoutError
+	var res activities.CancelResult
+	switch {
+	case errors.As(err, &appErr):
+		if appErr.HasDetails() {
+			_ = appErr.Details(&res)
+		}
+		out := res.Outcome
+		r.st.CancelAttempts += int(res.Attempt)
+		if out.Kind == "" {
+			out = providers.Outcome{Kind: providers.Failed, Code: appErr.Type(), Message: appErr.Message()}
+		}
+		r.noteOutcome(out)
+		switch appErr.Type() {
+		case activities.ErrAlreadyPaid:
+			return StatePaidAtCancel
+		case activities.ErrWindowExpired:
+			r.st.ReviewReason = ReviewWindowExpired
+		case activities.ErrConfiguration, activities.ErrUnknownCredential:
+			r.st.ReviewReason = ReviewConfiguration
+		case activities.ErrNotFound:
+			r.st.ReviewReason = ReviewNotFound
+		case activities.ErrInvalidRequest:
+			r.st.ReviewReason = ReviewInvalidRequest
+		case activities.ErrRejected:
+			r.st.ReviewReason = ReviewRejected
+		case activities.ErrPaymentClosed:
+			if r.paymentClosedIsNotNeeded() {
+				return StateNotNeeded
+			}
+			r.st.ReviewReason = ReviewRejected
+		default: // unknown or rate limited until the retries stopped
+			r.st.ReviewReason = ReviewAttemptsExhausted
+			// Retries that stop at the cancel window (ScheduleToCloseTimeout) arrive as
+			// the last attempt's application error too — the server reports RetryState
+			// TIMEOUT, or a schedule-to-close timeout whose cause is that error — so the
+			// window is told apart here, not by the timeout branch below.
+			var actErr *temporal.ActivityError
+			if (errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_TIMEOUT) ||
+				(res.Attempt > 0 && int(res.Attempt) < r.policy.MaxCancelAttempts) {
+				r.st.ReviewReason = ReviewWindowExpired
+			}
+		}
+	case errors.As(err, &timeoutErr) && timeoutErr.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
+		r.st.ReviewReason = ReviewWindowExpired
+		r.noteOutcome(providers.UnknownOutcome("WINDOW_EXPIRED_WHILE_RETRYING", "%s", errMessage(err)))
+	default:
+		// Start-to-close or heartbeat timeouts until the attempts ran out.
+		r.st.CancelAttempts += r.policy.MaxCancelAttempts
+		r.st.ReviewReason = ReviewAttemptsExhausted
+		r.noteOutcome(providers.UnknownOutcome("ACTIVITY_FAILED", "%s", errMessage(err)))
+	}
+	return StateNeedsReview
+}
+
+func (r *run) noteOutcome(o providers.Outcome) {
+	r.st.LastOutcome = o
+	if o.ProviderRef != "" {
+		r.st.ProviderRef = o.ProviderRef
+	}
+}
+
+// fromNotification maps a provider notification during cancelling/confirming.
+func (r *run) fromNotification(n providers.Notification) string {
+	switch n.Type {
+	case providers.NotifyCancelResult:
+		if n.ProviderRef != "" {
+			r.st.ProviderRef = n.ProviderRef
+		}
+		switch {
+		case n.Outcome.Done():
+			r.st.LastOutcome = n.Outcome
+			return StateCancelled
+		case n.Outcome.Kind == providers.Failed:
+			r.st.LastOutcome = n.Outcome
+			if n.Outcome.Reason == providers.ReasonAlreadyPaid {
+				return StatePaidAtCancel
+			}
+			r.st.ReviewReason = reviewReason(n.Outcome.Reason)
+			return StateNeedsReview
+		}
+	case providers.NotifyPaymentResult:
+		if n.Payment == providers.PaymentPaid {
+			r.st.LastOutcome = providers.FailedOutcome(providers.ReasonAlreadyPaid, "PAYMENT_NOTIFICATION", "the provider reported the payment paid")
+			return StatePaidAtCancel
+		}
+	}
+	return ""
+}
+
+// changePaymentClosedNotNeeded versions ending a cancel NOT_NEEDED when a verified
+// answer says the payment failed or closed on its own (providers.ReasonPaymentClosed):
+// no money moves and nothing was cancelled, so it is neither CANCELLED nor a review.
+const changePaymentClosedNotNeeded = "payment-closed-not-needed"
+
+// paymentClosedIsNotNeeded is asked only when such an answer arrived, which no
+// history before this change holds; the version marker keeps the rule explicit.
+func (r *run) paymentClosedIsNotNeeded() bool {
+	return workflow.GetVersion(r.ctx, changePaymentClosedNotNeeded, workflow.DefaultVersion, 1) >= 1
+}
