@@ -59,7 +59,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Tuning.ActivityPollers, "act-pollers", 0, "worker MaxConcurrentActivityTaskPollers (0: default)")
 	fs.IntVar(&o.Tuning.WorkflowSlots, "wf-slots", 0, "worker MaxConcurrentWorkflowTaskExecutionSize (0: default)")
 	fs.IntVar(&o.Tuning.ActivitySlots, "act-slots", 0, "main worker MaxConcurrentActivityExecutionSize (0: default)")
-	fs.IntVar(&o.Tuning.StickyCacheSize, "sticky-cache", 0, "worker.SetStickyWorkflowCacheSize (0: the SDK default, 10000)")
+	fs.IntVar(&o.Tuning.StickyCacheSize, "sticky-cache", 0, "worker sticky cache capacity (0: paycancel's default, app.DefaultStickyCacheSize)")
 	fs.StringVar(&o.Tuning.LogLevel, "log-level", "warn", "worker log level")
 	fs.StringArrayVar(&o.DynamicConfig, "dc", nil, "embedded server dynamic config override key=value (repeatable), e.g. --dc history.persistenceMaxQPS=20000")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines")
@@ -311,6 +311,13 @@ func PrintTable(w io.Writer, r *Report) {
 		}
 		fmt.Fprintf(w, "\n%s history per execution (%d sampled): %s\n", k.Kind, k.History.Sampled, joinCounts(k.History.EventTypes))
 		fmt.Fprintf(w, "%s Cloud actions per execution: %s\n", k.Kind, joinCounts(k.History.ActionsByKind))
+		fmt.Fprintf(w, "%s time in the server per execution, ms (mean / max):", k.Kind)
+		for _, name := range waitKinds {
+			if s, ok := k.History.WaitsMs[name]; ok {
+				fmt.Fprintf(w, " %s %.0f / %.0f;", name, s.Mean, s.Max)
+			}
+		}
+		fmt.Fprintln(w)
 	}
 	if p := r.Parked; p != nil {
 		who := "worker process"

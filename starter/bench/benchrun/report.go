@@ -152,6 +152,15 @@ type History struct {
 	Actions       Stat               `json:"actions"`
 	EventTypes    map[string]float64 `json:"eventTypes"`    // mean per execution
 	ActionsByKind map[string]float64 `json:"actionsByKind"` // mean per execution
+	// WaitsMs: where an execution's time in the server went (HistoryCount.WaitsMs),
+	// mean and max per execution over the sample.
+	WaitsMs map[string]StatF `json:"waitsMs"`
+}
+
+// StatF is the mean and max of a figure over a sample.
+type StatF struct {
+	Mean float64 `json:"mean"`
+	Max  float64 `json:"max"`
 }
 
 // Round is one measured round.
