@@ -192,20 +192,7 @@ type Round struct {
 	// the last result: CPU and persistence figures cover the whole window, so
 	// work the server defers (visibility, transfer and timer tasks) is counted.
 	WindowSeconds float64 `json:"windowSeconds"`
-	// CPU time per completed workflow (ms) of the server process, the worker
-	// process, and the bench process (starter, sandboxes, merchant receiver; and
-	// the worker when it runs in-process). Null: not measured (an external server
-	// without --server-pid; an in-process worker).
-	ServerCPUMsPerWf *float64 `json:"serverCpuMsPerWf"`
-	WorkerCPUMsPerWf *float64 `json:"workerCpuMsPerWf"`
-	BenchCPUMsPerWf  float64  `json:"benchCpuMsPerWf"`
-	// CPUBusy is the measured processes' CPU over the window, as a fraction of
-	// all cores for the time until the server went quiet (1: every core busy the
-	// whole time).
-	CPUBusy float64 `json:"cpuBusy"`
-	// HostCPUBusy is the whole machine's CPU use over the same time (/proc/stat),
-	// as a fraction of all cores: above CPUBusy by what other programs took.
-	HostCPUBusy float64 `json:"hostCpuBusy"`
+	CPU
 	// Worker-side waits (SDK metrics, means in ms): a workflow task or activity
 	// scheduled until a worker poll picked it up, and a workflow task's
 	// execution. Null when none was recorded (the baseline's activity is
@@ -224,6 +211,25 @@ type Round struct {
 
 	refs []execRef
 	lats []time.Duration
+}
+
+// CPU is what a round (or the parking) cost in CPU; its fields sit directly in
+// the JSON object that embeds it.
+type CPU struct {
+	// CPU time per completed workflow (ms) of the server process, the worker
+	// process, and the bench process (starter, sandboxes, merchant receiver; and
+	// the worker when it runs in-process). Null: not measured (an external server
+	// without --server-pid; an in-process worker).
+	ServerCPUMsPerWf *float64 `json:"serverCpuMsPerWf"`
+	WorkerCPUMsPerWf *float64 `json:"workerCpuMsPerWf"`
+	BenchCPUMsPerWf  float64  `json:"benchCpuMsPerWf"`
+	// CPUBusy is the measured processes' CPU over the window, as a fraction of
+	// all cores for the time until the server went quiet (1: every core busy the
+	// whole time).
+	CPUBusy float64 `json:"cpuBusy"`
+	// HostCPUBusy is the whole machine's CPU use over the same time (/proc/stat),
+	// as a fraction of all cores: above CPUBusy by what other programs took.
+	HostCPUBusy float64 `json:"hostCpuBusy"`
 }
 
 // Persistence is the server's persistence_latency (and
@@ -286,11 +292,7 @@ type ParkedResult struct {
 
 // ParkLimits are the parking's CPU, waits and persistence, per parked cancel.
 type ParkLimits struct {
-	ServerCPUMsPerWf              *float64     `json:"serverCpuMsPerWf"`
-	WorkerCPUMsPerWf              *float64     `json:"workerCpuMsPerWf"`
-	BenchCPUMsPerWf               float64      `json:"benchCpuMsPerWf"`
-	CPUBusy                       float64      `json:"cpuBusy"`
-	HostCPUBusy                   float64      `json:"hostCpuBusy"`
+	CPU
 	WorkflowTaskScheduleToStartMs *float64     `json:"workflowTaskScheduleToStartMs"`
 	Persistence                   *Persistence `json:"persistence"`
 }

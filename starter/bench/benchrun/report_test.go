@@ -224,7 +224,8 @@ func sampleReport() *Report {
 			ServerCPUMsPerWf: sp, WorkerCPUMsPerWf: sp, BenchCPUMsPerWf: sp, CPUBusy: sp, HostCPUBusy: sp, WorkflowTaskScheduleToStartMs: sp,
 			ActivityScheduleToStartMs: sp, WorkflowTaskExecutionMs: sp, PersistenceWriteMs: sp, PersistenceWritesPerWf: sp, VisibilityWriteMs: sp,
 			History: History{Sampled: 100, Events: Stat{Mean: 19, Min: 19, Max: 19}, Actions: Stat{Mean: 5, Min: 5, Max: 5},
-				EventTypes: map[string]float64{"WorkflowExecutionStarted": 1}, ActionsByKind: map[string]float64{"workflowStarted": 1}}}
+				EventTypes: map[string]float64{"WorkflowExecutionStarted": 1}, ActionsByKind: map[string]float64{"workflowStarted": 1},
+				WaitsMs: map[string]StatF{"total": {Mean: 1, Max: 2}}}}
 	}
 	return &Report{
 		SchemaVersion: SchemaVersion, StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Seconds: 180, Command: "go run ./starter/bench",
@@ -238,12 +239,12 @@ func sampleReport() *Report {
 			Pooled: PooledRatios{P50: 1.5, P95: 1.4, P99: 1.3}},
 		Baseline: kind("baseline"), Cancel: kind("cancel"),
 		Rounds: []Round{{Index: 0, Pair: 0, Kind: "baseline", N: 200, Concurrency: 50, Completed: 199, Failed: 1, Seconds: 4, PerSecond: 52, OverallPerSecond: 49.75,
-			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, SteadyN: 99, LatencyAllMs: Latency{P50: 2, P95: 3, P99: 4, Max: 5, Mean: 2.5}, WindowSeconds: 5, ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4),
-			BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95, WorkflowTaskScheduleToStartMs: ptr(100), ActivityScheduleToStartMs: ptr(2), WorkflowTaskExecutionMs: ptr(0.4),
+			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, SteadyN: 99, LatencyAllMs: Latency{P50: 2, P95: 3, P99: 4, Max: 5, Mean: 2.5}, WindowSeconds: 5,
+			CPU: CPU{ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4), BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95}, WorkflowTaskScheduleToStartMs: ptr(100), ActivityScheduleToStartMs: ptr(2), WorkflowTaskExecutionMs: ptr(0.4),
 			WorkflowTasks: 400, Persistence: &Persistence{WriteOps: 1, WritesPerWf: 2, WriteMeanMs: 3, ReadOps: 4, ReadMeanMs: 5, VisibilityWrites: 6, VisibilityMeanMs: 7},
 			ResourceExhausted: 1, LoadAvg: "1 1 1", Errors: []string{"x"}}},
 		Parked: &ParkedResult{N: 10000, StartSeconds: 1, StartPerSecond: 2, SettledSeconds: 3, Failed: 4,
-			Limits: ParkLimits{ServerCPUMsPerWf: ptr(1), WorkerCPUMsPerWf: ptr(2), BenchCPUMsPerWf: 3, CPUBusy: 0.4, HostCPUBusy: 0.5,
+			Limits: ParkLimits{CPU: CPU{ServerCPUMsPerWf: ptr(1), WorkerCPUMsPerWf: ptr(2), BenchCPUMsPerWf: 3, CPUBusy: 0.4, HostCPUBusy: 0.5},
 				WorkflowTaskScheduleToStartMs: ptr(6), Persistence: &Persistence{WriteOps: 7}}, IdleRSSMiB: 5, RSSMiB: 6, HWMMiB: 7,
 			RSSAfterGCMiB: 8, AnonMiB: 9, FileMiB: 10, IdleAnonMiB: 11, AnonAfterGCMiB: 12, HeapInuseMiB: 13, HeapInuseAfterGC: 14, StackInuseMiB: 15,
 			Goroutines: 16, PerParkedKiB: 17, StickyCacheSize: 18, StickyCacheLimit: 19, StickyCacheMisses: 20, InProcess: true,
@@ -282,7 +283,7 @@ func TestReportSchema(t *testing.T) {
 		",serverCpuMsPerWf" + spread + ",workerCpuMsPerWf" + spread + ",benchCpuMsPerWf" + spread + ",cpuBusy" + spread + ",hostCpuBusy" + spread +
 		",workflowTaskScheduleToStartMs" + spread + ",activityScheduleToStartMs" + spread + ",workflowTaskExecutionMs" + spread +
 		",persistenceWriteMs" + spread + ",persistenceWritesPerWf" + spread + ",visibilityWriteMs" + spread +
-		",history{sampled,events{mean,min,max},actions{mean,min,max},eventTypes{*},actionsByKind{*}}}"
+		",history{sampled,events{mean,min,max},actions{mean,min,max},eventTypes{*},actionsByKind{*},waitsMs{*}}}"
 	want := "{schemaVersion,startedAt,seconds,command," +
 		"machine{numCPU,cpuModel,memTotalMiB,goVersion,os,loadAvgStart,loadAvgEnd}," +
 		"temporal{mode,address,namespace,store,serverMetricsUrl,serverPid}," +
@@ -322,7 +323,7 @@ func TestReportSchema(t *testing.T) {
 func keyPaths(name string, v any) string {
 	switch x := v.(type) {
 	case map[string]any:
-		if name == "eventTypes" || name == "actionsByKind" || name == "dynamicConfig" {
+		if name == "eventTypes" || name == "actionsByKind" || name == "dynamicConfig" || name == "waitsMs" {
 			return "{*}"
 		}
 		parts := make([]string, 0, len(x))

@@ -653,8 +653,7 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 	after := e.sample(ctx)
 	lim := Round{Completed: int(started)}
 	measureRound(&lim, before, after, after.at.Sub(before.at), after.host)
-	p.Limits = ParkLimits{ServerCPUMsPerWf: lim.ServerCPUMsPerWf, WorkerCPUMsPerWf: lim.WorkerCPUMsPerWf, BenchCPUMsPerWf: lim.BenchCPUMsPerWf,
-		CPUBusy: lim.CPUBusy, HostCPUBusy: lim.HostCPUBusy, WorkflowTaskScheduleToStartMs: lim.WorkflowTaskScheduleToStartMs, Persistence: lim.Persistence}
+	p.Limits = ParkLimits{CPU: lim.CPU, WorkflowTaskScheduleToStartMs: lim.WorkflowTaskScheduleToStartMs, Persistence: lim.Persistence}
 	p.StartSeconds = round3(p.StartSeconds)
 	p.StartPerSecond = round3(p.StartPerSecond)
 	logf("  all parked after %.1f s; letting the worker settle", p.SettledSeconds)

@@ -67,8 +67,8 @@ type child struct {
 }
 
 // startChildProcess re-executes this binary with env=spec and waits for its
-// "READY ..." line on stdout.
-func startChildProcess(ctx context.Context, name, env string, spec any, stderr io.Writer, limit time.Duration) (*child, error) {
+// "READY ..." line on stdout, which must carry fields values.
+func startChildProcess(ctx context.Context, name, env string, spec any, stderr io.Writer, limit time.Duration, fields int) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -108,6 +108,10 @@ func startChildProcess(ctx context.Context, name, env string, spec any, stderr i
 	go func() { c.done <- cmd.Wait() }()
 	select {
 	case c.ready = <-ready:
+		if len(c.ready) != fields {
+			c.stop(10 * time.Second)
+			return nil, fmt.Errorf("%s process: unexpected ready line %q", name, c.ready)
+		}
 		return c, nil
 	case err := <-c.done:
 		return nil, fmt.Errorf("%s process exited before it was ready: %v", name, err)
@@ -167,13 +171,9 @@ type serverProc struct {
 }
 
 func startServer(ctx context.Context, spec serverSpec, stderr io.Writer) (*serverProc, error) {
-	c, err := startChildProcess(ctx, "Temporal server", serverEnv, spec, stderr, 2*time.Minute)
+	c, err := startChildProcess(ctx, "Temporal server", serverEnv, spec, stderr, 2*time.Minute, 2)
 	if err != nil {
 		return nil, err
-	}
-	if len(c.ready) != 2 {
-		c.stop(10 * time.Second)
-		return nil, fmt.Errorf("Temporal server process: unexpected ready line %q", c.ready)
 	}
 	return &serverProc{child: c, hostPort: c.ready[0], metricsURL: c.ready[1]}, nil
 }

@@ -283,13 +283,9 @@ type childWorker struct {
 }
 
 func startChild(ctx context.Context, spec workerSpec, stderr io.Writer) (*childWorker, error) {
-	c, err := startChildProcess(ctx, "worker", workerEnv, spec, stderr, 60*time.Second)
+	c, err := startChildProcess(ctx, "worker", workerEnv, spec, stderr, 60*time.Second, 1)
 	if err != nil {
 		return nil, err
-	}
-	if len(c.ready) != 1 {
-		c.stop(10 * time.Second)
-		return nil, fmt.Errorf("worker process: unexpected ready line %q", c.ready)
 	}
 	return &childWorker{child: c, stats: c.ready[0]}, nil
 }
