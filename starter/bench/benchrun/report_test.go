@@ -378,3 +378,22 @@ func normalizeShape(s string) string {
 	out, _ := parse(s)
 	return out
 }
+
+func TestMarkdownRow(t *testing.T) {
+	r := sampleReport()
+	want := "| 2026-01-02 03:04 | 1.50 (1.25–1.75) | 1.50 (1.25–1.75) | 1.50 (1.25–1.75) | 1.50 (1.25–1.75) | 1.50 / 1.40 / 1.30 | 19 / 5 | 6 MiB (8), 10000 parked | 3 s |"
+	if got := MarkdownRow(r); got != want {
+		t.Errorf("row\n got %s\nwant %s", got, want)
+	}
+	if n, m := strings.Count(MarkdownRow(r), "|"), strings.Count(strings.Split(MarkdownHeader, "\n")[0], "|"); n != m {
+		t.Errorf("row has %d bars, header %d", n, m)
+	}
+	r.Parked = nil
+	if got := MarkdownRow(r); !strings.HasSuffix(got, "| 19 / 5 | — | — |") {
+		t.Errorf("without parking: %s", got)
+	}
+	r.Ratios = nil
+	if MarkdownRow(r) != "" {
+		t.Error("a row without ratios")
+	}
+}
