@@ -278,6 +278,7 @@ func PrintTable(w io.Writer, r *Report) {
 		row("persistence write ms (server)", func(k *KindSummary) string { return spreadCell(k.PersistenceWriteMs) })
 		row("persistence writes/workflow", func(k *KindSummary) string { return spreadCell(k.PersistenceWritesPerWf) })
 		row("visibility write ms", func(k *KindSummary) string { return spreadCell(k.VisibilityWriteMs) })
+		row("tasks sync-matched (no backlog)", func(k *KindSummary) string { return percentCell(k.SyncMatch) })
 		row("history events/execution", func(k *KindSummary) string { return histCell(k.History.Sampled, k.History.Events) })
 		row("Cloud actions/execution", func(k *KindSummary) string { return histCell(k.History.Sampled, k.History.Actions) })
 		_ = tw.Flush()

@@ -141,6 +141,7 @@ type KindSummary struct {
 	PersistenceWriteMs            *Spread `json:"persistenceWriteMs"`
 	PersistenceWritesPerWf        *Spread `json:"persistenceWritesPerWf"`
 	VisibilityWriteMs             *Spread `json:"visibilityWriteMs"`
+	SyncMatch                     *Spread `json:"syncMatch"`
 	History                       History `json:"history"`
 }
 
@@ -245,6 +246,10 @@ type Persistence struct {
 	ReadMeanMs       float64 `json:"readMeanMs"`
 	VisibilityWrites int64   `json:"visibilityWrites"`
 	VisibilityMeanMs float64 `json:"visibilityWriteMeanMs"`
+	// SyncMatch is the share of tasks (workflow and activity, sticky included)
+	// that matching handed to a waiting poll rather than through a backlog
+	// (its poll_success_sync over poll_success); null: no tasks polled.
+	SyncMatch *float64 `json:"syncMatch"`
 }
 
 // ParkedResult is the memory measurement.
@@ -515,6 +520,12 @@ func summarizeKind(kind string, rounds []Round) *KindSummary {
 	k.PersistenceWriteMs = col(persist(func(p Persistence) float64 { return p.WriteMeanMs }))
 	k.PersistenceWritesPerWf = col(persist(func(p Persistence) float64 { return p.WritesPerWf }))
 	k.VisibilityWriteMs = col(persist(func(p Persistence) float64 { return p.VisibilityMeanMs }))
+	k.SyncMatch = col(persist(func(p Persistence) float64 {
+		if p.SyncMatch == nil {
+			return math.NaN()
+		}
+		return *p.SyncMatch
+	}))
 	return k
 }
 

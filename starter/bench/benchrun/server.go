@@ -236,6 +236,11 @@ type persistSnapshot map[string]opStat
 const (
 	promPersistence = "persistence_latency"
 	promVisibility  = "visibility_persistence_latency"
+	// Matching's counters of tasks handed to polls, all of them and those by sync
+	// match (the task met a waiting poll instead of going through a backlog);
+	// keyed by task_type instead of operation.
+	promPollSuccess     = "poll_success"
+	promPollSuccessSync = "poll_success_sync"
 )
 
 // scrapePersistence reads the server's persistence latency histograms (sum and
@@ -259,7 +264,8 @@ func scrapePersistence(ctx context.Context, url string) (persistSnapshot, error)
 }
 
 // parsePersistence reads Prometheus text exposition: only the _sum and _count
-// series of the two persistence latency histograms.
+// series of the two persistence latency histograms, and matching's poll_success
+// counters.
 func parsePersistence(r io.Reader) (persistSnapshot, error) {
 	s := persistSnapshot{}
 	sc := bufio.NewScanner(r)
@@ -269,13 +275,7 @@ func parsePersistence(r io.Reader) (persistSnapshot, error) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		var metric string
-		for _, m := range []string{promPersistence, promVisibility} {
-			if strings.HasPrefix(line, m+"_sum") || strings.HasPrefix(line, m+"_count") {
-				metric = m
-			}
-		}
-		if metric == "" {
+		if !strings.HasPrefix(line, promPersistence) && !strings.HasPrefix(line, promVisibility) && !strings.HasPrefix(line, promPollSuccess) {
 			continue
 		}
 		name, labels, value, ok := splitSample(line)
@@ -286,17 +286,27 @@ func parsePersistence(r io.Reader) (persistSnapshot, error) {
 		if err != nil {
 			continue
 		}
-		key := metric + "|" + labels["operation"]
-		st := s[key]
 		switch name {
-		case metric + "_sum":
-			st.SumSeconds += v
-		case metric + "_count":
+		case promPollSuccess, promPollSuccess + "_total", promPollSuccessSync, promPollSuccessSync + "_total":
+			key := strings.TrimSuffix(name, "_total") + "|" + labels["task_type"]
+			st := s[key]
 			st.Count += v
-		default:
+			s[key] = st
 			continue
 		}
-		s[key] = st
+		for _, metric := range []string{promPersistence, promVisibility} {
+			key := metric + "|" + labels["operation"]
+			st := s[key]
+			switch name {
+			case metric + "_sum":
+				st.SumSeconds += v
+			case metric + "_count":
+				st.Count += v
+			default:
+				continue
+			}
+			s[key] = st
+		}
 	}
 	return s, sc.Err()
 }
@@ -373,7 +383,7 @@ func isRead(op string) bool {
 
 // persistenceDelta turns two snapshots into a round's Persistence.
 func persistenceDelta(a, b persistSnapshot, workflows int) *Persistence {
-	var wOps, wSum, rOps, rSum, visOps, visSum float64
+	var wOps, wSum, rOps, rSum, visOps, visSum, polls, syncPolls float64
 	for k, after := range b {
 		metric, op, ok := strings.Cut(k, "|")
 		if !ok {
@@ -384,6 +394,10 @@ func persistenceDelta(a, b persistSnapshot, workflows int) *Persistence {
 			continue
 		}
 		switch {
+		case metric == promPollSuccess:
+			polls += n
+		case metric == promPollSuccessSync:
+			syncPolls += n
 		case metric == promVisibility && isRead(op):
 			// visibility reads (list, count): none of the bench's own
 		case metric == promVisibility:
@@ -404,6 +418,9 @@ func persistenceDelta(a, b persistSnapshot, workflows int) *Persistence {
 	p.WriteMeanMs, p.ReadMeanMs, p.VisibilityMeanMs = meanMs(wSum, wOps), meanMs(rSum, rOps), meanMs(visSum, visOps)
 	if workflows > 0 {
 		p.WritesPerWf = round3(wOps / float64(workflows))
+	}
+	if polls > 0 {
+		p.SyncMatch = ptr(round3(min(1, syncPolls/polls)))
 	}
 	return p
 }
