@@ -23,24 +23,30 @@ type Workers struct {
 // Worker defaults, applied where StartWorkers' base options leave a field zero.
 //
 // Pollers: the SDK's default is two workflow-task pollers, which it splits
-// between the sticky queue and the normal one, and two activity pollers. The
-// server splits every task queue into 4 partitions (matching.numTaskqueue*Partitions);
-// a task written to a partition where no poll is waiting goes to that
-// partition's backlog, and the server keeps handing new tasks to arriving polls
-// (sync match) until the backlog's head is 5 s old (matching.backlogNegligibleAge).
-// With a single normal-queue poll in flight most of a cancel's first workflow
-// tasks landed in a backlog and waited 2–6 s: the benchmark's two-humped latency.
-// Enough polls for every partition to have one waiting keep tasks sync-matched;
-// an idle poll is a goroutine here and one held request at the server.
+// between the worker's sticky queue and the normal one, and two activity
+// pollers. The server splits every task queue into 4 partitions
+// (matching.numTaskqueueReadPartitions); a task that finds no poll waiting on its
+// partition goes to that partition's backlog, and matching keeps handing newly
+// arriving tasks to arriving polls (sync match) until the backlog's head is 5 s
+// old (matching.backlogNegligibleAge). With one normal-queue poll in flight at a
+// time, about two thirds of the tasks went through a backlog at 50 cancels in
+// flight, and a cancel's first workflow task waited up to 5–6 s there: the
+// benchmark's two-humped latency. With 32 workflow-task pollers (16 on the
+// normal queue, 4 per partition) and 8 on each provider's queue (provider calls
+// are never eager: they run on another queue than their workflow) about nine
+// tasks in ten meet a waiting poll. An idle poll is a goroutine here and one held
+// request at the server.
 //
 // Sticky cache: the SDK keeps 10,000 workflows (their state and goroutines,
 // about 50 KiB each) cached between workflow tasks. A cancel parks for up to its
 // pay timeout (an hour) between two workflow tasks, so a full cache is mostly
 // parked cancels; evicting one costs a replay of its few events when its timer
-// fires, while the in-flight ones (a few hundred at a time) stay cached.
+// fires, while the in-flight ones (a few hundred at a time) stay cached. With
+// 2,000 the worker holds about 270 MiB with 10,000 cancels parked (610 MiB with
+// the SDK's 10,000).
 const (
-	DefaultWorkflowTaskPollers     = 16
-	DefaultProviderActivityPollers = 4
+	DefaultWorkflowTaskPollers     = 32
+	DefaultProviderActivityPollers = 8
 	DefaultStickyCacheSize         = 2000
 )
 
@@ -76,8 +82,6 @@ func StartWorkers(c client.Client, taskQueue string, a *activities.Activities, l
 		opts.DisableWorkflowWorker = true
 		opts.MaxConcurrentActivityExecutionSize = l.Concurrency
 		opts.TaskQueueActivitiesPerSecond = l.RatePerSecond
-		// A provider call is never eager (an activity on another task queue than
-		// its workflow's): every one goes through this queue's partitions.
 		if opts.MaxConcurrentActivityTaskPollers == 0 && opts.ActivityTaskPollerBehavior == nil {
 			opts.MaxConcurrentActivityTaskPollers = DefaultProviderActivityPollers
 		}
