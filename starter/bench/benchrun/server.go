@@ -56,6 +56,15 @@ func childContext() (context.Context, context.CancelFunc) {
 	return ctx, stop
 }
 
+// childSpec decodes a child process's spec from its environment variable.
+func childSpec(env, who string, spec any, stderr io.Writer) bool {
+	if err := json.Unmarshal([]byte(os.Getenv(env)), spec); err != nil {
+		fmt.Fprintln(stderr, who+": bad spec:", err)
+		return false
+	}
+	return true
+}
+
 // child is a running child process.
 type child struct {
 	name   string
@@ -182,8 +191,7 @@ func startServer(ctx context.Context, spec serverSpec, stderr io.Writer) (*serve
 // local port and prints "READY <frontend host:port> <metrics URL>".
 func runServerChild(stderr io.Writer) int {
 	var spec serverSpec
-	if err := json.Unmarshal([]byte(os.Getenv(serverEnv)), &spec); err != nil {
-		fmt.Fprintln(stderr, "bench server: bad spec:", err)
+	if !childSpec(serverEnv, "bench server", &spec, stderr) {
 		return 2
 	}
 	ctx, stop := childContext()

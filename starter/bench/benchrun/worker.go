@@ -323,8 +323,7 @@ func (w *childWorker) Stop() { w.stop(20 * time.Second) }
 // figure after GC), prints "READY <url>" and runs until stdin closes or SIGTERM.
 func runWorkerChild(stderr io.Writer) int {
 	var spec workerSpec
-	if err := json.Unmarshal([]byte(os.Getenv(workerEnv)), &spec); err != nil {
-		fmt.Fprintln(stderr, "bench worker: bad spec:", err)
+	if !childSpec(workerEnv, "bench worker", &spec, stderr) {
 		return 2
 	}
 	ctx, stop := childContext()
