@@ -172,6 +172,8 @@ func TestWaits(t *testing.T) {
 			e.Attributes = &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: a}
 		case *historypb.ActivityTaskStartedEventAttributes:
 			e.Attributes = &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: a}
+		case *historypb.WorkflowTaskTimedOutEventAttributes:
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskTimedOutEventAttributes{WorkflowTaskTimedOutEventAttributes: a}
 		case *historypb.ActivityTaskCompletedEventAttributes:
 			e.Attributes = &historypb.HistoryEvent_ActivityTaskCompletedEventAttributes{ActivityTaskCompletedEventAttributes: a}
 		}
@@ -189,7 +191,7 @@ func TestWaits(t *testing.T) {
 		ev(3050, enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED, &historypb.ActivityTaskStartedEventAttributes{ScheduledEventId: 5}),   // 6
 		ev(3070, enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, &historypb.ActivityTaskCompletedEventAttributes{StartedEventId: 6}), // 7
 		ev(3070, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, queue(enumspb.TASK_QUEUE_KIND_STICKY)),                              // 8
-		ev(8070, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, nil),
+		ev(8070, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, &historypb.WorkflowTaskTimedOutEventAttributes{TimeoutType: enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START}),
 		ev(8070, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, queue(enumspb.TASK_QUEUE_KIND_NORMAL)),                             // 10
 		ev(8100, enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED, &historypb.WorkflowTaskStartedEventAttributes{ScheduledEventId: 10}), // 11
 		ev(8105, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, &historypb.WorkflowTaskCompletedEventAttributes{StartedEventId: 11}),
@@ -199,7 +201,7 @@ func TestWaits(t *testing.T) {
 		ev(8112, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, nil),
 	}
 	got := waits(events)
-	want := map[string]float64{"total": 8112, "wftWaitNormal": 3030, "wftWaitSticky": 5, "wftRun": 17, "activityWait": 40, "activityRun": 20, "wftTimeouts": 1}
+	want := map[string]float64{"total": 8112, "wftWaitNormal": 3030, "wftWaitSticky": 5, "wftRun": 17, "activityWait": 40, "activityRun": 20, "wftTimeouts": 1, "wftTimeoutsStartToClose": 0}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v (all: %v)", k, got[k], v, got)

@@ -89,8 +89,9 @@
 //	                     persistenceWriteMs, persistenceWritesPerWf, visibilityWriteMs, syncMatch: Spread over its rounds,
 //	                     history: {sampled, events: Stat, actions: Stat, eventTypes: {type: mean}, actionsByKind: {rule: mean},
 //	                               waitsMs: {total, wftWaitNormal, wftWaitSticky, wftRun, activityWait, activityRun,
-//	                                         wftTimeouts: {mean, max}} (per execution, from its history's event times;
-//	                                         a kind absent from every sampled history is absent)}}
+//	                                         wftTimeouts, wftTimeoutsStartToClose (counts, not ms): {mean, max}}
+//	                                         (per execution, from its history's event times; one that no
+//	                                         sampled history has is absent)}}
 //	rounds             [Round] in run order:
 //	                    {index, pair, kind, n, concurrency, completed, failed, seconds,
 //	                     perSecond, latencyMs: {p50, p95, p99, max, mean}, steadyN (the round's steady part),

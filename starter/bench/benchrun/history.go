@@ -25,8 +25,10 @@ type HistoryCount struct {
 // task waits on the workflow's normal task queue (its first, and any after the
 // worker lost it) or on the worker's sticky queue (the rest); "Timeouts" counts
 // workflow tasks that timed out (a sticky task nobody polled within the sticky
-// schedule-to-start timeout is one, then rescheduled on the normal queue).
-var waitKinds = []string{"total", "wftWaitNormal", "wftWaitSticky", "wftRun", "activityWait", "activityRun", "wftTimeouts"}
+// schedule-to-start timeout is one, then rescheduled on the normal queue);
+// "TimeoutsStartToClose" counts those a worker started but did not complete in
+// time (the workflow task timeout, 10 s by default).
+var waitKinds = []string{"total", "wftWaitNormal", "wftWaitSticky", "wftRun", "activityWait", "activityRun", "wftTimeouts", "wftTimeoutsStartToClose"}
 
 // ActionRules states how actions are counted from a history, after Temporal
 // Cloud's "Actions" page (docs.temporal.io/cloud/actions).
@@ -80,6 +82,9 @@ func waits(events []*historypb.HistoryEvent) map[string]float64 {
 			w["wftRun"] += ms(byID[e.GetWorkflowTaskCompletedEventAttributes().GetStartedEventId()], e)
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
 			w["wftTimeouts"]++
+			if e.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType() == enumspb.TIMEOUT_TYPE_START_TO_CLOSE {
+				w["wftTimeoutsStartToClose"]++
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			w["activityWait"] += ms(byID[e.GetActivityTaskStartedEventAttributes().GetScheduledEventId()], e)
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
