@@ -33,8 +33,8 @@ type Workers struct {
 // flight, and a cancel's first workflow task waited up to 5–6 s there: the
 // benchmark's two-humped latency. With 32 workflow-task pollers (16 on the
 // normal queue, 4 per partition) and 8 on each provider's queue (provider calls
-// are never eager: they run on another queue than their workflow) about nine
-// tasks in ten meet a waiting poll. An idle poll is a goroutine here and one held
+// are never eager: they run on another queue than their workflow) eight or
+// nine tasks in ten meet a waiting poll. An idle poll is a goroutine here and one held
 // request at the server.
 //
 // Sticky cache: the SDK keeps 10,000 workflows (their state and goroutines,
