@@ -20,8 +20,55 @@ type Workers struct {
 	ByProvider map[string]worker.Worker
 }
 
+// Worker defaults, applied where StartWorkers' base options leave a field zero.
+//
+// Pollers: the SDK's default is two workflow-task pollers, which it splits
+// between the worker's sticky queue and the normal one, and two activity
+// pollers. The server splits every task queue into 4 partitions
+// (matching.numTaskqueueReadPartitions); a task that finds no poll waiting on its
+// partition goes to that partition's backlog, and matching keeps handing newly
+// arriving tasks to arriving polls (sync match) until the backlog's head is 5 s
+// old (matching.backlogNegligibleAge). With one normal-queue poll in flight at a
+// time, about two thirds of the tasks went through a backlog at 50 cancels in
+// flight, and a cancel's first workflow task waited up to 5–6 s there: the
+// benchmark's two-humped latency. With 32 workflow-task pollers (16 on the
+// normal queue, 4 per partition) and 8 on each provider's queue (provider calls
+// are never eager: they run on another queue than their workflow) eight or
+// nine tasks in ten meet a waiting poll. An idle poll is a goroutine here and one held
+// request at the server.
+//
+// Sticky cache: the SDK keeps 10,000 workflows (their state and goroutines,
+// about 50 KiB each) cached between workflow tasks. A cancel parks for up to its
+// pay timeout (an hour) between two workflow tasks, so a full cache is mostly
+// parked cancels; evicting one costs a replay of its few events when its timer
+// fires, while the in-flight ones (a few hundred at a time) stay cached. With
+// 2,000 the worker holds about 270 MiB with 10,000 cancels parked (610 MiB with
+// the SDK's 10,000).
+const (
+	DefaultWorkflowTaskPollers     = 32
+	DefaultProviderActivityPollers = 8
+	DefaultStickyCacheSize         = 2000
+)
+
+// StickyCacheSize is the process-wide sticky cache capacity StartWorkers sets
+// (worker.SetStickyWorkflowCacheSize; the SDK reads it when the process's first
+// worker starts). The benchmark changes it to measure other sizes.
+var StickyCacheSize = DefaultStickyCacheSize
+
+// WithDefaults returns o with paycancel's defaults where o leaves them zero.
+func WithDefaults(o worker.Options) worker.Options {
+	if o.MaxConcurrentWorkflowTaskPollers == 0 && o.WorkflowTaskPollerBehavior == nil {
+		o.MaxConcurrentWorkflowTaskPollers = DefaultWorkflowTaskPollers
+	}
+	return o
+}
+
 // StartWorkers creates and starts every worker with the real registration.
 func StartWorkers(c client.Client, taskQueue string, a *activities.Activities, limits map[string]config.ProviderLimits, base worker.Options) (*Workers, error) {
+	if StickyCacheSize > 0 {
+		worker.SetStickyWorkflowCacheSize(StickyCacheSize)
+	}
+	base = WithDefaults(base)
 	ws := &Workers{Main: worker.New(c, taskQueue, base), ByProvider: map[string]worker.Worker{}}
 	Register(ws.Main, a)
 	names := make([]string, 0, len(limits))
@@ -35,6 +82,9 @@ func StartWorkers(c client.Client, taskQueue string, a *activities.Activities, l
 		opts.DisableWorkflowWorker = true
 		opts.MaxConcurrentActivityExecutionSize = l.Concurrency
 		opts.TaskQueueActivitiesPerSecond = l.RatePerSecond
+		if opts.MaxConcurrentActivityTaskPollers == 0 && opts.ActivityTaskPollerBehavior == nil {
+			opts.MaxConcurrentActivityTaskPollers = DefaultProviderActivityPollers
+		}
 		w := worker.New(c, activities.ProviderTaskQueue(taskQueue, p), opts)
 		// All activities are registered; only provider calls are ever sent here.
 		w.RegisterActivity(a)

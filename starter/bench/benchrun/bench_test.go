@@ -14,6 +14,8 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // The benchmarks share one environment (embedded server on a SQLite file in a
@@ -149,6 +151,64 @@ func TestCountEvents(t *testing.T) {
 		if h.ActionsByKind[k] != v {
 			t.Errorf("%s = %d, want %d", k, h.ActionsByKind[k], v)
 		}
+	}
+}
+
+// TestWaits splits a history's time by where it went: a first workflow task
+// waiting on the normal queue, a sticky one, their runs, an activity's wait and
+// run, and a sticky task that timed out.
+func TestWaits(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	id := int64(0)
+	ev := func(ms int, typ enumspb.EventType, attrs any) *historypb.HistoryEvent {
+		id++
+		e := &historypb.HistoryEvent{EventId: id, EventType: typ, EventTime: timestamppb.New(t0.Add(time.Duration(ms) * time.Millisecond))}
+		switch a := attrs.(type) {
+		case *historypb.WorkflowTaskScheduledEventAttributes:
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskScheduledEventAttributes{WorkflowTaskScheduledEventAttributes: a}
+		case *historypb.WorkflowTaskStartedEventAttributes:
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskStartedEventAttributes{WorkflowTaskStartedEventAttributes: a}
+		case *historypb.WorkflowTaskCompletedEventAttributes:
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: a}
+		case *historypb.ActivityTaskStartedEventAttributes:
+			e.Attributes = &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: a}
+		case *historypb.WorkflowTaskTimedOutEventAttributes:
+			e.Attributes = &historypb.HistoryEvent_WorkflowTaskTimedOutEventAttributes{WorkflowTaskTimedOutEventAttributes: a}
+		case *historypb.ActivityTaskCompletedEventAttributes:
+			e.Attributes = &historypb.HistoryEvent_ActivityTaskCompletedEventAttributes{ActivityTaskCompletedEventAttributes: a}
+		}
+		return e
+	}
+	queue := func(k enumspb.TaskQueueKind) *historypb.WorkflowTaskScheduledEventAttributes {
+		return &historypb.WorkflowTaskScheduledEventAttributes{TaskQueue: &taskqueuepb.TaskQueue{Name: "q", Kind: k}}
+	}
+	events := []*historypb.HistoryEvent{
+		ev(0, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, nil),
+		ev(0, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, queue(enumspb.TASK_QUEUE_KIND_NORMAL)),                               // 2
+		ev(3000, enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED, &historypb.WorkflowTaskStartedEventAttributes{ScheduledEventId: 2}), // 3
+		ev(3010, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, &historypb.WorkflowTaskCompletedEventAttributes{StartedEventId: 3}),
+		ev(3010, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, nil),                                                                // 5
+		ev(3050, enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED, &historypb.ActivityTaskStartedEventAttributes{ScheduledEventId: 5}),   // 6
+		ev(3070, enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, &historypb.ActivityTaskCompletedEventAttributes{StartedEventId: 6}), // 7
+		ev(3070, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, queue(enumspb.TASK_QUEUE_KIND_STICKY)),                              // 8
+		ev(8070, enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, &historypb.WorkflowTaskTimedOutEventAttributes{TimeoutType: enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START}),
+		ev(8070, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, queue(enumspb.TASK_QUEUE_KIND_NORMAL)),                             // 10
+		ev(8100, enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED, &historypb.WorkflowTaskStartedEventAttributes{ScheduledEventId: 10}), // 11
+		ev(8105, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, &historypb.WorkflowTaskCompletedEventAttributes{StartedEventId: 11}),
+		ev(8105, enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, queue(enumspb.TASK_QUEUE_KIND_STICKY)),                             // 13
+		ev(8110, enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED, &historypb.WorkflowTaskStartedEventAttributes{ScheduledEventId: 13}), // 14
+		ev(8112, enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, &historypb.WorkflowTaskCompletedEventAttributes{StartedEventId: 14}),
+		ev(8112, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, nil),
+	}
+	got := waits(events)
+	want := map[string]float64{"total": 8112, "wftWaitNormal": 3030, "wftWaitSticky": 5, "wftRun": 17, "activityWait": 40, "activityRun": 20, "wftTimeouts": 1, "wftTimeoutsStartToClose": 0}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v (all: %v)", k, got[k], v, got)
+		}
+	}
+	if len(waits(nil)) != 0 {
+		t.Error("no events, no waits")
 	}
 }
 

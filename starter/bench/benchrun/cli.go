@@ -59,7 +59,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Tuning.ActivityPollers, "act-pollers", 0, "worker MaxConcurrentActivityTaskPollers (0: default)")
 	fs.IntVar(&o.Tuning.WorkflowSlots, "wf-slots", 0, "worker MaxConcurrentWorkflowTaskExecutionSize (0: default)")
 	fs.IntVar(&o.Tuning.ActivitySlots, "act-slots", 0, "main worker MaxConcurrentActivityExecutionSize (0: default)")
-	fs.IntVar(&o.Tuning.StickyCacheSize, "sticky-cache", 0, "worker.SetStickyWorkflowCacheSize (0: the SDK default, 10000)")
+	fs.IntVar(&o.Tuning.StickyCacheSize, "sticky-cache", 0, "worker sticky cache capacity (0: paycancel's default, app.DefaultStickyCacheSize)")
 	fs.StringVar(&o.Tuning.LogLevel, "log-level", "warn", "worker log level")
 	fs.StringArrayVar(&o.DynamicConfig, "dc", nil, "embedded server dynamic config override key=value (repeatable), e.g. --dc history.persistenceMaxQPS=20000")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines")
@@ -278,6 +278,7 @@ func PrintTable(w io.Writer, r *Report) {
 		row("persistence write ms (server)", func(k *KindSummary) string { return spreadCell(k.PersistenceWriteMs) })
 		row("persistence writes/workflow", func(k *KindSummary) string { return spreadCell(k.PersistenceWritesPerWf) })
 		row("visibility write ms", func(k *KindSummary) string { return spreadCell(k.VisibilityWriteMs) })
+		row("tasks sync-matched (no backlog)", func(k *KindSummary) string { return percentCell(k.SyncMatch) })
 		row("history events/execution", func(k *KindSummary) string { return histCell(k.History.Sampled, k.History.Events) })
 		row("Cloud actions/execution", func(k *KindSummary) string { return histCell(k.History.Sampled, k.History.Actions) })
 		_ = tw.Flush()
@@ -311,6 +312,13 @@ func PrintTable(w io.Writer, r *Report) {
 		}
 		fmt.Fprintf(w, "\n%s history per execution (%d sampled): %s\n", k.Kind, k.History.Sampled, joinCounts(k.History.EventTypes))
 		fmt.Fprintf(w, "%s Cloud actions per execution: %s\n", k.Kind, joinCounts(k.History.ActionsByKind))
+		fmt.Fprintf(w, "%s time in the server per execution, ms (mean / max):", k.Kind)
+		for _, name := range waitKinds {
+			if s, ok := k.History.WaitsMs[name]; ok {
+				fmt.Fprintf(w, " %s %.0f / %.0f;", name, s.Mean, s.Max)
+			}
+		}
+		fmt.Fprintln(w)
 	}
 	if p := r.Parked; p != nil {
 		who := "worker process"
@@ -350,12 +358,47 @@ func PrintTable(w io.Writer, r *Report) {
 			fmt.Fprintf(w, "  %-48s %-8s %8.2f  %s%s\n", t.Name, t.Goal, t.Value, mark, d)
 		}
 	}
+	if row := MarkdownRow(r); row != "" {
+		fmt.Fprintf(w, "\nREADME results row (Benchmark, Results):\n%s\n%s\n", MarkdownHeader, row)
+	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w, "\nnotes:")
 		for _, n := range r.Notes {
 			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
+}
+
+// MarkdownHeader heads the README's results table; MarkdownRow is one run's row.
+const MarkdownHeader = "| run | throughput | p50 | p95 | p99 | pooled p50 / p95 / p99 | events / actions | RSS parked (after GC) | parking |\n" +
+	"|---|---|---|---|---|---|---|---|---|"
+
+// MarkdownRow is the run's row of the README's results table: the median ratios
+// with their interquartile range, the pooled ratios, events and Cloud actions per
+// cancel, the worker's RSS with the parked cancels (and after a forced GC) and
+// the time to park them; "" without ratios.
+func MarkdownRow(r *Report) string {
+	q := r.Ratios
+	if q == nil {
+		return ""
+	}
+	cell := func(s *Spread) string {
+		if s == nil {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f (%.2f–%.2f)", s.Median, s.Q1, s.Q3)
+	}
+	hist := "n/a"
+	if c := r.Cancel; c != nil && c.History.Sampled > 0 {
+		hist = fmt.Sprintf("%s / %s", histCell(c.History.Sampled, c.History.Events), histCell(c.History.Sampled, c.History.Actions))
+	}
+	rss, park := "—", "—"
+	if p := r.Parked; p != nil {
+		rss = fmt.Sprintf("%.0f MiB (%.0f), %d parked", p.RSSMiB, p.RSSAfterGCMiB, p.N)
+		park = fmt.Sprintf("%.0f s", p.SettledSeconds)
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %.2f / %.2f / %.2f | %s | %s | %s |", r.StartedAt.UTC().Format("2006-01-02 15:04"),
+		cell(q.Throughput), cell(q.P50), cell(q.P95), cell(q.P99), q.Pooled.P50, q.Pooled.P95, q.Pooled.P99, hist, rss, park)
 }
 
 func spreadCell(s *Spread) string {

@@ -32,7 +32,11 @@
 // execution time (the worker's SDK metrics); and the server's persistence write
 // and read latency and writes per workflow (its persistence_latency metric,
 // scraped from its Prometheus endpoint; on SQLite a write's latency includes the
-// wait for the single writer). CPU and persistence figures cover each round until
+// wait for the single writer) and the share of tasks matching handed to a
+// waiting poll (sync match) rather than through a backlog. From the sampled
+// histories' event times, where an execution's time in the server went: workflow
+// tasks waiting on the normal and on the sticky queue, running, activities
+// waiting and running. CPU and persistence figures cover each round until
 // the server is quiet again, so work it defers after a result counts.
 //
 // Then it parks many cancels in their 1 h pay-timeout timer and reads the worker
@@ -82,8 +86,12 @@
 //	                     serverCpuMsPerWf, workerCpuMsPerWf, benchCpuMsPerWf,
 //	                     cpuBusy (measured processes), hostCpuBusy (whole machine): 0–1 of all cores,
 //	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs,
-//	                     persistenceWriteMs, persistenceWritesPerWf, visibilityWriteMs: Spread over its rounds,
-//	                     history: {sampled, events: Stat, actions: Stat, eventTypes: {type: mean}, actionsByKind: {rule: mean}}}
+//	                     persistenceWriteMs, persistenceWritesPerWf, visibilityWriteMs, syncMatch: Spread over its rounds,
+//	                     history: {sampled, events: Stat, actions: Stat, eventTypes: {type: mean}, actionsByKind: {rule: mean},
+//	                               waitsMs: {total, wftWaitNormal, wftWaitSticky, wftRun, activityWait, activityRun,
+//	                                         wftTimeouts, wftTimeoutsStartToClose (counts, not ms): {mean, max}}
+//	                                         (per execution, from its history's event times; one that no
+//	                                         sampled history has is absent)}}
 //	rounds             [Round] in run order:
 //	                    {index, pair, kind, n, concurrency, completed, failed, seconds,
 //	                     perSecond, latencyMs: {p50, p95, p99, max, mean}, steadyN (the round's steady part),
@@ -92,7 +100,8 @@
 //	                     workflowTaskScheduleToStartMs, activityScheduleToStartMs, workflowTaskExecutionMs (number or
 //	                     null: none recorded), workflowTasks,
 //	                     persistence: null or {writeOps, writesPerWf, writeMeanMs, readOps, readMeanMs,
-//	                                           visibilityWrites, visibilityWriteMeanMs},
+//	                                           visibilityWrites, visibilityWriteMeanMs,
+//	                                           syncMatch (0–1 of the tasks handed to polls; null: none)},
 //	                     resourceExhausted, loadAvg, errors (null when none)}
 //	parked             null or {n, startSeconds, startPerSecond, settledSeconds, failed,
 //	                    limits: {serverCpuMsPerWf, workerCpuMsPerWf, benchCpuMsPerWf, cpuBusy, hostCpuBusy,

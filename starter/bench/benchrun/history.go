@@ -16,7 +16,19 @@ type HistoryCount struct {
 	ByType  map[string]int `json:"byType"`
 	// ActionsByKind splits Actions by the rule that counted them.
 	ActionsByKind map[string]int `json:"actionsByKind"`
+	// WaitsMs splits the execution's time in the server (first event to last) by
+	// where it went, in milliseconds: see waitKinds.
+	WaitsMs map[string]float64 `json:"waitsMs"`
 }
+
+// Where an execution's time goes, from its history's event times. A workflow
+// task waits on the workflow's normal task queue (its first, and any after the
+// worker lost it) or on the worker's sticky queue (the rest); "Timeouts" counts
+// workflow tasks that timed out (a sticky task nobody polled within the sticky
+// schedule-to-start timeout is one, then rescheduled on the normal queue);
+// "TimeoutsStartToClose" counts those a worker started but did not complete in
+// time (the workflow task timeout, 10 s by default).
+var waitKinds = []string{"total", "wftWaitNormal", "wftWaitSticky", "wftRun", "activityWait", "activityRun", "wftTimeouts", "wftTimeoutsStartToClose"}
 
 // ActionRules states how actions are counted from a history, after Temporal
 // Cloud's "Actions" page (docs.temporal.io/cloud/actions).
@@ -38,7 +50,49 @@ func countHistory(ctx context.Context, c client.Client, id, runID string) (Histo
 		}
 		events = append(events, e)
 	}
-	return countEvents(events), nil
+	h := countEvents(events)
+	h.WaitsMs = waits(events)
+	return h, nil
+}
+
+// waits splits an execution's time by where it went (waitKinds).
+func waits(events []*historypb.HistoryEvent) map[string]float64 {
+	w := map[string]float64{}
+	if len(events) == 0 {
+		return w
+	}
+	byID := map[int64]*historypb.HistoryEvent{}
+	ms := func(from, to *historypb.HistoryEvent) float64 {
+		if from == nil || to == nil {
+			return 0
+		}
+		return float64(to.GetEventTime().AsTime().Sub(from.GetEventTime().AsTime())) / 1e6
+	}
+	for _, e := range events {
+		byID[e.GetEventId()] = e
+		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+			s := byID[e.GetWorkflowTaskStartedEventAttributes().GetScheduledEventId()]
+			if s.GetWorkflowTaskScheduledEventAttributes().GetTaskQueue().GetKind() == enumspb.TASK_QUEUE_KIND_STICKY {
+				w["wftWaitSticky"] += ms(s, e)
+			} else {
+				w["wftWaitNormal"] += ms(s, e)
+			}
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			w["wftRun"] += ms(byID[e.GetWorkflowTaskCompletedEventAttributes().GetStartedEventId()], e)
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+			w["wftTimeouts"]++
+			if e.GetWorkflowTaskTimedOutEventAttributes().GetTimeoutType() == enumspb.TIMEOUT_TYPE_START_TO_CLOSE {
+				w["wftTimeoutsStartToClose"]++
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			w["activityWait"] += ms(byID[e.GetActivityTaskStartedEventAttributes().GetScheduledEventId()], e)
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			w["activityRun"] += ms(byID[e.GetActivityTaskCompletedEventAttributes().GetStartedEventId()], e)
+		}
+	}
+	w["total"] = ms(events[0], events[len(events)-1])
+	return w
 }
 
 func countEvents(events []*historypb.HistoryEvent) HistoryCount {

@@ -32,36 +32,30 @@ func newSDKMetrics() *sdkMetrics {
 func (m *sdkMetrics) WithTags(map[string]string) client.MetricsHandler { return m }
 
 func (m *sdkMetrics) Counter(name string) client.MetricsCounter {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.counter[name]
-	if !ok {
-		c = new(atomic.Int64)
-		m.counter[name] = c
-	}
+	c := named(&m.mu, m.counter, name)
 	return counterFunc(func(d int64) { c.Add(d) })
 }
 
 func (m *sdkMetrics) Gauge(name string) client.MetricsGauge {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	g, ok := m.gauge[name]
-	if !ok {
-		g = new(atomic.Uint64)
-		m.gauge[name] = g
-	}
+	g := named(&m.mu, m.gauge, name)
 	return gaugeFunc(func(v float64) { g.Store(math.Float64bits(v)) })
 }
 
 func (m *sdkMetrics) Timer(name string) client.MetricsTimer {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	t, ok := m.timer[name]
-	if !ok {
-		t = new(timerStat)
-		m.timer[name] = t
-	}
+	t := named(&m.mu, m.timer, name)
 	return timerFunc(func(d time.Duration) { t.n.Add(1); t.sum.Add(int64(d)) })
+}
+
+// named returns the metric of that name, creating it on first use.
+func named[T any](mu *sync.Mutex, m map[string]*T, name string) *T {
+	mu.Lock()
+	defer mu.Unlock()
+	v, ok := m[name]
+	if !ok {
+		v = new(T)
+		m[name] = v
+	}
+	return v
 }
 
 type counterFunc func(int64)

@@ -141,6 +141,7 @@ type KindSummary struct {
 	PersistenceWriteMs            *Spread `json:"persistenceWriteMs"`
 	PersistenceWritesPerWf        *Spread `json:"persistenceWritesPerWf"`
 	VisibilityWriteMs             *Spread `json:"visibilityWriteMs"`
+	SyncMatch                     *Spread `json:"syncMatch"`
 	History                       History `json:"history"`
 }
 
@@ -152,6 +153,15 @@ type History struct {
 	Actions       Stat               `json:"actions"`
 	EventTypes    map[string]float64 `json:"eventTypes"`    // mean per execution
 	ActionsByKind map[string]float64 `json:"actionsByKind"` // mean per execution
+	// WaitsMs: where an execution's time in the server went (HistoryCount.WaitsMs),
+	// mean and max per execution over the sample.
+	WaitsMs map[string]StatF `json:"waitsMs"`
+}
+
+// StatF is the mean and max of a figure over a sample.
+type StatF struct {
+	Mean float64 `json:"mean"`
+	Max  float64 `json:"max"`
 }
 
 // Round is one measured round.
@@ -183,20 +193,7 @@ type Round struct {
 	// the last result: CPU and persistence figures cover the whole window, so
 	// work the server defers (visibility, transfer and timer tasks) is counted.
 	WindowSeconds float64 `json:"windowSeconds"`
-	// CPU time per completed workflow (ms) of the server process, the worker
-	// process, and the bench process (starter, sandboxes, merchant receiver; and
-	// the worker when it runs in-process). Null: not measured (an external server
-	// without --server-pid; an in-process worker).
-	ServerCPUMsPerWf *float64 `json:"serverCpuMsPerWf"`
-	WorkerCPUMsPerWf *float64 `json:"workerCpuMsPerWf"`
-	BenchCPUMsPerWf  float64  `json:"benchCpuMsPerWf"`
-	// CPUBusy is the measured processes' CPU over the window, as a fraction of
-	// all cores for the time until the server went quiet (1: every core busy the
-	// whole time).
-	CPUBusy float64 `json:"cpuBusy"`
-	// HostCPUBusy is the whole machine's CPU use over the same time (/proc/stat),
-	// as a fraction of all cores: above CPUBusy by what other programs took.
-	HostCPUBusy float64 `json:"hostCpuBusy"`
+	CPU
 	// Worker-side waits (SDK metrics, means in ms): a workflow task or activity
 	// scheduled until a worker poll picked it up, and a workflow task's
 	// execution. Null when none was recorded (the baseline's activity is
@@ -217,6 +214,25 @@ type Round struct {
 	lats []time.Duration
 }
 
+// CPU is what a round (or the parking) cost in CPU; its fields sit directly in
+// the JSON object that embeds it.
+type CPU struct {
+	// CPU time per completed workflow (ms) of the server process, the worker
+	// process, and the bench process (starter, sandboxes, merchant receiver; and
+	// the worker when it runs in-process). Null: not measured (an external server
+	// without --server-pid; an in-process worker).
+	ServerCPUMsPerWf *float64 `json:"serverCpuMsPerWf"`
+	WorkerCPUMsPerWf *float64 `json:"workerCpuMsPerWf"`
+	BenchCPUMsPerWf  float64  `json:"benchCpuMsPerWf"`
+	// CPUBusy is the measured processes' CPU over the window, as a fraction of
+	// all cores for the time until the server went quiet (1: every core busy the
+	// whole time).
+	CPUBusy float64 `json:"cpuBusy"`
+	// HostCPUBusy is the whole machine's CPU use over the same time (/proc/stat),
+	// as a fraction of all cores: above CPUBusy by what other programs took.
+	HostCPUBusy float64 `json:"hostCpuBusy"`
+}
+
 // Persistence is the server's persistence_latency (and
 // visibility_persistence_latency) over a round's window: writes are the
 // operations that change the store (create, update, append, complete, delete…),
@@ -230,6 +246,10 @@ type Persistence struct {
 	ReadMeanMs       float64 `json:"readMeanMs"`
 	VisibilityWrites int64   `json:"visibilityWrites"`
 	VisibilityMeanMs float64 `json:"visibilityWriteMeanMs"`
+	// SyncMatch is the share of tasks (workflow and activity, sticky included)
+	// that matching handed to a waiting poll rather than through a backlog
+	// (its poll_success_sync over poll_success); null: no tasks polled.
+	SyncMatch *float64 `json:"syncMatch"`
 }
 
 // ParkedResult is the memory measurement.
@@ -277,11 +297,7 @@ type ParkedResult struct {
 
 // ParkLimits are the parking's CPU, waits and persistence, per parked cancel.
 type ParkLimits struct {
-	ServerCPUMsPerWf              *float64     `json:"serverCpuMsPerWf"`
-	WorkerCPUMsPerWf              *float64     `json:"workerCpuMsPerWf"`
-	BenchCPUMsPerWf               float64      `json:"benchCpuMsPerWf"`
-	CPUBusy                       float64      `json:"cpuBusy"`
-	HostCPUBusy                   float64      `json:"hostCpuBusy"`
+	CPU
 	WorkflowTaskScheduleToStartMs *float64     `json:"workflowTaskScheduleToStartMs"`
 	Persistence                   *Persistence `json:"persistence"`
 }
@@ -504,6 +520,12 @@ func summarizeKind(kind string, rounds []Round) *KindSummary {
 	k.PersistenceWriteMs = col(persist(func(p Persistence) float64 { return p.WriteMeanMs }))
 	k.PersistenceWritesPerWf = col(persist(func(p Persistence) float64 { return p.WritesPerWf }))
 	k.VisibilityWriteMs = col(persist(func(p Persistence) float64 { return p.VisibilityMeanMs }))
+	k.SyncMatch = col(persist(func(p Persistence) float64 {
+		if p.SyncMatch == nil {
+			return math.NaN()
+		}
+		return *p.SyncMatch
+	}))
 	return k
 }
 

@@ -190,6 +190,8 @@ persistence_latency_sum{operation="GetWorkflowExecution",service_name="history"}
 persistence_latency_count{operation="GetWorkflowExecution",service_name="history"} 2
 visibility_persistence_latency_sum{operation="RecordWorkflowExecutionStarted",service_name="history"} 0
 visibility_persistence_latency_count{operation="RecordWorkflowExecutionStarted",service_name="history"} 0
+poll_success{task_type="Workflow",taskqueue="paycancel"} 10
+poll_success_sync{task_type="Workflow",taskqueue="paycancel"} 2
 `)
 	after := scrape(`persistence_latency_sum{operation="UpdateWorkflowExecution",service_name="history"} 0.05
 persistence_latency_count{operation="UpdateWorkflowExecution",service_name="history"} 14
@@ -204,11 +206,20 @@ visibility_persistence_latency_count{operation="RecordWorkflowExecutionStarted",
 visibility_persistence_latency_sum{operation="ListWorkflowExecutions",service_name="frontend"} 9
 visibility_persistence_latency_count{operation="ListWorkflowExecutions",service_name="frontend"} 1
 service_latency_sum{operation="UpdateWorkflowExecution"} 99
+poll_success{task_type="Workflow",taskqueue="paycancel"} 30
+poll_success{task_type="Activity",taskqueue="paycancel-gnete"} 10
+poll_success_sync{task_type="Workflow",taskqueue="paycancel"} 17
+poll_success_sync_total{task_type="Activity",taskqueue="paycancel-gnete"} 9
 `)
 	// Writes: 10 updates (0.04 s) + 10 creates (0.03 s) = 20 in 0.07 s → 3.5 ms;
 	// reads: 5 gets in 0.01 s → 2 ms; visibility: 5 records in 0.1 s → 20 ms (the
-	// list is a read, not counted).
+	// list is a read, not counted); polls: 30 answered, 24 of them by sync
+	// match → 0.8.
 	p := persistenceDelta(before, after, 5)
+	if p.SyncMatch == nil || *p.SyncMatch != 0.8 {
+		t.Errorf("sync match %v, want 0.8", p.SyncMatch)
+	}
+	p.SyncMatch = nil
 	want := Persistence{WriteOps: 20, WritesPerWf: 4, WriteMeanMs: 3.5, ReadOps: 5, ReadMeanMs: 2, VisibilityWrites: 5, VisibilityMeanMs: 20}
 	if *p != want {
 		t.Errorf("persistence %+v, want %+v", *p, want)
@@ -222,9 +233,10 @@ func sampleReport() *Report {
 		return &KindSummary{Kind: k, Rounds: 2, Workflows: 400, Failed: 1, PerSecond: sp, P50Ms: sp, P95Ms: sp, P99Ms: sp,
 			PooledLatencyMs:  Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5},
 			ServerCPUMsPerWf: sp, WorkerCPUMsPerWf: sp, BenchCPUMsPerWf: sp, CPUBusy: sp, HostCPUBusy: sp, WorkflowTaskScheduleToStartMs: sp,
-			ActivityScheduleToStartMs: sp, WorkflowTaskExecutionMs: sp, PersistenceWriteMs: sp, PersistenceWritesPerWf: sp, VisibilityWriteMs: sp,
+			ActivityScheduleToStartMs: sp, WorkflowTaskExecutionMs: sp, PersistenceWriteMs: sp, PersistenceWritesPerWf: sp, VisibilityWriteMs: sp, SyncMatch: sp,
 			History: History{Sampled: 100, Events: Stat{Mean: 19, Min: 19, Max: 19}, Actions: Stat{Mean: 5, Min: 5, Max: 5},
-				EventTypes: map[string]float64{"WorkflowExecutionStarted": 1}, ActionsByKind: map[string]float64{"workflowStarted": 1}}}
+				EventTypes: map[string]float64{"WorkflowExecutionStarted": 1}, ActionsByKind: map[string]float64{"workflowStarted": 1},
+				WaitsMs: map[string]StatF{"total": {Mean: 1, Max: 2}}}}
 	}
 	return &Report{
 		SchemaVersion: SchemaVersion, StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Seconds: 180, Command: "go run ./starter/bench",
@@ -238,12 +250,12 @@ func sampleReport() *Report {
 			Pooled: PooledRatios{P50: 1.5, P95: 1.4, P99: 1.3}},
 		Baseline: kind("baseline"), Cancel: kind("cancel"),
 		Rounds: []Round{{Index: 0, Pair: 0, Kind: "baseline", N: 200, Concurrency: 50, Completed: 199, Failed: 1, Seconds: 4, PerSecond: 52, OverallPerSecond: 49.75,
-			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, SteadyN: 99, LatencyAllMs: Latency{P50: 2, P95: 3, P99: 4, Max: 5, Mean: 2.5}, WindowSeconds: 5, ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4),
-			BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95, WorkflowTaskScheduleToStartMs: ptr(100), ActivityScheduleToStartMs: ptr(2), WorkflowTaskExecutionMs: ptr(0.4),
-			WorkflowTasks: 400, Persistence: &Persistence{WriteOps: 1, WritesPerWf: 2, WriteMeanMs: 3, ReadOps: 4, ReadMeanMs: 5, VisibilityWrites: 6, VisibilityMeanMs: 7},
+			LatencyMs: Latency{P50: 1, P95: 2, P99: 3, Max: 4, Mean: 1.5}, SteadyN: 99, LatencyAllMs: Latency{P50: 2, P95: 3, P99: 4, Max: 5, Mean: 2.5}, WindowSeconds: 5,
+			CPU: CPU{ServerCPUMsPerWf: ptr(30), WorkerCPUMsPerWf: ptr(4), BenchCPUMsPerWf: 1, CPUBusy: 0.9, HostCPUBusy: 0.95}, WorkflowTaskScheduleToStartMs: ptr(100), ActivityScheduleToStartMs: ptr(2), WorkflowTaskExecutionMs: ptr(0.4),
+			WorkflowTasks: 400, Persistence: &Persistence{WriteOps: 1, WritesPerWf: 2, WriteMeanMs: 3, ReadOps: 4, ReadMeanMs: 5, VisibilityWrites: 6, VisibilityMeanMs: 7, SyncMatch: ptr(0.9)},
 			ResourceExhausted: 1, LoadAvg: "1 1 1", Errors: []string{"x"}}},
 		Parked: &ParkedResult{N: 10000, StartSeconds: 1, StartPerSecond: 2, SettledSeconds: 3, Failed: 4,
-			Limits: ParkLimits{ServerCPUMsPerWf: ptr(1), WorkerCPUMsPerWf: ptr(2), BenchCPUMsPerWf: 3, CPUBusy: 0.4, HostCPUBusy: 0.5,
+			Limits: ParkLimits{CPU: CPU{ServerCPUMsPerWf: ptr(1), WorkerCPUMsPerWf: ptr(2), BenchCPUMsPerWf: 3, CPUBusy: 0.4, HostCPUBusy: 0.5},
 				WorkflowTaskScheduleToStartMs: ptr(6), Persistence: &Persistence{WriteOps: 7}}, IdleRSSMiB: 5, RSSMiB: 6, HWMMiB: 7,
 			RSSAfterGCMiB: 8, AnonMiB: 9, FileMiB: 10, IdleAnonMiB: 11, AnonAfterGCMiB: 12, HeapInuseMiB: 13, HeapInuseAfterGC: 14, StackInuseMiB: 15,
 			Goroutines: 16, PerParkedKiB: 17, StickyCacheSize: 18, StickyCacheLimit: 19, StickyCacheMisses: 20, InProcess: true,
@@ -281,8 +293,8 @@ func TestReportSchema(t *testing.T) {
 		",pooledLatencyMs{p50,p95,p99,max,mean}" +
 		",serverCpuMsPerWf" + spread + ",workerCpuMsPerWf" + spread + ",benchCpuMsPerWf" + spread + ",cpuBusy" + spread + ",hostCpuBusy" + spread +
 		",workflowTaskScheduleToStartMs" + spread + ",activityScheduleToStartMs" + spread + ",workflowTaskExecutionMs" + spread +
-		",persistenceWriteMs" + spread + ",persistenceWritesPerWf" + spread + ",visibilityWriteMs" + spread +
-		",history{sampled,events{mean,min,max},actions{mean,min,max},eventTypes{*},actionsByKind{*}}}"
+		",persistenceWriteMs" + spread + ",persistenceWritesPerWf" + spread + ",visibilityWriteMs" + spread + ",syncMatch" + spread +
+		",history{sampled,events{mean,min,max},actions{mean,min,max},eventTypes{*},actionsByKind{*},waitsMs{*}}}"
 	want := "{schemaVersion,startedAt,seconds,command," +
 		"machine{numCPU,cpuModel,memTotalMiB,goVersion,os,loadAvgStart,loadAvgEnd}," +
 		"temporal{mode,address,namespace,store,serverMetricsUrl,serverPid}," +
@@ -293,11 +305,11 @@ func TestReportSchema(t *testing.T) {
 		"rounds[{index,pair,kind,n,concurrency,completed,failed,seconds,perSecond,latencyMs{p50,p95,p99,max,mean},steadyN," +
 		"overallPerSecond,latencyAllMs{p50,p95,p99,max,mean},windowSeconds," +
 		"serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,hostCpuBusy,workflowTaskScheduleToStartMs,activityScheduleToStartMs," +
-		"workflowTaskExecutionMs,workflowTasks,persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs}," +
+		"workflowTaskExecutionMs,workflowTasks,persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs,syncMatch}," +
 		"resourceExhausted,loadAvg,errors}]," +
 		"parked{n,startSeconds,startPerSecond,settledSeconds,failed," +
 		"limits{serverCpuMsPerWf,workerCpuMsPerWf,benchCpuMsPerWf,cpuBusy,hostCpuBusy,workflowTaskScheduleToStartMs," +
-		"persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs}},idleRssMiB,rssMiB,hwmMiB,rssAfterGcMiB,anonMiB,fileMiB,idleAnonMiB," +
+		"persistence{writeOps,writesPerWf,writeMeanMs,readOps,readMeanMs,visibilityWrites,visibilityWriteMeanMs,syncMatch}},idleRssMiB,rssMiB,hwmMiB,rssAfterGcMiB,anonMiB,fileMiB,idleAnonMiB," +
 		"anonAfterGcMiB,heapInuseMiB,heapInuseAfterGcMiB,stackInuseMiB,goroutines,perParkedKiB,stickyCacheSize,stickyCacheLimit," +
 		"stickyCacheMisses,inProcess,benchProcessRssMiB,serverRssMiB,eventsPerParked}," +
 		"actionRules,targets[{name,goal,value,met,detail}],notes}"
@@ -322,7 +334,7 @@ func TestReportSchema(t *testing.T) {
 func keyPaths(name string, v any) string {
 	switch x := v.(type) {
 	case map[string]any:
-		if name == "eventTypes" || name == "actionsByKind" || name == "dynamicConfig" {
+		if name == "eventTypes" || name == "actionsByKind" || name == "dynamicConfig" || name == "waitsMs" {
 			return "{*}"
 		}
 		parts := make([]string, 0, len(x))
@@ -376,4 +388,23 @@ func normalizeShape(s string) string {
 	}
 	out, _ := parse(s)
 	return out
+}
+
+func TestMarkdownRow(t *testing.T) {
+	r := sampleReport()
+	want := "| 2026-01-02 03:04 | 1.50 (1.25–1.75) | 1.50 (1.25–1.75) | 1.50 (1.25–1.75) | 1.50 (1.25–1.75) | 1.50 / 1.40 / 1.30 | 19 / 5 | 6 MiB (8), 10000 parked | 3 s |"
+	if got := MarkdownRow(r); got != want {
+		t.Errorf("row\n got %s\nwant %s", got, want)
+	}
+	if n, m := strings.Count(MarkdownRow(r), "|"), strings.Count(strings.Split(MarkdownHeader, "\n")[0], "|"); n != m {
+		t.Errorf("row has %d bars, header %d", n, m)
+	}
+	r.Parked = nil
+	if got := MarkdownRow(r); !strings.HasSuffix(got, "| 19 / 5 | — | — |") {
+		t.Errorf("without parking: %s", got)
+	}
+	r.Ratios = nil
+	if MarkdownRow(r) != "" {
+		t.Error("a row without ratios")
+	}
 }

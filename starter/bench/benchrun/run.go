@@ -521,7 +521,7 @@ func (e *env) countHistories(ctx context.Context, refs []execRef) History {
 // summarizeHistories averages history counts (zero counts: histories that could
 // not be read, skipped).
 func summarizeHistories(counts []HistoryCount) History {
-	h := History{EventTypes: map[string]float64{}, ActionsByKind: map[string]float64{}}
+	h := History{EventTypes: map[string]float64{}, ActionsByKind: map[string]float64{}, WaitsMs: map[string]StatF{}}
 	var evs, acts []int
 	for _, c := range counts {
 		if c.Events == 0 {
@@ -534,6 +534,15 @@ func summarizeHistories(counts []HistoryCount) History {
 		for k, v := range c.ActionsByKind {
 			h.ActionsByKind[k] += float64(v)
 		}
+		for k, v := range c.WaitsMs {
+			s := h.WaitsMs[k]
+			s.Mean += v
+			s.Max = max(s.Max, v)
+			h.WaitsMs[k] = s
+		}
+	}
+	for k, s := range h.WaitsMs {
+		h.WaitsMs[k] = StatF{Mean: round3(s.Mean / float64(len(evs))), Max: round3(s.Max)}
 	}
 	h.Sampled = len(evs)
 	for k := range h.EventTypes {
@@ -644,8 +653,7 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 	after := e.sample(ctx)
 	lim := Round{Completed: int(started)}
 	measureRound(&lim, before, after, after.at.Sub(before.at), after.host)
-	p.Limits = ParkLimits{ServerCPUMsPerWf: lim.ServerCPUMsPerWf, WorkerCPUMsPerWf: lim.WorkerCPUMsPerWf, BenchCPUMsPerWf: lim.BenchCPUMsPerWf,
-		CPUBusy: lim.CPUBusy, HostCPUBusy: lim.HostCPUBusy, WorkflowTaskScheduleToStartMs: lim.WorkflowTaskScheduleToStartMs, Persistence: lim.Persistence}
+	p.Limits = ParkLimits{CPU: lim.CPU, WorkflowTaskScheduleToStartMs: lim.WorkflowTaskScheduleToStartMs, Persistence: lim.Persistence}
 	p.StartSeconds = round3(p.StartSeconds)
 	p.StartPerSecond = round3(p.StartPerSecond)
 	logf("  all parked after %.1f s; letting the worker settle", p.SettledSeconds)

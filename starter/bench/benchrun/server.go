@@ -56,6 +56,15 @@ func childContext() (context.Context, context.CancelFunc) {
 	return ctx, stop
 }
 
+// childSpec decodes a child process's spec from its environment variable.
+func childSpec(env, who string, spec any, stderr io.Writer) bool {
+	if err := json.Unmarshal([]byte(os.Getenv(env)), spec); err != nil {
+		fmt.Fprintln(stderr, who+": bad spec:", err)
+		return false
+	}
+	return true
+}
+
 // child is a running child process.
 type child struct {
 	name   string
@@ -67,8 +76,8 @@ type child struct {
 }
 
 // startChildProcess re-executes this binary with env=spec and waits for its
-// "READY ..." line on stdout.
-func startChildProcess(ctx context.Context, name, env string, spec any, stderr io.Writer, limit time.Duration) (*child, error) {
+// "READY ..." line on stdout, which must carry fields values.
+func startChildProcess(ctx context.Context, name, env string, spec any, stderr io.Writer, limit time.Duration, fields int) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -108,6 +117,10 @@ func startChildProcess(ctx context.Context, name, env string, spec any, stderr i
 	go func() { c.done <- cmd.Wait() }()
 	select {
 	case c.ready = <-ready:
+		if len(c.ready) != fields {
+			c.stop(10 * time.Second)
+			return nil, fmt.Errorf("%s process: unexpected ready line %q", name, c.ready)
+		}
 		return c, nil
 	case err := <-c.done:
 		return nil, fmt.Errorf("%s process exited before it was ready: %v", name, err)
@@ -167,13 +180,9 @@ type serverProc struct {
 }
 
 func startServer(ctx context.Context, spec serverSpec, stderr io.Writer) (*serverProc, error) {
-	c, err := startChildProcess(ctx, "Temporal server", serverEnv, spec, stderr, 2*time.Minute)
+	c, err := startChildProcess(ctx, "Temporal server", serverEnv, spec, stderr, 2*time.Minute, 2)
 	if err != nil {
 		return nil, err
-	}
-	if len(c.ready) != 2 {
-		c.stop(10 * time.Second)
-		return nil, fmt.Errorf("Temporal server process: unexpected ready line %q", c.ready)
 	}
 	return &serverProc{child: c, hostPort: c.ready[0], metricsURL: c.ready[1]}, nil
 }
@@ -182,8 +191,7 @@ func startServer(ctx context.Context, spec serverSpec, stderr io.Writer) (*serve
 // local port and prints "READY <frontend host:port> <metrics URL>".
 func runServerChild(stderr io.Writer) int {
 	var spec serverSpec
-	if err := json.Unmarshal([]byte(os.Getenv(serverEnv)), &spec); err != nil {
-		fmt.Fprintln(stderr, "bench server: bad spec:", err)
+	if !childSpec(serverEnv, "bench server", &spec, stderr) {
 		return 2
 	}
 	ctx, stop := childContext()
@@ -236,6 +244,11 @@ type persistSnapshot map[string]opStat
 const (
 	promPersistence = "persistence_latency"
 	promVisibility  = "visibility_persistence_latency"
+	// Matching's counters of tasks handed to polls, all of them and those by sync
+	// match (the task met a waiting poll instead of going through a backlog);
+	// keyed by task_type instead of operation.
+	promPollSuccess     = "poll_success"
+	promPollSuccessSync = "poll_success_sync"
 )
 
 // scrapePersistence reads the server's persistence latency histograms (sum and
@@ -259,7 +272,8 @@ func scrapePersistence(ctx context.Context, url string) (persistSnapshot, error)
 }
 
 // parsePersistence reads Prometheus text exposition: only the _sum and _count
-// series of the two persistence latency histograms.
+// series of the two persistence latency histograms, and matching's poll_success
+// counters.
 func parsePersistence(r io.Reader) (persistSnapshot, error) {
 	s := persistSnapshot{}
 	sc := bufio.NewScanner(r)
@@ -269,13 +283,7 @@ func parsePersistence(r io.Reader) (persistSnapshot, error) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		var metric string
-		for _, m := range []string{promPersistence, promVisibility} {
-			if strings.HasPrefix(line, m+"_sum") || strings.HasPrefix(line, m+"_count") {
-				metric = m
-			}
-		}
-		if metric == "" {
+		if !strings.HasPrefix(line, promPersistence) && !strings.HasPrefix(line, promVisibility) && !strings.HasPrefix(line, promPollSuccess) {
 			continue
 		}
 		name, labels, value, ok := splitSample(line)
@@ -286,17 +294,27 @@ func parsePersistence(r io.Reader) (persistSnapshot, error) {
 		if err != nil {
 			continue
 		}
-		key := metric + "|" + labels["operation"]
-		st := s[key]
 		switch name {
-		case metric + "_sum":
-			st.SumSeconds += v
-		case metric + "_count":
+		case promPollSuccess, promPollSuccess + "_total", promPollSuccessSync, promPollSuccessSync + "_total":
+			key := strings.TrimSuffix(name, "_total") + "|" + labels["task_type"]
+			st := s[key]
 			st.Count += v
-		default:
+			s[key] = st
 			continue
 		}
-		s[key] = st
+		for _, metric := range []string{promPersistence, promVisibility} {
+			key := metric + "|" + labels["operation"]
+			st := s[key]
+			switch name {
+			case metric + "_sum":
+				st.SumSeconds += v
+			case metric + "_count":
+				st.Count += v
+			default:
+				continue
+			}
+			s[key] = st
+		}
 	}
 	return s, sc.Err()
 }
@@ -373,7 +391,7 @@ func isRead(op string) bool {
 
 // persistenceDelta turns two snapshots into a round's Persistence.
 func persistenceDelta(a, b persistSnapshot, workflows int) *Persistence {
-	var wOps, wSum, rOps, rSum, visOps, visSum float64
+	var wOps, wSum, rOps, rSum, visOps, visSum, polls, syncPolls float64
 	for k, after := range b {
 		metric, op, ok := strings.Cut(k, "|")
 		if !ok {
@@ -384,6 +402,10 @@ func persistenceDelta(a, b persistSnapshot, workflows int) *Persistence {
 			continue
 		}
 		switch {
+		case metric == promPollSuccess:
+			polls += n
+		case metric == promPollSuccessSync:
+			syncPolls += n
 		case metric == promVisibility && isRead(op):
 			// visibility reads (list, count): none of the bench's own
 		case metric == promVisibility:
@@ -404,6 +426,9 @@ func persistenceDelta(a, b persistSnapshot, workflows int) *Persistence {
 	p.WriteMeanMs, p.ReadMeanMs, p.VisibilityMeanMs = meanMs(wSum, wOps), meanMs(rSum, rOps), meanMs(visSum, visOps)
 	if workflows > 0 {
 		p.WritesPerWf = round3(wOps / float64(workflows))
+	}
+	if polls > 0 {
+		p.SyncMatch = ptr(round3(min(1, syncPolls/polls)))
 	}
 	return p
 }

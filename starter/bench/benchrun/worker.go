@@ -39,8 +39,8 @@ type WorkerTuning struct {
 	// ActivitySlots: worker.Options.MaxConcurrentActivityExecutionSize (main worker;
 	// provider workers keep their configured concurrency).
 	ActivitySlots int `json:"activitySlots,omitempty"`
-	// StickyCacheSize: worker.SetStickyWorkflowCacheSize (process-wide). 0: the
-	// SDK's default, 10,000 workflows.
+	// StickyCacheSize: the process-wide sticky cache (app.StickyCacheSize). 0:
+	// paycancel's default, app.DefaultStickyCacheSize.
 	StickyCacheSize int `json:"stickyCacheSize,omitempty"`
 	// LogLevel of the SDK and activity logs. Default warn (activities log every
 	// provider call at info).
@@ -158,15 +158,11 @@ func procMem(pid int) (m memStatus, err error) {
 	return m, nil
 }
 
-// sdkDefaultStickyCache is the SDK's sticky cache capacity unless
-// worker.SetStickyWorkflowCacheSize changes it (go.temporal.io/sdk/internal).
-const sdkDefaultStickyCache = 10000
-
 func stickyCapacity(t WorkerTuning) int {
 	if t.StickyCacheSize > 0 {
 		return t.StickyCacheSize
 	}
-	return sdkDefaultStickyCache
+	return app.DefaultStickyCacheSize
 }
 
 func selfStats(m *sdkMetrics, gc bool, t WorkerTuning) WorkerStats {
@@ -209,7 +205,7 @@ func (s workerSpec) clientOptions(logger log.Logger) (client.Options, error) {
 // registration) plus the baseline, on their own client.
 func startWorkers(ctx context.Context, spec workerSpec, m *sdkMetrics) (*app.Workers, client.Client, error) {
 	if spec.Tuning.StickyCacheSize > 0 {
-		worker.SetStickyWorkflowCacheSize(spec.Tuning.StickyCacheSize)
+		app.StickyCacheSize = spec.Tuning.StickyCacheSize
 	}
 	level := spec.Tuning.LogLevel
 	if level == "" {
@@ -287,13 +283,9 @@ type childWorker struct {
 }
 
 func startChild(ctx context.Context, spec workerSpec, stderr io.Writer) (*childWorker, error) {
-	c, err := startChildProcess(ctx, "worker", workerEnv, spec, stderr, 60*time.Second)
+	c, err := startChildProcess(ctx, "worker", workerEnv, spec, stderr, 60*time.Second, 1)
 	if err != nil {
 		return nil, err
-	}
-	if len(c.ready) != 1 {
-		c.stop(10 * time.Second)
-		return nil, fmt.Errorf("worker process: unexpected ready line %q", c.ready)
 	}
 	return &childWorker{child: c, stats: c.ready[0]}, nil
 }
@@ -331,8 +323,7 @@ func (w *childWorker) Stop() { w.stop(20 * time.Second) }
 // figure after GC), prints "READY <url>" and runs until stdin closes or SIGTERM.
 func runWorkerChild(stderr io.Writer) int {
 	var spec workerSpec
-	if err := json.Unmarshal([]byte(os.Getenv(workerEnv)), &spec); err != nil {
-		fmt.Fprintln(stderr, "bench worker: bad spec:", err)
+	if !childSpec(workerEnv, "bench worker", &spec, stderr) {
 		return 2
 	}
 	ctx, stop := childContext()
@@ -366,5 +357,6 @@ func runWorkerChild(stderr io.Writer) int {
 	return 0
 }
 
-// baseWorkerOptions are the options the worker binary runs with (worker/app).
+// baseWorkerOptions are the options the worker binary runs with: none of its
+// own, so app.StartWorkers applies paycancel's defaults (app.WithDefaults).
 func baseWorkerOptions() worker.Options { return worker.Options{} }
