@@ -8,12 +8,12 @@
 package alipayglobal
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -75,24 +75,13 @@ var _ providers.Provider = (*Client)(nil)
 
 // New checks cfg, fills its defaults and loads the keys.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	if cfg.CancelPath == "" {
-		cfg.CancelPath = DefaultCancelPath
-	}
-	if cfg.PayQueryPath == "" {
-		cfg.PayQueryPath = DefaultPayQueryPath
-	}
-	if cfg.Version == "" {
-		cfg.Version = DefaultVersion
-	}
-	if cfg.TimeZone == "" {
-		cfg.TimeZone = DefaultTimeZone
-	}
-	if cfg.BaseURL == "" {
-		return nil, providers.FieldErr("baseURL", "required")
-	}
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, providers.FieldErr("baseURL", "want an http(s) URL of the host root, got %q", cfg.BaseURL)
+	cfg.CancelPath = cmp.Or(cfg.CancelPath, DefaultCancelPath)
+	cfg.PayQueryPath = cmp.Or(cfg.PayQueryPath, DefaultPayQueryPath)
+	cfg.Version = cmp.Or(cfg.Version, DefaultVersion)
+	cfg.TimeZone = cmp.Or(cfg.TimeZone, DefaultTimeZone)
+	base, err := providers.BaseURL("baseURL", cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range []struct{ field, path string }{{"cancelPath", cfg.CancelPath}, {"payQueryPath", cfg.PayQueryPath}} {
 		if !strings.HasPrefix(p.path, "/") {
@@ -116,7 +105,6 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
 	now := deps.Now
 	if now == nil {
 		now = time.Now

@@ -7,11 +7,11 @@
 package gnete
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/paycancel/paycancel/providers"
@@ -58,14 +58,10 @@ var (
 
 // New fills defaults, validates the configuration and loads the app secret.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	if cfg.Version == "" {
-		cfg.Version = "1.0"
-	}
-	if cfg.BodyFormat == "" {
-		cfg.BodyFormat = BodyJSON
-	}
-	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
-	if err := providers.CheckBaseURL("baseURL", base); err != nil {
+	cfg.Version = cmp.Or(cfg.Version, "1.0")
+	cfg.BodyFormat = cmp.Or(cfg.BodyFormat, BodyJSON)
+	base, err := providers.BaseURL("baseURL", cfg.BaseURL)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkID("mchNo", cfg.MchNo, MaxMchNo); err != nil {

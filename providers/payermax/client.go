@@ -5,6 +5,7 @@
 package payermax
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -75,16 +76,13 @@ var (
 
 // New fills defaults, validates cfg and loads the keys.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	cfg.BaseURL = strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
-	if cfg.KeyVersion == "" {
-		cfg.KeyVersion = DefaultKeyVersion
-	}
-	if cfg.Version == "" {
-		cfg.Version = DefaultVersion
-	}
-	if err := providers.CheckBaseURL("baseURL", cfg.BaseURL); err != nil {
+	cfg.KeyVersion = cmp.Or(cfg.KeyVersion, DefaultKeyVersion)
+	cfg.Version = cmp.Or(cfg.Version, DefaultVersion)
+	base, err := providers.BaseURL("baseURL", cfg.BaseURL)
+	if err != nil {
 		return nil, err
 	}
+	cfg.BaseURL = base
 	if cfg.AppID == "" {
 		return nil, providers.FieldErr("appId", "required")
 	}
