@@ -81,16 +81,15 @@ func BaseURL(field, raw string) (string, error) {
 	if base == "" {
 		return "", FieldErr(field, "required")
 	}
+	// The errors never quote the URL: it may carry a password.
 	u, err := url.Parse(base)
 	switch {
-	case err != nil:
-		return "", FieldErr(field, "not a URL") // the parse error quotes the text, which may hold a password
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return "", FieldErr(field, "must be an absolute http(s) URL")
 	case u.User != nil:
-		return "", FieldErr(field, "must not carry user info") // nor quote it: it holds a credential
-	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return "", FieldErr(field, "%q: must be an absolute http(s) URL", base)
+		return "", FieldErr(field, "must not carry user info")
 	case u.RawQuery != "" || u.Fragment != "":
-		return "", FieldErr(field, "%q: must not carry a query or fragment", base)
+		return "", FieldErr(field, "must not carry a query or fragment")
 	}
 	return base, nil
 }
