@@ -31,7 +31,6 @@ func TestLoadKeyFieldErrors(t *testing.T) {
 		{"https://gw.example/api#top", "", "baseURL: must not carry a query or fragment"},
 		{"https://u:s3cret@gw.example", "", "baseURL: must not carry user info"},
 		{"https://u:s3cret@gw example", "", "baseURL: must be an absolute http(s) URL"},
-		{"127.0.0.1:9/pm", "", "baseURL: must be an absolute http(s) URL"},
 		{"https://gw.example/api", "https://gw.example/api", ""},
 		{" https://gw.example/api// ", "https://gw.example/api", ""},
 	} {
