@@ -88,14 +88,14 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 			return nil, providers.FieldErr(p.field, "must start with /")
 		}
 	}
-	if err := checkID("clientId", cfg.ClientID, MaxClientID); err != nil {
+	if err := providers.CheckField("clientId", cfg.ClientID, true, MaxClientID); err != nil {
 		return nil, err
 	}
-	if err := checkID("partnerId", cfg.PartnerID, MaxPartnerID); err != nil {
+	if err := providers.CheckField("partnerId", cfg.PartnerID, true, MaxPartnerID); err != nil {
 		return nil, err
 	}
-	if len(cfg.Version) > MaxVersion {
-		return nil, providers.FieldErr("version", "at most %d characters", MaxVersion)
+	if err := providers.CheckField("version", cfg.Version, false, MaxVersion); err != nil {
+		return nil, err
 	}
 	loc, err := loadZone(cfg.TimeZone)
 	if err != nil {
@@ -119,16 +119,6 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		cancelURL: base + cfg.CancelPath,
 		queryURL:  base + cfg.PayQueryPath,
 	}, nil
-}
-
-func checkID(field, v string, max int) error {
-	switch {
-	case v == "":
-		return providers.FieldErr(field, "required")
-	case len(v) > max:
-		return providers.FieldErr(field, "at most %d characters", max)
-	}
-	return nil
 }
 
 // loadZone loads an IANA zone. Asia/Shanghai falls back to a fixed UTC+8 where the

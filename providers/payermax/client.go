@@ -83,20 +83,19 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		return nil, err
 	}
 	cfg.BaseURL = base
-	if cfg.AppID == "" {
-		return nil, providers.FieldErr("appId", "required")
-	}
-	if err := CheckLen(cfg.AppID, MaxIDLen); err != nil {
-		return nil, providers.FieldErr("appId", "%v", err)
-	}
-	if err := CheckLen(cfg.MerchantNo, maxMerchantNoLen); err != nil {
-		return nil, providers.FieldErr("merchantNo", "%v", err)
-	}
-	if err := CheckLen(cfg.KeyVersion, maxVersionLen); err != nil {
-		return nil, providers.FieldErr("keyVersion", "%v", err)
-	}
-	if err := CheckLen(cfg.Version, maxVersionLen); err != nil {
-		return nil, providers.FieldErr("version", "%v", err)
+	for _, f := range []struct {
+		name, value string
+		required    bool
+		max         int
+	}{
+		{"appId", cfg.AppID, true, MaxIDLen},
+		{"merchantNo", cfg.MerchantNo, false, maxMerchantNoLen},
+		{"keyVersion", cfg.KeyVersion, false, maxVersionLen},
+		{"version", cfg.Version, false, maxVersionLen},
+	} {
+		if err := providers.CheckField(f.name, f.value, f.required, f.max); err != nil {
+			return nil, err
+		}
 	}
 	key, pub, err := providers.LoadKeyPair(deps.BaseDir, cfg.MerchantPrivateKey, "merchantPrivateKey", cfg.ProviderPublicKey, "providerPublicKey")
 	if err != nil {
