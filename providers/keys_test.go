@@ -75,3 +75,23 @@ func TestParseKeyForms(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckField(t *testing.T) {
+	for _, tc := range []struct {
+		v        string
+		required bool
+		want     string
+	}{
+		{"", true, "appId: required"},
+		{"", false, ""},
+		{"abcd", true, ""},
+		{"订单订单", true, ""}, // four characters, twelve bytes: characters are counted
+		{"abcde", false, "appId: 5 characters, at most 4 allowed"},
+	} {
+		err := CheckField("appId", tc.v, tc.required, 4)
+		var fe *FieldError
+		if (err == nil) != (tc.want == "") || (err != nil && (err.Error() != tc.want || !errors.As(err, &fe))) {
+			t.Errorf("CheckField(%q, %v) = %v, want %q", tc.v, tc.required, err, tc.want)
+		}
+	}
+}
