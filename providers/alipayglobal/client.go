@@ -105,17 +105,13 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
-	}
 	return &Client{
 		cfg:       cfg,
 		loc:       loc,
 		key:       key,
 		alipayKey: alipayKey,
 		http:      deps.Client(),
-		now:       now,
+		now:       deps.Clock,
 		cancelURL: base + cfg.CancelPath,
 		queryURL:  base + cfg.PayQueryPath,
 	}, nil
