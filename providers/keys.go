@@ -19,21 +19,9 @@ import (
 // "RSA PRIVATE KEY" PKCS#1) or as bare base64 DER of either form, which is how the
 // providers' consoles hand keys out (PayerMax: base64 PKCS#8, no armour).
 func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
-	der, err := keyDER(data)
-	if err != nil {
-		return nil, err
-	}
-	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
-		rk, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("private key is %T, want RSA", k)
-		}
-		return rk, nil
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-		return k, nil
-	}
-	return nil, errors.New("private key is neither PKCS#8 nor PKCS#1 RSA")
+	return parseRSAKey[*rsa.PrivateKey](data, "private key", "PKCS#8 nor PKCS#1 RSA",
+		x509.ParsePKCS8PrivateKey,
+		func(der []byte) (any, error) { return x509.ParsePKCS1PrivateKey(der) })
 }
 
 // ParsePublicKey reads an RSA public key as PEM or bare base64 DER, in X.509
@@ -43,24 +31,33 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 // unless GODEBUG=rsa1024min=0 is set for the whole process, and Ksher's provider key
 // is 512-bit. Parsing the numbers is harmless; only VerifyPKCS1v15 uses them.
 func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
+	return parseRSAKey[*rsa.PublicKey](data, "public key", "X.509 SubjectPublicKeyInfo nor PKCS#1 RSA",
+		x509.ParsePKIXPublicKey,
+		func(der []byte) (any, error) { return x509.ParsePKCS1PublicKey(der) },
+		func(der []byte) (any, error) { return parseSmallRSAPublicKey(der) })
+}
+
+// parseRSAKey decodes data (keyDER) and returns the key of the first parser that
+// reads it. A parser that reads a key of another algorithm (an EC key in PKCS#8 or
+// SPKI) ends the search: the file is readable, just not RSA.
+func parseRSAKey[K any](data []byte, what, forms string, parsers ...func([]byte) (any, error)) (K, error) {
+	var zero K
 	der, err := keyDER(data)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
-		rk, ok := k.(*rsa.PublicKey)
+	for _, parse := range parsers {
+		k, err := parse(der)
+		if err != nil {
+			continue
+		}
+		rk, ok := k.(K)
 		if !ok {
-			return nil, fmt.Errorf("public key is %T, want RSA", k)
+			return zero, fmt.Errorf("%s is %T, want RSA", what, k)
 		}
 		return rk, nil
 	}
-	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
-		return k, nil
-	}
-	if k, err := parseSmallRSAPublicKey(der); err == nil {
-		return k, nil
-	}
-	return nil, errors.New("public key is neither X.509 SubjectPublicKeyInfo nor PKCS#1 RSA")
+	return zero, fmt.Errorf("%s is neither %s", what, forms)
 }
 
 // Key floors, checked when the configuration is loaded.
@@ -79,15 +76,8 @@ const (
 // MinMerchantKeyBits is refused. Errors are FieldErrors on field; they name the file
 // or variable but never the key.
 func LoadPrivateKey(ref SecretRef, baseDir, field string) (*rsa.PrivateKey, error) {
-	key, err := loadKey(ref, baseDir, field, ParsePrivateKey)
-	if err != nil {
-		return nil, err
-	}
-	if bits := key.N.BitLen(); bits < MinMerchantKeyBits {
-		return nil, FieldErr(field, "%s holds a %d-bit RSA key: merchant private keys must have at least %d bits (make a new key pair and register its public key with the provider)",
-			ref.describe(baseDir), bits, MinMerchantKeyBits)
-	}
-	return key, nil
+	return loadKey(ref, baseDir, field, ParsePrivateKey, func(k *rsa.PrivateKey) int { return k.N.BitLen() },
+		MinMerchantKeyBits, "merchant private keys must have at least %d bits (make a new key pair and register its public key with the provider)")
 }
 
 // LoadPublicKey reads the RSA public key ref names and parses it with
@@ -101,18 +91,13 @@ func LoadPublicKey(ref SecretRef, baseDir, field string) (*rsa.PublicKey, error)
 // issue smaller keys (Ksher: 512 bits). Verification with such a key goes through
 // VerifyPKCS1v15's scoped small-key check; nothing else in the process is weakened.
 func LoadPublicKeyMin(ref SecretRef, baseDir, field string, minBits int) (*rsa.PublicKey, error) {
-	key, err := loadKey(ref, baseDir, field, ParsePublicKey)
-	if err != nil {
-		return nil, err
-	}
-	if bits := key.N.BitLen(); bits < minBits {
-		return nil, FieldErr(field, "%s holds a %d-bit RSA key: this provider's public key must have at least %d bits (is it the right file?)",
-			ref.describe(baseDir), bits, minBits)
-	}
-	return key, nil
+	return loadKey(ref, baseDir, field, ParsePublicKey, func(k *rsa.PublicKey) int { return k.N.BitLen() },
+		minBits, "this provider's public key must have at least %d bits (is it the right file?)")
 }
 
-func loadKey[K any](ref SecretRef, baseDir, field string, parse func([]byte) (K, error)) (K, error) {
+// loadKey reads the key ref names, parses it and refuses it under minBits, saying
+// why with floor (a format with one %d, the floor).
+func loadKey[K any](ref SecretRef, baseDir, field string, parse func([]byte) (K, error), bitLen func(K) int, minBits int, floor string) (K, error) {
 	var zero K
 	text, err := ref.Load(baseDir)
 	if err != nil {
@@ -121,6 +106,9 @@ func loadKey[K any](ref SecretRef, baseDir, field string, parse func([]byte) (K,
 	key, err := parse([]byte(text.Reveal()))
 	if err != nil {
 		return zero, FieldErr(field, "%s: %v", ref.describe(baseDir), err)
+	}
+	if bits := bitLen(key); bits < minBits {
+		return zero, FieldErr(field, "%s holds a %d-bit RSA key: "+floor, ref.describe(baseDir), bits, minBits)
 	}
 	return key, nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Secret holds key material or a shared secret. It prints as "[redacted]" in every
@@ -144,6 +145,20 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+// CheckField checks a configured value against its provider's documented limit:
+// given (when required) and at most max characters. Characters, not bytes: the
+// providers' pages give these limits in characters, and the ids they issue are
+// ASCII, where the two agree. Errors are FieldErrors on field.
+func CheckField(field, v string, required bool, max int) error {
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0 && required:
+		return FieldErr(field, "required")
+	case n > max:
+		return FieldErr(field, "%d characters, at most %d allowed", n, max)
+	}
+	return nil
+}
 
 // FieldErr builds a FieldError.
 func FieldErr(field, format string, args ...any) error {

@@ -70,17 +70,28 @@ func describeTransportError(err error) string {
 	return msg
 }
 
-// CheckBaseURL validates a configured base URL (already trimmed of spaces and
-// trailing slashes): it must be given and be an absolute http(s) URL with a host.
-// Errors are FieldErrors on field.
-func CheckBaseURL(field, value string) error {
-	if value == "" {
-		return FieldErr(field, "required")
+// BaseURL reads a configured base URL that API paths are appended to: it trims
+// spaces and trailing slashes and checks that the URL is given, absolute http(s)
+// with a host, and carries no query, fragment or user info (a query or fragment
+// would end up in the middle of every request URL; user info would put a
+// credential where URLs get logged). It returns the trimmed URL; errors are
+// FieldErrors on field.
+func BaseURL(field, raw string) (string, error) {
+	base := strings.TrimRight(strings.TrimSpace(raw), "/")
+	if base == "" {
+		return "", FieldErr(field, "required")
 	}
-	if u, err := url.Parse(value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return FieldErr(field, "must be an absolute http(s) URL")
+	// The errors never quote the URL: it may carry a password.
+	u, err := url.Parse(base)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return "", FieldErr(field, "must be an absolute http(s) URL")
+	case u.User != nil:
+		return "", FieldErr(field, "must not carry user info")
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", FieldErr(field, "must not carry a query or fragment")
 	}
-	return nil
+	return base, nil
 }
 
 // HTTPStatusOutcome maps a non-2xx status without a readable provider answer.

@@ -8,12 +8,12 @@
 package alipayglobal
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -75,38 +75,27 @@ var _ providers.Provider = (*Client)(nil)
 
 // New checks cfg, fills its defaults and loads the keys.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	if cfg.CancelPath == "" {
-		cfg.CancelPath = DefaultCancelPath
-	}
-	if cfg.PayQueryPath == "" {
-		cfg.PayQueryPath = DefaultPayQueryPath
-	}
-	if cfg.Version == "" {
-		cfg.Version = DefaultVersion
-	}
-	if cfg.TimeZone == "" {
-		cfg.TimeZone = DefaultTimeZone
-	}
-	if cfg.BaseURL == "" {
-		return nil, providers.FieldErr("baseURL", "required")
-	}
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, providers.FieldErr("baseURL", "want an http(s) URL of the host root, got %q", cfg.BaseURL)
+	cfg.CancelPath = cmp.Or(cfg.CancelPath, DefaultCancelPath)
+	cfg.PayQueryPath = cmp.Or(cfg.PayQueryPath, DefaultPayQueryPath)
+	cfg.Version = cmp.Or(cfg.Version, DefaultVersion)
+	cfg.TimeZone = cmp.Or(cfg.TimeZone, DefaultTimeZone)
+	base, err := providers.BaseURL("baseURL", cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range []struct{ field, path string }{{"cancelPath", cfg.CancelPath}, {"payQueryPath", cfg.PayQueryPath}} {
 		if !strings.HasPrefix(p.path, "/") {
 			return nil, providers.FieldErr(p.field, "must start with /")
 		}
 	}
-	if err := checkID("clientId", cfg.ClientID, MaxClientID); err != nil {
+	if err := providers.CheckField("clientId", cfg.ClientID, true, MaxClientID); err != nil {
 		return nil, err
 	}
-	if err := checkID("partnerId", cfg.PartnerID, MaxPartnerID); err != nil {
+	if err := providers.CheckField("partnerId", cfg.PartnerID, true, MaxPartnerID); err != nil {
 		return nil, err
 	}
-	if len(cfg.Version) > MaxVersion {
-		return nil, providers.FieldErr("version", "at most %d characters", MaxVersion)
+	if err := providers.CheckField("version", cfg.Version, false, MaxVersion); err != nil {
+		return nil, err
 	}
 	loc, err := loadZone(cfg.TimeZone)
 	if err != nil {
@@ -116,31 +105,16 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	now := deps.Now
-	if now == nil {
-		now = time.Now
-	}
 	return &Client{
 		cfg:       cfg,
 		loc:       loc,
 		key:       key,
 		alipayKey: alipayKey,
 		http:      deps.Client(),
-		now:       now,
+		now:       deps.Clock,
 		cancelURL: base + cfg.CancelPath,
 		queryURL:  base + cfg.PayQueryPath,
 	}, nil
-}
-
-func checkID(field, v string, max int) error {
-	switch {
-	case v == "":
-		return providers.FieldErr(field, "required")
-	case len(v) > max:
-		return providers.FieldErr(field, "at most %d characters", max)
-	}
-	return nil
 }
 
 // loadZone loads an IANA zone. Asia/Shanghai falls back to a fixed UTC+8 where the

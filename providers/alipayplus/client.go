@@ -8,6 +8,7 @@
 package alipayplus
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -106,15 +107,15 @@ var _ providers.Provider = (*Client)(nil)
 
 // New fills defaults, validates cfg and loads the keys.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	if cfg.KeyVersion == "" {
-		cfg.KeyVersion = "1"
-	}
-	if cfg.RequestTimeFormat == "" {
-		cfg.RequestTimeFormat = TimeRFC3339Millis
-	}
-	base, err := parseBaseURL(cfg.BaseURL)
+	cfg.KeyVersion = cmp.Or(cfg.KeyVersion, "1")
+	cfg.RequestTimeFormat = cmp.Or(cfg.RequestTimeFormat, TimeRFC3339Millis)
+	baseURL, err := providers.BaseURL("baseURL", cfg.BaseURL)
 	if err != nil {
-		return nil, providers.FieldErr("baseURL", "%v", err)
+		return nil, err
+	}
+	base, err := url.Parse(baseURL) // parsed once more: endpointAt keeps the prefix's escaping
+	if err != nil {
+		return nil, providers.FieldErr("baseURL", "not a URL")
 	}
 	if strings.TrimSpace(cfg.ClientID) == "" {
 		return nil, providers.FieldErr("clientID", "required")
@@ -146,23 +147,6 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		deps:        deps,
 		httpClient:  deps.Client(),
 	}, nil
-}
-
-func parseBaseURL(s string) (*url.URL, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, fmt.Errorf("required")
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("not a URL: %v", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("want http(s)://host[/prefix], got %q", s)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("must not carry a query, fragment or user info")
-	}
-	return u, nil
 }
 
 // endpointAt appends an API path to the base URL's path (keeping its escaping).

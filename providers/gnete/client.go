@@ -7,11 +7,11 @@
 package gnete
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/paycancel/paycancel/providers"
@@ -58,24 +58,20 @@ var (
 
 // New fills defaults, validates the configuration and loads the app secret.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	if cfg.Version == "" {
-		cfg.Version = "1.0"
-	}
-	if cfg.BodyFormat == "" {
-		cfg.BodyFormat = BodyJSON
-	}
-	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
-	if err := providers.CheckBaseURL("baseURL", base); err != nil {
+	cfg.Version = cmp.Or(cfg.Version, "1.0")
+	cfg.BodyFormat = cmp.Or(cfg.BodyFormat, BodyJSON)
+	base, err := providers.BaseURL("baseURL", cfg.BaseURL)
+	if err != nil {
 		return nil, err
 	}
-	if err := checkID("mchNo", cfg.MchNo, MaxMchNo); err != nil {
+	if err := providers.CheckField("mchNo", cfg.MchNo, true, MaxMchNo); err != nil {
 		return nil, err
 	}
-	if err := checkID("appId", cfg.AppID, MaxAppID); err != nil {
+	if err := providers.CheckField("appId", cfg.AppID, true, MaxAppID); err != nil {
 		return nil, err
 	}
-	if utf8.RuneCountInString(cfg.Version) > MaxVersion {
-		return nil, providers.FieldErr("version", "at most %d characters", MaxVersion)
+	if err := providers.CheckField("version", cfg.Version, false, MaxVersion); err != nil {
+		return nil, err
 	}
 	switch cfg.BodyFormat {
 	case BodyJSON, BodyForm:
@@ -87,16 +83,6 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		return nil, providers.FieldErr("appSecret", "%v", err)
 	}
 	return &Client{cfg: cfg, base: base, secret: secret, deps: deps, http: deps.Client()}, nil
-}
-
-func checkID(field, v string, max int) error {
-	if v == "" {
-		return providers.FieldErr(field, "required")
-	}
-	if utf8.RuneCountInString(v) > max {
-		return providers.FieldErr(field, "at most %d characters", max)
-	}
-	return nil
 }
 
 // Name returns "gnete".

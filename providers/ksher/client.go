@@ -8,6 +8,7 @@
 package ksher
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -71,19 +72,11 @@ var (
 
 // New validates cfg, fills its defaults and loads the keys.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	if cfg.Lang == "" {
-		cfg.Lang = "en"
-	}
-	if cfg.TimestampOffset == "" {
-		cfg.TimestampOffset = "+07:00"
-	}
-	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
-	if base == "" {
-		return nil, providers.FieldErr("baseURL", "required (e.g. https://gateway.ksher.com/api)")
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, providers.FieldErr("baseURL", "%q is not an http(s) URL", base)
+	cfg.Lang = cmp.Or(cfg.Lang, "en")
+	cfg.TimestampOffset = cmp.Or(cfg.TimestampOffset, "+07:00")
+	base, err := providers.BaseURL("baseURL", cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.AppID == "" {
 		return nil, providers.FieldErr("appId", "required (\"mch<merchant no>\")")

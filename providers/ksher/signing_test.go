@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -207,19 +206,9 @@ func TestVerifyErrors(t *testing.T) {
 // TestOpenSSLCrossCheck signs fresh text with `openssl dgst -md5 -sign` and compares
 // it with Go's signer (2048-bit merchant key) and verifier (512-bit Ksher key).
 func TestOpenSSLCrossCheck(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not on PATH")
-	}
 	opensslSign := func(keyFile, text string) []byte {
 		t.Helper()
-		cmd := exec.Command(bin, "dgst", "-md5", "-sign", filepath.Join("testdata", keyFile))
-		cmd.Stdin = strings.NewReader(text)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("openssl: %v", err)
-		}
-		return out
+		return providertest.OpenSSLSign(t, "md5", filepath.Join("testdata", keyFile), []byte(text))
 	}
 	params := map[string]string{
 		"appid": "mch35000", "lang": "th", "mch_order_no": "ORD-ñ-测试-001",

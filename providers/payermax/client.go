@@ -5,6 +5,7 @@
 package payermax
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -75,30 +76,26 @@ var (
 
 // New fills defaults, validates cfg and loads the keys.
 func New(cfg Config, deps providers.Deps) (*Client, error) {
-	cfg.BaseURL = strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
-	if cfg.KeyVersion == "" {
-		cfg.KeyVersion = DefaultKeyVersion
-	}
-	if cfg.Version == "" {
-		cfg.Version = DefaultVersion
-	}
-	if err := providers.CheckBaseURL("baseURL", cfg.BaseURL); err != nil {
+	cfg.KeyVersion = cmp.Or(cfg.KeyVersion, DefaultKeyVersion)
+	cfg.Version = cmp.Or(cfg.Version, DefaultVersion)
+	base, err := providers.BaseURL("baseURL", cfg.BaseURL)
+	if err != nil {
 		return nil, err
 	}
-	if cfg.AppID == "" {
-		return nil, providers.FieldErr("appId", "required")
-	}
-	if err := CheckLen(cfg.AppID, MaxIDLen); err != nil {
-		return nil, providers.FieldErr("appId", "%v", err)
-	}
-	if err := CheckLen(cfg.MerchantNo, maxMerchantNoLen); err != nil {
-		return nil, providers.FieldErr("merchantNo", "%v", err)
-	}
-	if err := CheckLen(cfg.KeyVersion, maxVersionLen); err != nil {
-		return nil, providers.FieldErr("keyVersion", "%v", err)
-	}
-	if err := CheckLen(cfg.Version, maxVersionLen); err != nil {
-		return nil, providers.FieldErr("version", "%v", err)
+	cfg.BaseURL = base
+	for _, f := range []struct {
+		name, value string
+		required    bool
+		max         int
+	}{
+		{"appId", cfg.AppID, true, MaxIDLen},
+		{"merchantNo", cfg.MerchantNo, false, maxMerchantNoLen},
+		{"keyVersion", cfg.KeyVersion, false, maxVersionLen},
+		{"version", cfg.Version, false, maxVersionLen},
+	} {
+		if err := providers.CheckField(f.name, f.value, f.required, f.max); err != nil {
+			return nil, err
+		}
 	}
 	key, pub, err := providers.LoadKeyPair(deps.BaseDir, cfg.MerchantPrivateKey, "merchantPrivateKey", cfg.ProviderPublicKey, "providerPublicKey")
 	if err != nil {

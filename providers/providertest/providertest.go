@@ -4,8 +4,10 @@
 package providertest
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -57,6 +59,31 @@ func must[K any](t testing.TB, path string, load func(string) (K, error)) K {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// OpenSSL runs the openssl command with args and stdin and returns what it wrote,
+// for the signing tests' cross-checks against an independent implementation. It
+// skips t where openssl is not installed and fails t when the command fails.
+func OpenSSL(t testing.TB, stdin []byte, args ...string) []byte {
+	t.Helper()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not on PATH")
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openssl %v: %v", args, err)
+	}
+	return out
+}
+
+// OpenSSLSign signs data with `openssl dgst -<hash> -sign keyFile` (RSASSA-PKCS1-v1_5)
+// and returns the raw signature; see OpenSSL.
+func OpenSSLSign(t testing.TB, hash, keyFile string, data []byte) []byte {
+	t.Helper()
+	return OpenSSL(t, data, "dgst", "-"+hash, "-sign", keyFile)
 }
 
 // Clock is a settable clock for a sandbox or an adapter (Deps.Now).

@@ -205,31 +205,15 @@ func (s *Sandbox) servePayQuery(w http.ResponseWriter, r *http.Request) {
 	default:
 		p := call.Payment
 		out = alipayglobal.ResponseBody{ResultInfo: result(alipayglobal.CodeSuccess, "success"), AcquirementID: p.ProviderPaymentID,
-			MerchantTransID: p.MerchantOrderNo, AcquirementStatus: sandboxStatus(p)}
+			MerchantTransID: p.MerchantOrderNo, AcquirementStatus: sandboxStatus.Of(p)}
 	}
 	s.respond(w, req.Head, out, call.Fault)
 }
 
-// sandboxStatus renders a payment as payQuery's acquirementStatus. A cancel still
-// completing shows the status from before the cancel.
-func sandboxStatus(p simkit.Payment) string {
-	switch p.State {
-	case simkit.Paid:
-		return "SUCCESS"
-	case simkit.Failed:
-		return "CLOSED"
-	case simkit.Cancelled:
-		if p.CancelPending {
-			return "PAYING"
-		}
-		return "CANCELLED"
-	case simkit.Refunded:
-		if p.CancelPending {
-			return "SUCCESS"
-		}
-		return "REFUNDED"
-	}
-	return "PAYING" // Paying, InOTP
+// sandboxStatus renders a payment as payQuery's acquirementStatus.
+var sandboxStatus = simkit.StatusNames{
+	Paying: "PAYING", InOTP: "PAYING", Paid: "SUCCESS", Failed: "CLOSED",
+	Cancelled: "CANCELLED", Refunded: "REFUNDED",
 }
 
 // readRequest reads and checks a signed request in the order Alipay's gateway would:

@@ -157,7 +157,7 @@ func (s *Sandbox) serveInquiry(w http.ResponseWriter, r *http.Request) {
 	resp := alipayplus.InquiryResponse{PaymentID: p.ProviderPaymentID, PaymentRequestID: p.MerchantOrderNo}
 	if resp.Result = faultResult(call.Fault); resp.Result == nil {
 		resp.Result = result(alipayplus.StatusSuccess, "SUCCESS", "Success")
-		resp.PaymentStatus = walletPaymentStatus(p)
+		resp.PaymentStatus = walletPaymentStatus.Of(p)
 		resp.PaymentAmount = &alipayplus.Amount{Currency: p.Currency, Value: strconv.FormatInt(p.Amount, 10)}
 		if resp.PaymentStatus == "FAIL" {
 			resp.PaymentFailReason = "USER_PAYMENT_FAILED"
@@ -170,19 +170,9 @@ func (s *Sandbox) serveInquiry(w http.ResponseWriter, r *http.Request) {
 // wallet is one of those that report CANCELLED; a cancel still completing shows
 // PROCESSING. Refunded (reachable only through the admin API) shows SUCCESS:
 // inquiryPayment reports the payment, refunds are separate.
-func walletPaymentStatus(p simkit.Payment) string {
-	switch p.State {
-	case simkit.Paid, simkit.Refunded:
-		return "SUCCESS"
-	case simkit.Failed:
-		return "FAIL"
-	case simkit.Cancelled:
-		if p.CancelPending {
-			return "PROCESSING"
-		}
-		return "CANCELLED"
-	}
-	return "PROCESSING"
+var walletPaymentStatus = simkit.StatusNames{
+	Paying: "PROCESSING", InOTP: "PROCESSING", Paid: "SUCCESS", Failed: "FAIL",
+	Cancelled: "CANCELLED", Refunded: "SUCCESS",
 }
 
 func result(status, code, message string) *alipayplus.Result {

@@ -410,10 +410,7 @@ func TestNotificationWhenPendingResolves(t *testing.T) {
 		t.Fatalf("notified before the cancel completed: %+v", d)
 	}
 	expect(t, e.client.QueryCancel(context.Background(), providers.CancelQuery{ProviderRef: o.ProviderRef}), providers.Succeeded, "")
-	n, err := e.client.ParseNotification(nil, rcv.Wait(t, 1)[0].Body)
-	if err != nil || n.Outcome.Kind != providers.Succeeded || n.ProviderRef != o.ProviderRef {
-		t.Fatalf("notification %+v, %v", n, err)
-	}
+	expectNotified(t, e, rcv, o, providers.Succeeded)
 }
 
 func TestNotificationOfRefusedCancel(t *testing.T) {
@@ -422,10 +419,7 @@ func TestNotificationOfRefusedCancel(t *testing.T) {
 	e.create("N-3", simkit.Paying, simkit.Scenario{CancelFails: true})
 	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-3"}, NotifyURL: rcv.URL})
 	expect(t, o, providers.Failed, providers.ReasonRejected)
-	n, err := e.client.ParseNotification(nil, rcv.Wait(t, 1)[0].Body)
-	if err != nil || n.Outcome.Kind != providers.Failed || n.ProviderRef != o.ProviderRef {
-		t.Fatalf("notification %+v, %v", n, err)
-	}
+	expectNotified(t, e, rcv, o, providers.Failed)
 }
 
 func TestNoNotifyURLNoNotification(t *testing.T) {
@@ -438,15 +432,22 @@ func TestNoNotifyURLNoNotification(t *testing.T) {
 	// for the first (scheduled earlier, at the same 0 s delay) would have too.
 	o := e.client.Cancel(context.Background(), providers.CancelRequest{Target: providers.Target{MerchantOrderNo: "N-5"}, NotifyURL: rcv.URL})
 	expect(t, o, providers.Succeeded, "")
-	n, err := e.client.ParseNotification(nil, rcv.Wait(t, 1)[0].Body)
-	if err != nil || n.ProviderRef != o.ProviderRef {
-		t.Fatalf("notification %+v, %v", n, err)
-	}
+	expectNotified(t, e, rcv, o, providers.Succeeded)
 	waitFor(t, func() bool { return len(e.sb.Deliveries()) >= 1 })
 	for _, d := range e.sb.Deliveries() {
 		if d.URL != rcv.URL {
 			t.Fatalf("delivery to %q: the cancel without notifyUrl was notified", d.URL)
 		}
+	}
+}
+
+// expectNotified parses the one notification rcv received and fails t unless it
+// verifies and reports the cancel o with kind.
+func expectNotified(t *testing.T, e *env, rcv *contracttest.Recorder, o providers.Outcome, kind providers.Kind) {
+	t.Helper()
+	n, err := e.client.ParseNotification(nil, rcv.Wait(t, 1)[0].Body)
+	if err != nil || n.Outcome.Kind != kind || n.ProviderRef != o.ProviderRef {
+		t.Fatalf("notification %+v, %v; want %s for %s", n, err, kind, o.ProviderRef)
 	}
 }
 

@@ -298,7 +298,7 @@ func (s *Sandbox) handleQuery(w http.ResponseWriter, r *http.Request) {
 			"result": "FAIL", "err_code": "SYSTEMERROR", "err_msg": "system error",
 		}
 	default:
-		data = s.orderData(p, params[ksher.ParamAppID], orderResult(p))
+		data = s.orderData(p, params[ksher.ParamAppID], orderResult.Of(p))
 	}
 	raw, _ := json.Marshal(data)
 	rep := codeReply{Code: 0, Msg: codeText[0], Data: raw, Message: codeText[0]}
@@ -334,25 +334,10 @@ func flipHex(h string) string {
 	return h[:len(h)-1] + string(repl)
 }
 
-func orderResult(p simkit.Payment) string {
-	switch p.State {
-	case simkit.Paying:
-		return "NOTPAY"
-	case simkit.InOTP:
-		return "USERPAYING"
-	case simkit.Paid:
-		return "SUCCESS"
-	case simkit.Failed:
-		return "PAYERROR"
-	case simkit.Cancelled:
-		if p.CancelPending {
-			return "NOTPAY"
-		}
-		return "CLOSED"
-	case simkit.Refunded:
-		return "REFUND"
-	}
-	return "NOTSURE"
+// orderResult is gateway_order_query's data.result for a simulated payment.
+var orderResult = simkit.StatusNames{
+	Paying: "NOTPAY", InOTP: "USERPAYING", Paid: "SUCCESS", Failed: "PAYERROR",
+	Cancelled: "CLOSED", Refunded: "REFUND",
 }
 
 // orderData is gateway_order_query's data as in seed 003 ("after gateway order query

@@ -371,25 +371,25 @@ func (s *Sandbox) serveOrderQuery(w http.ResponseWriter, r *http.Request) {
 		Currency:    p.Currency,
 		CreateTime:  payermax.ProviderTime{Raw: p.CreatedAt.UTC().Format(payermax.RequestTimeLayout)},
 	}
-	switch p.State {
-	case simkit.Paid, simkit.Refunded:
-		// Captured. PayerMax refunds are separate orders; the payment stays SUCCESS. [I]
-		a.Status = "SUCCESS"
-	case simkit.Failed:
-		a.Status, a.ResultCode, a.ResultMsg = "FAILED", "PAYMENT_FAILED", "Payment failed."
-	case simkit.Cancelled:
-		if p.CancelPending {
-			a.Status = "PENDING" // the authorisation stands until the cancel completes [I]
-		} else {
-			a.Status = "CLOSED" // [OPEN] what PayerMax shows after a cancel
-		}
-	default: // Paying, InOTP: authorised (or authorising), not captured
-		a.Status = "PENDING"
+	a.Status = orderStatus.Of(p)
+	if p.State == simkit.Failed {
+		a.ResultCode, a.ResultMsg = "PAYMENT_FAILED", "Payment failed."
 	}
 	if a.Status != "PENDING" {
 		a.CompleteTime = payermax.ProviderTime{Raw: s.now().UTC().Format(payermax.RequestTimeLayout)}
 	}
 	s.write(w, answer{Msg: "Success.", Code: payermax.CodeApplySuccess, Data: a}, call.Fault)
+}
+
+// orderStatus is orderQuery's data.status for a simulated payment. A cancel still
+// completing shows PENDING: the authorisation stands until it completes. [I]
+var orderStatus = simkit.StatusNames{
+	// Paying, InOTP: authorised (or authorising), not captured.
+	Paying: "PENDING", InOTP: "PENDING",
+	// Captured. PayerMax refunds are separate orders; the payment stays SUCCESS. [I]
+	Paid: "SUCCESS", Refunded: "SUCCESS",
+	Failed:    "FAILED",
+	Cancelled: "CLOSED", // [OPEN] what PayerMax shows after a cancel
 }
 
 // majorUnits renders minor units as PayerMax's major-unit amount (two decimals).

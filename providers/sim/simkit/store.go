@@ -181,6 +181,39 @@ type Payment struct {
 	pendingQueries   int
 }
 
+// StatusNames is how a provider's payment query names each simulated state.
+type StatusNames struct {
+	Paying, InOTP, Paid, Failed, Cancelled, Refunded string
+}
+
+// Of names p's state. A payment whose cancel has been accepted but has not
+// completed shows what it showed before the cancel: Paying for Cancelled, Paid
+// for Refunded. A state without a name shows as Paying.
+func (n StatusNames) Of(p Payment) string {
+	state := p.State
+	if p.CancelPending {
+		switch state {
+		case Cancelled:
+			state = Paying
+		case Refunded:
+			state = Paid
+		}
+	}
+	switch state {
+	case InOTP:
+		return n.InOTP
+	case Paid:
+		return n.Paid
+	case Failed:
+		return n.Failed
+	case Cancelled:
+		return n.Cancelled
+	case Refunded:
+		return n.Refunded
+	}
+	return n.Paying
+}
+
 // EffectiveCancels counts the cancels that took effect.
 func (p *Payment) EffectiveCancels() int {
 	n := 0
