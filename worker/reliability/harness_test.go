@@ -200,25 +200,31 @@ type reconRun struct {
 	During string
 }
 
-func (h *harness) rand(lo, hi time.Duration) time.Duration {
+// withRNG runs f with the seeded generator, which the chaos goroutines share
+// (rand.Rand is not safe for concurrent use).
+func (h *harness) withRNG(f func(r *rand.Rand)) {
 	h.rngMu.Lock()
 	defer h.rngMu.Unlock()
+	f(h.rng)
+}
+
+func (h *harness) rand(lo, hi time.Duration) time.Duration {
 	if hi <= lo {
 		return lo
 	}
-	return lo + time.Duration(h.rng.Int63n(int64(hi-lo)))
+	d := lo
+	h.withRNG(func(r *rand.Rand) { d += time.Duration(r.Int63n(int64(hi - lo))) })
+	return d
 }
 
-func (h *harness) intn(n int) int {
-	h.rngMu.Lock()
-	defer h.rngMu.Unlock()
-	return h.rng.Intn(n)
+func (h *harness) intn(n int) (v int) {
+	h.withRNG(func(r *rand.Rand) { v = r.Intn(n) })
+	return v
 }
 
-func (h *harness) float() float64 {
-	h.rngMu.Lock()
-	defer h.rngMu.Unlock()
-	return h.rng.Float64()
+func (h *harness) float() (v float64) {
+	h.withRNG(func(r *rand.Rand) { v = r.Float64() })
+	return v
 }
 
 func (h *harness) event(what string, downed time.Duration) {
