@@ -37,6 +37,7 @@ import (
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -282,47 +283,40 @@ func TestUsageAndConfigErrors(t *testing.T) {
 
 func TestPortInUse(t *testing.T) {
 	workerBinary(t)
-	t.Run("http", func(t *testing.T) {
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", addr(port))
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: HTTP address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another with --http-addr", false)
-	})
-	t.Run("frontend", func(t *testing.T) {
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
-			"--dev-port", strconv.Itoa(port), "--dev-ui-port", strconv.Itoa(freePort(t)), "--sandbox-addr", "127.0.0.1:0")
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: Temporal frontend address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another port", false)
-	})
-	t.Run("web ui", func(t *testing.T) {
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
-			"--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", strconv.Itoa(port), "--sandbox-addr", "127.0.0.1:0")
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: Web UI address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another port", false)
-	})
-	t.Run("sandboxes", func(t *testing.T) {
-		// After the embedded server started: it must be stopped cleanly, still with
-		// one line and no stack.
-		t.Parallel()
-		port := occupy(t)
-		code, stderr := runWorker(t, nil, "--dev", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
-			"--dev-port", strconv.Itoa(freePort(t)), "--dev-ui-port", "0", "--sandbox-addr", addr(port))
-		if code != 1 {
-			t.Errorf("exit %d, want 1", code)
-		}
-		oneLine(t, stderr, "worker: sandbox address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another with --sandbox-addr", false)
-	})
+	// Each case occupies one port and gives it to one listener; the others get
+	// free ports (or 0). The last case fails after the embedded server started: it
+	// must be stopped cleanly, still with one line and no stack.
+	for _, tc := range []struct {
+		name, what, choose string
+		args               func(t *testing.T, busy string, busyPort int) []string
+	}{
+		{"http", "HTTP", "with --http-addr", func(t *testing.T, busy string, _ int) []string {
+			return []string{"--http-addr", busy}
+		}},
+		{"frontend", "Temporal frontend", "port", func(t *testing.T, _ string, busyPort int) []string {
+			return []string{"--http-addr", "127.0.0.1:0", "--dev-port", strconv.Itoa(busyPort),
+				"--dev-ui-port", strconv.Itoa(freePort(t)), "--sandbox-addr", "127.0.0.1:0"}
+		}},
+		{"web ui", "Web UI", "port", func(t *testing.T, _ string, busyPort int) []string {
+			return []string{"--http-addr", "127.0.0.1:0", "--dev-port", strconv.Itoa(freePort(t)),
+				"--dev-ui-port", strconv.Itoa(busyPort), "--sandbox-addr", "127.0.0.1:0"}
+		}},
+		{"sandboxes", "sandbox", "with --sandbox-addr", func(t *testing.T, busy string, _ int) []string {
+			return []string{"--http-addr", "127.0.0.1:0", "--dev-port", strconv.Itoa(freePort(t)),
+				"--dev-ui-port", "0", "--sandbox-addr", busy}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			port := occupy(t)
+			args := append([]string{"--dev", "--data-dir", t.TempDir()}, tc.args(t, addr(port), port)...)
+			code, stderr := runWorker(t, nil, args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			oneLine(t, stderr, "worker: "+tc.what+" address "+addr(port)+" is not available (bind: address already in use); stop what uses it or choose another "+tc.choose, false)
+		})
+	}
 }
 
 // TestDevRestartDurability runs `worker --dev`, starts a cancel, kills the process
@@ -419,7 +413,7 @@ func TestDevRestartDurability(t *testing.T) {
 	}
 
 	// A payment whose result never came back, and its cancel.
-	order := fmt.Sprintf("durable-%d", time.Now().UnixNano()%1e9)
+	order := testenv.Order("durable")
 	body, _ := json.Marshal(simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"})
 	resp, err := http.Post(set.URL+"/payermax/_sandbox/payments", "application/json", bytes.NewReader(body))
 	if err != nil {

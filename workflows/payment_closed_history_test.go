@@ -10,7 +10,6 @@ package workflows_test
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,9 +80,8 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 		c.Policy.QueryBackoff = &config.BackoffFile{Initial: second, Max: second, Multiplier: 1}
 		c.Policy.CancelRetry = &config.BackoffFile{Initial: second, Max: second, Multiplier: 1}
 	}})
-	stamp := time.Now().UnixNano() % 1e9
 	start := func(t *testing.T, code string, p simkit.Payment) client.WorkflowRun {
-		p.MerchantOrderNo, p.Amount, p.Currency = fmt.Sprintf("h-%s-%d", code, stamp), 1000, "USD"
+		p.MerchantOrderNo, p.Amount, p.Currency = testenv.Order("h-"+code), 1000, "USD"
 		createPayment(t, env, "payermax", p)
 		return startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: p.MerchantOrderNo, Amount: 1000, Currency: "USD"})

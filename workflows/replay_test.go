@@ -20,7 +20,6 @@ package workflows_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -213,8 +212,7 @@ func TestWriteHistories(t *testing.T) {
 	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	stamp := time.Now().UnixNano() % 1e9
-	order := func(name string) string { return fmt.Sprintf("h-%s-%d", name, stamp) }
+	order := func(name string) string { return testenv.Order("h-" + name) }
 	request := func(name string) workflows.CancelRequest {
 		return workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
 			Amount: 1000, Currency: "USD"}

@@ -196,7 +196,7 @@ func TestAgainstServer(t *testing.T) {
 
 	t.Run("Commands", func(t *testing.T) {
 		t.Parallel()
-		o := fmt.Sprintf("cli-%d", time.Now().UnixNano()%1e9)
+		o := testenv.Order("cli")
 		createPayment(t, env, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
 		startArgs := []string{"start", "--merchant", "demo", "--provider", "ksher", "--credential", "demo-ksher", "--order", o, "--amount", "5000", "--currency", "THB"}
 

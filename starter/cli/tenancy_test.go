@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,7 +22,7 @@ import (
 func TestTenancyCommands(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{SecondMerchant: true})
 	cli := inProcess(t, env)
-	o := fmt.Sprintf("ten-%d", time.Now().UnixNano()%1e9)
+	o := testenv.Order("ten")
 	for _, m := range []string{"demo", testenv.SecondMerchantName} {
 		if err := createSandboxPayment(context.Background(), http.DefaultClient, env.SandboxesOf(m).URL, "ksher",
 			simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"}); err != nil {

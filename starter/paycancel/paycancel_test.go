@@ -3,9 +3,7 @@ package paycancel_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,13 +12,6 @@ import (
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 )
-
-var seq atomic.Int64
-
-// order makes a unique merchant order number (short enough for every provider).
-func order(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e9, seq.Add(1))
-}
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
@@ -58,7 +49,7 @@ func TestAPI(t *testing.T) {
 	t.Run("StartAttachSignalFinished", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
-		o := order("sa")
+		o := testenv.Order("sa")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		// A long pay timeout keeps it AWAITING_PAYMENT until the signal.
 		req := request("payermax", o, time.Hour)
@@ -115,7 +106,7 @@ func TestAPI(t *testing.T) {
 	t.Run("HappyWait", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
-		o := order("hw")
+		o := testenv.Order("hw")
 		createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
 		x, started, err := api.Start(ctx, request("gnete", o, 0))
 		if err != nil || !started {
@@ -133,7 +124,7 @@ func TestAPI(t *testing.T) {
 	t.Run("ReviewResolve", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
-		o := order("rv")
+		o := testenv.Order("rv")
 		createPayment(t, env, "alipayplus", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{WindowExpired: true}})
 		x, _, err := api.Start(ctx, request("alipayplus", o, 0))
@@ -214,7 +205,7 @@ func TestAPI(t *testing.T) {
 	t.Run("NotFoundAndInvalid", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 30*time.Second)
-		x := api.Attach(ref("ksher", order("nf")))
+		x := api.Attach(ref("ksher", testenv.Order("nf")))
 		if _, err := x.Status(ctx); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("status: %v, want ErrNotFound", err)
 		}

@@ -36,7 +36,7 @@ func TestTenancy(t *testing.T) {
 	t.Run("TwoMerchantsSameOrderNumber", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
-		o := order("dup")
+		o := testenv.Order("dup")
 		// demo's payment is open (the cancel takes effect); globex's was paid
 		// (PayerMax refuses to cancel a captured payment).
 		createPaymentAt(t, env.SandboxesOf("demo").URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
@@ -108,7 +108,7 @@ func TestTenancy(t *testing.T) {
 	t.Run("ConflictingDuplicateStart", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
-		o := order("cf")
+		o := testenv.Order("cf")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		req := request("payermax", o, time.Hour)
 		first, started, err := api.Start(ctx, req)
@@ -166,7 +166,7 @@ func TestTenancy(t *testing.T) {
 	t.Run("CredentialOfAnotherMerchant", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
-		o := order("cm")
+		o := testenv.Order("cm")
 		createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
 		bad := request("gnete", o, 0)
 		bad.Credential = testenv.SecondCredentialPrefix + "gnete" // globex's
@@ -202,7 +202,7 @@ func TestTenancy(t *testing.T) {
 		// A cancel started before merchant-scoped ids, in the form such cancels run
 		// in after an upgrade (a continued run: its request has no merchant; its
 		// carried policy names the merchant it was started for).
-		o := order("lg")
+		o := testenv.Order("lg")
 		legacy := startLegacy(t, env, o, "demo")
 		if _, err := api.Find(ctx, paycancel.Ref{Merchant: globex, Provider: "payermax", MerchantOrderNo: o}); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("another merchant's Find: %v, want ErrNotFound", err)
@@ -234,7 +234,7 @@ func TestTenancy(t *testing.T) {
 
 		// One whose history does not say (its credential was unknown when it
 		// started) is refused unless the credential settles it.
-		o2 := order("lq")
+		o2 := testenv.Order("lq")
 		legacy2 := startLegacy(t, env, o2, "")
 		_, err = api.Find(ctx, ref("payermax", o2))
 		var amb *paycancel.AmbiguousError
