@@ -9,7 +9,6 @@ package workflows_test
 // (that -run writes only these two; the other files are never rewritten).
 
 import (
-	"bytes"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"github.com/paycancel/paycancel/providers/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/worker/testenv/history"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -38,14 +38,7 @@ var paymentClosedHistories = map[string][]string{
 // (TestReplayHistories replays them).
 func TestPaymentClosedHistoriesCover(t *testing.T) {
 	for name, wants := range paymentClosedHistories {
-		data, err := os.ReadFile(filepath.Join(historiesDir, name+".json"))
-		if err != nil {
-			t.Fatalf("%s: %v (regenerate: see the top of this file)", name, err)
-		}
-		h, err := client.HistoryFromJSON(bytes.NewReader(data), client.HistoryJSONOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := history.Load(t, filepath.Join(historiesDir, name+".json")) // regenerate: see the top of this file
 		have := map[string]bool{}
 		for _, e := range h.GetEvents() {
 			have[e.GetEventType().String()] = true

@@ -267,16 +267,28 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 // serve sends one request to a fresh server with its own signaler and log.
 func (env *callbackEnv) serve(t *testing.T, sig *fakeSignaler, target string, header http.Header, body []byte) (*httptest.ResponseRecorder, *observer.ObservedLogs) {
 	t.Helper()
+	h, logs := observedServer(env.cfg, sig)
+	rec := postTo(h, target, header, body)
+	env.checkLogs(t, logs, body)
+	return rec, logs
+}
+
+// observedServer is the HTTP handler of a fresh server over cfg that signals
+// through c, with the log it writes.
+func observedServer(cfg *config.Config, c Signaler) (http.Handler, *observer.ObservedLogs) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	h := NewServer(env.cfg, sig, zap.New(core), nil).Handler()
+	return NewServer(cfg, c, zap.New(core), nil).Handler(), logs
+}
+
+// postTo POSTs body to target on h with a copy of header.
+func postTo(h http.Handler, target string, header http.Header, body []byte) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 	for k, v := range header {
 		r.Header[k] = append([]string(nil), v...)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
-	env.checkLogs(t, logs, body)
-	return rec, logs
+	return rec
 }
 
 // checkLogs: no log line holds a raw body, a signature or a secret.
