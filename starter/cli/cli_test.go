@@ -151,7 +151,14 @@ func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
-	if err := createSandboxPayment(context.Background(), http.DefaultClient, env.Sandboxes.URL, provider, p); err != nil {
+	createPaymentAt(t, env.Sandboxes.URL, provider, p)
+}
+
+// createPaymentAt creates the payment through the demo's own sandbox call, at the
+// sandboxes at sandboxURL (a merchant's: Env.SandboxesOf).
+func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
+	t.Helper()
+	if err := createSandboxPayment(context.Background(), http.DefaultClient, sandboxURL, provider, p); err != nil {
 		t.Fatal(err)
 	}
 }

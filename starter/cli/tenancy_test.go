@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -24,10 +22,7 @@ func TestTenancyCommands(t *testing.T) {
 	cli := inProcess(t, env)
 	o := testenv.Order("ten")
 	for _, m := range []string{"demo", testenv.SecondMerchantName} {
-		if err := createSandboxPayment(context.Background(), http.DefaultClient, env.SandboxesOf(m).URL, "ksher",
-			simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"}); err != nil {
-			t.Fatal(err)
-		}
+		createPaymentAt(t, env.SandboxesOf(m).URL, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
 	}
 	start := func(merchant, credential, amount string, extra ...string) []string {
 		return append([]string{"start", "--merchant", merchant, "--provider", "ksher", "--credential", credential, "--order", o,

@@ -30,6 +30,21 @@ func request(provider, orderNo string, payTimeout time.Duration) workflows.Cance
 }
 
 // ref names the demo merchant's order.
+// startAwaiting creates a PayerMax payment of 10.00 USD and starts its cancel,
+// which a long pay timeout keeps AWAITING_PAYMENT until a signal, and fails the
+// test unless the start started it.
+func startAwaiting(ctx context.Context, t *testing.T, env *testenv.Env, api *paycancel.Client, prefix string) (workflows.CancelRequest, *paycancel.Cancel) {
+	t.Helper()
+	o := testenv.Order(prefix)
+	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
+	req := request("payermax", o, time.Hour)
+	first, started, err := api.Start(ctx, req)
+	if err != nil || !started {
+		t.Fatalf("first start: started=%v err=%v", started, err)
+	}
+	return req, first
+}
+
 func ref(provider, orderNo string) paycancel.Ref {
 	return paycancel.Ref{Merchant: "demo", Provider: provider, MerchantOrderNo: orderNo}
 }
@@ -49,14 +64,8 @@ func TestAPI(t *testing.T) {
 	t.Run("StartAttachSignalFinished", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
-		o := testenv.Order("sa")
-		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		// A long pay timeout keeps it AWAITING_PAYMENT until the signal.
-		req := request("payermax", o, time.Hour)
-		first, started, err := api.Start(ctx, req)
-		if err != nil || !started {
-			t.Fatalf("first start: started=%v err=%v", started, err)
-		}
+		req, first := startAwaiting(ctx, t, env, api, "sa")
+		o := req.MerchantOrderNo
 		if first.WorkflowID != workflows.WorkflowID("demo", "payermax", o) || first.RunID == "" || first.Merchant != "demo" {
 			t.Fatalf("cancel: %+v", first)
 		}

@@ -108,13 +108,7 @@ func TestTenancy(t *testing.T) {
 	t.Run("ConflictingDuplicateStart", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
-		o := testenv.Order("cf")
-		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		req := request("payermax", o, time.Hour)
-		first, started, err := api.Start(ctx, req)
-		if err != nil || !started {
-			t.Fatalf("first start: %v %v", started, err)
-		}
+		req, first := startAwaiting(ctx, t, env, api, "cf")
 		other := req
 		other.Amount, other.Currency = 2500, "EUR"
 		x, started, err := api.Start(ctx, other)
@@ -144,7 +138,7 @@ func TestTenancy(t *testing.T) {
 		}
 
 		// Finished: the same request is refused as finished, a different one as a conflict.
-		if err := api.SignalPaymentResult(ctx, ref("payermax", o), workflows.PaymentResult{Status: "FAILED"}); err != nil {
+		if err := api.SignalPaymentResult(ctx, ref("payermax", req.MerchantOrderNo), workflows.PaymentResult{Status: "FAILED"}); err != nil {
 			t.Fatal(err)
 		}
 		if st, err := first.Wait(ctx); err != nil || st.Final != workflows.StateNotNeeded {
