@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -60,19 +59,11 @@ type tenancyEnv struct {
 func startTenancyEnv(t *testing.T) *tenancyEnv {
 	t.Helper()
 	env := &tenancyEnv{dir: t.TempDir(), sig: &fakeSignaler{}, sets: map[string]*sandboxes.Set{}}
-	var handler http.Handler
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, r)
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
+	receiver, setHandler := recordingReceiver(t, func(r *http.Request, body []byte, rec *httptest.ResponseRecorder) {
 		env.mu.Lock()
 		env.deliveries = append(env.deliveries, delivery{r.URL.RequestURI(), r.Header.Clone(), body, rec.Code})
 		env.mu.Unlock()
-	}))
-	t.Cleanup(receiver.Close)
+	})
 	keys := filepath.Join(env.dir, "keys") // one folder: both sets sign with the same provider keys
 	for merchant, tag := range map[string]string{DevMerchantName: "", otherMerchant: "2"} {
 		set, err := sandboxes.Start(sandboxes.Options{Dir: keys, Addr: "127.0.0.1:0", CallbackBaseURL: receiver.URL,
@@ -105,7 +96,8 @@ func startTenancyEnv(t *testing.T) *tenancyEnv {
 	if env.cfg, err = config.Build(path, *f, providers.Deps{BaseDir: baseDir}); err != nil {
 		t.Fatal(err)
 	}
-	handler, _ = observedServer(env.cfg, env.sig)
+	h, _ := observedServer(env.cfg, env.sig)
+	setHandler(h)
 	return env
 }
 
