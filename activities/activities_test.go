@@ -21,6 +21,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
@@ -92,7 +93,7 @@ func TestCancelPaymentMapsOutcomes(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			order := fmt.Sprintf("act-%d-%d", i, time.Now().UnixNano()%1e6)
+			order := testenv.Order(fmt.Sprintf("act%d", i))
 			p := tc.payment
 			p.MerchantOrderNo, p.Amount, p.Currency = order, 100, "USD"
 			if _, err := set.PayerMax.Store.Create(p); err != nil {

@@ -37,6 +37,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/demo"
+	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
@@ -416,7 +417,7 @@ func TestDevRestartDurability(t *testing.T) {
 	}
 
 	// A payment whose result never came back, and its cancel.
-	order := fmt.Sprintf("durable-%d", time.Now().UnixNano()%1e9)
+	order := testenv.Order("durable")
 	if err := demo.CreatePayment(ctx, http.DefaultClient, set.URL, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"}); err != nil {
 		t.Fatal(err)
 	}

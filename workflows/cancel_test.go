@@ -270,6 +270,29 @@ type updateResult struct {
 
 func (w *wf) update(name, id string, arg any) *updateResult {
 	r := &updateResult{}
+	w.sendUpdate(r, name, id, arg)
+	return r
+}
+
+// resolveAt sends the resolve update d after the start; res fills in as the run
+// goes.
+func (w *wf) resolveAt(d time.Duration, id string, res workflows.Resolution) *updateResult {
+	r := &updateResult{}
+	w.at(d, func() { w.sendUpdate(r, workflows.UpdateResolve, id, res) })
+	return r
+}
+
+// wantCompleted fails the test unless the update was accepted and completed
+// without an error.
+func wantCompleted(t *testing.T, r *updateResult) {
+	t.Helper()
+	if !r.accepted || !r.completed || r.err != nil {
+		t.Fatalf("update %+v", r)
+	}
+}
+
+// sendUpdate sends an update whose fate r records.
+func (w *wf) sendUpdate(r *updateResult, name, id string, arg any) {
 	w.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 		OnAccept: func() {
 			r.accepted = true
@@ -285,7 +308,6 @@ func (w *wf) update(name, id string, arg any) *updateResult {
 			}
 		},
 	}, arg)
-	return r
 }
 
 // timersAfter returns the durations of the timers started at or after t0.
@@ -313,6 +335,16 @@ func cancelPending(_ int, attempt int32, _ activities.CancelCall) (activities.Ca
 }
 
 func alwaysPending(int, activities.QueryCall) (providers.Outcome, error) { return pending(), nil }
+
+// pendingWF is a cancel the provider takes as pending (CANCEL_PROCESSING); query
+// answers the status queries that confirm it.
+func pendingWF(t *testing.T, query func(int, activities.QueryCall) (providers.Outcome, error)) *wf {
+	t.Helper()
+	w := newWF(t)
+	w.cancelFn = cancelPending
+	w.queryCancelFn = query
+	return w
+}
 
 // pendingUntil answers status query n pending while n < k, then last.
 func pendingUntil(k int, last providers.Outcome) func(int, activities.QueryCall) (providers.Outcome, error) {
@@ -542,9 +574,7 @@ func TestConfigurationFailureGoesToReviewWithoutRetries(t *testing.T) {
 // ---- step 3: confirming a pending cancel ----
 
 func TestPendingThenSuccessByPolling(t *testing.T) {
-	w := newWF(t)
-	w.cancelFn = cancelPending
-	w.queryCancelFn = pendingUntil(3, succeeded())
+	w := pendingWF(t, pendingUntil(3, succeeded()))
 	st := w.mustRun()
 	wantState(t, st, workflows.StateCancelled)
 	if st.QueryAttempts != 3 || len(w.cancels) != 1 {
@@ -557,9 +587,7 @@ func TestPendingThenSuccessByPolling(t *testing.T) {
 }
 
 func TestBackoffGrowsToItsCap(t *testing.T) {
-	w := newWF(t)
-	w.cancelFn = cancelPending
-	w.queryCancelFn = pendingUntil(12, providers.Outcome{Kind: providers.AlreadyDone})
+	w := pendingWF(t, pendingUntil(12, providers.Outcome{Kind: providers.AlreadyDone}))
 	wantState(t, w.mustRun(), workflows.StateCancelled)
 	backoffs := w.timersAfter(testStart)[:12]
 	for i := 1; i < len(backoffs); i++ {
@@ -573,9 +601,7 @@ func TestBackoffGrowsToItsCap(t *testing.T) {
 }
 
 func TestPendingEndedByProviderNotification(t *testing.T) {
-	w := newWF(t)
-	w.cancelFn = cancelPending
-	w.queryCancelFn = alwaysPending
+	w := pendingWF(t, alwaysPending)
 	// Queries at 5s, 15s, 35s, 75s: the notification arrives before the fourth.
 	w.at(50*time.Second, func() {
 		w.signal(workflows.SignalProviderNotification, providers.Notification{Provider: "payermax", Type: providers.NotifyCancelResult,
@@ -643,14 +669,9 @@ func TestUnknownUntilWindowCloses(t *testing.T) {
 
 func TestResolutionValid(t *testing.T) {
 	w := configReview(t)
-	var res *updateResult
-	w.at(time.Hour, func() {
-		res = w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "REFUNDED", Operator: "ops@acme", Note: "refund 123"})
-	})
+	res := w.resolveAt(time.Hour, "r1", workflows.Resolution{Action: "REFUNDED", Operator: "ops@acme", Note: "refund 123"})
 	st := w.mustRun()
-	if !res.accepted || !res.completed || res.err != nil {
-		t.Fatalf("update %+v", res)
-	}
+	wantCompleted(t, res)
 	wantState(t, st, workflows.StateResolvedRefunded)
 	if st.Resolution == nil || st.Resolution.Operator != "ops@acme" || st.NeedsReview || st.ReviewReason != "" {
 		t.Errorf("status %+v", st)
@@ -712,14 +733,9 @@ func TestRetryCancelResumesCancelling(t *testing.T) {
 		}
 		return activities.CancelResult{Outcome: succeeded(), Attempt: attempt}, nil
 	}
-	var res *updateResult
-	w.at(time.Hour, func() {
-		res = w.update(workflows.UpdateResolve, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
-	})
+	res := w.resolveAt(time.Hour, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
 	st := w.mustRun()
-	if !res.accepted || !res.completed || res.err != nil {
-		t.Fatalf("update %+v", res)
-	}
+	wantCompleted(t, res)
 	// The update answers with the retry's first step: the cancel's result.
 	wantState(t, res.status, workflows.StateCancelled)
 	wantState(t, st, workflows.StateCancelled)
@@ -891,9 +907,7 @@ func TestNotificationExhaustedAndNobodyResends(t *testing.T) {
 // continues as new, and returns it with the next run's input.
 func pendingForARun(t *testing.T) (*wf, workflows.CancelRequest) {
 	t.Helper()
-	w := newWF(t)
-	w.cancelFn = cancelPending
-	w.queryCancelFn = alwaysPending
+	w := pendingWF(t, alwaysPending)
 	_, err := w.run()
 	return w, continued(t, err)
 }

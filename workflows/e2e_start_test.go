@@ -28,7 +28,7 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 	t.Run("duplicate-start", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
-		order := fmt.Sprintf("dup-%d", time.Now().UnixNano()%1e9)
+		order := testenv.Order("dup")
 		req := workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order,
 			Amount: 500, Currency: "USD", PayTimeout: time.Hour}
 		first := startCancel(t, env, req)
@@ -70,7 +70,7 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		// The server stops the retries at the window with RetryState TIMEOUT and the
 		// last attempt's error: the review must say WINDOW_EXPIRED, not attempts.
 		t.Parallel()
-		order := fmt.Sprintf("win-%d", time.Now().UnixNano()%1e9)
+		order := testenv.Order("win")
 		faults := make([]simkit.Fault, 20)
 		for i := range faults {
 			faults[i] = simkit.FaultUnknown
@@ -88,7 +88,7 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 
 	t.Run("happy-path-history", func(t *testing.T) {
 		t.Parallel()
-		order := fmt.Sprintf("hist-%d", time.Now().UnixNano()%1e9)
+		order := testenv.Order("hist")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
 		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: order, Amount: 1000, Currency: "USD"})

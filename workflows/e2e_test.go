@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -67,7 +66,7 @@ func TestEndToEndAllProviders(t *testing.T) {
 				{"unknown-then-success", simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.Fault5xx}}},
 			}
 			for _, tc := range cases {
-				order := fmt.Sprintf("e2e-%s-%d", tc.name[:5], time.Now().UnixNano()%1e9)
+				order := testenv.Order("e2e-" + tc.name[:5])
 				createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD", Scenario: tc.scenario})
 				run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
 					MerchantOrderNo: order, Amount: 1000, Currency: "USD"})

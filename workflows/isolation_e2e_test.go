@@ -20,7 +20,6 @@ func TestProviderIsolation(t *testing.T) {
 		f.ProviderLimits = map[string]config.ProviderLimits{"ksher": {Concurrency: 2}}
 	}})
 	const n = 6
-	suffix := time.Now().UnixNano() % 1e7
 	type result struct {
 		provider string
 		took     time.Duration
@@ -34,7 +33,7 @@ func TestProviderIsolation(t *testing.T) {
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		for _, provider := range []string{"ksher", "payermax"} {
-			order := fmt.Sprintf("iso-%s-%d-%d", provider[:2], suffix, i)
+			order := testenv.Order(fmt.Sprintf("iso-%s%d", provider[:2], i))
 			sc := simkit.Scenario{}
 			if provider == "ksher" {
 				sc.LatencyMs = 1000 // every Ksher answer takes a second

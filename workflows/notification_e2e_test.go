@@ -27,7 +27,7 @@ func TestProviderNotificationEndsPendingCancel(t *testing.T) {
 	}})
 	for _, provider := range []string{"payermax", "gnete"} {
 		t.Run(provider, func(t *testing.T) {
-			order := fmt.Sprintf("nt-%s-%d", provider[:2], time.Now().UnixNano()%1e8)
+			order := testenv.Order("nt-" + provider[:2])
 			createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 300, Currency: "HKD",
 				Scenario: simkit.Scenario{PendingQueries: 1}})
 			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,

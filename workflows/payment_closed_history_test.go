@@ -9,8 +9,6 @@ package workflows_test
 // (that -run writes only these two; the other files are never rewritten).
 
 import (
-	"bytes"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/worker/testenv/history"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -39,14 +38,7 @@ var paymentClosedHistories = map[string][]string{
 // (TestReplayHistories replays them).
 func TestPaymentClosedHistoriesCover(t *testing.T) {
 	for name, wants := range paymentClosedHistories {
-		data, err := os.ReadFile(filepath.Join(historiesDir, name+".json"))
-		if err != nil {
-			t.Fatalf("%s: %v (regenerate: see the top of this file)", name, err)
-		}
-		h, err := client.HistoryFromJSON(bytes.NewReader(data), client.HistoryJSONOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := history.Load(t, filepath.Join(historiesDir, name+".json")) // regenerate: see the top of this file
 		have := map[string]bool{}
 		for _, e := range h.GetEvents() {
 			have[e.GetEventType().String()] = true
@@ -81,9 +73,8 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 		c.Policy.QueryBackoff = &config.BackoffFile{Initial: second, Max: second, Multiplier: 1}
 		c.Policy.CancelRetry = &config.BackoffFile{Initial: second, Max: second, Multiplier: 1}
 	}})
-	stamp := time.Now().UnixNano() % 1e9
 	start := func(t *testing.T, code string, p simkit.Payment) client.WorkflowRun {
-		p.MerchantOrderNo, p.Amount, p.Currency = fmt.Sprintf("h-%s-%d", code, stamp), 1000, "USD"
+		p.MerchantOrderNo, p.Amount, p.Currency = testenv.Order("h-"+code), 1000, "USD"
 		createPayment(t, env, "payermax", p)
 		return startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: p.MerchantOrderNo, Amount: 1000, Currency: "USD"})

@@ -32,9 +32,7 @@ func TestPaymentClosedWhileCancelling(t *testing.T) {
 }
 
 func TestPaymentClosedWhileConfirming(t *testing.T) {
-	w := newWF(t)
-	w.cancelFn = cancelPending
-	w.queryCancelFn = pendingUntil(3, paymentFailed())
+	w := pendingWF(t, pendingUntil(3, paymentFailed()))
 	st := w.mustRun()
 	wantState(t, st, workflows.StateNotNeeded)
 	if st.QueryAttempts != 3 || st.LastOutcome.Reason != providers.ReasonPaymentClosed {

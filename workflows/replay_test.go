@@ -20,7 +20,6 @@ package workflows_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -42,6 +41,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/worker/testenv/history"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -101,15 +101,7 @@ func TestReplayHistories(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		t.Run(name, func(t *testing.T) {
-			r, err := os.Open(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			h, err := client.HistoryFromJSON(r, client.HistoryJSONOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			h := history.Load(t, f)
 			// The workflow checks its id against its request, so a history replays
 			// under the id it ran with (not the replayer's default "ReplayId").
 			opts := worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: recordedID(t, h)}}
@@ -213,8 +205,7 @@ func TestWriteHistories(t *testing.T) {
 	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	stamp := time.Now().UnixNano() % 1e9
-	order := func(name string) string { return fmt.Sprintf("h-%s-%d", name, stamp) }
+	order := func(name string) string { return testenv.Order("h-" + name) }
 	request := func(name string) workflows.CancelRequest {
 		return workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
 			Amount: 1000, Currency: "USD"}

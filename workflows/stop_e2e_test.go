@@ -7,7 +7,6 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -100,7 +99,7 @@ func wantStopEvent(t *testing.T, env *testenv.Env, workflowID string) {
 
 func TestEndToEndStop(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{EditConfig: shortNotify})
-	order := func(name string) string { return fmt.Sprintf("stop-%s-%d", name, time.Now().UnixNano()%1e9) }
+	order := func(name string) string { return testenv.Order("stop-" + name) }
 
 	t.Run("awaiting-payment", func(t *testing.T) {
 		// The reported case: `start --pay-timeout 1h`, then Cancel in the Web UI.
@@ -186,7 +185,7 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		// The credential is unknown to the worker: RETRY_CANCEL lands in review
 		// again and must say so, not hang until the caller gives up.
 		t.Parallel()
-		o := fmt.Sprintf("retry-%d", time.Now().UnixNano()%1e9)
+		o := testenv.Order("retry")
 		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-unknown",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
@@ -210,7 +209,7 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		// resend then answers with its attempt's result, failed and then delivered.
 		t.Parallel()
 		url, open := absentMerchant(t)
-		o := fmt.Sprintf("resend-%d", time.Now().UnixNano()%1e9)
+		o := testenv.Order("resend")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD", NotifyURL: url})

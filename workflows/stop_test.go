@@ -107,9 +107,7 @@ func TestStopWhileCancelling(t *testing.T) {
 }
 
 func TestStopWhileConfirming(t *testing.T) {
-	w := newWF(t)
-	w.cancelFn = cancelPending
-	w.queryCancelFn = alwaysPending
+	w := pendingWF(t, alwaysPending)
 	w.stopAt(time.Hour)
 	st := w.mustRun()
 	wantStopped(t, w, st, workflows.StateConfirming)
@@ -162,13 +160,10 @@ func TestStopAnswersAWaitingRetryCancel(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		return activities.CancelResult{Outcome: pending(), Attempt: attempt}, nil
 	}
-	var res *updateResult
-	w.at(time.Hour, func() {
-		res = w.update(workflows.UpdateResolve, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
-	})
+	res := w.resolveAt(time.Hour, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	st := w.mustRun()
 	wantStopped(t, w, st, workflows.StateCancelling)
-	if res == nil || !res.accepted || !res.completed || res.err != nil || res.status.State != workflows.StateStopped {
+	if !res.accepted || !res.completed || res.err != nil || res.status.State != workflows.StateStopped {
 		t.Fatalf("RETRY_CANCEL update %+v: want it completed with STOPPED", res)
 	}
 }

@@ -55,7 +55,7 @@ func TestUnsignedClaimEndsInReview(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			order := fmt.Sprintf("uc%d-%d", i, time.Now().UnixNano()%1e9)
+			order := testenv.Order(fmt.Sprintf("uc%d", i))
 			createPayment(t, env, c.provider, simkit.Payment{MerchantOrderNo: order, Amount: 700, Currency: "USD", Scenario: c.sc})
 			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: c.provider, Credential: "demo-" + c.provider,
 				MerchantOrderNo: order, Amount: 700, Currency: "USD"})
@@ -90,7 +90,7 @@ func TestUnsignedClaimEndsInReview(t *testing.T) {
 // PayerMax's words — not CANCELLED, and no cancel took effect.
 func TestPaymentFailedEndsNotNeeded(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{EditConfig: fewAttempts})
-	order := fmt.Sprintf("pf-%d", time.Now().UnixNano()%1e9)
+	order := testenv.Order("pf")
 	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 700, Currency: "USD", State: simkit.Failed,
 		Scenario: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}}})
 	run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",

@@ -211,12 +211,10 @@ func TestResolveDuringTheReviewNotice(t *testing.T) {
 		}
 		return activities.NotifyResult{Delivered: true, Status: 204}, nil
 	}
-	var res *updateResult
-	w.at(45*time.Second, func() { // between the 30 s and 60 s attempts
-		res = w.update(workflows.UpdateResolve, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
-	})
+	// Between the 30 s and 60 s attempts.
+	res := w.resolveAt(45*time.Second, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 	st := w.mustRun()
-	if res == nil || !res.completed || res.err != nil {
+	if !res.completed || res.err != nil {
 		t.Fatalf("resolve %+v: not answered", res)
 	}
 	if got := w.env.Now().Sub(testStart); got >= time.Minute {

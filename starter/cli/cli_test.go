@@ -152,7 +152,14 @@ func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
-	if err := demo.CreatePayment(context.Background(), http.DefaultClient, env.Sandboxes.URL, provider, p); err != nil {
+	createPaymentAt(t, env.Sandboxes.URL, provider, p)
+}
+
+// createPaymentAt creates the payment through the demo's sandbox call, at the
+// sandboxes at sandboxURL (a merchant's: Env.SandboxesOf).
+func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
+	t.Helper()
+	if err := demo.CreatePayment(context.Background(), http.DefaultClient, sandboxURL, provider, p); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -197,7 +204,7 @@ func TestAgainstServer(t *testing.T) {
 
 	t.Run("Commands", func(t *testing.T) {
 		t.Parallel()
-		o := fmt.Sprintf("cli-%d", time.Now().UnixNano()%1e9)
+		o := testenv.Order("cli")
 		createPayment(t, env, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
 		startArgs := []string{"start", "--merchant", "demo", "--provider", "ksher", "--credential", "demo-ksher", "--order", o, "--amount", "5000", "--currency", "THB"}
 

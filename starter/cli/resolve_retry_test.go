@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 func TestResolveRetryCancelAnswers(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{})
 	cli := inProcess(t, env)
-	o := fmt.Sprintf("retry-%d", time.Now().UnixNano()%1e9)
+	o := testenv.Order("retry")
 	if code, out, errb := cli("start", "--merchant", "demo", "--provider", "payermax", "--credential", "demo-unknown", "--order", o,
 		"--amount", "100", "--currency", "USD", "--wait"); code != ExitUnexpected || !strings.Contains(out, "NEEDS_REVIEW (CONFIGURATION)") {
 		t.Fatalf("start --wait with an unknown credential: exit %d\n%s\n%s", code, out, errb)

@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +9,6 @@ import (
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
-	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 )
@@ -24,12 +20,9 @@ import (
 func TestTenancyCommands(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{SecondMerchant: true})
 	cli := inProcess(t, env)
-	o := fmt.Sprintf("ten-%d", time.Now().UnixNano()%1e9)
+	o := testenv.Order("ten")
 	for _, m := range []string{"demo", testenv.SecondMerchantName} {
-		if err := demo.CreatePayment(context.Background(), http.DefaultClient, env.SandboxesOf(m).URL, "ksher",
-			simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"}); err != nil {
-			t.Fatal(err)
-		}
+		createPaymentAt(t, env.SandboxesOf(m).URL, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
 	}
 	start := func(merchant, credential, amount string, extra ...string) []string {
 		return append([]string{"start", "--merchant", merchant, "--provider", "ksher", "--credential", credential, "--order", o,

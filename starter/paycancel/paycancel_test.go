@@ -3,9 +3,7 @@ package paycancel_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,13 +12,6 @@ import (
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
-
-var seq atomic.Int64
-
-// order makes a unique merchant order number (short enough for every provider).
-func order(prefix string) string {
-	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e9, seq.Add(1))
-}
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
@@ -39,6 +30,21 @@ func request(provider, orderNo string, payTimeout time.Duration) contract.Cancel
 }
 
 // ref names the demo merchant's order.
+// startAwaiting creates a PayerMax payment of 10.00 USD and starts its cancel,
+// which a long pay timeout keeps AWAITING_PAYMENT until a signal, and fails the
+// test unless the start started it.
+func startAwaiting(ctx context.Context, t *testing.T, env *testenv.Env, api *paycancel.Client, prefix string) (contract.CancelRequest, *paycancel.Cancel) {
+	t.Helper()
+	o := testenv.Order(prefix)
+	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
+	req := request("payermax", o, time.Hour)
+	first, started, err := api.Start(ctx, req)
+	if err != nil || !started {
+		t.Fatalf("first start: started=%v err=%v", started, err)
+	}
+	return req, first
+}
+
 func ref(provider, orderNo string) paycancel.Ref {
 	return paycancel.Ref{Merchant: "demo", Provider: provider, MerchantOrderNo: orderNo}
 }
@@ -58,14 +64,8 @@ func TestAPI(t *testing.T) {
 	t.Run("StartAttachSignalFinished", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
-		o := order("sa")
-		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		// A long pay timeout keeps it AWAITING_PAYMENT until the signal.
-		req := request("payermax", o, time.Hour)
-		first, started, err := api.Start(ctx, req)
-		if err != nil || !started {
-			t.Fatalf("first start: started=%v err=%v", started, err)
-		}
+		req, first := startAwaiting(ctx, t, env, api, "sa")
+		o := req.MerchantOrderNo
 		if first.WorkflowID != contract.WorkflowID("demo", "payermax", o) || first.RunID == "" || first.Merchant != "demo" {
 			t.Fatalf("cancel: %+v", first)
 		}
@@ -115,7 +115,7 @@ func TestAPI(t *testing.T) {
 	t.Run("HappyWait", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
-		o := order("hw")
+		o := testenv.Order("hw")
 		createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
 		x, started, err := api.Start(ctx, request("gnete", o, 0))
 		if err != nil || !started {
@@ -133,7 +133,7 @@ func TestAPI(t *testing.T) {
 	t.Run("ReviewResolve", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
-		o := order("rv")
+		o := testenv.Order("rv")
 		createPayment(t, env, "alipayplus", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{WindowExpired: true}})
 		x, _, err := api.Start(ctx, request("alipayplus", o, 0))
@@ -214,7 +214,7 @@ func TestAPI(t *testing.T) {
 	t.Run("NotFoundAndInvalid", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 30*time.Second)
-		x := api.Attach(ref("ksher", order("nf")))
+		x := api.Attach(ref("ksher", testenv.Order("nf")))
 		if _, err := x.Status(ctx); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("status: %v, want ErrNotFound", err)
 		}

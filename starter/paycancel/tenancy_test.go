@@ -37,7 +37,7 @@ func TestTenancy(t *testing.T) {
 	t.Run("TwoMerchantsSameOrderNumber", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
-		o := order("dup")
+		o := testenv.Order("dup")
 		// demo's payment is open (the cancel takes effect); globex's was paid
 		// (PayerMax refuses to cancel a captured payment).
 		createPaymentAt(t, env.SandboxesOf("demo").URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
@@ -109,13 +109,7 @@ func TestTenancy(t *testing.T) {
 	t.Run("ConflictingDuplicateStart", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
-		o := order("cf")
-		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		req := request("payermax", o, time.Hour)
-		first, started, err := api.Start(ctx, req)
-		if err != nil || !started {
-			t.Fatalf("first start: %v %v", started, err)
-		}
+		req, first := startAwaiting(ctx, t, env, api, "cf")
 		other := req
 		other.Amount, other.Currency = 2500, "EUR"
 		x, started, err := api.Start(ctx, other)
@@ -145,7 +139,7 @@ func TestTenancy(t *testing.T) {
 		}
 
 		// Finished: the same request is refused as finished, a different one as a conflict.
-		if err := api.SignalPaymentResult(ctx, ref("payermax", o), contract.PaymentResult{Status: "FAILED"}); err != nil {
+		if err := api.SignalPaymentResult(ctx, ref("payermax", req.MerchantOrderNo), contract.PaymentResult{Status: "FAILED"}); err != nil {
 			t.Fatal(err)
 		}
 		if st, err := first.Wait(ctx); err != nil || st.Final != contract.StateNotNeeded {
@@ -167,7 +161,7 @@ func TestTenancy(t *testing.T) {
 	t.Run("CredentialOfAnotherMerchant", func(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
-		o := order("cm")
+		o := testenv.Order("cm")
 		createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
 		bad := request("gnete", o, 0)
 		bad.Credential = testenv.SecondCredentialPrefix + "gnete" // globex's
@@ -203,7 +197,7 @@ func TestTenancy(t *testing.T) {
 		// A cancel started before merchant-scoped ids, in the form such cancels run
 		// in after an upgrade (a continued run: its request has no merchant; its
 		// carried policy names the merchant it was started for).
-		o := order("lg")
+		o := testenv.Order("lg")
 		legacy := startLegacy(t, env, o, "demo")
 		if _, err := api.Find(ctx, paycancel.Ref{Merchant: globex, Provider: "payermax", MerchantOrderNo: o}); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("another merchant's Find: %v, want ErrNotFound", err)
@@ -235,7 +229,7 @@ func TestTenancy(t *testing.T) {
 
 		// One whose history does not say (its credential was unknown when it
 		// started) is refused unless the credential settles it.
-		o2 := order("lq")
+		o2 := testenv.Order("lq")
 		legacy2 := startLegacy(t, env, o2, "")
 		_, err = api.Find(ctx, ref("payermax", o2))
 		var amb *paycancel.AmbiguousError

@@ -26,7 +26,7 @@ func TestWebUIMetadata(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{})
 	api := paycancel.New(env.Client, paycancel.Options{TaskQueue: env.TaskQueue, PollInterval: 200 * time.Millisecond})
 	ctx := ctxFor(t, 2*time.Minute)
-	o := order("ui")
+	o := testenv.Order("ui")
 	// One pending status query: the cancel stays CONFIRMING for a backoff.
 	createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1250, Currency: "HKD",
 		Scenario: simkit.Scenario{PendingQueries: 1}})

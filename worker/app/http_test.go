@@ -132,20 +132,8 @@ func startCallbackEnv(t *testing.T) *callbackEnv {
 		orders: map[string]string{payermax.Name: "pm-order-1", gnete.Name: "gn-order-1", "ksher": "ks-order-1"}}
 
 	// The receiving end: the real handler behind a recorder of requests and answers.
-	var (
-		handler atomic.Pointer[http.Handler]
-		mu      sync.Mutex
-	)
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
-		(*handler.Load()).ServeHTTP(rec, r)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
+	var mu sync.Mutex
+	receiver, setHandler := recordingReceiver(t, func(r *http.Request, body []byte, rec *httptest.ResponseRecorder) {
 		provider := strings.Split(strings.TrimPrefix(r.URL.Path, "/callbacks/"), "/")[0]
 		mu.Lock()
 		defer mu.Unlock()
@@ -155,8 +143,7 @@ func startCallbackEnv(t *testing.T) *callbackEnv {
 		}
 		env.captured[provider] = captured{Target: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body,
 			Status: rec.Code, RespCT: rec.Header().Get("Content-Type"), RespBody: rec.Body.Bytes()}
-	}))
-	t.Cleanup(receiver.Close)
+	})
 
 	set, err := sandboxes.Start(sandboxes.Options{Dir: filepath.Join(env.dir, "keys"), Addr: "127.0.0.1:0",
 		CallbackBaseURL: receiver.URL, NotifySchedule: []time.Duration{0}}) // one attempt: the first ack must be right
@@ -173,10 +160,10 @@ func startCallbackEnv(t *testing.T) *callbackEnv {
 	if env.cfg, err = config.Load(path, providers.Deps{}); err != nil {
 		t.Fatal(err)
 	}
-	core, logs := observer.New(zapcore.DebugLevel)
-	env.live, env.liveLogs = &fakeSignaler{}, logs
-	h := NewServer(env.cfg, env.live, zap.New(core), nil).Handler()
-	handler.Store(&h)
+	env.live = &fakeSignaler{}
+	h, logs := observedServer(env.cfg, env.live)
+	env.liveLogs = logs
+	setHandler(h)
 
 	// What must never be logged: every secret and key in the key folder.
 	env.secrets = append(env.secrets, secret)
@@ -269,16 +256,49 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 // serve sends one request to a fresh server with its own signaler and log.
 func (env *callbackEnv) serve(t *testing.T, sig *fakeSignaler, target string, header http.Header, body []byte) (*httptest.ResponseRecorder, *observer.ObservedLogs) {
 	t.Helper()
+	h, logs := observedServer(env.cfg, sig)
+	rec := postTo(h, target, header, body)
+	env.checkLogs(t, logs, body)
+	return rec, logs
+}
+
+// recordingReceiver is a server that answers as the handler given to setHandler
+// (before the first request) does, and hands record each request, its body and
+// the handler's answer.
+func recordingReceiver(t *testing.T, record func(r *http.Request, body []byte, answer *httptest.ResponseRecorder)) (srv *httptest.Server, setHandler func(http.Handler)) {
+	var handler atomic.Pointer[http.Handler]
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		(*handler.Load()).ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		record(r, body, rec)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func(h http.Handler) { handler.Store(&h) }
+}
+
+// observedServer is the HTTP handler of a fresh server over cfg that signals
+// through c, with the log it writes.
+func observedServer(cfg *config.Config, c Signaler) (http.Handler, *observer.ObservedLogs) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	h := NewServer(env.cfg, sig, zap.New(core), nil).Handler()
+	return NewServer(cfg, c, zap.New(core), nil).Handler(), logs
+}
+
+// postTo POSTs body to target on h with a copy of header.
+func postTo(h http.Handler, target string, header http.Header, body []byte) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 	for k, v := range header {
 		r.Header[k] = append([]string(nil), v...)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
-	env.checkLogs(t, logs, body)
-	return rec, logs
+	return rec
 }
 
 // checkLogs: no log line holds a raw body, a signature or a secret.

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,9 +26,6 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/providers/gnete"
@@ -37,6 +33,7 @@ import (
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/testenv/history"
 	"github.com/paycancel/paycancel/workflows"
 )
 
@@ -62,19 +59,11 @@ type tenancyEnv struct {
 func startTenancyEnv(t *testing.T) *tenancyEnv {
 	t.Helper()
 	env := &tenancyEnv{dir: t.TempDir(), sig: &fakeSignaler{}, sets: map[string]*sandboxes.Set{}}
-	var handler http.Handler
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, r)
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
+	receiver, setHandler := recordingReceiver(t, func(r *http.Request, body []byte, rec *httptest.ResponseRecorder) {
 		env.mu.Lock()
 		env.deliveries = append(env.deliveries, delivery{r.URL.RequestURI(), r.Header.Clone(), body, rec.Code})
 		env.mu.Unlock()
-	}))
-	t.Cleanup(receiver.Close)
+	})
 	keys := filepath.Join(env.dir, "keys") // one folder: both sets sign with the same provider keys
 	for merchant, tag := range map[string]string{DevMerchantName: "", otherMerchant: "2"} {
 		set, err := sandboxes.Start(sandboxes.Options{Dir: keys, Addr: "127.0.0.1:0", CallbackBaseURL: receiver.URL,
@@ -107,8 +96,8 @@ func startTenancyEnv(t *testing.T) *tenancyEnv {
 	if env.cfg, err = config.Build(path, *f, providers.Deps{BaseDir: baseDir}); err != nil {
 		t.Fatal(err)
 	}
-	core, _ := observer.New(zapcore.InfoLevel)
-	handler = NewServer(env.cfg, env.sig, zap.New(core), nil).Handler()
+	h, _ := observedServer(env.cfg, env.sig)
+	setHandler(h)
 	return env
 }
 
@@ -216,17 +205,13 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 	t.Run("another merchant's notification on a credential's URL is refused", func(t *testing.T) {
 		d := byPath("/callbacks/payermax", otherMerchant)
 		sig := &fakeSignaler{}
-		core, _ := observer.New(zapcore.InfoLevel)
-		h := NewServer(env.cfg, sig, zap.New(core), nil).Handler()
+		h, _ := observedServer(env.cfg, sig)
 		for _, target := range []string{"/callbacks/payermax/" + DevCredentialPrefix + "payermax", "/callbacks/ksher/" + DevCredentialPrefix + "ksher"} {
 			body := d.body
 			if strings.Contains(target, "ksher") {
 				body = byPath("/callbacks/ksher", otherMerchant).body
 			}
-			r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
-			r.Header = d.header.Clone()
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
+			rec := postTo(h, target, d.header, body)
 			if rec.Code != http.StatusBadRequest || len(sig.Calls()) != 0 {
 				t.Errorf("%s: %d %q, %d signals; want 400 and none", target, rec.Code, rec.Body, len(sig.Calls()))
 			}
@@ -252,12 +237,10 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 			t.Fatal(err)
 		}
 		sig := &fakeSignaler{}
-		core, logs := observer.New(zapcore.InfoLevel)
-		h := NewServer(env.cfg, sig, zap.New(core), nil).Handler()
-		r := httptest.NewRequest(http.MethodPost, "/callbacks/payermax", bytes.NewReader(body))
-		r.Header.Set(payermax.SignHeader, sign)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
+		h, logs := observedServer(env.cfg, sig)
+		signed := http.Header{}
+		signed.Set(payermax.SignHeader, sign)
+		rec := postTo(h, "/callbacks/payermax", signed, body)
 		if rec.Code != http.StatusConflict || len(sig.Calls()) != 0 {
 			t.Errorf("%d %q, %d signals; want 409 and none", rec.Code, rec.Body, len(sig.Calls()))
 		}
@@ -265,17 +248,14 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 			t.Errorf("the refusal is not logged: %v", logs.All())
 		}
 		// The per-credential URL settles it.
-		r = httptest.NewRequest(http.MethodPost, "/callbacks/payermax/"+otherMerchant+"-payermax", bytes.NewReader(body))
-		r.Header.Set(payermax.SignHeader, sign)
-		rec = httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
+		rec = postTo(h, "/callbacks/payermax/"+otherMerchant+"-payermax", signed, body)
 		if calls := sig.Calls(); rec.Code != http.StatusOK || len(calls) != 1 || calls[0].WorkflowID != workflows.WorkflowID(otherMerchant, payermax.Name, order) {
 			t.Errorf("per-credential URL: %d, signals %+v", rec.Code, calls)
 		}
 	})
 
 	t.Run("legacy cancels are signalled only when their history says whose they are", func(t *testing.T) {
-		legacyHappy := loadHistory(t, "../../workflows/testdata/histories/happy.json") // LoadPolicy recorded merchant demo
+		legacyHappy := history.Load(t, "../../workflows/testdata/histories/happy.json").GetEvents() // LoadPolicy recorded merchant demo
 		cases := []struct {
 			name     string
 			history  []*historypb.HistoryEvent
@@ -301,12 +281,8 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 			if tc.history != nil {
 				fc.histories[legacy] = tc.history
 			}
-			core, _ := observer.New(zapcore.InfoLevel)
-			h := NewServer(env.cfg, fc, zap.New(core), nil).Handler()
-			r := httptest.NewRequest(http.MethodPost, "/callbacks/payermax", bytes.NewReader(d.body))
-			r.Header = d.header.Clone()
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, r)
+			h, _ := observedServer(env.cfg, fc)
+			rec := postTo(h, "/callbacks/payermax", d.header, d.body)
 			scoped := workflows.WorkflowID(tc.merchant, payermax.Name, n.Data.OutTradeNo)
 			want := []string{scoped}
 			if tc.want {
@@ -364,20 +340,6 @@ func (it *eventIterator) Next() (*historypb.HistoryEvent, error) {
 	e := it.events[0]
 	it.events = it.events[1:]
 	return e, nil
-}
-
-func loadHistory(t *testing.T, path string) []*historypb.HistoryEvent {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h.GetEvents()
 }
 
 // startedOnly is a legacy first run whose policy never loaded: its start event only.

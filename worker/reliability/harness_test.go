@@ -160,6 +160,9 @@ type harness struct {
 	startMu  sync.Mutex // a worker (re)start and the decision to stop are ordered
 	supWG    sync.WaitGroup
 	tearOnce sync.Once
+	// stops are what setUp started in this process (and the server), in the order
+	// started; stopAll runs them last to first, after the workers.
+	stops []func()
 
 	evMu           sync.Mutex
 	events         []chaosEvent
@@ -200,25 +203,31 @@ type reconRun struct {
 	During string
 }
 
-func (h *harness) rand(lo, hi time.Duration) time.Duration {
+// withRNG runs f with the seeded generator, which the chaos goroutines share
+// (rand.Rand is not safe for concurrent use).
+func (h *harness) withRNG(f func(r *rand.Rand)) {
 	h.rngMu.Lock()
 	defer h.rngMu.Unlock()
+	f(h.rng)
+}
+
+func (h *harness) rand(lo, hi time.Duration) time.Duration {
 	if hi <= lo {
 		return lo
 	}
-	return lo + time.Duration(h.rng.Int63n(int64(hi-lo)))
+	d := lo
+	h.withRNG(func(r *rand.Rand) { d += time.Duration(r.Int63n(int64(hi - lo))) })
+	return d
 }
 
-func (h *harness) intn(n int) int {
-	h.rngMu.Lock()
-	defer h.rngMu.Unlock()
-	return h.rng.Intn(n)
+func (h *harness) intn(n int) (v int) {
+	h.withRNG(func(r *rand.Rand) { v = r.Intn(n) })
+	return v
 }
 
-func (h *harness) float() float64 {
-	h.rngMu.Lock()
-	defer h.rngMu.Unlock()
-	return h.rng.Float64()
+func (h *harness) float() (v float64) {
+	h.withRNG(func(r *rand.Rand) { v = r.Float64() })
+	return v
 }
 
 func (h *harness) event(what string, downed time.Duration) {
@@ -256,6 +265,7 @@ func (h *harness) setUp(ctx context.Context) error {
 	h.server = &proc{name: "temporal", bin: self, logDir: logDir, env: []string{roleEnv + "=devserver"},
 		args: []string{"--data-dir", filepath.Join(h.root, "temporal"), "--port", port,
 			"--task-queue-partitions", strconv.Itoa(envInt("PAYCANCEL_RELIABILITY_PARTITIONS", 1))}}
+	h.onStop(func() { h.server.stop(20 * time.Second) })
 	if err := h.startServer(ctx); err != nil {
 		return err
 	}
@@ -274,18 +284,12 @@ func (h *harness) setUp(ctx context.Context) error {
 	// (2) The sandboxes, in this process, with short notification schedules and
 	// timeouts that outlast the adapters' 15 s client timeout.
 	simkit.HoldFor = 20 * time.Second
-	h.set, err = sandboxes.Start(sandboxes.Options{Dir: filepath.Join(h.root, "sandbox-keys"), Addr: "127.0.0.1:0",
-		CallbackBaseURL: callbackBase,
-		NotifySchedule:  []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}})
-	if err != nil {
+	if h.set, err = h.startSandboxes(callbackBase, ""); err != nil {
 		return err
 	}
 	// The second merchant's accounts: the same key folder (a provider signs for
 	// all its merchants with one key), other account ids, the same callback URLs.
-	h.set2, err = sandboxes.Start(sandboxes.Options{Dir: filepath.Join(h.root, "sandbox-keys"), Addr: "127.0.0.1:0",
-		CallbackBaseURL: callbackBase, AccountTag: "2",
-		NotifySchedule: []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}})
-	if err != nil {
+	if h.set2, err = h.startSandboxes(callbackBase, "2"); err != nil {
 		return err
 	}
 
@@ -320,10 +324,40 @@ func (h *harness) setUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dialing the test client: %w", err)
 	}
+	h.onStop(h.c.Close)
 	h.logf("up: Temporal %s (SQLite %s), sandboxes %s and %s, %d workers (HTTP %s), merchants %s and %s",
 		h.serverAddr, filepath.Join(h.root, "temporal", "temporal.db"), h.set.URL, h.set2.URL, len(h.workers),
 		strings.Join(h.workerHTTP, ", "), h.merchantSrv.URL, h.merchant2Srv.URL)
 	return nil
+}
+
+// startSandboxes starts one merchant's accounts (tag: sandboxes.Options.AccountTag)
+// in this process, on the shared key folder, with short notification schedules.
+func (h *harness) startSandboxes(callbackBase, tag string) (*sandboxes.Set, error) {
+	set, err := sandboxes.Start(sandboxes.Options{Dir: filepath.Join(h.root, "sandbox-keys"), Addr: "127.0.0.1:0",
+		CallbackBaseURL: callbackBase, AccountTag: tag,
+		NotifySchedule: []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}})
+	if err != nil {
+		return nil, err
+	}
+	h.onStop(set.Close)
+	return set, nil
+}
+
+// startMerchant starts a merchant's notification receiver, which verifies
+// signatures with secret.
+func (h *harness) startMerchant(secret string) (*merchantReceiver, *httptest.Server) {
+	m := &merchantReceiver{secret: secret, seen: map[string]map[string]map[string]int{}, refusedOnce: map[string]bool{}}
+	srv := httptest.NewServer(m)
+	h.onStop(srv.Close)
+	return m, srv
+}
+
+// onStop adds f to what stopAll runs.
+func (h *harness) onStop(f func()) {
+	h.startMu.Lock()
+	defer h.startMu.Unlock()
+	h.stops = append(h.stops, f)
 }
 
 // writeConfig writes the dev configuration for the sandboxes (app.WriteDevConfig)
@@ -337,8 +371,7 @@ func (h *harness) writeConfig(callbackBase string) error {
 		return err
 	}
 	h.merchantSecret = secret
-	h.merchant = &merchantReceiver{secret: secret, seen: map[string]map[string]map[string]int{}, refusedOnce: map[string]bool{}}
-	h.merchantSrv = httptest.NewServer(h.merchant)
+	h.merchant, h.merchantSrv = h.startMerchant(secret)
 
 	f, _, err := config.ReadFile(devPath)
 	if err != nil {
@@ -349,8 +382,7 @@ func (h *harness) writeConfig(callbackBase string) error {
 	if err := os.WriteFile(secret2Path, []byte(h.merchant2Secret), 0o600); err != nil {
 		return err
 	}
-	h.merchant2 = &merchantReceiver{secret: h.merchant2Secret, seen: map[string]map[string]map[string]int{}, refusedOnce: map[string]bool{}}
-	h.merchant2Srv = httptest.NewServer(h.merchant2)
+	h.merchant2, h.merchant2Srv = h.startMerchant(h.merchant2Secret)
 	m := f.Merchants[app.DevMerchantName]
 	m2 := &config.Merchant{Notify: config.Notify{Secret: providers.SecretRef{File: secret2Path}}, Credentials: map[string]*config.Credential{
 		secondMerchant + "-payermax":     {Provider: "payermax", PayerMax: &h.set2.PayerMaxConfig},
@@ -527,6 +559,7 @@ func (h *harness) tearDown() { h.tearOnce.Do(h.stopAll) }
 func (h *harness) stopAll() {
 	h.startMu.Lock()
 	h.stopping.Store(true)
+	stops := h.stops
 	h.startMu.Unlock()
 	var wg sync.WaitGroup
 	for _, w := range h.workers {
@@ -535,23 +568,8 @@ func (h *harness) stopAll() {
 	}
 	wg.Wait()
 	h.supWG.Wait()
-	if h.c != nil {
-		h.c.Close()
-	}
-	if h.server != nil {
-		h.server.stop(20 * time.Second)
-	}
-	if h.set != nil {
-		h.set.Close()
-	}
-	if h.merchantSrv != nil {
-		h.merchantSrv.Close()
-	}
-	if h.set2 != nil {
-		h.set2.Close()
-	}
-	if h.merchant2Srv != nil {
-		h.merchant2Srv.Close()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
 	}
 }
 
