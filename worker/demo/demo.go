@@ -295,8 +295,8 @@ func CreatePayment(ctx context.Context, hc *http.Client, root, provider string, 
 
 // Print renders the results as one table.
 func Print(w io.Writer, results []Result) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row(tw, "PROVIDER", "SCENARIO", "EXPECTED", "FINAL", "OK", "ATTEMPTS", "NOTIFIED", "WEB UI", "NOTE")
+	tw := NewTable(w)
+	Row(tw, "PROVIDER", "SCENARIO", "EXPECTED", "FINAL", "OK", "ATTEMPTS", "NOTIFIED", "WEB UI", "NOTE")
 	for _, r := range results {
 		exp, got := r.Expected, r.State
 		if r.ExpectedReason != "" {
@@ -313,14 +313,21 @@ func Print(w io.Writer, results []Result) error {
 		if r.Error != "" {
 			note = strings.TrimSpace(note + " error: " + r.Error)
 		}
-		row(tw, r.Provider, r.Scenario, exp, got, ok,
+		Row(tw, r.Provider, r.Scenario, exp, got, ok,
 			fmt.Sprintf("%d cancel, %d query", r.Attempts, r.Queries), r.Notified, r.UILink, note)
 	}
 	return tw.Flush()
 }
 
-// row writes tab-separated cells; empty cells show as "-".
-func row(tw io.Writer, cells ...string) {
+// NewTable is the table writer of the demo's report and of the starter CLI's
+// output (which imports it from here: one table format for both).
+func NewTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// Row writes tab-separated cells to a NewTable; empty cells show as "-", and tabs
+// or newlines inside a cell become spaces so a cell cannot break the table.
+func Row(tw io.Writer, cells ...string) {
 	for i, c := range cells {
 		if c == "" {
 			cells[i] = "-"
