@@ -8,6 +8,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -166,21 +167,13 @@ func demoTag(now time.Time) string {
 // only when it cannot set the demo up; a cancel that does not meet its
 // expectation is a result with OK false.
 func Run(ctx context.Context, cfg Config) ([]Result, error) {
-	if cfg.Namespace == "" {
-		cfg.Namespace = "default"
-	}
-	if cfg.CredentialPrefix == "" {
-		cfg.CredentialPrefix = "demo-"
-	}
-	if cfg.Merchant == "" {
-		cfg.Merchant = "demo"
-	}
+	cfg.Namespace = cmp.Or(cfg.Namespace, "default")
+	cfg.CredentialPrefix = cmp.Or(cfg.CredentialPrefix, "demo-")
+	cfg.Merchant = cmp.Or(cfg.Merchant, "demo")
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Minute
 	}
-	if cfg.TaskQueue == "" {
-		cfg.TaskQueue = contract.DefaultTaskQueue
-	}
+	cfg.TaskQueue = cmp.Or(cfg.TaskQueue, contract.DefaultTaskQueue)
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
