@@ -85,6 +85,15 @@ func (a *Activities) metrics() Recorder {
 }
 
 // observe records one provider call.
+// queryCancel asks the provider for a cancel's status and records the call (the
+// query of QueryCancel, and the one CancelPayment makes before re-sending).
+func (a *Activities) queryCancel(ctx context.Context, p providers.Provider, target providers.Target, cancelKey, providerRef string) providers.Outcome {
+	start := time.Now()
+	out := p.QueryCancel(ctx, providers.CancelQuery{Target: target, CancelKey: cancelKey, ProviderRef: providerRef})
+	a.observe(p.Name(), "query_cancel", start, out)
+	return out
+}
+
 func (a *Activities) observe(provider, op string, start time.Time, out providers.Outcome) {
 	label := string(out.Kind)
 	if out.Reason != "" {
@@ -178,9 +187,7 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 	log := activity.GetLogger(ctx)
 
 	if info.Attempt > 1 {
-		start := time.Now()
-		q := cred.Provider.QueryCancel(pctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
-		a.observe(cred.Provider.Name(), "query_cancel", start, q)
+		q := a.queryCancel(pctx, cred.Provider, in.Target, in.CancelKey, in.ProviderRef)
 		log.Info("status before re-sending the cancel", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", q.String())
 		// Only "done" short-circuits. "Pending" from a status query often means the
 		// payment is still open (the earlier cancel never arrived), and "paid" is not
@@ -239,9 +246,7 @@ func (a *Activities) QueryCancel(ctx context.Context, in QueryCall) (providers.O
 		return providers.Outcome{}, err
 	}
 	defer end()
-	start := time.Now()
-	out := cred.Provider.QueryCancel(pctx, providers.CancelQuery{Target: in.Target, CancelKey: in.CancelKey, ProviderRef: in.ProviderRef})
-	a.observe(cred.Provider.Name(), "query_cancel", start, out)
+	out := a.queryCancel(pctx, cred.Provider, in.Target, in.CancelKey, in.ProviderRef)
 	activity.GetLogger(ctx).Info("cancel status", "provider", cred.Provider.Name(), "outcome", out.String())
 	return out, nil
 }

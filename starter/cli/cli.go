@@ -94,8 +94,12 @@ type Action struct {
 // callTimeout bounds a command that makes a few calls to Temporal.
 const callTimeout = 30 * time.Second
 
-// showStatus prints a status: one JSON document with --json, else a table.
-func (e *Env) showStatus(st contract.Status) error {
+// showStatus prints the status a call returned — one JSON document with --json,
+// else a table — or returns the call's error: e.showStatus(e.API.Resolve(…)).
+func (e *Env) showStatus(st contract.Status, err error) error {
+	if err != nil {
+		return err
+	}
 	if e.JSON {
 		return writeJSON(e.Stdout, st)
 	}

@@ -34,11 +34,7 @@ resend is under way. Find them with: starter list --state NOTIFY_EXHAUSTED` + ta
 				},
 				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					st, err := e.API.ResendNotification(ctx, ref, operator)
-					if err != nil {
-						return err
-					}
-					return e.showStatus(st)
+					return e.showStatus(e.API.ResendNotification(ctx, ref, operator))
 				},
 			}
 		},

@@ -52,11 +52,7 @@ Find reviews with: starter list --needs-review` + targetHelp,
 				},
 				Timeout: callTimeout,
 				Run: func(ctx context.Context, e *Env) error {
-					st, err := e.API.Resolve(ctx, ref, res)
-					if err != nil {
-						return err
-					}
-					return e.showStatus(st)
+					return e.showStatus(e.API.Resolve(ctx, ref, res))
 				},
 			}
 		},

@@ -27,11 +27,7 @@ cancel it shows the workflow's result. Exit 3 when there is no such cancel.` + t
 					if err != nil {
 						return err
 					}
-					st, err := x.Status(ctx)
-					if err != nil {
-						return err
-					}
-					return e.showStatus(st)
+					return e.showStatus(x.Status(ctx))
 				},
 			}
 		},

@@ -3,27 +3,17 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-}
-
-// row writes tab-separated cells; empty cells show as "-".
-func row(tw io.Writer, cells ...string) {
-	for i, c := range cells {
-		if c == "" {
-			cells[i] = "-"
-		}
-		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(cells[i])
-	}
-	fmt.Fprintln(tw, strings.Join(cells, "\t"))
-}
+// The CLI's tables are the demo report's: one writer, one cell rule.
+var (
+	newTable = demo.NewTable
+	row      = demo.Row
+)
 
 func fmtTime(t time.Time) string {
 	if t.IsZero() {

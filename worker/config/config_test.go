@@ -395,25 +395,7 @@ func TestBadConfigs(t *testing.T) {
 			"config bad.yaml: merchants.m1.credentials.c1.payermax: section given but provider is ksher"},
 		{"missing section", strings.Replace(goodYAML, "        "+pmSection+"\n", "", 1),
 			"config bad.yaml: merchants.m1.credentials.c1.payermax: section is required for provider payermax"},
-		{"missing secret file", strings.Replace(goodYAML, "{file: priv.pem}", "{file: keys/nope.pem}", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/keys/nope.pem: no such file or directory"},
-		{"empty secret file", strings.Replace(goodYAML, "{file: notify.secret}", "{file: empty.secret}", 1),
-			"config bad.yaml: merchants.m1.notify.secret: file $DIR/empty.secret is empty"},
-		{"missing env var", strings.Replace(goodYAML, "{file: notify.secret}", "{env: PAYCANCEL_TEST_UNSET}", 1),
-			"config bad.yaml: merchants.m1.notify.secret: environment variable PAYCANCEL_TEST_UNSET is not set"},
-		{"both file and env", strings.Replace(goodYAML, "{file: notify.secret}", "{file: notify.secret, env: PAYCANCEL_TEST_SET}", 1),
-			"config bad.yaml: merchants.m1.notify.secret: give only one of file and env"},
-		{"secret reference empty", strings.Replace(goodYAML, "{file: notify.secret}", "{}", 1),
-			"config bad.yaml: merchants.m1.notify.secret: not set: give file or env"},
-		{"malformed whsec secret", strings.Replace(goodYAML, "{file: notify.secret}", "{env: PAYCANCEL_TEST_BAD_WHSEC}", 1),
-			`config bad.yaml: merchants.m1.notify.secret: malformed: after "whsec_" comes the key in standard base64`},
-		{"key file is not a key", strings.Replace(goodYAML, "{file: priv.pem}", "{file: gnete.secret}", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/gnete.secret: key is neither PEM nor base64 DER: illegal base64 data at input byte 7"},
-		{"public key where the private key goes", strings.Replace(goodYAML, "{file: priv.pem}", "{file: pub.pem}", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/pub.pem: private key is neither PKCS#8 nor PKCS#1 RSA"},
 		// Key floors: file, field and reason.
-		{"merchant key under 2048 bits", strings.Replace(goodYAML, "{file: priv.pem}", "{file: priv1024.pem}", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/priv1024.pem holds a 1024-bit RSA key: merchant private keys must have at least 2048 bits (make a new key pair and register its public key with the provider)"},
 		{"provider key under 1024 bits", strings.Replace(goodYAML, "{file: pub.pem}", "{file: ksher512.pem}", 1),
 			"config bad.yaml: merchants.m1.credentials.c1.payermax.providerPublicKey: file $DIR/ksher512.pem holds a 512-bit RSA key: this provider's public key must have at least 1024 bits (is it the right file?)"},
 		{"ksher merchant key under 2048 bits", goodYAML + `      c2:
@@ -432,24 +414,6 @@ func TestBadConfigs(t *testing.T) {
 				`config bad.yaml: line 6: merchants.m1.notify.color: unknown field "color" (known fields: secret, defaultURL, retrySchedule)`},
 		{"number expected", strings.Replace(goodYAML, "        payermax:", "        policy: {maxCancelAttempts: many}\n        payermax:", 1),
 			`config bad.yaml: line 8: merchants.m1.credentials.c1.policy.maxCancelAttempts: "many" is not a whole number`},
-		{"bad window rule", strings.Replace(goodYAML, "        payermax:", "        policy: {cancelWindow: {rule: weekly}}\n        payermax:", 1),
-			`config bad.yaml: merchants.m1.credentials.c1.policy.cancelWindow.rule: "weekly" is not one of after, sameDay, none`},
-		{"bad time zone", strings.Replace(goodYAML, "        payermax:", "        policy: {cancelWindow: {rule: sameDay, timeZone: Mars/Olympus}}\n        payermax:", 1),
-			`config bad.yaml: merchants.m1.credentials.c1.policy.cancelWindow.timeZone: "Mars/Olympus" is not an IANA time zone (e.g. Asia/Shanghai)`},
-		{"sameDay without zone", strings.Replace(goodYAML, "        payermax:", "        policy: {cancelWindow: {rule: sameDay}}\n        payermax:", 1),
-			`config bad.yaml: merchants.m1.credentials.c1.policy.cancelWindow.timeZone: required for rule sameDay (an IANA zone such as Asia/Shanghai)`},
-		{"after without length", strings.Replace(goodYAML, "        payermax:", "        policy: {cancelWindow: {rule: after}}\n        payermax:", 1),
-			`config bad.yaml: merchants.m1.credentials.c1.policy.cancelWindow.after: required and positive for rule "after"`},
-		{"backoff initial too small", strings.Replace(goodYAML, "        payermax:", "        policy: {queryBackoff: {initial: 100ms, max: 1m}}\n        payermax:", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.policy.queryBackoff.initial: at least 1s, got 100ms"},
-		{"backoff max below initial", strings.Replace(goodYAML, "        payermax:", "        policy: {cancelRetry: {initial: 1m, max: 10s}}\n        payermax:", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.policy.cancelRetry.max: 10s is below initial 1m0s"},
-		{"backoff multiplier", strings.Replace(goodYAML, "        payermax:", "        policy: {cancelRetry: {initial: 1s, max: 10s, multiplier: 0.5}}\n        payermax:", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.policy.cancelRetry.multiplier: between 1 and 10, got 0.5"},
-		{"max attempts", strings.Replace(goodYAML, "        payermax:", "        policy: {maxCancelAttempts: 0}\n        payermax:", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.policy.maxCancelAttempts: between 1 and 1000, got 0"},
-		{"payment poll", strings.Replace(goodYAML, "        payermax:", "        policy: {paymentPoll: 10ms}\n        payermax:", 1),
-			"config bad.yaml: merchants.m1.credentials.c1.policy.paymentPoll: at least 1s (or 0 to disable)"},
 		{"duplicate credential across merchants", goodYAML + `  m2:
     notify:
       secret: {file: notify.secret}
@@ -479,6 +443,65 @@ func TestBadConfigs(t *testing.T) {
 				"config bad.yaml: merchants.m1.credentials.c1.policy.maxCancelAttempts: between 1 and 1000, got 0\n" +
 				"config bad.yaml: merchants.m1.credentials.c2.gnete.appSecret: file $DIR/missing.secret: no such file or directory"},
 	}
+	// Cases that each put one value into goodYAML, and whose errors all name one
+	// field (prefix: the error up to the value's own part).
+	type edit struct{ name, value, want string }
+	addEdits := func(prefix string, with func(value string) string, edits []edit) {
+		for _, e := range edits {
+			cases = append(cases, struct{ name, yaml, want string }{e.name, with(e.value), "config bad.yaml: " + prefix + e.want})
+		}
+	}
+	// The notify secret's reference.
+	addEdits("merchants.m1.notify.secret: ", func(ref string) string {
+		return strings.Replace(goodYAML, "{file: notify.secret}", ref, 1)
+	}, []edit{
+		{"empty secret file", "{file: empty.secret}",
+			"file $DIR/empty.secret is empty"},
+		{"missing env var", "{env: PAYCANCEL_TEST_UNSET}",
+			"environment variable PAYCANCEL_TEST_UNSET is not set"},
+		{"both file and env", "{file: notify.secret, env: PAYCANCEL_TEST_SET}",
+			"give only one of file and env"},
+		{"secret reference empty", "{}",
+			"not set: give file or env"},
+		{"malformed whsec secret", "{env: PAYCANCEL_TEST_BAD_WHSEC}",
+			`malformed: after "whsec_" comes the key in standard base64`},
+	})
+	// The merchant private key's file.
+	addEdits("merchants.m1.credentials.c1.payermax.merchantPrivateKey: file $DIR/", func(file string) string {
+		return strings.Replace(goodYAML, "{file: priv.pem}", "{file: "+file+"}", 1)
+	}, []edit{
+		{"missing secret file", "keys/nope.pem",
+			"keys/nope.pem: no such file or directory"},
+		{"key file is not a key", "gnete.secret",
+			"gnete.secret: key is neither PEM nor base64 DER: illegal base64 data at input byte 7"},
+		{"public key where the private key goes", "pub.pem",
+			"pub.pem: private key is neither PKCS#8 nor PKCS#1 RSA"},
+		{"merchant key under 2048 bits", "priv1024.pem",
+			"priv1024.pem holds a 1024-bit RSA key: merchant private keys must have at least 2048 bits (make a new key pair and register its public key with the provider)"},
+	})
+	// Policy rules, in credential c1.
+	addEdits("merchants.m1.credentials.c1.policy.", func(policy string) string {
+		return strings.Replace(goodYAML, "        payermax:", "        policy: "+policy+"\n        payermax:", 1)
+	}, []edit{
+		{"bad window rule", "{cancelWindow: {rule: weekly}}",
+			`cancelWindow.rule: "weekly" is not one of after, sameDay, none`},
+		{"bad time zone", "{cancelWindow: {rule: sameDay, timeZone: Mars/Olympus}}",
+			`cancelWindow.timeZone: "Mars/Olympus" is not an IANA time zone (e.g. Asia/Shanghai)`},
+		{"sameDay without zone", "{cancelWindow: {rule: sameDay}}",
+			`cancelWindow.timeZone: required for rule sameDay (an IANA zone such as Asia/Shanghai)`},
+		{"after without length", "{cancelWindow: {rule: after}}",
+			`cancelWindow.after: required and positive for rule "after"`},
+		{"backoff initial too small", "{queryBackoff: {initial: 100ms, max: 1m}}",
+			"queryBackoff.initial: at least 1s, got 100ms"},
+		{"backoff max below initial", "{cancelRetry: {initial: 1m, max: 10s}}",
+			"cancelRetry.max: 10s is below initial 1m0s"},
+		{"backoff multiplier", "{cancelRetry: {initial: 1s, max: 10s, multiplier: 0.5}}",
+			"cancelRetry.multiplier: between 1 and 10, got 0.5"},
+		{"max attempts", "{maxCancelAttempts: 0}",
+			"maxCancelAttempts: between 1 and 1000, got 0"},
+		{"payment poll", "{paymentPoll: 10ms}",
+			"paymentPoll: at least 1s (or 0 to disable)"},
+	})
 	t.Setenv("PAYCANCEL_TEST_BAD_WHSEC", "whsec_***not-base64***")
 	dir := fixture(t)
 	for _, tc := range cases {

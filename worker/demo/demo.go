@@ -8,6 +8,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -166,21 +167,13 @@ func demoTag(now time.Time) string {
 // only when it cannot set the demo up; a cancel that does not meet its
 // expectation is a result with OK false.
 func Run(ctx context.Context, cfg Config) ([]Result, error) {
-	if cfg.Namespace == "" {
-		cfg.Namespace = "default"
-	}
-	if cfg.CredentialPrefix == "" {
-		cfg.CredentialPrefix = "demo-"
-	}
-	if cfg.Merchant == "" {
-		cfg.Merchant = "demo"
-	}
+	cfg.Namespace = cmp.Or(cfg.Namespace, "default")
+	cfg.CredentialPrefix = cmp.Or(cfg.CredentialPrefix, "demo-")
+	cfg.Merchant = cmp.Or(cfg.Merchant, "demo")
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Minute
 	}
-	if cfg.TaskQueue == "" {
-		cfg.TaskQueue = contract.DefaultTaskQueue
-	}
+	cfg.TaskQueue = cmp.Or(cfg.TaskQueue, contract.DefaultTaskQueue)
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
@@ -295,8 +288,8 @@ func CreatePayment(ctx context.Context, hc *http.Client, root, provider string, 
 
 // Print renders the results as one table.
 func Print(w io.Writer, results []Result) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row(tw, "PROVIDER", "SCENARIO", "EXPECTED", "FINAL", "OK", "ATTEMPTS", "NOTIFIED", "WEB UI", "NOTE")
+	tw := NewTable(w)
+	Row(tw, "PROVIDER", "SCENARIO", "EXPECTED", "FINAL", "OK", "ATTEMPTS", "NOTIFIED", "WEB UI", "NOTE")
 	for _, r := range results {
 		exp, got := r.Expected, r.State
 		if r.ExpectedReason != "" {
@@ -313,14 +306,21 @@ func Print(w io.Writer, results []Result) error {
 		if r.Error != "" {
 			note = strings.TrimSpace(note + " error: " + r.Error)
 		}
-		row(tw, r.Provider, r.Scenario, exp, got, ok,
+		Row(tw, r.Provider, r.Scenario, exp, got, ok,
 			fmt.Sprintf("%d cancel, %d query", r.Attempts, r.Queries), r.Notified, r.UILink, note)
 	}
 	return tw.Flush()
 }
 
-// row writes tab-separated cells; empty cells show as "-".
-func row(tw io.Writer, cells ...string) {
+// NewTable is the table writer of the demo's report and of the starter CLI's
+// output (which imports it from here: one table format for both).
+func NewTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// Row writes tab-separated cells to a NewTable; empty cells show as "-", and tabs
+// or newlines inside a cell become spaces so a cell cannot break the table.
+func Row(tw io.Writer, cells ...string) {
 	for i, c := range cells {
 		if c == "" {
 			cells[i] = "-"

@@ -6,6 +6,7 @@
 package devserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,15 +86,9 @@ func (e *PortInUseError) Error() string {
 // Start brings the server (and UI) up and registers the namespace and search
 // attributes. It returns when clients can connect.
 func Start(ctx context.Context, opts Options) (*Server, error) {
-	if opts.IP == "" {
-		opts.IP = "127.0.0.1"
-	}
-	if opts.Namespace == "" {
-		opts.Namespace = "default"
-	}
-	if opts.DataDir == "" {
-		opts.DataDir = ".paycancel"
-	}
+	opts.IP = cmp.Or(opts.IP, "127.0.0.1")
+	opts.Namespace = cmp.Or(opts.Namespace, "default")
+	opts.DataDir = cmp.Or(opts.DataDir, ".paycancel")
 	if opts.Logger == nil {
 		opts.Logger = log.NewNoopLogger()
 	}
@@ -370,9 +365,7 @@ func (s *Server) UIURL() string { return s.uiURL }
 // Dial connects a client to the embedded server.
 func (s *Server) Dial(ctx context.Context, o client.Options) (client.Client, error) {
 	o.HostPort = s.hostPort
-	if o.Namespace == "" {
-		o.Namespace = s.opts.Namespace
-	}
+	o.Namespace = cmp.Or(o.Namespace, s.opts.Namespace)
 	return client.DialContext(ctx, o)
 }
 

@@ -1,6 +1,10 @@
 package contract
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"slices"
+
+	"go.temporal.io/sdk/temporal"
+)
 
 // DefaultTaskQueue is the task queue workers poll and starters use.
 const DefaultTaskQueue = "paycancel"
@@ -55,11 +59,4 @@ var (
 var ProviderNames = []string{"payermax", "alipayplus", "gnete", "ksher", "alipayglobal"}
 
 // IsProvider reports whether name is one of ProviderNames.
-func IsProvider(name string) bool {
-	for _, p := range ProviderNames {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
+func IsProvider(name string) bool { return slices.Contains(ProviderNames, name) }

@@ -1,6 +1,9 @@
 package contract
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // States of a cancel. The first four are in flight; the rest are final (a final
 // state can still be followed by NOTIFY_EXHAUSTED while the merchant cannot be reached).
@@ -50,14 +53,7 @@ func AllStates() []string {
 }
 
 // IsFinal reports whether s is a final business state.
-func IsFinal(s string) bool {
-	for _, f := range FinalStates {
-		if s == f {
-			return true
-		}
-	}
-	return false
-}
+func IsFinal(s string) bool { return slices.Contains(FinalStates, s) }
 
 // StopCancelRequested is Stop.Reason for a workflow cancellation request.
 const StopCancelRequested = "WORKFLOW_CANCEL_REQUESTED"
