@@ -46,23 +46,23 @@ func RunChild(stderr io.Writer) int {
 	return runWorkerChild(stderr)
 }
 
-// childContext is done on SIGINT/SIGTERM or when the parent closes stdin.
-func childContext() (context.Context, context.CancelFunc) {
+// runChild is the frame of a child process: it decodes the child's spec S from
+// the environment variable env (exit code 2 when it does not decode) and runs
+// run with a context that is done on SIGINT/SIGTERM or when the parent closes
+// stdin; run's result is the exit code.
+func runChild[S any](env, who string, stderr io.Writer, run func(ctx context.Context, spec S) int) int {
+	var spec S
+	if err := json.Unmarshal([]byte(os.Getenv(env)), &spec); err != nil {
+		fmt.Fprintln(stderr, who+": bad spec:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin) // returns when the parent closes stdin or dies
 		stop()
 	}()
-	return ctx, stop
-}
-
-// childSpec decodes a child process's spec from its environment variable.
-func childSpec(env, who string, spec any, stderr io.Writer) bool {
-	if err := json.Unmarshal([]byte(os.Getenv(env)), spec); err != nil {
-		fmt.Fprintln(stderr, who+": bad spec:", err)
-		return false
-	}
-	return true
+	return run(ctx, spec)
 }
 
 // child is a running child process.
@@ -190,36 +190,32 @@ func startServer(ctx context.Context, spec serverSpec, stderr io.Writer) (*serve
 // runServerChild runs worker/devserver (SQLite, no UI) with its metrics on a free
 // local port and prints "READY <frontend host:port> <metrics URL>".
 func runServerChild(stderr io.Writer) int {
-	var spec serverSpec
-	if !childSpec(serverEnv, "bench server", &spec, stderr) {
-		return 2
-	}
-	ctx, stop := childContext()
-	defer stop()
-	dc := dynamicconfig.StaticClient{}
-	for _, kv := range spec.DynamicConfig {
-		k, v, _ := strings.Cut(kv, "=")
-		dc[dynamicconfig.MakeKey(k)] = parseValue(v)
-	}
-	metricsAddr, err := freeAddr()
-	if err != nil {
-		fmt.Fprintln(stderr, "bench server:", err)
-		return 1
-	}
-	dev, err := devserver.Start(ctx, devserver.Options{
-		DataDir: spec.DataDir, Ephemeral: spec.Memory, FrontendPort: -1, UIPort: 0, Namespace: spec.Namespace,
-		SearchAttributes: app.SearchAttributes, DynamicConfig: dc, MetricsAddr: metricsAddr,
+	return runChild(serverEnv, "bench server", stderr, func(ctx context.Context, spec serverSpec) int {
+		dc := dynamicconfig.StaticClient{}
+		for _, kv := range spec.DynamicConfig {
+			k, v, _ := strings.Cut(kv, "=")
+			dc[dynamicconfig.MakeKey(k)] = parseValue(v)
+		}
+		metricsAddr, err := freeAddr()
+		if err != nil {
+			fmt.Fprintln(stderr, "bench server:", err)
+			return 1
+		}
+		dev, err := devserver.Start(ctx, devserver.Options{
+			DataDir: spec.DataDir, Ephemeral: spec.Memory, FrontendPort: -1, UIPort: 0, Namespace: spec.Namespace,
+			SearchAttributes: app.SearchAttributes, DynamicConfig: dc, MetricsAddr: metricsAddr,
+		})
+		if err != nil {
+			fmt.Fprintln(stderr, "bench server:", err)
+			return 1
+		}
+		fmt.Printf("READY %s http://%s/metrics\n", dev.HostPort(), metricsAddr)
+		<-ctx.Done()
+		if err := dev.Stop(); err != nil {
+			fmt.Fprintln(stderr, "bench server: stopping:", err)
+		}
+		return 0
 	})
-	if err != nil {
-		fmt.Fprintln(stderr, "bench server:", err)
-		return 1
-	}
-	fmt.Printf("READY %s http://%s/metrics\n", dev.HostPort(), metricsAddr)
-	<-ctx.Done()
-	if err := dev.Stop(); err != nil {
-		fmt.Fprintln(stderr, "bench server: stopping:", err)
-	}
-	return 0
 }
 
 func freeAddr() (string, error) {

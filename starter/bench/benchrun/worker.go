@@ -322,39 +322,35 @@ func (w *childWorker) Stop() { w.stop(20 * time.Second) }
 // free local port (?gc=1 forces a garbage collection first: the parked-memory
 // figure after GC), prints "READY <url>" and runs until stdin closes or SIGTERM.
 func runWorkerChild(stderr io.Writer) int {
-	var spec workerSpec
-	if !childSpec(workerEnv, "bench worker", &spec, stderr) {
-		return 2
-	}
-	ctx, stop := childContext()
-	defer stop()
-	m := newSDKMetrics()
-	ws, c, err := startWorkers(ctx, spec, m)
-	if err != nil {
-		fmt.Fprintln(stderr, "bench worker:", err)
-		return 1
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(stderr, "bench worker:", err)
-		return 1
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(selfStats(m, r.URL.Query().Get("gc") == "1", spec.Tuning))
+	return runChild(workerEnv, "bench worker", stderr, func(ctx context.Context, spec workerSpec) int {
+		m := newSDKMetrics()
+		ws, c, err := startWorkers(ctx, spec, m)
+		if err != nil {
+			fmt.Fprintln(stderr, "bench worker:", err)
+			return 1
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(stderr, "bench worker:", err)
+			return 1
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(selfStats(m, r.URL.Query().Get("gc") == "1", spec.Tuning))
+		})
+		// Profiles of the worker: go tool pprof <url>/debug/pprof/heap.
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		fmt.Printf("READY http://%s\n", ln.Addr())
+		<-ctx.Done()
+		_ = srv.Close()
+		ws.Stop()
+		c.Close()
+		return 0
 	})
-	// Profiles of the worker: go tool pprof <url>/debug/pprof/heap.
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	fmt.Printf("READY http://%s\n", ln.Addr())
-	<-ctx.Done()
-	_ = srv.Close()
-	ws.Stop()
-	c.Close()
-	return 0
 }
 
 // baseWorkerOptions are the options the worker binary runs with: none of its
