@@ -15,6 +15,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -154,29 +156,35 @@ func TestCountEvents(t *testing.T) {
 	}
 }
 
+// setAttributes sets e's attributes oneof to a, whichever of the
+// *historypb.…EventAttributes messages it is (none when a is nil): the oneof
+// field is found by a's message type, as the history's wire form does.
+func setAttributes(t *testing.T, e *historypb.HistoryEvent, a proto.Message) {
+	t.Helper()
+	if a == nil {
+		return
+	}
+	m, am := e.ProtoReflect(), a.ProtoReflect()
+	fields := m.Descriptor().Oneofs().ByName("attributes").Fields()
+	for i := range fields.Len() {
+		if f := fields.Get(i); f.Message() != nil && f.Message().FullName() == am.Descriptor().FullName() {
+			m.Set(f, protoreflect.ValueOfMessage(am))
+			return
+		}
+	}
+	t.Fatalf("%s is not a history event's attributes", am.Descriptor().FullName())
+}
+
 // TestWaits splits a history's time by where it went: a first workflow task
 // waiting on the normal queue, a sticky one, their runs, an activity's wait and
 // run, and a sticky task that timed out.
 func TestWaits(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	id := int64(0)
-	ev := func(ms int, typ enumspb.EventType, attrs any) *historypb.HistoryEvent {
+	ev := func(ms int, typ enumspb.EventType, attrs proto.Message) *historypb.HistoryEvent {
 		id++
 		e := &historypb.HistoryEvent{EventId: id, EventType: typ, EventTime: timestamppb.New(t0.Add(time.Duration(ms) * time.Millisecond))}
-		switch a := attrs.(type) {
-		case *historypb.WorkflowTaskScheduledEventAttributes:
-			e.Attributes = &historypb.HistoryEvent_WorkflowTaskScheduledEventAttributes{WorkflowTaskScheduledEventAttributes: a}
-		case *historypb.WorkflowTaskStartedEventAttributes:
-			e.Attributes = &historypb.HistoryEvent_WorkflowTaskStartedEventAttributes{WorkflowTaskStartedEventAttributes: a}
-		case *historypb.WorkflowTaskCompletedEventAttributes:
-			e.Attributes = &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: a}
-		case *historypb.ActivityTaskStartedEventAttributes:
-			e.Attributes = &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: a}
-		case *historypb.WorkflowTaskTimedOutEventAttributes:
-			e.Attributes = &historypb.HistoryEvent_WorkflowTaskTimedOutEventAttributes{WorkflowTaskTimedOutEventAttributes: a}
-		case *historypb.ActivityTaskCompletedEventAttributes:
-			e.Attributes = &historypb.HistoryEvent_ActivityTaskCompletedEventAttributes{ActivityTaskCompletedEventAttributes: a}
-		}
+		setAttributes(t, e, attrs)
 		return e
 	}
 	queue := func(k enumspb.TaskQueueKind) *historypb.WorkflowTaskScheduledEventAttributes {
