@@ -2,8 +2,6 @@ package gnete
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,10 +11,7 @@ import (
 
 func TestGoldenAnswers(t *testing.T) {
 	for _, name := range []string{"cancel_response.json", "cancel_query_response.json"} {
-		body, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		body := providertest.Testdata(t, name)
 		data, fail, ok := readResponse(providers.Response{Status: 200, Body: body}, testSecret)
 		if !ok {
 			t.Fatalf("%s: %s", name, fail)
@@ -26,10 +21,7 @@ func TestGoldenAnswers(t *testing.T) {
 			t.Fatalf("%s: %s", name, o)
 		}
 	}
-	body, err := os.ReadFile("testdata/notification.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := providertest.Testdata(t, "notification.txt")
 	n, err := parseNotification(body, testSecret, devMchNo, devAppID)
 	if err != nil || n.ProviderRef != "C202106181104177050002" || n.ProviderPaymentID != "P202106181104177050002" || n.Outcome.Kind != providers.Succeeded {
 		t.Fatalf("notification %+v, %v", n, err)
