@@ -95,3 +95,17 @@ func TestCheckField(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckFieldsFirstProblem(t *testing.T) {
+	err := CheckFields(
+		Field{Name: "appId", Value: "abc", Required: true, Max: 4},
+		Field{Name: "merchantNo", Value: "", Required: true, Max: 4},
+		Field{Name: "version", Value: "too long", Max: 4},
+	)
+	if err == nil || err.Error() != "merchantNo: required" {
+		t.Errorf("CheckFields = %v, want the first problem, merchantNo: required", err)
+	}
+	if err := CheckFields(Field{Name: "version", Value: "", Max: 4}); err != nil {
+		t.Errorf("optional empty field: %v", err)
+	}
+}

@@ -160,6 +160,25 @@ func CheckField(field, v string, required bool, max int) error {
 	return nil
 }
 
+// Field is one configured value and its documented limit, for CheckFields.
+type Field struct {
+	Name     string
+	Value    string
+	Required bool
+	Max      int
+}
+
+// CheckFields runs CheckField over an adapter's configured ids and versions in
+// order and returns the first problem, so New reports the first bad field.
+func CheckFields(fields ...Field) error {
+	for _, f := range fields {
+		if err := CheckField(f.Name, f.Value, f.Required, f.Max); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // FieldErr builds a FieldError.
 func FieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}

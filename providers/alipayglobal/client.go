@@ -88,13 +88,11 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 			return nil, providers.FieldErr(p.field, "must start with /")
 		}
 	}
-	if err := providers.CheckField("clientId", cfg.ClientID, true, MaxClientID); err != nil {
-		return nil, err
-	}
-	if err := providers.CheckField("partnerId", cfg.PartnerID, true, MaxPartnerID); err != nil {
-		return nil, err
-	}
-	if err := providers.CheckField("version", cfg.Version, false, MaxVersion); err != nil {
+	if err := providers.CheckFields(
+		providers.Field{Name: "clientId", Value: cfg.ClientID, Required: true, Max: MaxClientID},
+		providers.Field{Name: "partnerId", Value: cfg.PartnerID, Required: true, Max: MaxPartnerID},
+		providers.Field{Name: "version", Value: cfg.Version, Max: MaxVersion},
+	); err != nil {
 		return nil, err
 	}
 	loc, err := loadZone(cfg.TimeZone)

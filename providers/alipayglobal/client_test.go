@@ -1,7 +1,6 @@
 package alipayglobal
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -29,43 +28,29 @@ func TestNewValidation(t *testing.T) {
 		t.Fatalf("defaults: %+v %s %s", c.cfg, c.cancelURL, c.queryURL)
 	}
 	keyPEM := string(providertest.Testdata(t, "merchant_private.pem"))
-	cases := map[string]struct {
-		mut   func(*Config)
-		field string
-	}{
-		"no baseURL":       {func(c *Config) { c.BaseURL = "" }, "baseURL"},
-		"relative baseURL": {func(c *Config) { c.BaseURL = "open-na.alipay.com" }, "baseURL"},
-		"bad path":         {func(c *Config) { c.CancelPath = "paycancel.htm" }, "cancelPath"},
-		"bad query path":   {func(c *Config) { c.PayQueryPath = "x" }, "payQueryPath"},
-		"no client":        {func(c *Config) { c.ClientID = "" }, "clientId"},
-		"long client":      {func(c *Config) { c.ClientID = strings.Repeat("1", 33) }, "clientId"},
-		"no partner":       {func(c *Config) { c.PartnerID = "" }, "partnerId"},
-		"long version":     {func(c *Config) { c.Version = "123456789" }, "version"},
-		"bad zone":         {func(c *Config) { c.TimeZone = "Mars/Olympus" }, "timeZone"},
-		"missing key file": {func(c *Config) { c.MerchantPrivateKey.File = "nope.pem" }, "merchantPrivateKey"},
-		"no key":           {func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{} }, "merchantPrivateKey"},
-		"public as private": {func(c *Config) {
-			c.MerchantPrivateKey = providers.SecretRef{File: "merchant_public.pem"}
-		}, "merchantPrivateKey"},
-		"garbage key": {func(c *Config) {
-			c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret("s3cr3t-value")}
-		}, "merchantPrivateKey"},
-		"private as public": {func(c *Config) {
-			c.AlipayPublicKey = providers.SecretRef{Value: providers.NewSecret(keyPEM)}
-		}, "alipayPublicKey"},
-		"unset env": {func(c *Config) { c.AlipayPublicKey = providers.SecretRef{Env: "ALIPAYGLOBAL_TEST_UNSET_VAR"} }, "alipayPublicKey"},
-	}
-	for name, tc := range cases {
-		cfg := good()
-		tc.mut(&cfg)
-		_, err := New(cfg, providers.Deps{BaseDir: "testdata"})
-		var fe *providers.FieldError
-		if !errors.As(err, &fe) || fe.Field != tc.field {
-			t.Errorf("%s: %v, want a FieldError on %s", name, err, tc.field)
-			continue
-		}
-		if msg := err.Error(); strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "MII") {
-			t.Errorf("%s: error leaks key material: %s", name, msg)
-		}
-	}
+	providertest.RejectsConfigs(t, good(),
+		func(c Config) error { _, err := New(c, providers.Deps{BaseDir: "testdata"}); return err },
+		[]string{"s3cr3t", "MII"}, []providertest.BadConfig[Config]{
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "" }},                                          // no baseURL
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "open-na.alipay.com" }},                        // relative baseURL
+			{Field: "cancelPath", Edit: func(c *Config) { c.CancelPath = "paycancel.htm" }},                       // bad path
+			{Field: "payQueryPath", Edit: func(c *Config) { c.PayQueryPath = "x" }},                               // bad query path
+			{Field: "clientId", Edit: func(c *Config) { c.ClientID = "" }},                                        // no client
+			{Field: "clientId", Edit: func(c *Config) { c.ClientID = strings.Repeat("1", 33) }},                   // long client
+			{Field: "partnerId", Edit: func(c *Config) { c.PartnerID = "" }},                                      // no partner
+			{Field: "version", Edit: func(c *Config) { c.Version = "123456789" }},                                 // long version
+			{Field: "timeZone", Edit: func(c *Config) { c.TimeZone = "Mars/Olympus" }},                            // bad zone
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey.File = "nope.pem" }},       // missing key file
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{} }}, // no key
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { // public as private
+				c.MerchantPrivateKey = providers.SecretRef{File: "merchant_public.pem"}
+			}},
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { // garbage key
+				c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret("s3cr3t-value")}
+			}},
+			{Field: "alipayPublicKey", Edit: func(c *Config) { // private as public
+				c.AlipayPublicKey = providers.SecretRef{Value: providers.NewSecret(keyPEM)}
+			}},
+			{Field: "alipayPublicKey", Edit: func(c *Config) { c.AlipayPublicKey = providers.SecretRef{Env: "ALIPAYGLOBAL_TEST_UNSET_VAR"} }}, // unset env
+		})
 }

@@ -1,11 +1,11 @@
 package alipayplus
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 // testConfig is a Config with the test keys in testdata (relative to BaseDir).
@@ -23,34 +23,21 @@ func expect(t *testing.T, what string, got providers.Outcome, kind providers.Kin
 
 func TestNewValidates(t *testing.T) {
 	secret := "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-MATERIAL\n-----END PRIVATE KEY-----"
-	for name, tc := range map[string]struct {
-		edit  func(*Config)
-		field string
-	}{
-		"no base url":     {func(c *Config) { c.BaseURL = "" }, "baseURL"},
-		"relative url":    {func(c *Config) { c.BaseURL = "/v2" }, "baseURL"},
-		"query in url":    {func(c *Config) { c.BaseURL = "https://w.example/?x=1" }, "baseURL"},
-		"no client id":    {func(c *Config) { c.ClientID = " " }, "clientID"},
-		"key version":     {func(c *Config) { c.KeyVersion = "v1" }, "keyVersion"},
-		"time format":     {func(c *Config) { c.RequestTimeFormat = "unix" }, "requestTimeFormat"},
-		"no private key":  {func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{} }, "merchantPrivateKey"},
-		"missing file":    {func(c *Config) { c.MerchantPrivateKey.File = "nope.pem" }, "merchantPrivateKey"},
-		"bad private key": {func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret(secret)} }, "merchantPrivateKey"},
-		"unset env":       {func(c *Config) { c.WalletPublicKey = providers.SecretRef{Env: "ALIPAYPLUS_TEST_UNSET_VAR"} }, "walletPublicKey"},
-		"public as priv":  {func(c *Config) { c.WalletPublicKey.File = "wallet_private.pem" }, "walletPublicKey"},
-	} {
-		cfg := testConfig("https://wallet.example")
-		tc.edit(&cfg)
-		_, err := New(cfg, providers.Deps{BaseDir: "testdata"})
-		var fe *providers.FieldError
-		if !errors.As(err, &fe) || fe.Field != tc.field {
-			t.Errorf("%s: got %v, want a %s field error", name, err, tc.field)
-			continue
-		}
-		if strings.Contains(err.Error(), "TOP-SECRET") {
-			t.Errorf("%s: error leaks the secret: %v", name, err)
-		}
-	}
+	providertest.RejectsConfigs(t, testConfig("https://wallet.example"),
+		func(c Config) error { _, err := New(c, providers.Deps{BaseDir: "testdata"}); return err },
+		[]string{"TOP-SECRET"}, []providertest.BadConfig[Config]{
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "" }},                                                                            // no base url
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "/v2" }},                                                                         // relative url
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "https://w.example/?x=1" }},                                                      // query in url
+			{Field: "clientID", Edit: func(c *Config) { c.ClientID = " " }},                                                                         // no client id
+			{Field: "keyVersion", Edit: func(c *Config) { c.KeyVersion = "v1" }},                                                                    // key version
+			{Field: "requestTimeFormat", Edit: func(c *Config) { c.RequestTimeFormat = "unix" }},                                                    // time format
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{} }},                                   // no private key
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey.File = "nope.pem" }},                                         // missing file
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret(secret)} }}, // bad private key
+			{Field: "walletPublicKey", Edit: func(c *Config) { c.WalletPublicKey = providers.SecretRef{Env: "ALIPAYPLUS_TEST_UNSET_VAR"} }},         // unset env
+			{Field: "walletPublicKey", Edit: func(c *Config) { c.WalletPublicKey.File = "wallet_private.pem" }},                                     // public as priv
+		})
 	c, err := New(testConfig("https://wallet.example/prefix/"), providers.Deps{BaseDir: "testdata"})
 	if err != nil {
 		t.Fatal(err)

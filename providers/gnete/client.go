@@ -64,13 +64,11 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := providers.CheckField("mchNo", cfg.MchNo, true, MaxMchNo); err != nil {
-		return nil, err
-	}
-	if err := providers.CheckField("appId", cfg.AppID, true, MaxAppID); err != nil {
-		return nil, err
-	}
-	if err := providers.CheckField("version", cfg.Version, false, MaxVersion); err != nil {
+	if err := providers.CheckFields(
+		providers.Field{Name: "mchNo", Value: cfg.MchNo, Required: true, Max: MaxMchNo},
+		providers.Field{Name: "appId", Value: cfg.AppID, Required: true, Max: MaxAppID},
+		providers.Field{Name: "version", Value: cfg.Version, Max: MaxVersion},
+	); err != nil {
 		return nil, err
 	}
 	switch cfg.BodyFormat {

@@ -2,20 +2,16 @@ package gnete
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 func TestGoldenAnswers(t *testing.T) {
 	for _, name := range []string{"cancel_response.json", "cancel_query_response.json"} {
-		body, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		body := providertest.Testdata(t, name)
 		data, fail, ok := readResponse(providers.Response{Status: 200, Body: body}, testSecret)
 		if !ok {
 			t.Fatalf("%s: %s", name, fail)
@@ -25,10 +21,7 @@ func TestGoldenAnswers(t *testing.T) {
 			t.Fatalf("%s: %s", name, o)
 		}
 	}
-	body, err := os.ReadFile("testdata/notification.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := providertest.Testdata(t, "notification.txt")
 	n, err := parseNotification(body, testSecret, devMchNo, devAppID)
 	if err != nil || n.ProviderRef != "C202106181104177050002" || n.ProviderPaymentID != "P202106181104177050002" || n.Outcome.Kind != providers.Succeeded {
 		t.Fatalf("notification %+v, %v", n, err)
@@ -65,32 +58,17 @@ func TestReadResponseEdges(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	good := Config{BaseURL: "https://ts-api-pay.gnete.com.hk", MchNo: devMchNo, AppID: devAppID, AppSecret: providers.SecretRef{Value: testSecret}}
-	rows := []struct {
-		field string
-		edit  func(*Config)
-	}{
-		{"baseURL", func(c *Config) { c.BaseURL = "" }},
-		{"baseURL", func(c *Config) { c.BaseURL = "ftp://x" }},
-		{"mchNo", func(c *Config) { c.MchNo = "" }},
-		{"mchNo", func(c *Config) { c.MchNo = strings.Repeat("M", 31) }},
-		{"appId", func(c *Config) { c.AppID = strings.Repeat("a", 25) }},
-		{"version", func(c *Config) { c.Version = "1.0.0" }},
-		{"bodyFormat", func(c *Config) { c.BodyFormat = "xml" }},
-		{"appSecret", func(c *Config) { c.AppSecret = providers.SecretRef{} }},
-		{"appSecret", func(c *Config) { c.AppSecret = providers.SecretRef{File: "/nonexistent/secret"} }},
-	}
-	for _, r := range rows {
-		cfg := good
-		r.edit(&cfg)
-		_, err := New(cfg, providers.Deps{})
-		var fe *providers.FieldError
-		if !errors.As(err, &fe) || fe.Field != r.field {
-			t.Errorf("%s: error %v", r.field, err)
-		}
-		if err != nil && strings.Contains(err.Error(), "offline-test-key") {
-			t.Errorf("secret in error: %v", err)
-		}
-	}
+	providertest.RejectsConfigs(t, good, func(c Config) error { _, err := New(c, providers.Deps{}); return err }, []string{"offline-test-key"}, []providertest.BadConfig[Config]{
+		{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "" }},
+		{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "ftp://x" }},
+		{Field: "mchNo", Edit: func(c *Config) { c.MchNo = "" }},
+		{Field: "mchNo", Edit: func(c *Config) { c.MchNo = strings.Repeat("M", 31) }},
+		{Field: "appId", Edit: func(c *Config) { c.AppID = strings.Repeat("a", 25) }},
+		{Field: "version", Edit: func(c *Config) { c.Version = "1.0.0" }},
+		{Field: "bodyFormat", Edit: func(c *Config) { c.BodyFormat = "xml" }},
+		{Field: "appSecret", Edit: func(c *Config) { c.AppSecret = providers.SecretRef{} }},
+		{Field: "appSecret", Edit: func(c *Config) { c.AppSecret = providers.SecretRef{File: "/nonexistent/secret"} }},
+	})
 	c, err := New(good, providers.Deps{})
 	if err != nil || c.cfg.Version != "1.0" || c.cfg.BodyFormat != BodyJSON || c.Name() != Name {
 		t.Fatalf("defaults: %+v %v", c, err)

@@ -1,52 +1,36 @@
 package ksher
 
 import (
-	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 func TestNewValidation(t *testing.T) {
 	good := Config{BaseURL: "http://x", AppID: "mch20870",
 		MerchantPrivateKey: providers.SecretRef{File: "testdata/merchant_pkcs1.pem"},
 		KsherPublicKey:     providers.SecretRef{File: "testdata/ksher512_public.pem"}}
-	rows := []struct {
-		field string
-		mod   func(*Config)
-	}{
-		{"baseURL", func(c *Config) { c.BaseURL = "" }},
-		{"baseURL", func(c *Config) { c.BaseURL = "ftp://x" }},
-		{"appId", func(c *Config) { c.AppID = "" }},
-		{"appId", func(c *Config) { c.AppID = "35000" }},
-		{"lang", func(c *Config) { c.Lang = "de" }},
-		{"timestampOffset", func(c *Config) { c.TimestampOffset = "Bangkok" }},
-		{"merchantPrivateKey", func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{} }},
-		{"merchantPrivateKey", func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{File: "nope.pem"} }},
-		{"merchantPrivateKey", func(c *Config) {
-			c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret("not-a-key-SECRETVALUE")}
-		}},
-		{"merchantPrivateKey", func(c *Config) {
-			c.MerchantPrivateKey = providers.SecretRef{File: filepath.Join("testdata", "ksher512_private.pem")}
-		}},
-		{"ksherPublicKey", func(c *Config) { c.KsherPublicKey = providers.SecretRef{Env: "KSHER_TEST_UNSET_VAR"} }},
-		{"ksherPublicKey", func(c *Config) { c.KsherPublicKey = c.MerchantPrivateKey }},
-	}
-	for i, r := range rows {
-		cfg := good
-		r.mod(&cfg)
-		_, err := New(cfg, providers.Deps{})
-		var fe *providers.FieldError
-		if !errors.As(err, &fe) || fe.Field != r.field {
-			t.Errorf("row %d: err = %v, want field %s", i, err, r.field)
-			continue
-		}
-		if strings.Contains(err.Error(), "SECRETVALUE") || strings.Contains(err.Error(), "PRIVATE KEY-----\n") {
-			t.Errorf("row %d: error leaks key material: %v", i, err)
-		}
-	}
+	providertest.RejectsConfigs(t, good, func(c Config) error { _, err := New(c, providers.Deps{}); return err },
+		[]string{"SECRETVALUE", "PRIVATE KEY-----\n"}, []providertest.BadConfig[Config]{
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "" }},
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "ftp://x" }},
+			{Field: "appId", Edit: func(c *Config) { c.AppID = "" }},
+			{Field: "appId", Edit: func(c *Config) { c.AppID = "35000" }},
+			{Field: "lang", Edit: func(c *Config) { c.Lang = "de" }},
+			{Field: "timestampOffset", Edit: func(c *Config) { c.TimestampOffset = "Bangkok" }},
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{} }},
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{File: "nope.pem"} }},
+			{Field: "merchantPrivateKey", Edit: func(c *Config) {
+				c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret("not-a-key-SECRETVALUE")}
+			}},
+			{Field: "merchantPrivateKey", Edit: func(c *Config) {
+				c.MerchantPrivateKey = providers.SecretRef{File: filepath.Join("testdata", "ksher512_private.pem")}
+			}},
+			{Field: "ksherPublicKey", Edit: func(c *Config) { c.KsherPublicKey = providers.SecretRef{Env: "KSHER_TEST_UNSET_VAR"} }},
+			{Field: "ksherPublicKey", Edit: func(c *Config) { c.KsherPublicKey = c.MerchantPrivateKey }},
+		})
 	// defaults, relative files via BaseDir, trailing slash
 	cfg := good
 	cfg.BaseURL = "https://gateway.ksher.com/api/"

@@ -83,19 +83,13 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		return nil, err
 	}
 	cfg.BaseURL = base
-	for _, f := range []struct {
-		name, value string
-		required    bool
-		max         int
-	}{
-		{"appId", cfg.AppID, true, MaxIDLen},
-		{"merchantNo", cfg.MerchantNo, false, maxMerchantNoLen},
-		{"keyVersion", cfg.KeyVersion, false, maxVersionLen},
-		{"version", cfg.Version, false, maxVersionLen},
-	} {
-		if err := providers.CheckField(f.name, f.value, f.required, f.max); err != nil {
-			return nil, err
-		}
+	if err := providers.CheckFields(
+		providers.Field{Name: "appId", Value: cfg.AppID, Required: true, Max: MaxIDLen},
+		providers.Field{Name: "merchantNo", Value: cfg.MerchantNo, Max: maxMerchantNoLen},
+		providers.Field{Name: "keyVersion", Value: cfg.KeyVersion, Max: maxVersionLen},
+		providers.Field{Name: "version", Value: cfg.Version, Max: maxVersionLen},
+	); err != nil {
+		return nil, err
 	}
 	key, pub, err := providers.LoadKeyPair(deps.BaseDir, cfg.MerchantPrivateKey, "merchantPrivateKey", cfg.ProviderPublicKey, "providerPublicKey")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/providertest"
 )
 
 const testAppID = "8f8b0895b60f41abbdb05405052971c8"
@@ -123,25 +124,15 @@ func TestNewValidation(t *testing.T) {
 	}
 
 	secret := "c2VjcmV0LWtleS1tYXRlcmlhbA=="
-	for field, mutate := range map[string]func(*Config){
-		"baseURL":            func(c *Config) { c.BaseURL = "" },
-		"baseURL ":           func(c *Config) { c.BaseURL = "pay-gate.payermax.com" },
-		"appId":              func(c *Config) { c.AppID = "" },
-		"merchantNo":         func(c *Config) { c.MerchantNo = strings.Repeat("1", 33) },
-		"version":            func(c *Config) { c.Version = "123456789" },
-		"merchantPrivateKey": func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret(secret)} },
-		"providerPublicKey":  func(c *Config) { c.ProviderPublicKey = providers.SecretRef{} },
-	} {
-		cfg := good
-		mutate(&cfg)
-		_, err := New(cfg, providers.Deps{BaseDir: "testdata"})
-		var fe *providers.FieldError
-		if !errors.As(err, &fe) || fe.Field != strings.TrimSpace(field) {
-			t.Errorf("%s: err %v", field, err)
-			continue
-		}
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("%s: error leaks the secret: %v", field, err)
-		}
-	}
+	providertest.RejectsConfigs(t, good,
+		func(c Config) error { _, err := New(c, providers.Deps{BaseDir: "testdata"}); return err },
+		[]string{secret}, []providertest.BadConfig[Config]{
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "" }},
+			{Field: "baseURL", Edit: func(c *Config) { c.BaseURL = "pay-gate.payermax.com" }},
+			{Field: "appId", Edit: func(c *Config) { c.AppID = "" }},
+			{Field: "merchantNo", Edit: func(c *Config) { c.MerchantNo = strings.Repeat("1", 33) }},
+			{Field: "version", Edit: func(c *Config) { c.Version = "123456789" }},
+			{Field: "merchantPrivateKey", Edit: func(c *Config) { c.MerchantPrivateKey = providers.SecretRef{Value: providers.NewSecret(secret)} }},
+			{Field: "providerPublicKey", Edit: func(c *Config) { c.ProviderPublicKey = providers.SecretRef{} }},
+		})
 }
