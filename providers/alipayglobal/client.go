@@ -1,5 +1,5 @@
 // Package alipayglobal is the paycancel adapter for Alipay Global's offline acquiring
-// API: alipay.intl.acquiring.common.payCancel 2.0.2 (seed 004) and
+// API: alipay.intl.acquiring.common.payCancel 2.0.2 (the payCancel 2.0.2 page) and
 // alipay.intl.acquiring.offline.payQuery 2.0.2, both in the signed JSON envelope
 // {"request":{"head":…,"body":…},"signature":…} (Alipay Global's "payCancel" and "payQuery" API pages).
 //
@@ -23,7 +23,7 @@ import (
 // Name is the provider's short name.
 const Name = "alipayglobal"
 
-// Default paths and values (providers.md "alipayglobal"; production host
+// Default paths and values (the provider's API pages; production host
 // https://open-na.alipay.com).
 const (
 	DefaultCancelPath   = "/api/alipay/intl/acquiring/common/paycancel.htm"
@@ -133,7 +133,7 @@ func (c *Client) Name() string { return Name }
 
 // Cancel sends one payCancel.
 //
-// Doc: seed 004 (alipay.intl.acquiring.common.payCancel 2.0.2); providers.md
+// Doc: the payCancel 2.0.2 page (alipay.intl.acquiring.common.payCancel 2.0.2); the provider's API pages
 // "alipayglobal". resultStatus S means cancelled — also for a transaction that was
 // never created (Alipay closes it) and for a paid one (Alipay refunds it), and for a
 // repeat; U means send the same cancel again. There is no merchant cancel id: the
@@ -154,7 +154,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 }
 
 // QueryCancel derives the cancel's outcome from payQuery: Alipay Global has no cancel
-// query (providers.md "alipayglobal").
+// query (the provider's API pages).
 func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) providers.Outcome {
 	ps := c.QueryPayment(ctx, q.Target)
 	if ps.Outcome.Kind != providers.Succeeded {
@@ -176,7 +176,7 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 
 // QueryPayment sends one payQuery.
 //
-// Doc: providers.md "alipayglobal" (alipay.intl.acquiring.offline.payQuery 2.0.2,
+// Doc: the provider's API pages (alipay.intl.acquiring.offline.payQuery 2.0.2,
 // same envelope, partnerId plus acquirementId or merchantTransId). The status values
 // are [OPEN]; see paymentStates. ORDER_NOT_EXIST is a good answer: NOT_FOUND.
 func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers.PaymentStatus {

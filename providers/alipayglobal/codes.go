@@ -6,7 +6,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// resultStatus values of body.resultInfo (seed 004, "resultInfo").
+// resultStatus values of body.resultInfo (the payCancel 2.0.2 page, "resultInfo").
 const (
 	statusSuccess = "S"
 	statusFailure = "F"
@@ -39,7 +39,7 @@ const (
 	CodeSignTypeNotSupport       = "SIGN_TYPE_NOT_SUPPORT"
 )
 
-// ResultCodes is every result code of seed 004 (the "Functional logic result code"
+// ResultCodes is every result code of the payCancel 2.0.2 page (the "Functional logic result code"
 // and "Basic result code" tables) with its outcome. Every answer is signed (error
 // answers too): an unsigned one never reaches this table (readResponse: Unknown). A code not listed here, or one
 // arriving with a resultStatus other than its documented one, is Unknown (ask again).
@@ -58,14 +58,14 @@ var ResultCodes = map[string]codeRow{
 	"CLIENT_FORBIDDEN_ACCESS_API": {"12014152", statusFailure, providers.Failed, providers.ReasonConfiguration},
 	CodeUnknownClient:             {"12014155", statusFailure, providers.Failed, providers.ReasonConfiguration},
 	"INVALID_CLIENT_STATUS":       {"12014156", statusFailure, providers.Failed, providers.ReasonConfiguration},
-	// Back off and retry (providers.md); Alipay gives no Retry-After hint.
+	// Back off and retry (the provider's API pages); Alipay gives no Retry-After hint.
 	CodeTrafficExceedLimit: {"00000024", statusFailure, providers.Failed, providers.ReasonRateLimited},
 
 	// Functional logic result codes.
 	"USER_NOT_EXIST":       {"12002005", statusFailure, providers.Failed, providers.ReasonRejected},
 	"USER_STATUS_ABNORMAL": {"12002006", statusFailure, providers.Failed, providers.ReasonRejected},
 	// The transaction is in a state the cancel cannot act on — for a repeat cancel
-	// this may well mean "already cancelled". Query before deciding (providers.md
+	// this may well mean "already cancelled". Query before deciding (the provider's API pages
 	// [C]/[I]): Unknown makes the workflow query the payment status.
 	CodeOrderStatusInvalid:        {"12005003", statusFailure, providers.Unknown, providers.ReasonNone},
 	CodeOrderNotExist:             {"12005004", statusFailure, providers.Failed, providers.ReasonNotFound},
@@ -81,7 +81,7 @@ func resultOutcome(ri ResultInfo) providers.Outcome {
 	row, known := ResultCodes[ri.ResultCode]
 	switch {
 	case ri.ResultStatus == statusUnknown:
-		// U is "unknown" whatever the code: send the cancel again (providers.md).
+		// U is "unknown" whatever the code: send the cancel again (the provider's API pages).
 		o.Kind = providers.Unknown
 	case !known || row.Status != ri.ResultStatus:
 		o.Kind = providers.Unknown
@@ -138,7 +138,7 @@ func cancelFromPayment(st providers.PaymentState) (providers.Kind, providers.Rea
 // zone is exact and needs no tzdata.
 var Beijing = time.FixedZone("Asia/Shanghai", 8*60*60)
 
-// windowBuffer is the grace Alipay leaves past Beijing midnight (providers.md:
+// windowBuffer is the grace Alipay leaves past Beijing midnight (the provider's API pages:
 // "same Beijing day (+15 min buffer)").
 const windowBuffer = 15 * time.Minute
 

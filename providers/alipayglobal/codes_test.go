@@ -7,7 +7,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Every result code of seed 004, row by row as the seed lists them.
+// Every result code of the payCancel 2.0.2 page, row by row as the page lists them.
 func TestResultCodes(t *testing.T) {
 	const (
 		S = statusSuccess
@@ -45,7 +45,7 @@ func TestResultCodes(t *testing.T) {
 		{"00000024", "REQUEST_TRAFFIC_EXCEED_LIMIT", F, providers.Failed, providers.ReasonRateLimited},
 	}
 	if len(rows) != len(ResultCodes) {
-		t.Errorf("table has %d codes, the seed %d", len(ResultCodes), len(rows))
+		t.Errorf("table has %d codes, the page %d", len(ResultCodes), len(rows))
 	}
 	for _, r := range rows {
 		row, ok := ResultCodes[r.code]
@@ -54,7 +54,7 @@ func TestResultCodes(t *testing.T) {
 			continue
 		}
 		if row.ID != r.id || row.Status != r.status {
-			t.Errorf("%s: table has id %s status %s, seed %s %s", r.code, row.ID, row.Status, r.id, r.status)
+			t.Errorf("%s: table has id %s status %s, page %s %s", r.code, row.ID, row.Status, r.id, r.status)
 		}
 		o := resultOutcome(ResultInfo{ResultStatus: r.status, ResultCodeID: r.id, ResultCode: r.code, ResultMsg: "m"})
 		if o.Kind != r.kind || o.Reason != r.reason || o.Code != r.code || o.Message != "m" {

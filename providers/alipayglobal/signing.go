@@ -9,7 +9,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Signing (providers.md "alipayglobal", [C]): signType RSA2 is RSASSA-PKCS1-v1_5 with
+// Signing (the provider's API pages, [C]): signType RSA2 is RSASSA-PKCS1-v1_5 with
 // SHA-256 over the exact text of the "request" (or "response") object, standard
 // base64. The official sample appears to base64 the signature twice while other
 // implementations encode once [OPEN]: Config.Base64Twice picks what we send (default

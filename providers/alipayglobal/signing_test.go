@@ -32,7 +32,7 @@ func testPublicKey(t testing.TB, name string) *rsa.PublicKey {
 }
 
 // The request object as our client marshals it is byte for byte the checked-in
-// vector (minified, fields in the seed's order, no HTML escaping).
+// vector (minified, fields in the API page's order, no HTML escaping).
 func TestRequestMarshalVector(t *testing.T) {
 	got, err := MarshalCompact(Request{
 		Head: RequestHead{Version: "2.0.2", Function: FunctionCancel, ClientID: "211020000000000000044",

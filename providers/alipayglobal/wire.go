@@ -6,7 +6,7 @@ import (
 	"errors"
 )
 
-// Wire types of the Alipay Global open API envelope (seed 004, providers.md
+// Wire types of the Alipay Global open API envelope (the payCancel 2.0.2 page, the provider's API pages
 // "alipayglobal"). A request is
 //
 //	{"request":{"head":{…},"body":{…}},"signature":"…"}
@@ -24,10 +24,10 @@ const (
 const SignTypeRSA2 = "RSA2"
 
 // ReqTimeLayout is RFC 3339 with a numeric offset always ("+08:00", never "Z"),
-// as in the seed's samples.
+// as in the API page's samples.
 const ReqTimeLayout = "2006-01-02T15:04:05-07:00"
 
-// Field length limits from the seed's request tables.
+// Field length limits from the API page's request tables.
 const (
 	MaxClientID  = 32
 	MaxPartnerID = 32

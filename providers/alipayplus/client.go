@@ -24,7 +24,7 @@ import (
 // Name is the provider's short name.
 const Name = "alipayplus"
 
-// API paths appended to Config.BaseURL (seed 001; providers.md: each wallet hosts its
+// API paths appended to Config.BaseURL (the cancel API page; the provider's API pages: each wallet hosts its
 // own copy, so host and prefix are configuration).
 const (
 	CancelPath  = "/v2/payments/cancel"
@@ -53,7 +53,7 @@ const (
 // buildBaseHeader: "Key-Version": keyVersion).
 const HeaderKeyVersion = "Key-Version"
 
-// MaxIDLen is the documented maximum of paymentId and paymentRequestId (seed 001).
+// MaxIDLen is the documented maximum of paymentId and paymentRequestId (the cancel API page).
 const MaxIDLen = 64
 
 // Config is one Alipay+ wallet credential set.
@@ -194,7 +194,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	if o.Kind == providers.Succeeded {
 		return o // S / SUCCESS, signed, about this payment: the /v2/payments/cancel page [C]
 	}
-	// A deciding row the seed does not document (ORDER_STATUS_INVALID read as
+	// A deciding row the API page does not document (ORDER_STATUS_INVALID read as
 	// "already paid" [I]) is a claim: the signed inquiryPayment confirms it or it is
 	// Unknown (providers/trust.go).
 	return providers.Undocumented(o, func() providers.Outcome { return cancelFromPayment(c.QueryPayment(ctx, req.Target)) })
@@ -265,7 +265,7 @@ func inquiryAnswer(body []byte, sent TargetRequest) providers.PaymentStatus {
 }
 
 // targetFor names the payment: paymentId (Target.ProviderPaymentID) when known, as it
-// wins over paymentRequestId (Target.MerchantOrderNo) at the wallet anyway (seed 001).
+// wins over paymentRequestId (Target.MerchantOrderNo) at the wallet anyway (the cancel API page).
 // Only the winning id is sent, so the request and the sandbox's record name one id.
 func targetFor(t providers.Target) (TargetRequest, providers.Outcome, bool) {
 	var r TargetRequest

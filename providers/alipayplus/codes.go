@@ -15,7 +15,7 @@ type codeRow struct {
 	Status string
 	Kind   providers.Kind
 	Reason providers.Reason
-	// Source: [C] from the seed page or the wallets' published common codes, [I] inferred.
+	// Source: [C] from the cancel API page or the wallets' published common codes, [I] inferred.
 	Source string
 }
 
@@ -26,18 +26,18 @@ type codeRow struct {
 // an unsigned one never reaches this table (Client.exchange: Unknown).
 var resultCodes = map[string]codeRow{
 	// the provider's API page, "Error codes".
-	"SUCCESS":                     {"S", providers.Succeeded, providers.ReasonNone, "[C] seed 001"},
-	"CANCEL_WINDOW_EXCEED":        {"F", providers.Failed, providers.ReasonWindowExpired, "[C] seed 001"},
-	"ORDER_NOT_EXIST":             {"F", providers.Failed, providers.ReasonNotFound, "[C] seed 001"},
-	"KEY_NOT_FOUND":               {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
-	"CLIENT_INVALID":              {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
-	"INVALID_SIGNATURE":           {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
-	"METHOD_NOT_SUPPORTED":        {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
-	"MEDIA_TYPE_NOT_ACCEPTABLE":   {"F", providers.Failed, providers.ReasonConfiguration, "[C] seed 001"},
-	"MERCHANT_BALANCE_NOT_ENOUGH": {"F", providers.Failed, providers.ReasonRejected, "[C] seed 001"},
-	// seed 001, "Result process logic": U means the cancel's result is unknown; send
-	// the same cancel again (providers.md).
-	"UNKNOWN_EXCEPTION": {"U", providers.Unknown, providers.ReasonNone, "[C] seed 001"},
+	"SUCCESS":                     {"S", providers.Succeeded, providers.ReasonNone, "[C] the cancel API page"},
+	"CANCEL_WINDOW_EXCEED":        {"F", providers.Failed, providers.ReasonWindowExpired, "[C] the cancel API page"},
+	"ORDER_NOT_EXIST":             {"F", providers.Failed, providers.ReasonNotFound, "[C] the cancel API page"},
+	"KEY_NOT_FOUND":               {"F", providers.Failed, providers.ReasonConfiguration, "[C] the cancel API page"},
+	"CLIENT_INVALID":              {"F", providers.Failed, providers.ReasonConfiguration, "[C] the cancel API page"},
+	"INVALID_SIGNATURE":           {"F", providers.Failed, providers.ReasonConfiguration, "[C] the cancel API page"},
+	"METHOD_NOT_SUPPORTED":        {"F", providers.Failed, providers.ReasonConfiguration, "[C] the cancel API page"},
+	"MEDIA_TYPE_NOT_ACCEPTABLE":   {"F", providers.Failed, providers.ReasonConfiguration, "[C] the cancel API page"},
+	"MERCHANT_BALANCE_NOT_ENOUGH": {"F", providers.Failed, providers.ReasonRejected, "[C] the cancel API page"},
+	// the cancel API page, "Result process logic": U means the cancel's result is unknown; send
+	// the same cancel again (the provider's API pages).
+	"UNKNOWN_EXCEPTION": {"U", providers.Unknown, providers.ReasonNone, "[C] the cancel API page"},
 
 	// Common codes of the wallets' mini-program OpenAPI V2 ("Common error codes"):
 	// not on the cancel page, but any API may answer them. Reason classes are ours [I].
@@ -54,7 +54,7 @@ var resultCodes = map[string]codeRow{
 	"MSG_PARSE_ERROR":       {"F", providers.Failed, providers.ReasonInvalidRequest, "[I] inquiryPayment code"},
 
 	// CodeOrderPaid: a cancel of a payment that already succeeded. Alipay+ cancel
-	// reverses authorisations, but a captured payment needs a refund; the seed lists no
+	// reverses authorisations, but a captured payment needs a refund; the API page lists no
 	// code for it. The sandbox answers this code and we read it as ALREADY_PAID [I] —
 	// a claim only: Cancel confirms it with the signed inquiryPayment (SUCCESS), else
 	// Unknown.

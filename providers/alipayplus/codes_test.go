@@ -19,7 +19,7 @@ func TestResultCodes(t *testing.T) {
 		status, code string
 		want         want
 	}{
-		// seed 001
+		// the cancel API page
 		{"S", "SUCCESS", want{providers.Succeeded, ""}},
 		{"F", "CANCEL_WINDOW_EXCEED", want{providers.Failed, providers.ReasonWindowExpired}},
 		{"F", "ORDER_NOT_EXIST", want{providers.Failed, providers.ReasonNotFound}},
@@ -99,15 +99,15 @@ func TestSeedCodesCovered(t *testing.T) {
 	for _, m := range codes {
 		row, ok := resultCodes[m[1]]
 		if !ok {
-			t.Errorf("seed code %s missing from the table", m[1])
+			t.Errorf("page code %s missing from the table", m[1])
 			continue
 		}
 		if row.Status != m[2] {
-			t.Errorf("seed code %s: status %s, table says %s", m[1], m[2], row.Status)
+			t.Errorf("page code %s: status %s, table says %s", m[1], m[2], row.Status)
 		}
 	}
 	if _, ok := resultCodes["UNKNOWN_EXCEPTION"]; !ok {
-		t.Error("UNKNOWN_EXCEPTION (seed, U status) missing")
+		t.Error("UNKNOWN_EXCEPTION (page, U status) missing")
 	}
 }
 

@@ -12,10 +12,10 @@ import (
 // cancel and inquiryPayment API pages). The sandbox uses the same types, so what the
 // client parses is exactly what the sandbox writes.
 
-// ContentType is the request and response media type (providers.md: [C]).
+// ContentType is the request and response media type (the provider's API pages: [C]).
 const ContentType = "application/json; charset=UTF-8"
 
-// Header names of the signed message (providers.md: [C]).
+// Header names of the signed message (the provider's API pages: [C]).
 const (
 	HeaderClientID     = "Client-Id"
 	HeaderRequestTime  = "Request-Time"
@@ -23,14 +23,14 @@ const (
 	HeaderSignature    = "Signature"
 )
 
-// Result is the result object every response carries (seed 001, "Result process logic").
+// Result is the result object every response carries (the cancel API page, "Result process logic").
 type Result struct {
 	ResultCode    string `json:"resultCode"`
 	ResultStatus  string `json:"resultStatus"`
 	ResultMessage string `json:"resultMessage,omitempty"`
 }
 
-// Result statuses (seed 001).
+// Result statuses (the cancel API page).
 const (
 	StatusSuccess = "S"
 	StatusFail    = "F"
@@ -38,7 +38,7 @@ const (
 )
 
 // TargetRequest is the body of both /v2/payments/cancel and
-// /v2/payments/inquiryPayment: one of the two ids (seed 001, "Request"; each at most
+// /v2/payments/inquiryPayment: one of the two ids (the cancel API page, "Request"; each at most
 // 64 characters; paymentId wins when both are given).
 type TargetRequest struct {
 	PaymentID        string `json:"paymentId,omitempty"`
@@ -58,7 +58,7 @@ func (t TargetRequest) Key() string {
 	return t.PaymentRequestID
 }
 
-// CancelResponse is the answer of /v2/payments/cancel (seed 001, "Response").
+// CancelResponse is the answer of /v2/payments/cancel (the cancel API page, "Response").
 type CancelResponse struct {
 	Result           *Result `json:"result"`
 	PaymentID        string  `json:"paymentId,omitempty"`
@@ -74,7 +74,7 @@ type Amount struct {
 	Value    string `json:"value"`
 }
 
-// InquiryResponse is the answer of /v2/payments/inquiryPayment (providers.md,
+// InquiryResponse is the answer of /v2/payments/inquiryPayment (the provider's API pages,
 // "alipayplus": paymentStatus SUCCESS / FAIL / PROCESSING, some wallets add
 // CANCELLED and AUTH_SUCCESS).
 type InquiryResponse struct {

@@ -33,8 +33,8 @@ type Config struct {
 	// AppSecret is the application's MD5 signing secret, shared with the gateway
 	// (required; a file or an environment variable).
 	AppSecret providers.SecretRef `yaml:"appSecret" json:"appSecret"`
-	// Version is the interface version sent in every request. Default "1.0" (seed
-	// 002: "fixed: 1.0").
+	// Version is the interface version sent in every request. Default "1.0" (the
+	// Unified Cancel page: "fixed: 1.0").
 	Version string `yaml:"version,omitempty" json:"version,omitempty"`
 	// BodyFormat is how requests are encoded: "json" (default) or "form"
 	// (application/x-www-form-urlencoded); the gateway accepts both.
@@ -132,7 +132,7 @@ func (c *Client) Cancel(ctx context.Context, req providers.CancelRequest) provid
 	// Doc: GNETE's "Unified Cancel" page, POST /api/pay/cancel.
 	fields := []param{target}
 	if req.NotifyURL != "" {
-		// The gateway calls back only when notifyUrl is given (seed 002).
+		// The gateway calls back only when notifyUrl is given (the Unified Cancel page).
 		fields = append(fields, param{"notifyUrl", req.NotifyURL})
 	}
 	data, fail, ok := c.exchange(ctx, PathCancel, fields)
@@ -308,7 +308,7 @@ func (c *Client) payQuery(ctx context.Context, target param, t providers.Target)
 }
 
 // targetParam picks the id the gateway is asked about: payOrderId when known,
-// else mchOrderNo (seed 002: "input either payOrderId or mchOrderNo").
+// else mchOrderNo (the Unified Cancel page: "input either payOrderId or mchOrderNo").
 func targetParam(t providers.Target) (param, *providers.Outcome) {
 	var p param
 	switch {
@@ -350,7 +350,7 @@ func (c *Client) exchange(ctx context.Context, path string, business []param) (d
 	fields := make([]param, 0, len(business)+6)
 	fields = append(fields, param{"mchNo", c.cfg.MchNo}, param{"appId", c.cfg.AppID})
 	fields = append(fields, business...)
-	// reqTime is per attempt: 13-digit epoch milliseconds (seed 002).
+	// reqTime is per attempt: 13-digit epoch milliseconds (the Unified Cancel page).
 	fields = append(fields,
 		param{"reqTime", strconv.FormatInt(c.deps.Clock().UnixMilli(), 10)},
 		param{"version", c.cfg.Version},

@@ -38,7 +38,7 @@ type cancelState struct {
 	Outcome providers.Outcome
 }
 
-// cancelStates: seed 002 "Cancel status 0-Order generated 1-Cancel in progress
+// cancelStates: the Unified Cancel page "Cancel status 0-Order generated 1-Cancel in progress
 // 2-Cancel success 3-Cancel failure 4-Cancel closed" [C].
 var cancelStates = map[int]cancelState{
 	0: {"created", providers.Outcome{Kind: providers.Pending}},
@@ -121,7 +121,7 @@ type messageRule struct {
 }
 
 var messageRules = []messageRule{
-	// Jeepay: "验签失败"; seed 002: "Signature failed". The merchant's secret is wrong.
+	// Jeepay: "验签失败"; the Unified Cancel page: "Signature failed". The merchant's secret is wrong.
 	{Any: []string{"验签", "签名", "sign"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonConfiguration}},
 	// Jeepay: "订单不存在".
 	{Any: []string{"订单不存在", "order not found", "order does not exist", "order not exist"}, Outcome: providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonNotFound}},

@@ -8,7 +8,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// ParseNotification verifies and parses a cancel notification (seed 002 "Cancel
+// ParseNotification verifies and parses a cancel notification (the Unified Cancel page "Cancel
 // Notification"): POST application/x-www-form-urlencoded to the notifyUrl of the
 // cancel request, every field a string, plus reqTime and sign (the same MD5 over
 // all fields but sign). It reports the cancel's state: 2 → Succeeded, 3/4 →
@@ -74,7 +74,7 @@ func parseNotification(body []byte, secret providers.Secret, mchNo, appID string
 	}, nil
 }
 
-// Ack is the plain body "success" (seed 002: case-insensitive, no spaces or line
+// Ack is the plain body "success" (the Unified Cancel page: case-insensitive, no spaces or line
 // breaks around it); anything else makes the gateway send again.
 func (c *Client) Ack() (contentType string, body []byte) {
 	return "text/plain; charset=utf-8", []byte("success")

@@ -14,10 +14,10 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// SignType is the only signature type GNETE accepts (seed 002: "Currently, only MD5 is supported").
+// SignType is the only signature type GNETE accepts (the Unified Cancel page: "Currently, only MD5 is supported").
 const SignType = "MD5"
 
-// Sign computes GNETE's request/response/notification signature (providers.md "gnete",
+// Sign computes GNETE's request/response/notification signature (the provider's API pages,
 // Jeepay's JeepayKit.getSign) [C]:
 //
 //  1. every parameter except "sign";

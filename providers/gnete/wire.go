@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// API paths relative to Config.BaseURL (seed 002; /api/pay/query is Jeepay's
+// API paths relative to Config.BaseURL (the Unified Cancel page; /api/pay/query is Jeepay's
 // QueryOrderController, which GNETE inherits).
 const (
 	PathCancel      = "/api/pay/cancel"
@@ -19,7 +19,7 @@ const (
 	PathPayQuery    = "/api/pay/query"
 )
 
-// Field lengths the gateway enforces (seed 002 "String(n)"; providers.md "ksher":
+// Field lengths the gateway enforces (the Unified Cancel page "String(n)"; the provider's API pages:
 // "GNETE ids are at most 30 characters").
 const (
 	MaxMchNo     = 30
@@ -29,7 +29,7 @@ const (
 	MaxVersion   = 3
 )
 
-// Body formats the gateway accepts for requests (seed 002: "application/json or
+// Body formats the gateway accepts for requests (the Unified Cancel page: "application/json or
 // application/x-www-form-urlencoded").
 const (
 	BodyJSON = "json"
@@ -48,7 +48,7 @@ func paramMap(ps []param) map[string]any {
 }
 
 // encodeJSON writes the fields as one JSON object of strings, in order. reqTime
-// travels as a string, as in the seed's request example.
+// travels as a string, as in the API page's request example.
 func encodeJSON(ps []param) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
@@ -80,7 +80,7 @@ func encodeForm(ps []param) []byte {
 	return []byte(b.String())
 }
 
-// envelope is a gateway answer {code, msg, data, sign} (seed 002 "Return parameters").
+// envelope is a gateway answer {code, msg, data, sign} (the Unified Cancel page "Return parameters").
 type envelope struct {
 	Code int
 	Msg  string

@@ -222,7 +222,7 @@ func (c *Client) QueryCancel(ctx context.Context, q providers.CancelQuery) provi
 // Doc: Ksher "Order Query (Gateway Pay)": POST {base}/gateway_order_query with appid,
 // nonce_str, time_stamp, mch_order_no, sign; data.result SUCCESS, CLOSED, NOTPAY,
 // PAYERROR, PENDING, NOTSURE, USERPAYING, REFUND, or FAIL (the query failed); data
-// is signed by Ksher (seed 003, "after gateway order query again").
+// is signed by Ksher (the Order Cancel page, "after gateway order query again").
 func (c *Client) QueryPayment(ctx context.Context, t providers.Target) providers.PaymentStatus {
 	if o, bad := checkOrderNo(t.MerchantOrderNo); bad {
 		return providers.PaymentStatus{State: providers.PaymentUnknown, Outcome: o}

@@ -6,7 +6,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// CancelCode is one documented cancel_order code (seed 003, "code msg") and what it means.
+// CancelCode is one documented cancel_order code (the Order Cancel page, "code msg") and what it means.
 type CancelCode struct {
 	Kind    providers.Kind
 	Reason  providers.Reason

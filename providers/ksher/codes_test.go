@@ -11,7 +11,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Every documented cancel_order code (seed 003), row by row.
+// Every documented cancel_order code (the Order Cancel page), row by row.
 func TestCancelCodeTable(t *testing.T) {
 	rows := []struct {
 		body    string

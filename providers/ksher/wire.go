@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Request parameter names (seed 003, "Order Cancel Request Parameters"; the order
+// Request parameter names (the Order Cancel page, "Order Cancel Request Parameters"; the order
 // query takes the same set, the provider's API notes "ksher").
 const (
 	ParamAppID      = "appid"
@@ -20,7 +20,7 @@ const (
 	ParamSign       = "sign"
 )
 
-// Documented field limits (seed 003: appid String(32), nonce_str String(32);
+// Documented field limits (the Order Cancel page: appid String(32), nonce_str String(32);
 // the provider's API notes: mch_order_no at most 32, enforced by the gateway).
 const (
 	MaxMchOrderNo = 32
@@ -28,7 +28,7 @@ const (
 	MaxNonce      = 32
 )
 
-// timeStampLayout is time_stamp's yyyyMMddHHmmss ("20190622131804", seed 003).
+// timeStampLayout is time_stamp's yyyyMMddHHmmss ("20190622131804", the Order Cancel page).
 const timeStampLayout = "20060102150405"
 
 // Paths appended to Config.BaseURL (".../api").
@@ -121,7 +121,7 @@ func (r response) dataIsObject() bool { return len(r.Data) > 0 && r.Data[0] == '
 // dataString is data when it is a JSON string (the cancel reply's "取消成功").
 func (r response) dataString() string { return optString(r.Data) }
 
-// orderData is the part of gateway_order_query's data this client reads (seed 003,
+// orderData is the part of gateway_order_query's data this client reads (the Order Cancel page,
 // "after gateway order query again"): the rest is signed but not interpreted.
 type orderData struct {
 	Result         string `json:"result"`

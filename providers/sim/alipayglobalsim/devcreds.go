@@ -9,7 +9,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Development identifiers (shaped like the seed's samples).
+// Development identifiers (shaped like the API page's samples).
 const (
 	devClientID  = "2110000000000000044"
 	devPartnerID = "2188200000000000023"

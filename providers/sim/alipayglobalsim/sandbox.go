@@ -42,7 +42,7 @@ type SandboxConfig struct {
 // paths, in the real envelope, verifying the merchant's RSA2 signature and signing
 // every answer with Alipay's key.
 //
-// The provider's cancel rules (providers.md "alipayglobal"):
+// The provider's cancel rules (the provider's API pages):
 //   - S for a transaction that was never created (the sandbox creates it closed, so a
 //     late pay cannot succeed, and records the cancel on it), for an unpaid one
 //     (closed) and for a paid one (refunded: CancelRules.CancelPaid);
@@ -271,7 +271,7 @@ func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request, function s
 	return req, true
 }
 
-// checkFields applies the seed's required fields and lengths.
+// checkFields applies the API page's required fields and lengths.
 func checkFields(req alipayglobal.Request) string {
 	h, b := req.Head, req.Body
 	if _, err := time.Parse(time.RFC3339, h.ReqTime); err != nil {

@@ -95,7 +95,7 @@ type inbound struct {
 	target   alipayplus.TargetRequest
 }
 
-// serveCancel is POST /v2/payments/cancel (seed 001).
+// serveCancel is POST /v2/payments/cancel (the cancel API page).
 func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
 	in, ok := s.accept(w, r)
 	if !ok {

@@ -11,7 +11,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// Dev merchant ids (the seed's own example values).
+// Dev merchant ids (the API page's own example values).
 const (
 	devMchNo = "M1621873433953"
 	devAppID = "60cc09bce4b0f1c0b83761c9"

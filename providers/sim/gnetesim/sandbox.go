@@ -33,10 +33,10 @@ type SandboxConfig struct {
 	// counted in Hong Kong time on this clock.
 	Now func() time.Time
 	// NotifyURL is ignored: GNETE calls back only the notifyUrl given in the cancel
-	// request (seed 002). It is here so every provider's SandboxConfig has it.
+	// request (the Unified Cancel page). It is here so every provider's SandboxConfig has it.
 	NotifyURL string
 	// NotifySchedule overrides the notification retry schedule. Nil: the gateway's
-	// 0/30/60/90/120/150 s (seed 002).
+	// 0/30/60/90/120/150 s (the Unified Cancel page).
 	NotifySchedule []time.Duration
 }
 
@@ -48,7 +48,7 @@ var hongKong = time.FixedZone("HKT", 8*60*60)
 // /api/pay/query and the cancel notification, over simkit's payments, scenarios
 // and faults.
 //
-// Gateway behaviour it reproduces (seed 002, providers.md "gnete", Jeepay's source):
+// Gateway behaviour it reproduces (the Unified Cancel page, the provider's API pages, Jeepay's source):
 //   - requests as JSON or form; checks in Jeepay's order: fields (code 11
 //     "参数有误[…]"), merchant/app (9999), signature — Jeepay answers a bad sign
 //     with code 9999 "验签失败" (ApiController.getRQByWithMchSign throws
@@ -405,7 +405,7 @@ func (s *Sandbox) afterQuery(p simkit.Payment) {
 	}
 }
 
-// cancelData is the data of a cancel answer (seed 002 "Data format").
+// cancelData is the data of a cancel answer (the Unified Cancel page "Data format").
 func cancelData(p simkit.Payment) map[string]any {
 	state := 2
 	if p.CancelPending {
@@ -455,7 +455,7 @@ func (s *Sandbox) notifyCancel(notifyURL, ref string) {
 	})
 }
 
-// notificationBody renders fields as strings plus reqTime and sign (seed 002).
+// notificationBody renders fields as strings plus reqTime and sign (the Unified Cancel page).
 func (s *Sandbox) notificationBody(fields map[string]any) []byte {
 	v := url.Values{}
 	for k, x := range fields {
@@ -521,7 +521,7 @@ func parseRequestBody(contentType string, body []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// fieldLimits are the request fields' documented lengths (seed 002).
+// fieldLimits are the request fields' documented lengths (the Unified Cancel page).
 var fieldLimits = map[string]int{
 	"mchNo": gnete.MaxMchNo, "appId": gnete.MaxAppID, "payOrderId": gnete.MaxOrderID, "mchOrderNo": gnete.MaxOrderID,
 	"cancelOrderId": gnete.MaxOrderID, "clientIp": 32, "notifyUrl": gnete.MaxNotifyURL, "channelExtra": 256,

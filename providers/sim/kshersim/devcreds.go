@@ -9,7 +9,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 )
 
-// DevAppID is the merchant appid DevCredentials uses (seed 003's example).
+// DevAppID is the merchant appid DevCredentials uses (the Order Cancel page's example).
 const DevAppID = "mch35000"
 
 // Files DevCredentials keeps in its folder.

@@ -51,7 +51,7 @@ type SandboxConfig struct {
 // /api/gateway_order_query, form-encoded and signed like the real gateway, plus the
 // simkit admin API under /_sandbox/ and the payment-success webhook.
 //
-// How simkit's generic results and faults render (codes and texts from seed 003):
+// How simkit's generic results and faults render (codes and texts from the Order Cancel page):
 //
 //	cancelled / accepted-pending   0 {"data":"取消成功"} (unsigned, like Ksher's)
 //	already cancelled             -5      already paid  -4      no such order  -3
@@ -201,7 +201,7 @@ func (s *Sandbox) readRequest(w http.ResponseWriter, r *http.Request) (map[strin
 		s.nonces[appid+"\x00"+nonce] = struct{}{}
 	}
 	s.mu.Unlock()
-	if replay { // "Random string, must be unique" (seed 003)
+	if replay { // "Random string, must be unique" (the Order Cancel page)
 		writeCode(w, -1)
 		return nil, false
 	}
@@ -340,7 +340,7 @@ var orderResult = simkit.StatusNames{
 	Cancelled: "CLOSED", Refunded: "REFUND",
 }
 
-// orderData is gateway_order_query's data as in seed 003 ("after gateway order query
+// orderData is gateway_order_query's data as in the Order Cancel page ("after gateway order query
 // again"): amounts are JSON numbers, the rest strings.
 func (s *Sandbox) orderData(p simkit.Payment, appid, result string) map[string]any {
 	if appid == "" {

@@ -166,7 +166,7 @@ func TestAlreadyCancelled(t *testing.T) {
 	}
 }
 
-// A card payment in its OTP step cannot be cancelled (seed 003): -6, then the query
+// A card payment in its OTP step cannot be cancelled (the Order Cancel page): -6, then the query
 // shows USERPAYING; once paid, the cancel is AlreadyPaid.
 func TestInOTP(t *testing.T) {
 	e := newEnv(t)

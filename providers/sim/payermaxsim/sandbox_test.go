@@ -57,7 +57,7 @@ func TestCancelHappyPath(t *testing.T) {
 	}
 	expect(t, e.Client.QueryCancel(context.Background(), providers.CancelQuery{Target: order("order-1"), CancelKey: "cancel-key-1"}), providers.Succeeded, "", "CLOSED")
 
-	// The request carried what the brief and the seed say.
+	// The request carried what the provider's API page says.
 	var env payermax.Envelope
 	if err := json.Unmarshal(e.Requests()[0], &env); err != nil {
 		t.Fatal(err)
