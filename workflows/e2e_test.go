@@ -15,9 +15,9 @@ import (
 )
 
 // createPayment sets a payment up in a sandbox through its admin API over HTTP.
-func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) simkit.Payment {
+func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
-	return testenv.CreatePayment(t, env.Sandboxes.URL, provider, p)
+	testenv.CreatePayment(t, env.Sandboxes.URL, provider, p)
 }
 
 func startCancel(t *testing.T, env *testenv.Env, req workflows.CancelRequest) client.WorkflowRun {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -152,16 +151,7 @@ func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string
 
 func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
 	t.Helper()
-	createPaymentAt(t, env.Sandboxes.URL, provider, p)
-}
-
-// createPaymentAt creates the payment through the demo's sandbox call, at the
-// sandboxes at sandboxURL (a merchant's: Env.SandboxesOf).
-func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
-	t.Helper()
-	if err := demo.CreatePayment(context.Background(), http.DefaultClient, sandboxURL, provider, p); err != nil {
-		t.Fatal(err)
-	}
+	testenv.CreatePayment(t, env.Sandboxes.URL, provider, p)
 }
 
 // TestAgainstServer runs the commands and the demo against a real in-process

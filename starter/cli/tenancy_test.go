@@ -22,7 +22,7 @@ func TestTenancyCommands(t *testing.T) {
 	cli := inProcess(t, env)
 	o := testenv.Order("ten")
 	for _, m := range []string{"demo", testenv.SecondMerchantName} {
-		createPaymentAt(t, env.SandboxesOf(m).URL, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
+		testenv.CreatePayment(t, env.SandboxesOf(m).URL, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
 	}
 	start := func(merchant, credential, amount string, extra ...string) []string {
 		return append([]string{"start", "--merchant", merchant, "--provider", "ksher", "--credential", credential, "--order", o,
