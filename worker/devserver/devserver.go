@@ -286,6 +286,18 @@ func pickPort(ip string, port, def int, what string) (int, error) {
 	return port, nil
 }
 
+// FreeAddr returns ip:port with a port that is free now, for a listener a
+// caller starts later (the port can be taken in between; callers that keep the
+// address for a whole run — a server's metrics, a worker's callback root — accept
+// that). The benchmark and the reliability harness use it.
+func FreeAddr(ip string) (string, error) {
+	p, err := freePort(ip)
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(ip, strconv.Itoa(p)), nil
+}
+
 func freePort(ip string) (int, error) {
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {

@@ -85,3 +85,21 @@ func TestStartPortInUse(t *testing.T) {
 		}
 	}
 }
+
+// TestFreeAddr: the address is on the asked IP, with a real port a listener can
+// take at once.
+func TestFreeAddr(t *testing.T) {
+	addr, err := FreeAddr("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "127.0.0.1" || port == "0" {
+		t.Fatalf("FreeAddr = %q (%v), want 127.0.0.1:<port>", addr, err)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listening on %s: %v", addr, err)
+	}
+	l.Close()
+}

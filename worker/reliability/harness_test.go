@@ -33,6 +33,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/devserver"
 	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
@@ -254,7 +255,7 @@ func (h *harness) setUp(ctx context.Context) error {
 	logDir := filepath.Join(h.root, "logs")
 
 	// (1) The Temporal server, its own process on a SQLite file.
-	if h.serverAddr, err = freeAddr(); err != nil {
+	if h.serverAddr, err = devserver.FreeAddr("127.0.0.1"); err != nil {
 		return err
 	}
 	_, port, _ := strings.Cut(h.serverAddr, ":")
@@ -273,7 +274,7 @@ func (h *harness) setUp(ctx context.Context) error {
 	// Fixed worker HTTP addresses, kept across restarts: worker 0's is the callback
 	// address providers are told about.
 	for i := 0; i < h.m.Workers; i++ {
-		a, err := freeAddr()
+		a, err := devserver.FreeAddr("127.0.0.1")
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -76,17 +75,6 @@ func fnv(s string) uint64 {
 		h *= 1099511628211
 	}
 	return h
-}
-
-// freeAddr returns a 127.0.0.1 address with a port free now; the harness keeps it
-// for the whole run (the worker's callback address must be stable across restarts).
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // proc is one supervised OS process (a worker slot or the Temporal server). Every

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -196,7 +195,7 @@ func runServerChild(stderr io.Writer) int {
 			k, v, _ := strings.Cut(kv, "=")
 			dc[dynamicconfig.MakeKey(k)] = parseValue(v)
 		}
-		metricsAddr, err := freeAddr()
+		metricsAddr, err := devserver.FreeAddr("127.0.0.1")
 		if err != nil {
 			fmt.Fprintln(stderr, "bench server:", err)
 			return 1
@@ -216,15 +215,6 @@ func runServerChild(stderr io.Writer) int {
 		}
 		return 0
 	})
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // opStat is one operation's count and total latency.
