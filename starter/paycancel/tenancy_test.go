@@ -14,12 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
@@ -198,7 +196,7 @@ func TestTenancy(t *testing.T) {
 		// in after an upgrade (a continued run: its request has no merchant; its
 		// carried policy names the merchant it was started for).
 		o := testenv.Order("lg")
-		legacy := startLegacy(t, env, o, "demo")
+		legacy := env.StartLegacy(t, o, "demo")
 		if _, err := api.Find(ctx, paycancel.Ref{Merchant: globex, Provider: "payermax", MerchantOrderNo: o}); !errors.Is(err, paycancel.ErrNotFound) {
 			t.Fatalf("another merchant's Find: %v, want ErrNotFound", err)
 		}
@@ -230,7 +228,7 @@ func TestTenancy(t *testing.T) {
 		// One whose history does not say (its credential was unknown when it
 		// started) is refused unless the credential settles it.
 		o2 := testenv.Order("lq")
-		legacy2 := startLegacy(t, env, o2, "")
+		legacy2 := env.StartLegacy(t, o2, "")
 		_, err = api.Find(ctx, ref("payermax", o2))
 		var amb *paycancel.AmbiguousError
 		if !errors.Is(err, paycancel.ErrAmbiguous) || !errors.As(err, &amb) || amb.WorkflowID != legacy2 {
@@ -277,27 +275,6 @@ func TestTenancy(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	})
-}
-
-// startLegacy starts, under the legacy id, a cancel of the demo merchant's order
-// as it runs after continuing as new: no merchant in the request, the merchant in
-// the carried policy (policyMerchant; "" as when the policy never loaded).
-func startLegacy(t *testing.T, env *testenv.Env, orderNo, policyMerchant string) string {
-	t.Helper()
-	id := contract.LegacyWorkflowID("payermax", orderNo)
-	now := time.Now()
-	req := contract.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
-		Amount: 1000, Currency: "USD", PayStartedAt: now, PayTimeout: time.Hour}
-	req.Carry = &contract.Carry{
-		Status: contract.Status{WorkflowID: id, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
-			CancelKey: workflows.CancelKey(id), PayDeadline: now.Add(time.Hour), WindowDeadline: now.Add(24 * time.Hour), Runs: 1},
-		Policy: activities.CancelPolicy{Merchant: policyMerchant, MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
-			QueryBackoff:      activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
-			CancelRetry:       activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
-			ActivityTaskQueue: activities.ProviderTaskQueue(env.TaskQueue, "payermax")},
-	}
-	env.StartCarried(t, id, req)
-	return id
 }
 
 func eventIDs(events []app.DevEvent) []string {

@@ -13,7 +13,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestWebUIMetadata reads back, through the client on a real server, what the
@@ -30,7 +30,7 @@ func TestWebUIMetadata(t *testing.T) {
 	// One pending status query: the cancel stays CONFIRMING for a backoff.
 	createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1250, Currency: "HKD",
 		Scenario: simkit.Scenario{PendingQueries: 1}})
-	req := workflows.CancelRequest{Merchant: "demo", Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: o,
+	req := contract.CancelRequest{Merchant: "demo", Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: o,
 		Amount: 1250, Currency: "HKD"}
 	x, started, err := api.Start(ctx, req)
 	if err != nil || !started {
@@ -46,7 +46,7 @@ func TestWebUIMetadata(t *testing.T) {
 		t.Fatalf("static summary %q (%v)", summary, err)
 	}
 	details, err := desc.GetStaticDetails()
-	if err != nil || !strings.Contains(details, "**Amount**: HKD 12.50") || !strings.Contains(details, "`"+workflows.CancelKey(x.WorkflowID)+"`") ||
+	if err != nil || !strings.Contains(details, "**Amount**: HKD 12.50") || !strings.Contains(details, "`"+contract.CancelKey(x.WorkflowID)+"`") ||
 		strings.Contains(details, "Pay started") {
 		t.Fatalf("static details %q (%v)", details, err)
 	}
@@ -56,7 +56,7 @@ func TestWebUIMetadata(t *testing.T) {
 		return strings.Contains(d, "**CONFIRMING**") && strings.Contains(d, "**Next check**") && strings.Contains(d, "**Cancel window**")
 	})
 	final, err := x.Wait(ctx)
-	if err != nil || final.State != workflows.StateCancelled {
+	if err != nil || final.State != contract.StateCancelled {
 		t.Fatalf("final %+v, %v", final, err)
 	}
 	// A closed cancel answers the metadata query too (from its replayed history).
@@ -89,7 +89,7 @@ func TestWebUIMetadata(t *testing.T) {
 		}
 	}
 	all := strings.Join(summaries, "\n")
-	for _, want := range []string{"cancel at the provider, key " + workflows.CancelKey(x.WorkflowID), "status query 1",
+	for _, want := range []string{"cancel at the provider, key " + contract.CancelKey(x.WorkflowID), "status query 1",
 		"merchant notification attempt 1"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no activity summary %q in %q", want, summaries)

@@ -243,6 +243,29 @@ func loadConfig(path string, edit func(*config.File)) (*config.Config, error) {
 	return config.Build(path, *f, providers.Deps{BaseDir: baseDir})
 }
 
+// StartLegacy starts, under the legacy id (no merchant in it), a cancel of the
+// demo merchant's PayerMax order orderNo as it runs after continuing as new: no
+// merchant in the request, policyMerchant in the carried policy ("" as when the
+// policy never loaded, so its history does not say whose it is). It returns the
+// workflow id.
+func (e *Env) StartLegacy(t testing.TB, orderNo, policyMerchant string) string {
+	t.Helper()
+	id := contract.LegacyWorkflowID("payermax", orderNo)
+	now := time.Now()
+	backoff := contract.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2}
+	req := contract.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
+		Amount: 1000, Currency: "USD", PayStartedAt: now, PayTimeout: time.Hour}
+	req.Carry = &contract.Carry{
+		Status: contract.Status{WorkflowID: id, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
+			CancelKey: contract.CancelKey(id), PayDeadline: now.Add(time.Hour), WindowDeadline: now.Add(24 * time.Hour), Runs: 1},
+		Policy: contract.CancelPolicy{Merchant: policyMerchant, MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
+			QueryBackoff: backoff, CancelRetry: backoff,
+			ActivityTaskQueue: contract.ProviderTaskQueue(e.TaskQueue, "payermax")},
+	}
+	e.StartCarried(t, id, req)
+	return id
+}
+
 // StartCarried starts CancelPaymentWorkflow under id with a request that holds a
 // Carry, as a run looks after continue-as-new (tests use it to stand in for a
 // cancel started by earlier code, e.g. under a legacy id). The workflow refuses
