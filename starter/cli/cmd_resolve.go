@@ -2,7 +2,8 @@ package cli
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -42,7 +43,7 @@ Find reviews with: starter list --needs-review` + targetHelp,
 					}
 					var p problems
 					if res.Action == "" {
-						p.add("--action is required (one of %s)", strings.Join(resolutionActions(), ", "))
+						p.add("--action is required (one of %s)", strings.Join(slices.Sorted(maps.Keys(contract.ResolutionActions)), ", "))
 					}
 					p.required("--operator", res.Operator)
 					if len(p) > 0 {
@@ -57,13 +58,4 @@ Find reviews with: starter list --needs-review` + targetHelp,
 			}
 		},
 	})
-}
-
-func resolutionActions() []string {
-	var out []string
-	for a := range contract.ResolutionActions {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
 }
