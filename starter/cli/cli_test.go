@@ -149,11 +149,6 @@ func inProcess(t *testing.T, env *testenv.Env) func(args ...string) (int, string
 	}
 }
 
-func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
-	t.Helper()
-	testenv.CreatePayment(t, env.Sandboxes.URL, provider, p)
-}
-
 // TestAgainstServer runs the commands and the demo against a real in-process
 // Temporal server, worker and sandboxes.
 func TestAgainstServer(t *testing.T) {
@@ -195,7 +190,7 @@ func TestAgainstServer(t *testing.T) {
 	t.Run("Commands", func(t *testing.T) {
 		t.Parallel()
 		o := testenv.Order("cli")
-		createPayment(t, env, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
+		env.CreatePayment(t, "ksher", simkit.Payment{MerchantOrderNo: o, Amount: 5000, Currency: "THB"})
 		startArgs := []string{"start", "--merchant", "demo", "--provider", "ksher", "--credential", "demo-ksher", "--order", o, "--amount", "5000", "--currency", "THB"}
 
 		code, out, errb := cli(append(startArgs, "--wait", "--json")...)
@@ -233,7 +228,7 @@ func TestAgainstServer(t *testing.T) {
 		// A window-expired cancel: --wait ends at the review (exit 4), list finds it,
 		// resolve ends it.
 		o2 := o + "w"
-		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o2, Amount: 5000, Currency: "USD", Scenario: simkit.Scenario{WindowExpired: true}})
+		env.CreatePayment(t, "payermax", simkit.Payment{MerchantOrderNo: o2, Amount: 5000, Currency: "USD", Scenario: simkit.Scenario{WindowExpired: true}})
 		code, out, errb = cli("start", "--merchant", "demo", "--provider", "payermax", "--credential", "demo-payermax", "--order", o2, "--amount", "5000", "--currency", "USD", "--wait")
 		if code != ExitUnexpected || !strings.Contains(out, "NEEDS_REVIEW (WINDOW_EXPIRED)") {
 			t.Fatalf("start --wait of a window-expired payment: exit %d\n%s\n%s", code, out, errb)

@@ -13,17 +13,6 @@ import (
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Payment) {
-	t.Helper()
-	createPaymentAt(t, env.Sandboxes.URL, provider, p)
-}
-
-// createPaymentAt sets a payment up in the sandboxes at sandboxURL.
-func createPaymentAt(t *testing.T, sandboxURL, provider string, p simkit.Payment) {
-	t.Helper()
-	testenv.CreatePayment(t, sandboxURL, provider, p)
-}
-
 func request(provider, orderNo string, payTimeout time.Duration) contract.CancelRequest {
 	return contract.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider, MerchantOrderNo: orderNo,
 		Amount: 1000, Currency: "USD", PayTimeout: payTimeout}
@@ -36,7 +25,7 @@ func request(provider, orderNo string, payTimeout time.Duration) contract.Cancel
 func startAwaiting(ctx context.Context, t *testing.T, env *testenv.Env, api *paycancel.Client, prefix string) (contract.CancelRequest, *paycancel.Cancel) {
 	t.Helper()
 	o := testenv.Order(prefix)
-	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
+	env.CreatePayment(t, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 	req := request("payermax", o, time.Hour)
 	first, started, err := api.Start(ctx, req)
 	if err != nil || !started {
@@ -116,7 +105,7 @@ func TestAPI(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
 		o := testenv.Order("hw")
-		createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
+		env.CreatePayment(t, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
 		x, started, err := api.Start(ctx, request("gnete", o, 0))
 		if err != nil || !started {
 			t.Fatalf("start: %v %v", started, err)
@@ -134,7 +123,7 @@ func TestAPI(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, time.Minute)
 		o := testenv.Order("rv")
-		createPayment(t, env, "alipayplus", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
+		env.CreatePayment(t, "alipayplus", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{WindowExpired: true}})
 		x, _, err := api.Start(ctx, request("alipayplus", o, 0))
 		if err != nil {

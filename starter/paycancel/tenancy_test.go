@@ -38,8 +38,8 @@ func TestTenancy(t *testing.T) {
 		o := testenv.Order("dup")
 		// demo's payment is open (the cancel takes effect); globex's was paid
 		// (PayerMax refuses to cancel a captured payment).
-		createPaymentAt(t, env.SandboxesOf("demo").URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		createPaymentAt(t, env.SandboxesOf(globex).URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 7700, Currency: "EUR", State: simkit.Paid})
+		testenv.CreatePayment(t, env.SandboxesOf("demo").URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
+		testenv.CreatePayment(t, env.SandboxesOf(globex).URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 7700, Currency: "EUR", State: simkit.Paid})
 		reqA := request("payermax", o, 0)
 		reqB := globexRequest("payermax", o, 0)
 		reqB.Amount, reqB.Currency = 7700, "EUR"
@@ -160,7 +160,7 @@ func TestTenancy(t *testing.T) {
 		t.Parallel()
 		ctx := ctxFor(t, 90*time.Second)
 		o := testenv.Order("cm")
-		createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
+		env.CreatePayment(t, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "HKD"})
 		bad := request("gnete", o, 0)
 		bad.Credential = testenv.SecondCredentialPrefix + "gnete" // globex's
 		x, started, err := api.Start(ctx, bad)
@@ -210,7 +210,7 @@ func TestTenancy(t *testing.T) {
 			t.Fatalf("start of the legacy cancel's order: %+v %v %v, want an attach to %s", y, started, err, legacy)
 		}
 		// Another merchant's order with the same number is its own cancel.
-		createPaymentAt(t, env.SandboxesOf(globex).URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
+		testenv.CreatePayment(t, env.SandboxesOf(globex).URL, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		z, started, err := api.Start(ctx, globexRequest("payermax", o, time.Hour))
 		if err != nil || !started || z.WorkflowID != contract.WorkflowID(globex, "payermax", o) {
 			t.Fatalf("globex's start: %+v %v %v", z, started, err)

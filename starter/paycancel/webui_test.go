@@ -28,7 +28,7 @@ func TestWebUIMetadata(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	o := testenv.Order("ui")
 	// One pending status query: the cancel stays CONFIRMING for a backoff.
-	createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1250, Currency: "HKD",
+	env.CreatePayment(t, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1250, Currency: "HKD",
 		Scenario: simkit.Scenario{PendingQueries: 1}})
 	req := contract.CancelRequest{Merchant: "demo", Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: o,
 		Amount: 1250, Currency: "HKD"}

@@ -19,3 +19,11 @@ func CreatePayment(t testing.TB, sandboxURL, provider string, p simkit.Payment) 
 		t.Fatal(err)
 	}
 }
+
+// CreatePayment sets a payment up in the first merchant's sandboxes
+// (Env.Sandboxes); for another merchant's, call the package's CreatePayment with
+// SandboxesOf(merchant).URL.
+func (e *Env) CreatePayment(t testing.TB, provider string, p simkit.Payment) {
+	t.Helper()
+	CreatePayment(t, e.Sandboxes.URL, provider, p)
+}
