@@ -10,6 +10,7 @@ package paycancel_test
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestTenancy(t *testing.T) {
 			want     string
 			other    string
 		}{{"demo", eventIDs(env.Merchant.Events()), a.WorkflowID, b.WorkflowID}, {globex, eventIDs(env.Merchant2.Events()), b.WorkflowID, a.WorkflowID}} {
-			if !contains(c.received, c.want) || contains(c.received, c.other) {
+			if !slices.Contains(c.received, c.want) || slices.Contains(c.received, c.other) {
 				t.Errorf("%s's notify URL received %v: want %s and never %s", c.m, c.received, c.want, c.other)
 			}
 		}
@@ -289,20 +290,6 @@ func eventIDs(events []app.DevEvent) []string {
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func hasID(list []paycancel.Summary, id string) bool {
-	for _, s := range list {
-		if s.WorkflowID == id {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(list, func(s paycancel.Summary) bool { return s.WorkflowID == id })
 }
