@@ -37,6 +37,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/demo"
+	"github.com/paycancel/paycancel/worker/devserver"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
@@ -187,12 +188,11 @@ func runWorker(t *testing.T, env []string, args ...string) (int, string) {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := devserver.FreePort("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // occupy holds a port for the rest of the test.

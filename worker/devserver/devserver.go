@@ -104,7 +104,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// The other services take free ports; only the frontend and UI are fixed.
 	ports := make([]int, 0, 8)
 	for i := 0; i < 8; i++ {
-		p, err := freePort(opts.IP)
+		p, err := FreePort(opts.IP)
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +271,7 @@ func pickPort(ip string, port, def int, what string) (int, error) {
 		port = def
 	}
 	if port < 0 {
-		return freePort(ip)
+		return FreePort(ip)
 	}
 	addr := net.JoinHostPort(ip, strconv.Itoa(port))
 	l, err := net.Listen("tcp", addr)
@@ -291,14 +291,16 @@ func pickPort(ip string, port, def int, what string) (int, error) {
 // address for a whole run — a server's metrics, a worker's callback root — accept
 // that). The benchmark and the reliability harness use it.
 func FreeAddr(ip string) (string, error) {
-	p, err := freePort(ip)
+	p, err := FreePort(ip)
 	if err != nil {
 		return "", err
 	}
 	return net.JoinHostPort(ip, strconv.Itoa(p)), nil
 }
 
-func freePort(ip string) (int, error) {
+// FreePort returns a port on ip that is free now (see FreeAddr); the dev
+// server's -1 port options and the worker's tests use it.
+func FreePort(ip string) (int, error) {
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("finding a free port on %s: %w", ip, err)
