@@ -27,7 +27,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"gopkg.in/yaml.v3"
 
-	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
@@ -873,7 +872,13 @@ func (m *merchantReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
-	var ev activities.MerchantEvent
+	// The fields the merchant reads, by their JSON names as a merchant's own code
+	// would, not through the worker's Go type: a renamed field fails the run
+	// instead of round-tripping unnoticed.
+	var ev struct {
+		WorkflowID string `json:"workflowId"`
+		State      string `json:"state"`
+	}
 	if err := json.Unmarshal(body, &ev); err != nil || ev.WorkflowID == "" {
 		m.badSig++
 		http.Error(w, "bad event", http.StatusBadRequest)
