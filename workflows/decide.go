@@ -10,15 +10,12 @@ import (
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// cancelKey is the business key (contract.CancelKey): the same on every attempt and run.
-func cancelKey(workflowID string) string { return contract.CancelKey(workflowID) }
-
 func paymentStateDecision(s providers.PaymentState) string {
 	switch s {
 	case providers.PaymentPaid:
-		return StatePaid
+		return contract.StatePaid
 	case providers.PaymentFailed, providers.PaymentClosed:
-		return StateNotNeeded
+		return contract.StateNotNeeded
 	}
 	// Pending, unknown, not found (it may still appear), refunded: cancel to be sure.
 	return ""
@@ -27,9 +24,9 @@ func paymentStateDecision(s providers.PaymentState) string {
 func paymentSignalState(status string) string {
 	switch status {
 	case "PAID":
-		return StatePaid
+		return contract.StatePaid
 	case "FAILED", "CLOSED":
-		return StateNotNeeded
+		return contract.StateNotNeeded
 	}
 	return ""
 }
@@ -37,15 +34,15 @@ func paymentSignalState(status string) string {
 func reviewReason(r providers.Reason) string {
 	switch r {
 	case providers.ReasonWindowExpired:
-		return ReviewWindowExpired
+		return contract.ReviewWindowExpired
 	case providers.ReasonConfiguration:
-		return ReviewConfiguration
+		return contract.ReviewConfiguration
 	case providers.ReasonNotFound:
-		return ReviewNotFound
+		return contract.ReviewNotFound
 	case providers.ReasonInvalidRequest:
-		return ReviewInvalidRequest
+		return contract.ReviewInvalidRequest
 	default:
-		return ReviewRejected
+		return contract.ReviewRejected
 	}
 }
 

@@ -15,13 +15,14 @@ import (
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func newReconcileEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	env := newTestEnv()
-	env.RegisterWorkflowWithOptions(workflows.ReconcileWorkflow, workflow.RegisterOptions{Name: workflows.ReconcileWorkflowName})
-	env.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	env.RegisterWorkflowWithOptions(workflows.ReconcileWorkflow, workflow.RegisterOptions{Name: contract.ReconcileWorkflowName})
+	env.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: contract.WorkflowName})
 	env.RegisterActivity(&activities.Activities{})
 	return env
 }
@@ -62,8 +63,8 @@ func TestReconcileRunLogic(t *testing.T) {
 		})
 	finished := refs("f", 3)
 	env.OnActivity("FindRecentlyCancelled", mock.Anything, mock.Anything).Return(activities.CancelPage{Cancels: finished}, nil)
-	req, _ := json.Marshal(workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: "f-1", Amount: 10, Currency: "USD"})
-	status, _ := json.Marshal(workflows.Status{WorkflowID: finished[1].WorkflowID, State: workflows.StateCancelled, Final: workflows.StateCancelled, CancelKey: "pc-payermax-f-1"})
+	req, _ := json.Marshal(contract.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: "f-1", Amount: 10, Currency: "USD"})
+	status, _ := json.Marshal(contract.Status{WorkflowID: finished[1].WorkflowID, State: contract.StateCancelled, Final: contract.StateCancelled, CancelKey: "pc-payermax-f-1"})
 	var verifyQueues []string
 	env.OnActivity("VerifyCancelled", mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, ref activities.CancelRef) (activities.Verification, error) {
@@ -79,18 +80,18 @@ func TestReconcileRunLogic(t *testing.T) {
 	env.OnActivity("CancelPayment", mock.Anything, mock.Anything).Return(nil, fmt.Errorf("reconciliation must never cancel"))
 
 	// The reopened cancel runs as a child: it must start in review with the reason.
-	var childReq workflows.CancelRequest
-	env.OnWorkflow(workflows.WorkflowName, mock.Anything, mock.Anything).Return(
-		func(_ workflow.Context, r workflows.CancelRequest) (workflows.Status, error) {
+	var childReq contract.CancelRequest
+	env.OnWorkflow(contract.WorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, r contract.CancelRequest) (contract.Status, error) {
 			childReq = r
-			return workflows.Status{}, nil
+			return contract.Status{}, nil
 		})
 
-	env.ExecuteWorkflow(workflows.ReconcileWorkflowName, workflows.ReconcileRequest{QueryInterval: time.Second})
+	env.ExecuteWorkflow(contract.ReconcileWorkflowName, contract.ReconcileRequest{QueryInterval: time.Second})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var rep workflows.ReconcileReport
+	var rep contract.ReconcileReport
 	if err := env.GetWorkflowResult(&rep); err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +101,8 @@ func TestReconcileRunLogic(t *testing.T) {
 	if rep.Verified != 3 || len(rep.Disagreements) != 1 || rep.Disagreements[0].Cancel.WorkflowID != finished[1].WorkflowID {
 		t.Errorf("verified %d, disagreements %+v", rep.Verified, rep.Disagreements)
 	}
-	if childReq.Carry == nil || childReq.Carry.Status.State != workflows.StateNeedsReview ||
-		childReq.Carry.Status.ReviewReason != workflows.ReviewDisagreement || childReq.Carry.Status.Final != "" {
+	if childReq.Carry == nil || childReq.Carry.Status.State != contract.StateNeedsReview ||
+		childReq.Carry.Status.ReviewReason != contract.ReviewDisagreement || childReq.Carry.Status.Final != "" {
 		t.Fatalf("reopened cancel carries %+v", childReq.Carry)
 	}
 	if childReq.Carry.Status.CancelKey != "pc-payermax-f-1" {
@@ -134,7 +135,7 @@ func TestReconcileBoundedPerRun(t *testing.T) {
 		activities.CancelPage{Cancels: refs("s", 2), NextPageToken: []byte("more")}, nil)
 	env.OnActivity("SignalRecheck", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, c []activities.CancelRef) ([]activities.CancelRef, error) { return c, nil })
-	env.ExecuteWorkflow(workflows.ReconcileWorkflowName, workflows.ReconcileRequest{MaxPerRun: 4, PageSize: 2})
+	env.ExecuteWorkflow(contract.ReconcileWorkflowName, contract.ReconcileRequest{MaxPerRun: 4, PageSize: 2})
 	err := env.GetWorkflowError()
 	if !workflow.IsContinueAsNewError(err) {
 		t.Fatalf("want continue-as-new after the per-run limit, got %v", err)

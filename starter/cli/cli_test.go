@@ -16,7 +16,7 @@ import (
 	"github.com/paycancel/paycancel/worker/connect"
 	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // noDial fails the test if a command connects: bad input must be refused first.
@@ -173,8 +173,8 @@ func TestAgainstServer(t *testing.T) {
 		if code != ExitOK {
 			t.Fatalf("demo exit %d: %s", code, errb)
 		}
-		if len(results) != len(workflows.ProviderNames)*demo.ScenarioCount() {
-			t.Fatalf("%d results, want %d", len(results), len(workflows.ProviderNames)*demo.ScenarioCount())
+		if len(results) != len(contract.ProviderNames)*demo.ScenarioCount() {
+			t.Fatalf("%d results, want %d", len(results), len(contract.ProviderNames)*demo.ScenarioCount())
 		}
 		for _, r := range results {
 			if !r.OK || r.State != r.Expected || r.Reason != r.ExpectedReason {
@@ -203,11 +203,11 @@ func TestAgainstServer(t *testing.T) {
 			t.Fatalf("start --wait: exit %d\n%s\n%s", code, out, errb)
 		}
 		var started struct {
-			WorkflowID string           `json:"workflowId"`
-			Started    bool             `json:"started"`
-			Status     workflows.Status `json:"status"`
+			WorkflowID string          `json:"workflowId"`
+			Started    bool            `json:"started"`
+			Status     contract.Status `json:"status"`
 		}
-		if err := json.Unmarshal([]byte(out), &started); err != nil || !started.Started || started.Status.Final != workflows.StateCancelled {
+		if err := json.Unmarshal([]byte(out), &started); err != nil || !started.Started || started.Status.Final != contract.StateCancelled {
 			t.Fatalf("start --wait output (%v): %s", err, out)
 		}
 		// --wait stops at the outcome; the workflow closes once the merchant is notified.
@@ -247,7 +247,7 @@ func TestAgainstServer(t *testing.T) {
 			}
 			found := false
 			for _, s := range list {
-				found = found || (s.MerchantOrderNo == o2 && s.State == workflows.StateNeedsReview && s.Merchant == "demo")
+				found = found || (s.MerchantOrderNo == o2 && s.State == contract.StateNeedsReview && s.Merchant == "demo")
 			}
 			if found {
 				break

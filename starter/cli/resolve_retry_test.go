@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestResolveRetryCancelAnswers: `starter resolve --action RETRY_CANCEL` on a
@@ -30,7 +30,7 @@ func TestResolveRetryCancelAnswers(t *testing.T) {
 		t.Errorf("resolve RETRY_CANCEL answered after %s", took)
 	}
 	if code, out, errb := cli("resolve", "--merchant", "demo", "--provider", "payermax", "--order", o, "--action", "CANCELLED", "--operator", "al"); code != ExitOK ||
-		!strings.Contains(out, workflows.StateResolvedCancelled) {
+		!strings.Contains(out, contract.StateResolvedCancelled) {
 		t.Fatalf("resolve CANCELLED: exit %d\n%s\n%s", code, out, errb)
 	}
 }

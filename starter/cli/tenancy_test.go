@@ -11,6 +11,7 @@ import (
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestTenancyCommands: two merchants' orders with the same number are two
@@ -40,14 +41,14 @@ func TestTenancyCommands(t *testing.T) {
 	}
 	code, out, _ = cli(start("demo", "demo-ksher", "6000", "--json")...)
 	var conflict struct {
-		Started     bool                        `json:"started"`
-		Conflict    bool                        `json:"conflict"`
-		Existing    string                      `json:"existingStatus"`
-		Differences []workflows.FieldDifference `json:"differences"`
+		Started     bool                       `json:"started"`
+		Conflict    bool                       `json:"conflict"`
+		Existing    string                     `json:"existingStatus"`
+		Differences []contract.FieldDifference `json:"differences"`
 	}
 	if code != ExitRefused || json.Unmarshal([]byte(out), &conflict) != nil || conflict.Started || !conflict.Conflict ||
 		conflict.Existing != "RUNNING" || len(conflict.Differences) != 1 ||
-		conflict.Differences[0] != (workflows.FieldDifference{Field: "amount", Existing: "5000", Requested: "6000"}) {
+		conflict.Differences[0] != (contract.FieldDifference{Field: "amount", Existing: "5000", Requested: "6000"}) {
 		t.Fatalf("conflicting start --json: exit %d\n%s", code, out)
 	}
 	// The same request attaches (exit 0).
@@ -56,12 +57,12 @@ func TestTenancyCommands(t *testing.T) {
 	}
 	// Another merchant's order with the same number: its own cancel.
 	if code, out, errb := cli(start(testenv.SecondMerchantName, "globex-ksher", "700")...); code != ExitOK || !strings.Contains(out, "yes (new cancel)") ||
-		!strings.Contains(out, workflows.WorkflowID(testenv.SecondMerchantName, "ksher", o)) {
+		!strings.Contains(out, contract.WorkflowID(testenv.SecondMerchantName, "ksher", o)) {
 		t.Fatalf("globex's start: exit %d\n%s\n%s", code, out, errb)
 	}
 	// Addressed by merchant: the signal reaches globex's cancel only.
 	if code, out, errb := cli("signal-payment", "--merchant", testenv.SecondMerchantName, "--provider", "ksher", "--order", o, "--status", "PAID"); code != ExitOK ||
-		!strings.Contains(out, workflows.WorkflowID(testenv.SecondMerchantName, "ksher", o)) {
+		!strings.Contains(out, contract.WorkflowID(testenv.SecondMerchantName, "ksher", o)) {
 		t.Fatalf("signal: exit %d\n%s\n%s", code, out, errb)
 	}
 	waitState := func(merchant, state string) {
@@ -69,9 +70,9 @@ func TestTenancyCommands(t *testing.T) {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			code, out, errb := cli("status", "--merchant", merchant, "--provider", "ksher", "--order", o, "--json")
-			var st workflows.Status
+			var st contract.Status
 			if code == ExitOK && json.Unmarshal([]byte(out), &st) == nil && st.State == state {
-				if st.Merchant != merchant || st.WorkflowID != workflows.WorkflowID(merchant, "ksher", o) {
+				if st.Merchant != merchant || st.WorkflowID != contract.WorkflowID(merchant, "ksher", o) {
 					t.Fatalf("%s's status is another cancel's: %+v", merchant, st)
 				}
 				return
@@ -82,8 +83,8 @@ func TestTenancyCommands(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	waitState(testenv.SecondMerchantName, workflows.StatePaid)
-	waitState("demo", workflows.StateAwaitingPayment)
+	waitState(testenv.SecondMerchantName, contract.StatePaid)
+	waitState("demo", contract.StateAwaitingPayment)
 	// list --merchant shows that merchant's cancels only.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -97,7 +98,7 @@ func TestTenancyCommands(t *testing.T) {
 			if s.Merchant != testenv.SecondMerchantName {
 				t.Fatalf("list --merchant returned %+v", s)
 			}
-			found = found || s.WorkflowID == workflows.WorkflowID(testenv.SecondMerchantName, "ksher", o)
+			found = found || s.WorkflowID == contract.WorkflowID(testenv.SecondMerchantName, "ksher", o)
 		}
 		if found {
 			break
@@ -111,11 +112,11 @@ func TestTenancyCommands(t *testing.T) {
 	// A cancel started before merchant-scoped ids whose history does not say whose
 	// it is (its policy never loaded; here in its continued form).
 	o2 := o + "l"
-	legacy := workflows.LegacyWorkflowID("payermax", o2)
+	legacy := contract.LegacyWorkflowID("payermax", o2)
 	now := time.Now()
-	req := workflows.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: o2, Amount: 1000, Currency: "USD",
-		PayStartedAt: now, PayTimeout: time.Hour, Carry: &workflows.Carry{
-			Status: workflows.Status{WorkflowID: legacy, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: o2,
+	req := contract.CancelRequest{Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: o2, Amount: 1000, Currency: "USD",
+		PayStartedAt: now, PayTimeout: time.Hour, Carry: &contract.Carry{
+			Status: contract.Status{WorkflowID: legacy, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: o2,
 				CancelKey: workflows.CancelKey(legacy), PayDeadline: now.Add(time.Hour), WindowDeadline: now.Add(24 * time.Hour), Runs: 1},
 			Policy: activities.CancelPolicy{MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
 				QueryBackoff: activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},

@@ -14,6 +14,7 @@ import (
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestWebUIMetadata reads back, through the client on a real server, what the
@@ -30,7 +31,7 @@ func TestWebUIMetadata(t *testing.T) {
 	// One pending status query: the cancel stays CONFIRMING for a backoff.
 	createPayment(t, env, "gnete", simkit.Payment{MerchantOrderNo: o, Amount: 1250, Currency: "HKD",
 		Scenario: simkit.Scenario{PendingQueries: 1}})
-	req := workflows.CancelRequest{Merchant: "demo", Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: o,
+	req := contract.CancelRequest{Merchant: "demo", Provider: "gnete", Credential: "demo-gnete", MerchantOrderNo: o,
 		Amount: 1250, Currency: "HKD"}
 	x, started, err := api.Start(ctx, req)
 	if err != nil || !started {
@@ -56,7 +57,7 @@ func TestWebUIMetadata(t *testing.T) {
 		return strings.Contains(d, "**CONFIRMING**") && strings.Contains(d, "**Next check**") && strings.Contains(d, "**Cancel window**")
 	})
 	final, err := x.Wait(ctx)
-	if err != nil || final.State != workflows.StateCancelled {
+	if err != nil || final.State != contract.StateCancelled {
 		t.Fatalf("final %+v, %v", final, err)
 	}
 	// A closed cancel answers the metadata query too (from its replayed history).
