@@ -92,7 +92,7 @@ func CancelPaymentWorkflow(ctx workflow.Context, req contract.CancelRequest) (co
 type run struct {
 	ctx     workflow.Context
 	req     contract.CancelRequest
-	policy  activities.CancelPolicy
+	policy  contract.CancelPolicy
 	st      contract.Status
 	backoff time.Duration // the confirmation's current backoff
 	queries int           // status queries in this run
@@ -218,10 +218,10 @@ func (r *run) loadPolicy() error {
 	if err != nil {
 		// An unknown credential is a configuration problem a human must fix: the
 		// cancel is not dropped, it waits in review with the reason.
-		r.policy = activities.CancelPolicy{NotifyURL: r.req.NotifyURL, NotifySchedule: contract.DefaultNotifySchedule,
+		r.policy = contract.CancelPolicy{NotifyURL: r.req.NotifyURL, NotifySchedule: contract.DefaultNotifySchedule,
 			WindowDeadline: r.req.PayStartedAt.Add(7 * 24 * time.Hour), MaxCancelAttempts: 10,
-			CancelRetry:  activities.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
-			QueryBackoff: activities.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}}
+			CancelRetry:  contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
+			QueryBackoff: contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}}
 		r.st.WindowDeadline = r.policy.WindowDeadline
 		if r.stopRequested() {
 			return nil // stopped while the policy loaded: not a configuration problem

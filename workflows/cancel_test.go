@@ -41,11 +41,11 @@ var defaultSchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 
 
 // testPolicy is the policy LoadPolicy returns: the production defaults
 // (worker/config.BuildPolicy) with a 7-day window after the pay start.
-func testPolicy() activities.CancelPolicy {
-	return activities.CancelPolicy{
+func testPolicy() contract.CancelPolicy {
+	return contract.CancelPolicy{
 		Merchant:          "acme",
-		QueryBackoff:      activities.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
-		CancelRetry:       activities.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
+		QueryBackoff:      contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
+		CancelRetry:       contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
 		MaxCancelAttempts: 10,
 		WindowRule:        "after",
 		NotifyURL:         "https://merchant.example/paycancel",
@@ -64,7 +64,7 @@ type wf struct {
 	t      *testing.T
 	env    *testsuite.TestWorkflowEnvironment
 	req    contract.CancelRequest
-	policy activities.CancelPolicy
+	policy contract.CancelPolicy
 	window time.Duration // policy window after PayStartedAt
 	id     string        // workflow id; default workflows.WorkflowID
 	// startWithCarry runs a request with Carry as a fresh start (a client's), not
@@ -147,13 +147,13 @@ func newWF(t *testing.T) *wf {
 	env.RegisterActivity(&activities.Activities{})
 
 	env.OnActivity("LoadPolicy", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.PolicyInput) (activities.CancelPolicy, error) {
+		func(_ context.Context, in activities.PolicyInput) (contract.CancelPolicy, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.policyLoads++
 			if w.policyErr != nil {
 				if err := w.policyErr(w.policyLoads); err != nil {
-					return activities.CancelPolicy{}, err
+					return contract.CancelPolicy{}, err
 				}
 			}
 			p := w.policy

@@ -62,7 +62,7 @@ func ReconcileWorkflow(ctx workflow.Context, req contract.ReconcileRequest) (con
 				return *rep, err
 			}
 			if len(page.Cancels) > 0 {
-				var signalled []activities.CancelRef
+				var signalled []contract.CancelRef
 				if err := workflow.ExecuteActivity(ctx, acts.SignalRecheck, page.Cancels).Get(ctx, &signalled); err != nil {
 					return *rep, err
 				}
@@ -143,7 +143,7 @@ func verifyCtx(ctx workflow.Context, provider string) workflow.Context {
 	}
 	for _, p := range contract.ProviderNames {
 		if p == provider {
-			return workflow.WithTaskQueue(ctx, activities.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, provider))
+			return workflow.WithTaskQueue(ctx, contract.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, provider))
 		}
 	}
 	return ctx
@@ -175,7 +175,7 @@ func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
 	if pol.ActivityTaskQueue == "" {
 		// The reopened run is this workflow's child, on this task queue: its
 		// provider calls go to the provider's queue beside it.
-		pol.ActivityTaskQueue = activities.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, req.Provider)
+		pol.ActivityTaskQueue = contract.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, req.Provider)
 	}
 	req.Carry = &contract.Carry{Status: st, Policy: pol}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{

@@ -27,10 +27,10 @@ func newReconcileEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-func refs(prefix string, n int) []activities.CancelRef {
-	out := make([]activities.CancelRef, n)
+func refs(prefix string, n int) []contract.CancelRef {
+	out := make([]contract.CancelRef, n)
 	for i := range out {
-		out[i] = activities.CancelRef{WorkflowID: fmt.Sprintf("cancel/payermax/%s-%d", prefix, i), RunID: "r", Provider: "payermax", State: "CONFIRMING"}
+		out[i] = contract.CancelRef{WorkflowID: fmt.Sprintf("cancel/payermax/%s-%d", prefix, i), RunID: "r", Provider: "payermax", State: "CONFIRMING"}
 	}
 	return out
 }
@@ -40,7 +40,7 @@ func refs(prefix string, n int) []activities.CancelRef {
 // a child run in NEEDS_REVIEW, and reports counts — never calling a cancel itself.
 func TestReconcileRunLogic(t *testing.T) {
 	env := newReconcileEnv(t)
-	stuckPages := [][]activities.CancelRef{refs("s1", 2), refs("s2", 1)}
+	stuckPages := [][]contract.CancelRef{refs("s1", 2), refs("s2", 1)}
 	stuckCalls := 0
 	var mainQueue string
 	env.OnActivity("FindStuckCancels", mock.Anything, mock.Anything).Return(
@@ -57,7 +57,7 @@ func TestReconcileRunLogic(t *testing.T) {
 		})
 	signalled := 0
 	env.OnActivity("SignalRecheck", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, c []activities.CancelRef) ([]activities.CancelRef, error) {
+		func(_ context.Context, c []contract.CancelRef) ([]contract.CancelRef, error) {
 			signalled += len(c)
 			return c, nil
 		})
@@ -67,14 +67,14 @@ func TestReconcileRunLogic(t *testing.T) {
 	status, _ := json.Marshal(contract.Status{WorkflowID: finished[1].WorkflowID, State: contract.StateCancelled, Final: contract.StateCancelled, CancelKey: "pc-payermax-f-1"})
 	var verifyQueues []string
 	env.OnActivity("VerifyCancelled", mock.Anything, mock.Anything).Return(
-		func(ctx context.Context, ref activities.CancelRef) (activities.Verification, error) {
+		func(ctx context.Context, ref contract.CancelRef) (activities.Verification, error) {
 			verifyQueues = append(verifyQueues, activity.GetInfo(ctx).TaskQueue)
 			if ref.WorkflowID != finished[1].WorkflowID {
 				return activities.Verification{Verified: true}, nil
 			}
 			return activities.Verification{Verified: true, Request: req, Status: status,
-				Policy:       &activities.CancelPolicy{Merchant: "demo", MaxCancelAttempts: 3},
-				Disagreement: &activities.Disagreement{Cancel: ref, PaymentState: providers.PaymentPaid, Code: "SUCCESS"}}, nil
+				Policy:       &contract.CancelPolicy{Merchant: "demo", MaxCancelAttempts: 3},
+				Disagreement: &contract.Disagreement{Cancel: ref, PaymentState: providers.PaymentPaid, Code: "SUCCESS"}}, nil
 		})
 	env.OnActivity("CountCancels", mock.Anything, mock.Anything).Return(map[string]map[string]int64{"payermax": {"CANCELLED": 3}}, nil)
 	env.OnActivity("CancelPayment", mock.Anything, mock.Anything).Return(nil, fmt.Errorf("reconciliation must never cancel"))
@@ -110,7 +110,7 @@ func TestReconcileRunLogic(t *testing.T) {
 	}
 	// Provider queries go to the provider's queue, under its providerLimits; so do
 	// the reopened cancel's provider calls.
-	wantQueue := activities.ProviderTaskQueue(mainQueue, "payermax")
+	wantQueue := contract.ProviderTaskQueue(mainQueue, "payermax")
 	if len(verifyQueues) != 3 || mainQueue == "" {
 		t.Fatalf("verifications on %v (main queue %q)", verifyQueues, mainQueue)
 	}
@@ -134,7 +134,7 @@ func TestReconcileBoundedPerRun(t *testing.T) {
 	env.OnActivity("FindStuckCancels", mock.Anything, mock.Anything).Return(
 		activities.CancelPage{Cancels: refs("s", 2), NextPageToken: []byte("more")}, nil)
 	env.OnActivity("SignalRecheck", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, c []activities.CancelRef) ([]activities.CancelRef, error) { return c, nil })
+		func(_ context.Context, c []contract.CancelRef) ([]contract.CancelRef, error) { return c, nil })
 	env.ExecuteWorkflow(contract.ReconcileWorkflowName, contract.ReconcileRequest{MaxPerRun: 4, PageSize: 2})
 	err := env.GetWorkflowError()
 	if !workflow.IsContinueAsNewError(err) {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/testenv"
@@ -118,9 +117,9 @@ func TestTenancyCommands(t *testing.T) {
 		PayStartedAt: now, PayTimeout: time.Hour, Carry: &contract.Carry{
 			Status: contract.Status{WorkflowID: legacy, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: o2,
 				CancelKey: workflows.CancelKey(legacy), PayDeadline: now.Add(time.Hour), WindowDeadline: now.Add(24 * time.Hour), Runs: 1},
-			Policy: activities.CancelPolicy{MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
-				QueryBackoff: activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
-				CancelRetry:  activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2}}}}
+			Policy: contract.CancelPolicy{MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
+				QueryBackoff: contract.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
+				CancelRetry:  contract.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2}}}}
 	env.StartCarried(t, legacy, req)
 	target := []string{"--merchant", "demo", "--provider", "payermax", "--order", o2}
 	if code, out, errb := cli(append([]string{"status"}, target...)...); code != ExitUsage || !strings.Contains(errb, "name the credential") {

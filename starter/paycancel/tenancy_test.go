@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/starter/paycancel"
 	"github.com/paycancel/paycancel/worker/app"
@@ -291,10 +290,10 @@ func startLegacy(t *testing.T, env *testenv.Env, orderNo, policyMerchant string)
 	req.Carry = &contract.Carry{
 		Status: contract.Status{WorkflowID: id, Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: orderNo,
 			CancelKey: workflows.CancelKey(id), PayDeadline: now.Add(time.Hour), WindowDeadline: now.Add(24 * time.Hour), Runs: 1},
-		Policy: activities.CancelPolicy{Merchant: policyMerchant, MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
-			QueryBackoff:      activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
-			CancelRetry:       activities.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
-			ActivityTaskQueue: activities.ProviderTaskQueue(env.TaskQueue, "payermax")},
+		Policy: contract.CancelPolicy{Merchant: policyMerchant, MaxCancelAttempts: 3, WindowDeadline: now.Add(24 * time.Hour),
+			QueryBackoff:      contract.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
+			CancelRetry:       contract.Backoff{Initial: time.Second, Max: 5 * time.Second, Multiplier: 2},
+			ActivityTaskQueue: contract.ProviderTaskQueue(env.TaskQueue, "payermax")},
 	}
 	env.StartCarried(t, id, req)
 	return id
