@@ -109,32 +109,21 @@ func (r *run) cancelFailure(err error) string {
 		switch appErr.Type() {
 		case activities.ErrAlreadyPaid:
 			return contract.StatePaidAtCancel
-		case activities.ErrWindowExpired:
-			r.st.ReviewReason = contract.ReviewWindowExpired
-		case activities.ErrConfiguration, activities.ErrUnknownCredential:
-			r.st.ReviewReason = contract.ReviewConfiguration
-		case activities.ErrNotFound:
-			r.st.ReviewReason = contract.ReviewNotFound
-		case activities.ErrInvalidRequest:
-			r.st.ReviewReason = contract.ReviewInvalidRequest
-		case activities.ErrRejected:
-			r.st.ReviewReason = contract.ReviewRejected
 		case activities.ErrPaymentClosed:
 			if r.paymentClosedIsNotNeeded() {
 				return contract.StateNotNeeded
 			}
-			r.st.ReviewReason = contract.ReviewRejected
-		default: // unknown or rate limited until the retries stopped
-			r.st.ReviewReason = contract.ReviewAttemptsExhausted
-			// Retries that stop at the cancel window (ScheduleToCloseTimeout) arrive as
-			// the last attempt's application error too — the server reports RetryState
-			// TIMEOUT, or a schedule-to-close timeout whose cause is that error — so the
-			// window is told apart here, not by the timeout branch below.
-			var actErr *temporal.ActivityError
-			if (errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_TIMEOUT) ||
-				(res.Attempt > 0 && int(res.Attempt) < r.policy.MaxCancelAttempts) {
-				r.st.ReviewReason = contract.ReviewWindowExpired
-			}
+		}
+		r.st.ReviewReason = reviewOfFailure(appErr.Type())
+		// Retries that stop at the cancel window (ScheduleToCloseTimeout) arrive as
+		// the last attempt's application error too — the server reports RetryState
+		// TIMEOUT, or a schedule-to-close timeout whose cause is that error — so the
+		// window is told apart here, not by the timeout branch below.
+		var actErr *temporal.ActivityError
+		if r.st.ReviewReason == contract.ReviewAttemptsExhausted &&
+			((errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_TIMEOUT) ||
+				(res.Attempt > 0 && int(res.Attempt) < r.policy.MaxCancelAttempts)) {
+			r.st.ReviewReason = contract.ReviewWindowExpired
 		}
 	case errors.As(err, &timeoutErr) && timeoutErr.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
 		r.st.ReviewReason = contract.ReviewWindowExpired

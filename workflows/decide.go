@@ -6,6 +6,7 @@ package workflows
 import (
 	"errors"
 
+	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
@@ -31,19 +32,32 @@ func paymentSignalState(status string) string {
 	return ""
 }
 
-func reviewReason(r providers.Reason) string {
-	switch r {
-	case providers.ReasonWindowExpired:
+// reviewOfFailure is the review reason of a failed cancel activity's error type
+// (activities.Err*). A cancel that is paid or needs no cancel has no review; its
+// caller decides that first.
+func reviewOfFailure(errType string) string {
+	switch errType {
+	case activities.ErrWindowExpired:
 		return contract.ReviewWindowExpired
-	case providers.ReasonConfiguration:
+	case activities.ErrConfiguration, activities.ErrUnknownCredential:
 		return contract.ReviewConfiguration
-	case providers.ReasonNotFound:
+	case activities.ErrNotFound:
 		return contract.ReviewNotFound
-	case providers.ReasonInvalidRequest:
+	case activities.ErrInvalidRequest:
 		return contract.ReviewInvalidRequest
-	default:
+	case activities.ErrRejected, activities.ErrPaymentClosed, activities.ErrAlreadyPaid:
 		return contract.ReviewRejected
+	default: // unknown or rate limited until the retries stopped
+		return contract.ReviewAttemptsExhausted
 	}
+}
+
+// reviewReason is the review reason of a verified failed answer (a status query's,
+// a provider notification's): the one the cancel activity's failure of that
+// reason gets (activities.ReasonErrorType), so both paths map alike. Its callers
+// handle a rate-limited answer (ask again) before asking.
+func reviewReason(r providers.Reason) string {
+	return reviewOfFailure(activities.ReasonErrorType(r))
 }
 
 func errMessage(err error) string {
