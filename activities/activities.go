@@ -139,24 +139,24 @@ func (a *Activities) credential(name string) (credential, error) {
 
 // LoadPolicy resolves the non-secret cancel policy of a credential (run as a local
 // activity: its result is recorded once in history).
-func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPolicy, error) {
+func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (contract.CancelPolicy, error) {
 	cred, err := a.credential(in.Credential)
 	if err != nil {
-		return CancelPolicy{}, err
+		return contract.CancelPolicy{}, err
 	}
 	if cred.Provider.Name() != in.Provider {
-		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
+		return contract.CancelPolicy{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("credential %q is for %s, not %s", in.Credential, cred.Provider.Name(), in.Provider), ErrUnknownCredential, nil)
 	}
 	if in.Merchant != "" && cred.Merchant != in.Merchant {
 		// The message names only what the caller sent: which merchant the
 		// credential does belong to is that merchant's business.
-		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
+		return contract.CancelPolicy{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("credential %q is not one of merchant %q's credential sets", in.Credential, in.Merchant), ErrCredentialNotOfMerchant, nil)
 	}
 	pol, ok := a.Config.CancelPolicy(in.Credential, in.PayStartedAt)
 	if !ok {
-		return CancelPolicy{}, temporal.NewNonRetryableApplicationError(
+		return contract.CancelPolicy{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("credential %q has no cancel policy on this worker", in.Credential), ErrUnknownCredential, nil)
 	}
 	if in.NotifyURL != "" {
@@ -164,7 +164,7 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (CancelPoli
 	}
 	if activity.IsActivity(ctx) {
 		// A local activity runs on its workflow's task queue.
-		pol.ActivityTaskQueue = ProviderTaskQueue(activity.GetInfo(ctx).TaskQueue, in.Provider)
+		pol.ActivityTaskQueue = contract.ProviderTaskQueue(activity.GetInfo(ctx).TaskQueue, in.Provider)
 	}
 	if activity.IsActivity(ctx) && activity.GetInfo(ctx).WorkflowType != nil && activity.GetInfo(ctx).WorkflowType.Name == contract.WorkflowName {
 		a.metrics().CancelStarted(in.Provider)

@@ -22,6 +22,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
@@ -169,7 +170,7 @@ func TestLoadPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pol activities.CancelPolicy
+	var pol contract.CancelPolicy
 	if err := val.Get(&pol); err != nil {
 		t.Fatal(err)
 	}

@@ -16,13 +16,6 @@ import (
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-// CancelRef names one cancel workflow run; Disagreement is a finished cancel the
-// provider contradicts (both are part of the reconciliation's report).
-type (
-	CancelRef    = contract.CancelRef
-	Disagreement = contract.Disagreement
-)
-
 // FindRequest is one page of a visibility search.
 type FindRequest struct {
 	After     time.Time `json:"after,omitempty"`
@@ -33,19 +26,19 @@ type FindRequest struct {
 
 // CancelPage is a page of cancels.
 type CancelPage struct {
-	Cancels       []CancelRef `json:"cancels"`
-	NextPageToken []byte      `json:"nextPageToken,omitempty"`
+	Cancels       []contract.CancelRef `json:"cancels"`
+	NextPageToken []byte               `json:"nextPageToken,omitempty"`
 }
 
 // Verification is VerifyCancelled's answer. On a disagreement it carries what the
 // workflow needs to reopen the cancel for review: the original request and final
 // status (as JSON, decoded by package workflows) and the credential's policy.
 type Verification struct {
-	Verified     bool            `json:"verified"`
-	Disagreement *Disagreement   `json:"disagreement,omitempty"`
-	Request      json.RawMessage `json:"request,omitempty"`
-	Status       json.RawMessage `json:"status,omitempty"`
-	Policy       *CancelPolicy   `json:"policy,omitempty"`
+	Verified     bool                   `json:"verified"`
+	Disagreement *contract.Disagreement `json:"disagreement,omitempty"`
+	Request      json.RawMessage        `json:"request,omitempty"`
+	Status       json.RawMessage        `json:"status,omitempty"`
+	Policy       *contract.CancelPolicy `json:"policy,omitempty"`
 }
 
 // The search attributes the visibility queries name (contract.SA*).
@@ -99,7 +92,7 @@ func (a *Activities) list(ctx context.Context, query string, req FindRequest) (C
 	}
 	page := CancelPage{NextPageToken: resp.GetNextPageToken()}
 	for _, e := range resp.GetExecutions() {
-		ref := CancelRef{WorkflowID: e.GetExecution().GetWorkflowId(), RunID: e.GetExecution().GetRunId()}
+		ref := contract.CancelRef{WorkflowID: e.GetExecution().GetWorkflowId(), RunID: e.GetExecution().GetRunId()}
 		fields := e.GetSearchAttributes().GetIndexedFields()
 		dc := converter.GetDefaultDataConverter()
 		if p, ok := fields[saMerchant]; ok {
@@ -121,12 +114,12 @@ func (a *Activities) list(ctx context.Context, query string, req FindRequest) (C
 
 // SignalRecheck signals each cancel to ask its provider again now. A cancel that
 // finished in the meantime is skipped. It returns the ones signalled.
-func (a *Activities) SignalRecheck(ctx context.Context, cancels []CancelRef) ([]CancelRef, error) {
+func (a *Activities) SignalRecheck(ctx context.Context, cancels []contract.CancelRef) ([]contract.CancelRef, error) {
 	c, err := a.temporal()
 	if err != nil {
 		return nil, err
 	}
-	var done []CancelRef
+	var done []contract.CancelRef
 	for _, ref := range cancels {
 		err := c.SignalWorkflow(ctx, ref.WorkflowID, ref.RunID, contract.SignalRecheck, nil)
 		if err != nil {
@@ -144,7 +137,7 @@ func (a *Activities) SignalRecheck(ctx context.Context, cancels []CancelRef) ([]
 // payment status. A payment the provider now reports paid (a saved QR code paid
 // after the cancel) is a disagreement. A cancel already reopened (its latest run is
 // not this one) counts as verified: another reconciliation got there first.
-func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verification, error) {
+func (a *Activities) VerifyCancelled(ctx context.Context, ref contract.CancelRef) (Verification, error) {
 	c, err := a.temporal()
 	if err != nil {
 		return Verification{}, err
@@ -193,7 +186,7 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref CancelRef) (Verifi
 	ref.Merchant, ref.Provider, ref.MerchantOrderNo = rec.Merchant, req.Provider, req.MerchantOrderNo
 	return Verification{
 		Verified:     true,
-		Disagreement: &Disagreement{Cancel: ref, PaymentState: ps.State, Code: ps.Code, Message: ps.Message},
+		Disagreement: &contract.Disagreement{Cancel: ref, PaymentState: ps.State, Code: ps.Code, Message: ps.Message},
 		Request:      reqJSON, Status: status, Policy: &pol,
 	}, nil
 }

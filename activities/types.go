@@ -4,11 +4,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/workflows/contract"
 )
-
-// Backoff is the contract's capped exponential backoff.
-type Backoff = contract.Backoff
 
 // PolicyInput asks for one cancel's policy.
 type PolicyInput struct {
@@ -21,16 +17,6 @@ type PolicyInput struct {
 	PayStartedAt time.Time `json:"payStartedAt"`
 	// NotifyURL is the cancel's own notify URL, if the order service gave one.
 	NotifyURL string `json:"notifyUrl,omitempty"`
-}
-
-// CancelPolicy is everything non-secret the workflow needs from the worker's
-// configuration for one cancel (LoadPolicy's result; see package contract, which
-// carries it across continue-as-new).
-type CancelPolicy = contract.CancelPolicy
-
-// ProviderTaskQueue is the task queue of a provider's calls: "<queue>-<provider>".
-func ProviderTaskQueue(workflowQueue, provider string) string {
-	return contract.ProviderTaskQueue(workflowQueue, provider)
 }
 
 // CancelCall is one cancel activity call. Every field is fixed by the workflow and

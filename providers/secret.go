@@ -146,10 +146,12 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
 
-// CheckField checks a configured value against its provider's documented limit:
-// given (when required) and at most max characters. Characters, not bytes: the
-// providers' pages give these limits in characters, and the ids they issue are
-// ASCII, where the two agree. Errors are FieldErrors on field.
+// CheckField checks a value against its provider's documented limit: given (when
+// required) and at most max characters. Adapters check their configured ids with
+// it, and the request ids they send where the provider counts characters.
+// Characters, not bytes: the providers' pages give these limits in characters,
+// and the ids they issue are ASCII, where the two agree (Ksher, which counts
+// bytes, checks its own). Errors are FieldErrors on field.
 func CheckField(field, v string, required bool, max int) error {
 	switch n := utf8.RuneCountInString(v); {
 	case n == 0 && required:

@@ -39,7 +39,6 @@ import (
 	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/worker/devserver"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
@@ -421,15 +420,15 @@ func TestDevRestartDurability(t *testing.T) {
 	if err := demo.CreatePayment(ctx, http.DefaultClient, set.URL, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1999, Currency: "USD"}); err != nil {
 		t.Fatal(err)
 	}
-	wfID := workflows.WorkflowID(app.DevMerchantName, "payermax", order)
-	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.DefaultTaskQueue},
-		workflows.WorkflowName, workflows.CancelRequest{Merchant: app.DevMerchantName, Provider: "payermax", Credential: app.DevCredentialPrefix + "payermax",
+	wfID := contract.WorkflowID(app.DevMerchantName, "payermax", order)
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: contract.DefaultTaskQueue},
+		contract.WorkflowName, contract.CancelRequest{Merchant: app.DevMerchantName, Provider: "payermax", Credential: app.DevCredentialPrefix + "payermax",
 			MerchantOrderNo: order, Amount: 1999, Currency: "USD", PayTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The worker has run the first task once the status query answers.
-	st := pollStatus(t, ctx, c, wfID, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
+	st := pollStatus(t, ctx, c, wfID, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
 	if st.Final != "" {
 		t.Fatalf("status before the kill: %+v", st)
 	}
@@ -451,13 +450,13 @@ func TestDevRestartDurability(t *testing.T) {
 	t.Logf("restarted and ready %s after the kill", time.Since(killedAt).Round(time.Millisecond))
 	c = dial(t, addr(frontend))
 	defer c.Close()
-	var final workflows.Status
+	var final contract.Status
 	getCtx, getCancel := context.WithTimeout(ctx, 40*time.Second)
 	defer getCancel()
 	if err := c.GetWorkflow(getCtx, wfID, "").Get(getCtx, &final); err != nil {
 		t.Fatalf("workflow %s after the restart: %v", wfID, err)
 	}
-	if final.State != workflows.StateCancelled || final.Final != workflows.StateCancelled || final.NeedsReview {
+	if final.State != contract.StateCancelled || final.Final != contract.StateCancelled || final.NeedsReview {
 		t.Fatalf("final status %+v, want CANCELLED", final)
 	}
 	desc, err := c.DescribeWorkflowExecution(ctx, wfID, "")
@@ -473,7 +472,7 @@ func TestDevRestartDurability(t *testing.T) {
 		t.Errorf("provider's payment: %+v", p)
 	}
 	mu.Lock()
-	if len(events) == 0 || events[len(events)-1]["state"] != workflows.StateCancelled {
+	if len(events) == 0 || events[len(events)-1]["state"] != contract.StateCancelled {
 		t.Errorf("merchant notifications %v, want one with state CANCELLED", events)
 	}
 	mu.Unlock()
@@ -622,16 +621,16 @@ func waitHTTP(t *testing.T, p *proc, url string, limit time.Duration) {
 	}
 }
 
-func pollStatus(t *testing.T, ctx context.Context, c client.Client, id string, ok func(workflows.Status) bool) workflows.Status {
+func pollStatus(t *testing.T, ctx context.Context, c client.Client, id string, ok func(contract.Status) bool) contract.Status {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	var last error
 	for time.Now().Before(deadline) {
 		qctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		v, err := c.QueryWorkflow(qctx, id, "", workflows.QueryStatus)
+		v, err := c.QueryWorkflow(qctx, id, "", contract.QueryStatus)
 		cancel()
 		if err == nil {
-			var st workflows.Status
+			var st contract.Status
 			if err := v.Get(&st); err != nil {
 				t.Fatal(err)
 			}
@@ -645,5 +644,5 @@ func pollStatus(t *testing.T, ctx context.Context, c client.Client, id string, o
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("status of %s: %v", id, last)
-	return workflows.Status{}
+	return contract.Status{}
 }

@@ -12,12 +12,13 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func (r *run) awaitPayment() (string, error) {
 	for {
 		if r.stopRequested() {
-			return StateStopped, nil
+			return contract.StateStopped, nil
 		}
 		now := workflow.Now(r.ctx)
 		if !now.Before(r.st.PayDeadline) {
@@ -43,12 +44,12 @@ func (r *run) awaitPayment() (string, error) {
 			return decided, nil
 		}
 		if r.stopRequested() {
-			return StateStopped, nil
+			return contract.StateStopped, nil
 		}
 		if poll || recheck {
 			d, stopped := r.checkPayment()
 			if stopped {
-				return StateStopped, nil
+				return contract.StateStopped, nil
 			}
 			if d != "" {
 				return d, nil
@@ -65,12 +66,12 @@ func (r *run) awaitPayment() (string, error) {
 	// The deadline passed: one last look before cancelling (the README step 1).
 	d, stopped := r.checkPayment()
 	if stopped {
-		return StateStopped, nil
+		return contract.StateStopped, nil
 	}
 	if d != "" {
 		return d, nil
 	}
-	return StateCancelling, nil
+	return contract.StateCancelling, nil
 }
 
 // checkPayment asks the provider; it returns PAID or NOT_NEEDED when that decides

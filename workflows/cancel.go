@@ -15,6 +15,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Activities are referenced through a nil pointer: the worker registers the real
@@ -69,20 +70,20 @@ const ResendWindow = 7 * 24 * time.Hour
 // CancelPaymentWorkflow waits for a payment's result up to its deadline, cancels it
 // at the provider if it is still not paid, confirms the cancel, and notifies the
 // merchant. One workflow per order (WorkflowID); see the README, "How a cancel runs".
-func CancelPaymentWorkflow(ctx workflow.Context, req CancelRequest) (Status, error) {
+func CancelPaymentWorkflow(ctx workflow.Context, req contract.CancelRequest) (contract.Status, error) {
 	if err := req.Validate(); err != nil {
 		// Orchestration cannot start on a malformed request; the starter validates
 		// the same way, so this only catches clients that skip it.
-		return Status{}, invalidRequest(err.Error())
+		return contract.Status{}, invalidRequest(err.Error())
 	}
 	if info := workflow.GetInfo(ctx); req.Carry != nil && info.ContinuedExecutionRunID == "" && info.ParentWorkflowExecution == nil {
 		// Carry is a run's hand-over to its successor (continue-as-new) or a
 		// reconciliation's reopen (a child workflow: no client can pose as one). A
 		// client's start with it would skip the policy and the checks.
-		return Status{}, invalidRequest("carry is set only by the workflow's continue-as-new; leave it empty")
+		return contract.Status{}, invalidRequest("carry is set only by the workflow's continue-as-new; leave it empty")
 	}
 	if err := checkIdentity(ctx, req); err != nil {
-		return Status{}, invalidRequest(err.Error())
+		return contract.Status{}, invalidRequest(err.Error())
 	}
 	r := &run{ctx: ctx, req: req}
 	return r.execute()
@@ -90,9 +91,9 @@ func CancelPaymentWorkflow(ctx workflow.Context, req CancelRequest) (Status, err
 
 type run struct {
 	ctx     workflow.Context
-	req     CancelRequest
-	policy  activities.CancelPolicy
-	st      Status
+	req     contract.CancelRequest
+	policy  contract.CancelPolicy
+	st      contract.Status
 	backoff time.Duration // the confirmation's current backoff
 	queries int           // status queries in this run
 	checks  int           // wake-ups while awaiting the payment in this run
@@ -101,24 +102,24 @@ type run struct {
 	paymentCh  workflow.ReceiveChannel
 	providerCh workflow.ReceiveChannel
 	recheckCh  workflow.ReceiveChannel
-	resolved   *Resolution      // set by the resolve update
-	resolvedCh workflow.Channel // wakes a pause of the review's notification
-	resend     bool             // set by the resend update
-	resending  bool             // a resend's delivery attempt is under way
-	resends    int              // resend attempts finished in this run
-	steps      int              // state changes in this run (setState)
-	ending     bool             // the run is about to return: waiting updates answer now
+	resolved   *contract.Resolution // set by the resolve update
+	resolvedCh workflow.Channel     // wakes a pause of the review's notification
+	resend     bool                 // set by the resend update
+	resending  bool                 // a resend's delivery attempt is under way
+	resends    int                  // resend attempts finished in this run
+	steps      int                  // state changes in this run (setState)
+	ending     bool                 // the run is about to return: waiting updates answer now
 
 	stopSeen    bool // the stop version was taken
 	stopVersion workflow.Version
 }
 
-func (r *run) execute() (Status, error) {
+func (r *run) execute() (contract.Status, error) {
 	ctx := r.ctx
 	info := workflow.GetInfo(ctx)
-	r.paymentCh = workflow.GetSignalChannel(ctx, SignalPaymentResult)
-	r.providerCh = workflow.GetSignalChannel(ctx, SignalProviderNotification)
-	r.recheckCh = workflow.GetSignalChannel(ctx, SignalRecheck)
+	r.paymentCh = workflow.GetSignalChannel(ctx, contract.SignalPaymentResult)
+	r.providerCh = workflow.GetSignalChannel(ctx, contract.SignalProviderNotification)
+	r.recheckCh = workflow.GetSignalChannel(ctx, contract.SignalRecheck)
 	r.resolvedCh = workflow.NewBufferedChannel(ctx, 1)
 
 	fresh := r.req.Carry == nil
@@ -132,12 +133,12 @@ func (r *run) execute() (Status, error) {
 		if r.req.PayStartedAt.IsZero() {
 			r.req.PayStartedAt = workflow.Now(ctx)
 		}
-		r.st = Status{
+		r.st = contract.Status{
 			WorkflowID: info.WorkflowExecution.ID, Merchant: r.req.Merchant, Provider: r.req.Provider, Credential: r.req.Credential,
 			MerchantOrderNo: r.req.MerchantOrderNo,
 			// The business key is fixed here, once, and survives every retry and
 			// continue-as-new: the workflow id is unique per order.
-			CancelKey:   cancelKey(info.WorkflowExecution.ID),
+			CancelKey:   contract.CancelKey(info.WorkflowExecution.ID),
 			PayDeadline: r.req.PayStartedAt.Add(r.req.PayTimeout),
 		}
 	}
@@ -158,15 +159,15 @@ func (r *run) execute() (Status, error) {
 
 	phase := r.st.State
 	if phase == "" {
-		phase = StateAwaitingPayment
+		phase = contract.StateAwaitingPayment
 		if r.req.PayTimeout == 0 {
-			phase = StateCancelling
+			phase = contract.StateCancelling
 		}
 	}
 	for {
 		// An operator's stop ends any phase still in flight; a final one ends in
 		// finish(), which records the outcome first.
-		if phase == StateStopped || (!IsFinal(phase) && phase != StateNotifyExhausted && r.stopRequested()) {
+		if phase == contract.StateStopped || (!contract.IsFinal(phase) && phase != contract.StateNotifyExhausted && r.stopRequested()) {
 			if r.st.State == "" {
 				r.st.State = phase // stopped before its first phase began
 			}
@@ -178,16 +179,16 @@ func (r *run) execute() (Status, error) {
 			err  error
 		)
 		switch phase {
-		case StateAwaitingPayment:
+		case contract.StateAwaitingPayment:
 			next, err = r.awaitPayment()
-		case StateCancelling:
+		case contract.StateCancelling:
 			next, err = r.cancel()
-		case StateConfirming:
+		case contract.StateConfirming:
 			next, err = r.confirm()
-		case StateNeedsReview:
+		case contract.StateNeedsReview:
 			next, err = r.review()
 		default:
-			if IsFinal(phase) || phase == StateNotifyExhausted {
+			if contract.IsFinal(phase) || phase == contract.StateNotifyExhausted {
 				return r.finish()
 			}
 			return r.st, fmt.Errorf("unknown phase %q", phase)
@@ -217,16 +218,16 @@ func (r *run) loadPolicy() error {
 	if err != nil {
 		// An unknown credential is a configuration problem a human must fix: the
 		// cancel is not dropped, it waits in review with the reason.
-		r.policy = activities.CancelPolicy{NotifyURL: r.req.NotifyURL, NotifySchedule: defaultNotifySchedule,
+		r.policy = contract.CancelPolicy{NotifyURL: r.req.NotifyURL, NotifySchedule: contract.DefaultNotifySchedule,
 			WindowDeadline: r.req.PayStartedAt.Add(7 * 24 * time.Hour), MaxCancelAttempts: 10,
-			CancelRetry:  activities.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
-			QueryBackoff: activities.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}}
+			CancelRetry:  contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
+			QueryBackoff: contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}}
 		r.st.WindowDeadline = r.policy.WindowDeadline
 		if r.stopRequested() {
 			return nil // stopped while the policy loaded: not a configuration problem
 		}
-		r.st.State = StateNeedsReview
-		r.st.ReviewReason = ReviewConfiguration
+		r.st.State = contract.StateNeedsReview
+		r.st.ReviewReason = contract.ReviewConfiguration
 		r.st.LastOutcome = providers.FailedOutcome(providers.ReasonConfiguration, activities.ErrUnknownCredential, errMessage(err))
 		return nil
 	}
@@ -241,8 +242,8 @@ func (r *run) loadPolicy() error {
 func (r *run) setState(state string) {
 	r.steps++
 	r.st.State = state
-	r.st.NeedsReview = state == StateNeedsReview
-	if IsFinal(state) {
+	r.st.NeedsReview = state == contract.StateNeedsReview
+	if contract.IsFinal(state) {
 		r.st.Final = state
 	}
 	r.st.UpdatedAt = workflow.Now(r.ctx)
@@ -254,21 +255,21 @@ func (r *run) upsertSearchAttributes() {
 	current := workflow.GetTypedSearchAttributes(r.ctx)
 	var updates []temporal.SearchAttributeUpdate
 	if r.req.Merchant != "" { // cancels started before merchant-scoped ids have none
-		if v, ok := current.GetKeyword(SAMerchant); !ok || v != r.req.Merchant {
-			updates = append(updates, SAMerchant.ValueSet(r.req.Merchant))
+		if v, ok := current.GetKeyword(contract.SAMerchant); !ok || v != r.req.Merchant {
+			updates = append(updates, contract.SAMerchant.ValueSet(r.req.Merchant))
 		}
 	}
-	if v, ok := current.GetKeyword(SAProvider); !ok || v != r.req.Provider {
-		updates = append(updates, SAProvider.ValueSet(r.req.Provider))
+	if v, ok := current.GetKeyword(contract.SAProvider); !ok || v != r.req.Provider {
+		updates = append(updates, contract.SAProvider.ValueSet(r.req.Provider))
 	}
-	if v, ok := current.GetKeyword(SAMerchantOrderNo); !ok || v != r.req.MerchantOrderNo {
-		updates = append(updates, SAMerchantOrderNo.ValueSet(r.req.MerchantOrderNo))
+	if v, ok := current.GetKeyword(contract.SAMerchantOrderNo); !ok || v != r.req.MerchantOrderNo {
+		updates = append(updates, contract.SAMerchantOrderNo.ValueSet(r.req.MerchantOrderNo))
 	}
-	if v, ok := current.GetKeyword(SACancelState); !ok || v != r.st.State {
-		updates = append(updates, SACancelState.ValueSet(r.st.State))
+	if v, ok := current.GetKeyword(contract.SACancelState); !ok || v != r.st.State {
+		updates = append(updates, contract.SACancelState.ValueSet(r.st.State))
 	}
-	if v, ok := current.GetBool(SANeedsReview); !ok || v != r.st.NeedsReview {
-		updates = append(updates, SANeedsReview.ValueSet(r.st.NeedsReview))
+	if v, ok := current.GetBool(contract.SANeedsReview); !ok || v != r.st.NeedsReview {
+		updates = append(updates, contract.SANeedsReview.ValueSet(r.st.NeedsReview))
 	}
 	if len(updates) > 0 {
 		// An unregistered attribute fails the workflow task, not the cancel: the

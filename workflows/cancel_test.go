@@ -28,6 +28,7 @@ import (
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 var testStart = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
@@ -40,11 +41,11 @@ var defaultSchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 
 
 // testPolicy is the policy LoadPolicy returns: the production defaults
 // (worker/config.BuildPolicy) with a 7-day window after the pay start.
-func testPolicy() activities.CancelPolicy {
-	return activities.CancelPolicy{
+func testPolicy() contract.CancelPolicy {
+	return contract.CancelPolicy{
 		Merchant:          "acme",
-		QueryBackoff:      activities.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
-		CancelRetry:       activities.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
+		QueryBackoff:      contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
+		CancelRetry:       contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
 		MaxCancelAttempts: 10,
 		WindowRule:        "after",
 		NotifyURL:         "https://merchant.example/paycancel",
@@ -62,8 +63,8 @@ type timerRec struct {
 type wf struct {
 	t      *testing.T
 	env    *testsuite.TestWorkflowEnvironment
-	req    workflows.CancelRequest
-	policy activities.CancelPolicy
+	req    contract.CancelRequest
+	policy contract.CancelPolicy
 	window time.Duration // policy window after PayStartedAt
 	id     string        // workflow id; default workflows.WorkflowID
 	// startWithCarry runs a request with Carry as a fresh start (a client's), not
@@ -127,7 +128,7 @@ func newWF(t *testing.T) *wf {
 	env := newTestEnv()
 	env.SetStartTime(testStart)
 	w := &wf{t: t, env: env, policy: testPolicy(), window: 7 * 24 * time.Hour,
-		req: workflows.CancelRequest{Merchant: "acme", Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "ord-1001",
+		req: contract.CancelRequest{Merchant: "acme", Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "ord-1001",
 			Amount: 12345, Currency: "USD"},
 		cancelFn: func(int, int32, activities.CancelCall) (activities.CancelResult, error) {
 			return activities.CancelResult{Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "APPLY_SUCCESS"}, Attempt: 1}, nil
@@ -142,17 +143,17 @@ func newWF(t *testing.T) *wf {
 			return activities.NotifyResult{Delivered: true, Status: 204}, nil
 		},
 	}
-	env.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	env.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: contract.WorkflowName})
 	env.RegisterActivity(&activities.Activities{})
 
 	env.OnActivity("LoadPolicy", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.PolicyInput) (activities.CancelPolicy, error) {
+		func(_ context.Context, in activities.PolicyInput) (contract.CancelPolicy, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.policyLoads++
 			if w.policyErr != nil {
 				if err := w.policyErr(w.policyLoads); err != nil {
-					return activities.CancelPolicy{}, err
+					return contract.CancelPolicy{}, err
 				}
 			}
 			p := w.policy
@@ -183,13 +184,13 @@ func newWF(t *testing.T) *wf {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		w.upserts++
-		if v, ok := sa.GetKeyword(workflows.SACancelState); ok {
+		if v, ok := sa.GetKeyword(contract.SACancelState); ok {
 			w.states = append(w.states, v)
 		}
-		if v, ok := sa.GetKeyword(workflows.SAMerchant); ok {
+		if v, ok := sa.GetKeyword(contract.SAMerchant); ok {
 			w.merchants = append(w.merchants, v)
 		}
-		if v, ok := sa.GetBool(workflows.SANeedsReview); ok {
+		if v, ok := sa.GetBool(contract.SANeedsReview); ok {
 			w.needsReview = append(w.needsReview, v)
 		}
 	}).Return(nil)
@@ -204,24 +205,24 @@ func newWF(t *testing.T) *wf {
 }
 
 // run executes the workflow to its end (or to continue-as-new) and returns its result.
-func (w *wf) run() (workflows.Status, error) {
+func (w *wf) run() (contract.Status, error) {
 	w.t.Helper()
 	if w.id == "" {
-		w.id = workflows.WorkflowID(w.req.Merchant, w.req.Provider, w.req.MerchantOrderNo)
+		w.id = contract.WorkflowID(w.req.Merchant, w.req.Provider, w.req.MerchantOrderNo)
 	}
 	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: w.id})
 	if w.req.Carry != nil && !w.startWithCarry {
 		// A run that carries state is a continued run.
 		w.env.SetContinuedExecutionRunID("previous-run")
 	}
-	w.env.ExecuteWorkflow(workflows.WorkflowName, w.req)
+	w.env.ExecuteWorkflow(contract.WorkflowName, w.req)
 	if !w.env.IsWorkflowCompleted() {
 		w.t.Fatal("workflow did not complete")
 	}
 	if err := w.env.GetWorkflowError(); err != nil {
-		return workflows.Status{}, err
+		return contract.Status{}, err
 	}
-	var st workflows.Status
+	var st contract.Status
 	if err := w.env.GetWorkflowResult(&st); err != nil {
 		w.t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func (w *wf) run() (workflows.Status, error) {
 }
 
 // mustRun is run for a workflow that must complete without error.
-func (w *wf) mustRun() workflows.Status {
+func (w *wf) mustRun() contract.Status {
 	w.t.Helper()
 	st, err := w.run()
 	if err != nil {
@@ -241,13 +242,13 @@ func (w *wf) mustRun() workflows.Status {
 // at runs fn d after the workflow's start (time-skipped).
 func (w *wf) at(d time.Duration, fn func()) { w.env.RegisterDelayedCallback(fn, d) }
 
-func (w *wf) status() workflows.Status {
+func (w *wf) status() contract.Status {
 	w.t.Helper()
-	v, err := w.env.QueryWorkflow(workflows.QueryStatus)
+	v, err := w.env.QueryWorkflow(contract.QueryStatus)
 	if err != nil {
 		w.t.Fatalf("status query: %v", err)
 	}
-	var st workflows.Status
+	var st contract.Status
 	if err := v.Get(&st); err != nil {
 		w.t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func (w *wf) signal(name string, arg any) {
 type updateResult struct {
 	accepted, rejected, completed bool
 	err                           error
-	status                        workflows.Status
+	status                        contract.Status
 }
 
 func (w *wf) update(name, id string, arg any) *updateResult {
@@ -276,9 +277,9 @@ func (w *wf) update(name, id string, arg any) *updateResult {
 
 // resolveAt sends the resolve update d after the start; res fills in as the run
 // goes.
-func (w *wf) resolveAt(d time.Duration, id string, res workflows.Resolution) *updateResult {
+func (w *wf) resolveAt(d time.Duration, id string, res contract.Resolution) *updateResult {
 	r := &updateResult{}
-	w.at(d, func() { w.sendUpdate(r, workflows.UpdateResolve, id, res) })
+	w.at(d, func() { w.sendUpdate(r, contract.UpdateResolve, id, res) })
 	return r
 }
 
@@ -303,7 +304,7 @@ func (w *wf) sendUpdate(r *updateResult, name, id string, arg any) {
 		OnReject: func(err error) { r.rejected, r.err = true, err },
 		OnComplete: func(v any, err error) {
 			r.completed, r.err = true, err
-			if st, ok := v.(workflows.Status); ok {
+			if st, ok := v.(contract.Status); ok {
 				r.status = st
 			}
 		},
@@ -363,7 +364,7 @@ func failWith(errType string, out providers.Outcome) func(int, int32, activities
 	}
 }
 
-func wantState(t *testing.T, st workflows.Status, state string) {
+func wantState(t *testing.T, st contract.Status, state string) {
 	t.Helper()
 	if st.State != state {
 		t.Fatalf("state %s, want %s (final %q, review %q, last outcome %v)", st.State, state, st.Final, st.ReviewReason, st.LastOutcome)
@@ -387,17 +388,17 @@ func TestPaidBySignalBeforeDeadline(t *testing.T) {
 	w := newWF(t)
 	w.req.PayTimeout = 10 * time.Minute
 	w.at(2*time.Minute, func() {
-		w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+		w.signal(contract.SignalPaymentResult, contract.PaymentResult{Status: "PAID", Source: "order-service"})
 	})
 	st := w.mustRun()
-	wantState(t, st, workflows.StatePaid)
+	wantState(t, st, contract.StatePaid)
 	if len(w.cancels) != 0 || w.queryPayments != 0 {
 		t.Errorf("cancel calls %d, payment queries %d; want none", len(w.cancels), w.queryPayments)
 	}
 	if got := w.env.Now().Sub(testStart); got > 3*time.Minute {
 		t.Errorf("finished %s after the start, want right after the signal", got)
 	}
-	wantNotified(t, w, workflows.StatePaid)
+	wantNotified(t, w, contract.StatePaid)
 }
 
 func TestPaidFoundByPolling(t *testing.T) {
@@ -411,7 +412,7 @@ func TestPaidFoundByPolling(t *testing.T) {
 		return providers.PaymentStatus{State: providers.PaymentPaid, Code: "SUCCESS"}, nil
 	}
 	st := w.mustRun()
-	wantState(t, st, workflows.StatePaid)
+	wantState(t, st, contract.StatePaid)
 	if st.PaymentChecks != 3 || len(w.cancels) != 0 {
 		t.Errorf("payment checks %d (want 3), cancels %d (want 0)", st.PaymentChecks, len(w.cancels))
 	}
@@ -426,9 +427,9 @@ func TestNotNeeded(t *testing.T) {
 	t.Run("failed-by-signal", func(t *testing.T) {
 		w := newWF(t)
 		w.req.PayTimeout = 10 * time.Minute
-		w.at(time.Minute, func() { w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "FAILED"}) })
+		w.at(time.Minute, func() { w.signal(contract.SignalPaymentResult, contract.PaymentResult{Status: "FAILED"}) })
 		st := w.mustRun()
-		wantState(t, st, workflows.StateNotNeeded)
+		wantState(t, st, contract.StateNotNeeded)
 		if len(w.cancels) != 0 {
 			t.Errorf("cancel called %d times", len(w.cancels))
 		}
@@ -440,7 +441,7 @@ func TestNotNeeded(t *testing.T) {
 			return providers.PaymentStatus{State: providers.PaymentClosed, Code: "CLOSED"}, nil
 		}
 		st := w.mustRun()
-		wantState(t, st, workflows.StateNotNeeded)
+		wantState(t, st, contract.StateNotNeeded)
 		if w.queryPayments != 1 || len(w.cancels) != 0 {
 			t.Errorf("payment queries %d (want 1: the last look at the deadline), cancels %d", w.queryPayments, len(w.cancels))
 		}
@@ -452,9 +453,9 @@ func TestNotNeeded(t *testing.T) {
 		w := newWF(t)
 		w.req.PayTimeout = 10 * time.Minute
 		w.at(time.Minute, func() {
-			w.signal(workflows.SignalProviderNotification, providers.Notification{Type: providers.NotifyPaymentResult, Payment: providers.PaymentFailed})
+			w.signal(contract.SignalProviderNotification, providers.Notification{Type: providers.NotifyPaymentResult, Payment: providers.PaymentFailed})
 		})
-		wantState(t, w.mustRun(), workflows.StateNotNeeded)
+		wantState(t, w.mustRun(), contract.StateNotNeeded)
 	})
 }
 
@@ -465,14 +466,14 @@ func TestCancelSucceedsAndMerchantNotified(t *testing.T) {
 	w.req.PayTimeout = 5 * time.Minute
 	w.req.NotifyURL = "https://orders.example/cancel-hook"
 	st := w.mustRun()
-	wantState(t, st, workflows.StateCancelled)
-	if st.Final != workflows.StateCancelled || st.NeedsReview || st.CancelAttempts != 1 || st.CancelRounds != 1 {
+	wantState(t, st, contract.StateCancelled)
+	if st.Final != contract.StateCancelled || st.NeedsReview || st.CancelAttempts != 1 || st.CancelRounds != 1 {
 		t.Errorf("status %+v", st)
 	}
 	if w.queryPayments != 1 {
 		t.Errorf("payment queries %d, want 1 (the last look at the deadline)", w.queryPayments)
 	}
-	wantNotified(t, w, workflows.StateCancelled)
+	wantNotified(t, w, contract.StateCancelled)
 	n := w.notifies[0]
 	if n.URL != "https://orders.example/cancel-hook" || n.Merchant != "acme" || n.EventID == "" ||
 		n.Event.MerchantOrderNo != "ord-1001" || n.Event.Amount != 12345 || n.Event.Currency != "USD" || n.Event.Type != "cancel.outcome" {
@@ -483,7 +484,7 @@ func TestCancelSucceedsAndMerchantNotified(t *testing.T) {
 	}
 	c := w.cancels[0]
 	if c.CancelKey != testCancelKey || c.Target.MerchantOrderNo != "ord-1001" || c.Credential != "acme-payermax" ||
-		c.WorkflowID != workflows.WorkflowID("acme", "payermax", "ord-1001") {
+		c.WorkflowID != contract.WorkflowID("acme", "payermax", "ord-1001") {
 		t.Errorf("cancel call %+v", c)
 	}
 }
@@ -500,7 +501,7 @@ func TestUnknownThenSuccessKeepsTheCancelKey(t *testing.T) {
 		return res, nil
 	}
 	st := w.mustRun()
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if len(w.cancels) != 3 {
 		t.Fatalf("%d cancel calls, want 3", len(w.cancels))
 	}
@@ -523,13 +524,13 @@ func TestUnknownUntilAttemptsExhausted(t *testing.T) {
 	}
 	w.at(time.Hour, func() {
 		st := w.status()
-		wantState(t, st, workflows.StateNeedsReview)
-		if st.ReviewReason != workflows.ReviewAttemptsExhausted || st.CancelAttempts != 3 {
+		wantState(t, st, contract.StateNeedsReview)
+		if st.ReviewReason != contract.ReviewAttemptsExhausted || st.CancelAttempts != 3 {
 			t.Errorf("review %q attempts %d", st.ReviewReason, st.CancelAttempts)
 		}
-		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "r1", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 	})
-	wantState(t, w.mustRun(), workflows.StateResolvedCancelled)
+	wantState(t, w.mustRun(), contract.StateResolvedCancelled)
 	if len(w.cancels) != 3 {
 		t.Errorf("%d cancel calls, want 3", len(w.cancels))
 	}
@@ -539,11 +540,11 @@ func TestAlreadyPaidAtCancel(t *testing.T) {
 	w := newWF(t)
 	w.cancelFn = failWith(activities.ErrAlreadyPaid, providers.FailedOutcome(providers.ReasonAlreadyPaid, "ORDER_PAID", "paid"))
 	st := w.mustRun()
-	wantState(t, st, workflows.StatePaidAtCancel)
+	wantState(t, st, contract.StatePaidAtCancel)
 	if len(w.cancels) != 1 || st.LastOutcome.Code != "ORDER_PAID" {
 		t.Errorf("cancels %d, last outcome %v", len(w.cancels), st.LastOutcome)
 	}
-	wantNotified(t, w, workflows.StatePaidAtCancel)
+	wantNotified(t, w, contract.StatePaidAtCancel)
 }
 
 // configReview starts a cancel that fails on configuration and lands in review.
@@ -555,20 +556,20 @@ func configReview(t *testing.T) *wf {
 
 func TestConfigurationFailureGoesToReviewWithoutRetries(t *testing.T) {
 	w := configReview(t)
-	var mid workflows.Status
+	var mid contract.Status
 	w.at(time.Hour, func() {
 		mid = w.status()
-		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "r1", contract.Resolution{Action: "NOT_NEEDED", Operator: "ops@acme"})
 	})
 	st := w.mustRun()
-	wantState(t, mid, workflows.StateNeedsReview)
-	if !mid.NeedsReview || mid.ReviewReason != workflows.ReviewConfiguration || mid.LastOutcome.Code != "INVALID_SIGNATURE" {
+	wantState(t, mid, contract.StateNeedsReview)
+	if !mid.NeedsReview || mid.ReviewReason != contract.ReviewConfiguration || mid.LastOutcome.Code != "INVALID_SIGNATURE" {
 		t.Errorf("review status %+v", mid)
 	}
 	if len(w.cancels) != 1 || mid.CancelAttempts != 1 {
 		t.Errorf("cancel called %d times (attempts %d), want once: configuration failures are not retried", len(w.cancels), mid.CancelAttempts)
 	}
-	wantState(t, st, workflows.StateResolvedNotNeeded)
+	wantState(t, st, contract.StateResolvedNotNeeded)
 }
 
 // ---- step 3: confirming a pending cancel ----
@@ -576,7 +577,7 @@ func TestConfigurationFailureGoesToReviewWithoutRetries(t *testing.T) {
 func TestPendingThenSuccessByPolling(t *testing.T) {
 	w := pendingWF(t, pendingUntil(3, succeeded()))
 	st := w.mustRun()
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if st.QueryAttempts != 3 || len(w.cancels) != 1 {
 		t.Errorf("query attempts %d (want 3), cancels %d", st.QueryAttempts, len(w.cancels))
 	}
@@ -588,7 +589,7 @@ func TestPendingThenSuccessByPolling(t *testing.T) {
 
 func TestBackoffGrowsToItsCap(t *testing.T) {
 	w := pendingWF(t, pendingUntil(12, providers.Outcome{Kind: providers.AlreadyDone}))
-	wantState(t, w.mustRun(), workflows.StateCancelled)
+	wantState(t, w.mustRun(), contract.StateCancelled)
 	backoffs := w.timersAfter(testStart)[:12]
 	for i := 1; i < len(backoffs); i++ {
 		if backoffs[i] < backoffs[i-1] {
@@ -604,12 +605,12 @@ func TestPendingEndedByProviderNotification(t *testing.T) {
 	w := pendingWF(t, alwaysPending)
 	// Queries at 5s, 15s, 35s, 75s: the notification arrives before the fourth.
 	w.at(50*time.Second, func() {
-		w.signal(workflows.SignalProviderNotification, providers.Notification{Provider: "payermax", Type: providers.NotifyCancelResult,
+		w.signal(contract.SignalProviderNotification, providers.Notification{Provider: "payermax", Type: providers.NotifyCancelResult,
 			Target: providers.Target{MerchantOrderNo: "ord-1001"}, ProviderRef: "CXL-9",
 			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "CANCEL_SUCCESS"}})
 	})
 	st := w.mustRun()
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if w.queryCancels != 3 || st.ProviderRef != "CXL-9" || st.LastOutcome.Code != "CANCEL_SUCCESS" {
 		t.Errorf("queries %d (want 3), provider ref %q, last outcome %v", w.queryCancels, st.ProviderRef, st.LastOutcome)
 	}
@@ -623,14 +624,14 @@ func TestWindowExpiresWhilePending(t *testing.T) {
 	w.window = 30 * time.Minute
 	w.cancelFn = cancelPending
 	w.queryCancelFn = alwaysPending
-	var mid workflows.Status
+	var mid contract.Status
 	w.at(31*time.Minute, func() {
 		mid = w.status()
-		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme", Note: "closed in the provider portal"})
+		w.update(contract.UpdateResolve, "r1", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme", Note: "closed in the provider portal"})
 	})
 	st := w.mustRun()
-	wantState(t, mid, workflows.StateNeedsReview)
-	if mid.ReviewReason != workflows.ReviewWindowExpired || !mid.NeedsReview {
+	wantState(t, mid, contract.StateNeedsReview)
+	if mid.ReviewReason != contract.ReviewWindowExpired || !mid.NeedsReview {
 		t.Errorf("review reason %q needs review %v", mid.ReviewReason, mid.NeedsReview)
 	}
 	// No timer runs past the window.
@@ -639,8 +640,8 @@ func TestWindowExpiresWhilePending(t *testing.T) {
 			t.Errorf("a %s timer started at %s runs past the window", tr.D, tr.At.Sub(testStart))
 		}
 	}
-	wantState(t, st, workflows.StateResolvedCancelled)
-	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateResolvedCancelled)
+	wantState(t, st, contract.StateResolvedCancelled)
+	wantNotified(t, w, contract.StateNeedsReview, contract.StateResolvedCancelled)
 }
 
 func TestUnknownUntilWindowCloses(t *testing.T) {
@@ -650,15 +651,15 @@ func TestUnknownUntilWindowCloses(t *testing.T) {
 		res := activities.CancelResult{Attempt: attempt, Outcome: providers.UnknownOutcome("U", "unknown")}
 		return res, temporal.NewApplicationError("unknown", activities.ErrUnknownOutcome, res)
 	}
-	var mid workflows.Status
+	var mid contract.Status
 	w.at(time.Hour, func() {
 		mid = w.status()
-		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "r1", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 	})
 	w.mustRun()
-	wantState(t, mid, workflows.StateNeedsReview)
-	if mid.ReviewReason != workflows.ReviewWindowExpired {
-		t.Errorf("review reason %q, want %s: the retries stopped at the window", mid.ReviewReason, workflows.ReviewWindowExpired)
+	wantState(t, mid, contract.StateNeedsReview)
+	if mid.ReviewReason != contract.ReviewWindowExpired {
+		t.Errorf("review reason %q, want %s: the retries stopped at the window", mid.ReviewReason, contract.ReviewWindowExpired)
 	}
 	if len(w.cancels) >= 10 {
 		t.Errorf("%d cancel attempts: retries did not stop at the window", len(w.cancels))
@@ -669,14 +670,14 @@ func TestUnknownUntilWindowCloses(t *testing.T) {
 
 func TestResolutionValid(t *testing.T) {
 	w := configReview(t)
-	res := w.resolveAt(time.Hour, "r1", workflows.Resolution{Action: "REFUNDED", Operator: "ops@acme", Note: "refund 123"})
+	res := w.resolveAt(time.Hour, "r1", contract.Resolution{Action: "REFUNDED", Operator: "ops@acme", Note: "refund 123"})
 	st := w.mustRun()
 	wantCompleted(t, res)
-	wantState(t, st, workflows.StateResolvedRefunded)
+	wantState(t, st, contract.StateResolvedRefunded)
 	if st.Resolution == nil || st.Resolution.Operator != "ops@acme" || st.NeedsReview || st.ReviewReason != "" {
 		t.Errorf("status %+v", st)
 	}
-	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateResolvedRefunded)
+	wantNotified(t, w, contract.StateNeedsReview, contract.StateResolvedRefunded)
 	if last := w.notifies[1].Event; last.Resolution != "REFUNDED" {
 		t.Errorf("merchant event resolution %q, want REFUNDED", last.Resolution)
 	}
@@ -689,25 +690,25 @@ func TestResolutionRejected(t *testing.T) {
 	cases := []struct {
 		name string
 		at   time.Duration // before the review (1m: still awaiting payment) or in it
-		res  workflows.Resolution
+		res  contract.Resolution
 	}{
-		{"bad-action", time.Hour, workflows.Resolution{Action: "IGNORE", Operator: "ops@acme"}},
-		{"missing-operator", time.Hour, workflows.Resolution{Action: "CANCELLED", Operator: "  "}},
-		{"wrong-state", time.Minute, workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"}},
+		{"bad-action", time.Hour, contract.Resolution{Action: "IGNORE", Operator: "ops@acme"}},
+		{"missing-operator", time.Hour, contract.Resolution{Action: "CANCELLED", Operator: "  "}},
+		{"wrong-state", time.Minute, contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := configReview(t)
 			w.req.PayTimeout = 10 * time.Minute
-			var before, after workflows.Status
+			var before, after contract.Status
 			var res *updateResult
 			w.at(tc.at, func() {
 				before = w.status()
-				res = w.update(workflows.UpdateResolve, "bad", tc.res)
+				res = w.update(contract.UpdateResolve, "bad", tc.res)
 			})
 			w.at(tc.at+time.Second, func() { after = w.status() })
 			w.at(2*time.Hour, func() {
-				w.update(workflows.UpdateResolve, "good", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+				w.update(contract.UpdateResolve, "good", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 			})
 			st := w.mustRun()
 			if !res.rejected || res.accepted || res.err == nil {
@@ -717,7 +718,7 @@ func TestResolutionRejected(t *testing.T) {
 			if !reflect.DeepEqual(before, after) {
 				t.Errorf("state changed by a rejected update:\nbefore %+v\nafter  %+v", before, after)
 			}
-			wantState(t, st, workflows.StateResolvedCancelled)
+			wantState(t, st, contract.StateResolvedCancelled)
 			if st.Resolution == nil || st.Resolution.Action != "CANCELLED" {
 				t.Errorf("resolution %+v", st.Resolution)
 			}
@@ -733,19 +734,19 @@ func TestRetryCancelResumesCancelling(t *testing.T) {
 		}
 		return activities.CancelResult{Outcome: succeeded(), Attempt: attempt}, nil
 	}
-	res := w.resolveAt(time.Hour, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
+	res := w.resolveAt(time.Hour, "retry", contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
 	st := w.mustRun()
 	wantCompleted(t, res)
 	// The update answers with the retry's first step: the cancel's result.
-	wantState(t, res.status, workflows.StateCancelled)
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, res.status, contract.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if len(w.cancels) != 2 || w.cancels[0].CancelKey != w.cancels[1].CancelKey {
 		t.Errorf("cancel calls %+v: want two with the same key", w.cancels)
 	}
 	if st.CancelRounds != 2 || st.CancelAttempts != 1 || st.ReviewReason != "" || st.NeedsReview {
 		t.Errorf("status %+v", st)
 	}
-	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateCancelled)
+	wantNotified(t, w, contract.StateNeedsReview, contract.StateCancelled)
 }
 
 func TestUnknownCredentialThenRetryCancelAfterTheFix(t *testing.T) {
@@ -761,19 +762,19 @@ func TestUnknownCredentialThenRetryCancelAfterTheFix(t *testing.T) {
 		return temporal.NewNonRetryableApplicationError(`credential "acme-payermax" is not configured on this worker`,
 			activities.ErrUnknownCredential, nil)
 	}
-	var mid, stillBroken workflows.Status
+	var mid, stillBroken contract.Status
 	var retry1, retry2 *updateResult
 	cancelsBefore := -1
 	// A retry before the fix finds the credential still unknown: back to review.
 	w.at(time.Hour, func() {
 		mid = w.status()
-		retry1 = w.update(workflows.UpdateResolve, "retry-1", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+		retry1 = w.update(contract.UpdateResolve, "retry-1", contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	})
 	w.at(2*time.Hour, func() {
 		stillBroken = w.status()
 		cancelsBefore = len(w.cancels)
 		fixed = true
-		retry2 = w.update(workflows.UpdateResolve, "retry-2", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+		retry2 = w.update(contract.UpdateResolve, "retry-2", contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	})
 	st := w.mustRun()
 	// Each RETRY_CANCEL answers (the first one used to wait forever for the state
@@ -783,20 +784,20 @@ func TestUnknownCredentialThenRetryCancelAfterTheFix(t *testing.T) {
 			t.Fatalf("RETRY_CANCEL update %+v: want it completed", u)
 		}
 	}
-	wantState(t, retry1.status, workflows.StateNeedsReview)
-	if retry1.status.ReviewReason != workflows.ReviewConfiguration || retry1.status.Resolution == nil {
+	wantState(t, retry1.status, contract.StateNeedsReview)
+	if retry1.status.ReviewReason != contract.ReviewConfiguration || retry1.status.Resolution == nil {
 		t.Errorf("first retry answered %+v", retry1.status)
 	}
-	wantState(t, retry2.status, workflows.StateCancelled)
-	wantState(t, mid, workflows.StateNeedsReview)
-	wantState(t, stillBroken, workflows.StateNeedsReview)
-	if mid.ReviewReason != workflows.ReviewConfiguration || stillBroken.ReviewReason != workflows.ReviewConfiguration || cancelsBefore != 0 {
+	wantState(t, retry2.status, contract.StateCancelled)
+	wantState(t, mid, contract.StateNeedsReview)
+	wantState(t, stillBroken, contract.StateNeedsReview)
+	if mid.ReviewReason != contract.ReviewConfiguration || stillBroken.ReviewReason != contract.ReviewConfiguration || cancelsBefore != 0 {
 		t.Errorf("review %q then %q after %d cancels; want CONFIGURATION before any cancel", mid.ReviewReason, stillBroken.ReviewReason, cancelsBefore)
 	}
 	if w.policyLoads != 3 {
 		t.Errorf("%d policy loads, want 3 (start, each retry)", w.policyLoads)
 	}
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if len(w.cancels) != 1 {
 		t.Fatalf("%d cancel calls after the retry, want 1", len(w.cancels))
 	}
@@ -804,7 +805,7 @@ func TestUnknownCredentialThenRetryCancelAfterTheFix(t *testing.T) {
 		t.Fatalf("the merchant was never notified (notify %+v): the fixed credential's policy was not loaded", st.Notify)
 	}
 	last := w.notifies[len(w.notifies)-1]
-	if last.Event.State != workflows.StateCancelled || last.Merchant != "acme" || last.URL != "https://merchant.example/paycancel" {
+	if last.Event.State != contract.StateCancelled || last.Merchant != "acme" || last.URL != "https://merchant.example/paycancel" {
 		t.Errorf("outcome notification to merchant %q at %q (state %s): the fixed credential's policy was not used",
 			last.Merchant, last.URL, last.Event.State)
 	}
@@ -824,7 +825,7 @@ func TestNotificationDeliveredAfterFailures(t *testing.T) {
 		return activities.NotifyResult{Delivered: true, Status: 200}, nil
 	}
 	st := w.mustRun()
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if len(w.notifies) != 3 || !st.Notify.Delivered || st.Notify.Attempts != 3 || st.Notify.LastError != "" {
 		t.Fatalf("notifications %d, notify %+v", len(w.notifies), st.Notify)
 	}
@@ -847,21 +848,21 @@ func TestNotificationExhaustedThenResent(t *testing.T) {
 		}
 		return activities.NotifyResult{Delivered: true, Status: 200}, nil
 	}
-	var exhausted workflows.Status
+	var exhausted contract.Status
 	var early, resend, again *updateResult
 	// While the schedule runs (0,30,60,90,120,150 s) a resend is refused.
 	w.at(45*time.Second, func() {
-		early = w.update(workflows.UpdateResendNotification, "early", workflows.ResendRequest{Operator: "ops@acme"})
+		early = w.update(contract.UpdateResendNotification, "early", contract.ResendRequest{Operator: "ops@acme"})
 	})
 	w.at(time.Hour, func() {
 		exhausted = w.status()
 		down = false
-		again = w.update(workflows.UpdateResendNotification, "no-operator", workflows.ResendRequest{})
-		resend = w.update(workflows.UpdateResendNotification, "resend", workflows.ResendRequest{Operator: "ops@acme"})
+		again = w.update(contract.UpdateResendNotification, "no-operator", contract.ResendRequest{})
+		resend = w.update(contract.UpdateResendNotification, "resend", contract.ResendRequest{Operator: "ops@acme"})
 	})
 	st := w.mustRun()
-	wantState(t, exhausted, workflows.StateNotifyExhausted)
-	if exhausted.Final != workflows.StateCancelled || !exhausted.Notify.Exhausted || exhausted.Notify.Attempts != 6 ||
+	wantState(t, exhausted, contract.StateNotifyExhausted)
+	if exhausted.Final != contract.StateCancelled || !exhausted.Notify.Exhausted || exhausted.Notify.Attempts != 6 ||
 		exhausted.Notify.LastError != "connection refused" {
 		t.Errorf("exhausted status %+v", exhausted)
 	}
@@ -871,12 +872,12 @@ func TestNotificationExhaustedThenResent(t *testing.T) {
 	if got := w.timersAfter(testStart)[:5]; !reflect.DeepEqual(got, defaultSchedule[1:]) {
 		t.Errorf("notification timers %v, want %v", got, defaultSchedule[1:])
 	}
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if len(w.notifies) != 7 || !st.Notify.Delivered || st.Notify.Exhausted {
 		t.Errorf("%d notifications; notify %+v", len(w.notifies), st.Notify)
 	}
 	for _, n := range w.notifies {
-		if n.EventID != w.notifies[0].EventID || n.Event.State != workflows.StateCancelled {
+		if n.EventID != w.notifies[0].EventID || n.Event.State != contract.StateCancelled {
 			t.Errorf("notification %s/%s; want event %s for CANCELLED", n.EventID, n.Event.State, w.notifies[0].EventID)
 		}
 	}
@@ -891,7 +892,7 @@ func TestNotificationExhaustedAndNobodyResends(t *testing.T) {
 		return activities.NotifyResult{Status: 500, Error: "HTTP 500"}, nil
 	}
 	st := w.mustRun()
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if !st.Notify.Exhausted || st.Notify.Delivered || len(w.notifies) != 6 {
 		t.Errorf("notify %+v after %d attempts", st.Notify, len(w.notifies))
 	}
@@ -905,23 +906,23 @@ func TestNotificationExhaustedAndNobodyResends(t *testing.T) {
 // continued decodes the next run's input from a continue-as-new error.
 // pendingForARun runs a cancel whose provider answers pending until the run
 // continues as new, and returns it with the next run's input.
-func pendingForARun(t *testing.T) (*wf, workflows.CancelRequest) {
+func pendingForARun(t *testing.T) (*wf, contract.CancelRequest) {
 	t.Helper()
 	w := pendingWF(t, alwaysPending)
 	_, err := w.run()
 	return w, continued(t, err)
 }
 
-func continued(t *testing.T, err error) workflows.CancelRequest {
+func continued(t *testing.T, err error) contract.CancelRequest {
 	t.Helper()
 	var can *workflow.ContinueAsNewError
 	if !errors.As(err, &can) {
 		t.Fatalf("want continue-as-new, got %v", err)
 	}
-	if can.WorkflowType.Name != workflows.WorkflowName {
+	if can.WorkflowType.Name != contract.WorkflowName {
 		t.Errorf("continues as %q", can.WorkflowType.Name)
 	}
-	var next workflows.CancelRequest
+	var next contract.CancelRequest
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
@@ -940,14 +941,14 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 	w2 := newWF(t)
 	w2.env.SetStartTime(w1.env.Now())
 	w2.req = next
-	var mid workflows.Status
+	var mid contract.Status
 	w2.at(time.Second, func() { mid = w2.status() })
 	st := w2.mustRun()
-	if mid.Runs != 2 || mid.CancelKey != testCancelKey || mid.State != workflows.StateConfirming ||
+	if mid.Runs != 2 || mid.CancelKey != testCancelKey || mid.State != contract.StateConfirming ||
 		mid.QueryAttempts != 100 || mid.CancelAttempts != 1 || !mid.WindowDeadline.Equal(testStart.Add(7*24*time.Hour)) {
 		t.Errorf("status after continue-as-new %+v", mid)
 	}
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if st.Runs != 2 || st.QueryAttempts != 101 || len(w2.cancels) != 0 || w2.policyLoads != 0 {
 		t.Errorf("runs %d queries %d; second run cancels %d, policy loads %d", st.Runs, st.QueryAttempts, len(w2.cancels), w2.policyLoads)
 	}
@@ -966,12 +967,12 @@ func TestContinueAsNewKeepsSignalsThatArrived(t *testing.T) {
 		want   string
 	}{
 		{"provider-notification", func(w *wf) {
-			w.signal(workflows.SignalProviderNotification, providers.Notification{Type: providers.NotifyCancelResult,
+			w.signal(contract.SignalProviderNotification, providers.Notification{Type: providers.NotifyCancelResult,
 				Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "CANCEL_SUCCESS"}})
-		}, workflows.StateCancelled},
+		}, contract.StateCancelled},
 		{"payment-paid", func(w *wf) {
-			w.signal(workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
-		}, workflows.StatePaidAtCancel},
+			w.signal(contract.SignalPaymentResult, contract.PaymentResult{Status: "PAID", Source: "order-service"})
+		}, contract.StatePaidAtCancel},
 	}
 	for _, tc := range deciding {
 		t.Run(tc.name, func(t *testing.T) {
@@ -996,20 +997,20 @@ func TestContinueAsNewKeepsSignalsThatArrived(t *testing.T) {
 		w.cancelFn = cancelPending
 		w.queryCancelFn = func(n int, _ activities.QueryCall) (providers.Outcome, error) {
 			if n == 100 {
-				w.signal(workflows.SignalRecheck, nil)
+				w.signal(contract.SignalRecheck, nil)
 			}
 			return pending(), nil
 		}
 		_, err := w.run()
 		next := continued(t, err)
-		if !next.Carry.Recheck || next.Carry.Status.State != workflows.StateConfirming {
+		if !next.Carry.Recheck || next.Carry.Status.State != contract.StateConfirming {
 			t.Fatalf("carry: recheck %v, state %s; want the recheck carried in CONFIRMING", next.Carry.Recheck, next.Carry.Status.State)
 		}
 		w2 := newWF(t)
 		w2.env.SetStartTime(w.env.Now())
 		w2.req = next
 		st := w2.mustRun()
-		wantState(t, st, workflows.StateCancelled)
+		wantState(t, st, contract.StateCancelled)
 		if w2.queryCancels != 1 {
 			t.Errorf("second run made %d queries, want 1", w2.queryCancels)
 		}
@@ -1024,34 +1025,34 @@ func TestStatusQueryMidFlight(t *testing.T) {
 	w.req.PayTimeout = 10 * time.Minute
 	w.cancelFn = cancelPending
 	w.queryCancelFn = pendingUntil(4, succeeded())
-	var awaiting, confirming workflows.Status
+	var awaiting, confirming contract.Status
 	w.at(time.Minute, func() { awaiting = w.status() })
 	// Queries at 10m05s, 10m15s, 10m35s: after the third, the next waits 40s.
 	w.at(10*time.Minute+40*time.Second, func() { confirming = w.status() })
 	st := w.mustRun()
 
-	wantState(t, awaiting, workflows.StateAwaitingPayment)
+	wantState(t, awaiting, contract.StateAwaitingPayment)
 	if !awaiting.PayDeadline.Equal(testStart.Add(10*time.Minute)) || !awaiting.WindowDeadline.Equal(testStart.Add(7*24*time.Hour)) ||
 		!awaiting.NextCheckAt.Equal(awaiting.PayDeadline) || awaiting.CancelKey == "" || awaiting.Runs != 1 ||
-		awaiting.WorkflowID != workflows.WorkflowID("acme", "payermax", "ord-1001") || awaiting.Merchant != "acme" {
+		awaiting.WorkflowID != contract.WorkflowID("acme", "payermax", "ord-1001") || awaiting.Merchant != "acme" {
 		t.Errorf("awaiting status %+v", awaiting)
 	}
-	wantState(t, confirming, workflows.StateConfirming)
+	wantState(t, confirming, contract.StateConfirming)
 	if confirming.CancelAttempts != 1 || confirming.QueryAttempts != 3 || confirming.PaymentChecks != 1 ||
 		confirming.LastOutcome.Kind != providers.Pending || !confirming.NextCheckAt.Equal(testStart.Add(10*time.Minute+75*time.Second)) {
 		t.Errorf("confirming status %+v", confirming)
 	}
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 }
 
 func TestSearchAttributesUpserted(t *testing.T) {
 	w := configReview(t)
 	w.req.PayTimeout = time.Minute
 	w.at(time.Hour, func() {
-		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "PAID", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "r1", contract.Resolution{Action: "PAID", Operator: "ops@acme"})
 	})
-	wantState(t, w.mustRun(), workflows.StateResolvedPaid)
-	want := []string{workflows.StateAwaitingPayment, workflows.StateCancelling, workflows.StateNeedsReview, workflows.StateResolvedPaid}
+	wantState(t, w.mustRun(), contract.StateResolvedPaid)
+	want := []string{contract.StateAwaitingPayment, contract.StateCancelling, contract.StateNeedsReview, contract.StateResolvedPaid}
 	if !reflect.DeepEqual(w.states, want) {
 		t.Errorf("CancelState upserts %v, want %v", w.states, want)
 	}

@@ -13,16 +13,17 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func (r *run) cancel() (string, error) {
 	ctx := r.ctx
 	now := workflow.Now(ctx)
 	if !now.Before(r.policy.WindowDeadline) {
-		r.st.ReviewReason = ReviewWindowExpired
+		r.st.ReviewReason = contract.ReviewWindowExpired
 		r.st.LastOutcome = providers.FailedOutcome(providers.ReasonWindowExpired, "LOCAL_WINDOW_EXPIRED",
 			"the cancel window closed at "+r.policy.WindowDeadline.UTC().Format(time.RFC3339)+" before a cancel could be sent")
-		return StateNeedsReview, nil
+		return contract.StateNeedsReview, nil
 	}
 	r.st.CancelRounds++
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -52,7 +53,7 @@ func (r *run) cancel() (string, error) {
 	err, stopped := r.get(ctx, workflow.ExecuteActivity(actx, acts.CancelPayment, call), &res)
 	if stopped {
 		r.noteStoppedCall(err, &res)
-		return StateStopped, nil
+		return contract.StateStopped, nil
 	}
 	if err == nil {
 		out := res.Outcome
@@ -63,10 +64,10 @@ func (r *run) cancel() (string, error) {
 		}
 		switch out.Kind {
 		case providers.Succeeded, providers.AlreadyDone:
-			return StateCancelled, nil
+			return contract.StateCancelled, nil
 		default: // Pending (the activity returns only done or pending as results)
 			r.backoff = 0
-			return StateConfirming, nil
+			return contract.StateConfirming, nil
 		}
 	}
 	return r.cancelFailure(err), nil
@@ -107,44 +108,33 @@ func (r *run) cancelFailure(err error) string {
 		r.noteOutcome(out)
 		switch appErr.Type() {
 		case activities.ErrAlreadyPaid:
-			return StatePaidAtCancel
-		case activities.ErrWindowExpired:
-			r.st.ReviewReason = ReviewWindowExpired
-		case activities.ErrConfiguration, activities.ErrUnknownCredential:
-			r.st.ReviewReason = ReviewConfiguration
-		case activities.ErrNotFound:
-			r.st.ReviewReason = ReviewNotFound
-		case activities.ErrInvalidRequest:
-			r.st.ReviewReason = ReviewInvalidRequest
-		case activities.ErrRejected:
-			r.st.ReviewReason = ReviewRejected
+			return contract.StatePaidAtCancel
 		case activities.ErrPaymentClosed:
 			if r.paymentClosedIsNotNeeded() {
-				return StateNotNeeded
-			}
-			r.st.ReviewReason = ReviewRejected
-		default: // unknown or rate limited until the retries stopped
-			r.st.ReviewReason = ReviewAttemptsExhausted
-			// Retries that stop at the cancel window (ScheduleToCloseTimeout) arrive as
-			// the last attempt's application error too — the server reports RetryState
-			// TIMEOUT, or a schedule-to-close timeout whose cause is that error — so the
-			// window is told apart here, not by the timeout branch below.
-			var actErr *temporal.ActivityError
-			if (errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_TIMEOUT) ||
-				(res.Attempt > 0 && int(res.Attempt) < r.policy.MaxCancelAttempts) {
-				r.st.ReviewReason = ReviewWindowExpired
+				return contract.StateNotNeeded
 			}
 		}
+		r.st.ReviewReason = reviewOfFailure(appErr.Type())
+		// Retries that stop at the cancel window (ScheduleToCloseTimeout) arrive as
+		// the last attempt's application error too — the server reports RetryState
+		// TIMEOUT, or a schedule-to-close timeout whose cause is that error — so the
+		// window is told apart here, not by the timeout branch below.
+		var actErr *temporal.ActivityError
+		if r.st.ReviewReason == contract.ReviewAttemptsExhausted &&
+			((errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_TIMEOUT) ||
+				(res.Attempt > 0 && int(res.Attempt) < r.policy.MaxCancelAttempts)) {
+			r.st.ReviewReason = contract.ReviewWindowExpired
+		}
 	case errors.As(err, &timeoutErr) && timeoutErr.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
-		r.st.ReviewReason = ReviewWindowExpired
+		r.st.ReviewReason = contract.ReviewWindowExpired
 		r.noteOutcome(providers.UnknownOutcome("WINDOW_EXPIRED_WHILE_RETRYING", "%s", errMessage(err)))
 	default:
 		// Start-to-close or heartbeat timeouts until the attempts ran out.
 		r.st.CancelAttempts += r.policy.MaxCancelAttempts
-		r.st.ReviewReason = ReviewAttemptsExhausted
+		r.st.ReviewReason = contract.ReviewAttemptsExhausted
 		r.noteOutcome(providers.UnknownOutcome("ACTIVITY_FAILED", "%s", errMessage(err)))
 	}
-	return StateNeedsReview
+	return contract.StateNeedsReview
 }
 
 func (r *run) noteOutcome(o providers.Outcome) {
@@ -164,19 +154,19 @@ func (r *run) fromNotification(n providers.Notification) string {
 		switch {
 		case n.Outcome.Done():
 			r.st.LastOutcome = n.Outcome
-			return StateCancelled
+			return contract.StateCancelled
 		case n.Outcome.Kind == providers.Failed:
 			r.st.LastOutcome = n.Outcome
 			if n.Outcome.Reason == providers.ReasonAlreadyPaid {
-				return StatePaidAtCancel
+				return contract.StatePaidAtCancel
 			}
 			r.st.ReviewReason = reviewReason(n.Outcome.Reason)
-			return StateNeedsReview
+			return contract.StateNeedsReview
 		}
 	case providers.NotifyPaymentResult:
 		if n.Payment == providers.PaymentPaid {
 			r.st.LastOutcome = providers.FailedOutcome(providers.ReasonAlreadyPaid, "PAYMENT_NOTIFICATION", "the provider reported the payment paid")
-			return StatePaidAtCancel
+			return contract.StatePaidAtCancel
 		}
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func (r *run) confirm() (string, error) {
@@ -22,8 +23,8 @@ func (r *run) confirm() (string, error) {
 				}
 			}
 			// Past the window with the cancel still pending: a human decides.
-			r.st.ReviewReason = ReviewWindowExpired
-			return StateNeedsReview, nil
+			r.st.ReviewReason = contract.ReviewWindowExpired
+			return contract.StateNeedsReview, nil
 		}
 		if r.queries >= queriesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			return r.continueAsNew()
@@ -46,7 +47,7 @@ func (r *run) confirm() (string, error) {
 			return decided, nil
 		}
 		if r.stopRequested() {
-			return StateStopped, nil
+			return contract.StateStopped, nil
 		}
 		if !workflow.Now(ctx).Before(r.policy.WindowDeadline) {
 			continue // the deadline check at the top decides
@@ -59,7 +60,7 @@ func (r *run) confirm() (string, error) {
 			if err == nil {
 				r.noteOutcome(out)
 			}
-			return StateStopped, nil
+			return contract.StateStopped, nil
 		}
 		if err != nil {
 			r.noteOutcome(providers.UnknownOutcome("QUERY_FAILED", "%s", errMessage(err)))
@@ -68,14 +69,14 @@ func (r *run) confirm() (string, error) {
 		r.noteOutcome(out)
 		switch {
 		case out.Done():
-			return StateCancelled, nil
+			return contract.StateCancelled, nil
 		case out.Kind == providers.Failed && out.Reason == providers.ReasonAlreadyPaid:
-			return StatePaidAtCancel, nil
+			return contract.StatePaidAtCancel, nil
 		case out.Kind == providers.Failed && out.Reason == providers.ReasonPaymentClosed && r.paymentClosedIsNotNeeded():
-			return StateNotNeeded, nil
+			return contract.StateNotNeeded, nil
 		case out.Kind == providers.Failed && out.Reason != providers.ReasonRateLimited:
 			r.st.ReviewReason = reviewReason(out.Reason)
-			return StateNeedsReview, nil
+			return contract.StateNeedsReview, nil
 		}
 		// Pending, unknown or rate limited: ask again after the next backoff.
 	}
@@ -91,7 +92,7 @@ func (r *run) continueAsNew() (string, error) {
 	_ = workflow.Await(r.ctx, func() bool { return workflow.AllHandlersFinished(r.ctx) })
 	if workflow.GetVersion(r.ctx, changeDrainContinueAsNew, workflow.DefaultVersion, 1) >= 1 {
 		if r.stopRequested() {
-			return StateStopped, nil
+			return contract.StateStopped, nil
 		}
 		if d := r.drain(true); d != "" {
 			return d, nil
@@ -100,6 +101,6 @@ func (r *run) continueAsNew() (string, error) {
 		r.st.State = d
 	}
 	next := r.req
-	next.Carry = &Carry{Status: r.st, Policy: r.policy, Backoff: r.backoff, Recheck: r.recheck}
+	next.Carry = &contract.Carry{Status: r.st, Policy: r.policy, Backoff: r.backoff, Recheck: r.recheck}
 	return "", workflow.NewContinueAsNewError(r.ctx, CancelPaymentWorkflow, next)
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestEndToEndStartPoliciesAndHappyPathHistory runs against a real in-process
@@ -29,26 +29,26 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		order := testenv.Order("dup")
-		req := workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order,
+		req := contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order,
 			Amount: 500, Currency: "USD", PayTimeout: time.Hour}
 		first := startCancel(t, env, req)
 		second := startCancel(t, env, req)
 		if second.GetRunID() != first.GetRunID() {
 			t.Fatalf("a duplicate start made run %s beside %s", second.GetRunID(), first.GetRunID())
 		}
-		if err := env.Client.SignalWorkflow(ctx, first.GetID(), "", workflows.SignalPaymentResult,
-			workflows.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
+		if err := env.Client.SignalWorkflow(ctx, first.GetID(), "", contract.SignalPaymentResult,
+			contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
 			t.Fatal(err)
 		}
 		st := waitFinal(t, second)
-		wantState(t, st, workflows.StatePaid)
+		wantState(t, st, contract.StatePaid)
 
 		// After the end, REJECT_DUPLICATE refuses a new run. The SDK turns the
 		// refusal into the finished run unless asked for the error.
 		opts := client.StartWorkflowOptions{ID: first.GetID(), TaskQueue: env.TaskQueue,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}
-		again, err := env.Client.ExecuteWorkflow(ctx, opts, workflows.WorkflowName, req)
+		again, err := env.Client.ExecuteWorkflow(ctx, opts, contract.WorkflowName, req)
 		if err != nil {
 			t.Fatalf("start after the end (error not requested): %v", err)
 		}
@@ -56,7 +56,7 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 			t.Errorf("start after the end made run %s, want the finished %s", again.GetRunID(), first.GetRunID())
 		}
 		opts.WorkflowExecutionErrorWhenAlreadyStarted = true
-		_, err = env.Client.ExecuteWorkflow(ctx, opts, workflows.WorkflowName, req)
+		_, err = env.Client.ExecuteWorkflow(ctx, opts, contract.WorkflowName, req)
 		var already *serviceerror.WorkflowExecutionAlreadyStarted
 		if !errors.As(err, &already) {
 			t.Fatalf("start after the end: %v, want WorkflowExecutionAlreadyStarted", err)
@@ -78,10 +78,10 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{CancelFaults: faults}})
 		deadline := time.Now().Add(4 * time.Second)
-		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: order, Amount: 1000, Currency: "USD", CancelDeadline: &deadline})
-		st := waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
-		if st.ReviewReason != workflows.ReviewWindowExpired || st.CancelAttempts < 2 || st.CancelAttempts >= 10 {
+		st := waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview })
+		if st.ReviewReason != contract.ReviewWindowExpired || st.CancelAttempts < 2 || st.CancelAttempts >= 10 {
 			t.Errorf("review %q after %d attempts, want WINDOW_EXPIRED before the attempt limit", st.ReviewReason, st.CancelAttempts)
 		}
 	})
@@ -90,10 +90,10 @@ func TestEndToEndStartPoliciesAndHappyPathHistory(t *testing.T) {
 		t.Parallel()
 		order := testenv.Order("hist")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
-		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
 		st := waitFinal(t, run)
-		wantState(t, st, workflows.StateCancelled)
+		wantState(t, st, contract.StateCancelled)
 		if !st.Notify.Delivered || st.Notify.Attempts != 1 || st.CancelAttempts != 1 {
 			t.Fatalf("not the happy path: %+v", st)
 		}

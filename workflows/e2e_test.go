@@ -11,7 +11,7 @@ import (
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // createPayment sets a payment up in a sandbox through its admin API over HTTP.
@@ -20,30 +20,30 @@ func createPayment(t *testing.T, env *testenv.Env, provider string, p simkit.Pay
 	testenv.CreatePayment(t, env.Sandboxes.URL, provider, p)
 }
 
-func startCancel(t *testing.T, env *testenv.Env, req workflows.CancelRequest) client.WorkflowRun {
+func startCancel(t *testing.T, env *testenv.Env, req contract.CancelRequest) client.WorkflowRun {
 	t.Helper()
-	return startCancelID(t, env, workflows.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo), req)
+	return startCancelID(t, env, contract.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo), req)
 }
 
 // startCancelID starts req under id, as another SDK would (no search attributes).
-func startCancelID(t *testing.T, env *testenv.Env, id string, req workflows.CancelRequest) client.WorkflowRun {
+func startCancelID(t *testing.T, env *testenv.Env, id string, req contract.CancelRequest) client.WorkflowRun {
 	t.Helper()
 	run, err := env.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
 		ID: id, TaskQueue: env.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, workflows.WorkflowName, req)
+	}, contract.WorkflowName, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return run
 }
 
-func waitFinal(t *testing.T, run client.WorkflowRun) workflows.Status {
+func waitFinal(t *testing.T, run client.WorkflowRun) contract.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var st workflows.Status
+	var st contract.Status
 	if err := run.Get(ctx, &st); err != nil {
 		t.Fatalf("workflow %s: %v", run.GetID(), err)
 	}
@@ -68,10 +68,10 @@ func TestEndToEndAllProviders(t *testing.T) {
 			for _, tc := range cases {
 				order := testenv.Order("e2e-" + tc.name[:5])
 				createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD", Scenario: tc.scenario})
-				run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
+				run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
 					MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
 				st := waitFinal(t, run)
-				if st.Final != workflows.StateCancelled {
+				if st.Final != contract.StateCancelled {
 					t.Fatalf("%s: final %s (review %s), last outcome %v", tc.name, st.Final, st.ReviewReason, st.LastOutcome)
 				}
 				if !st.Notify.Delivered {

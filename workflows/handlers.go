@@ -6,16 +6,17 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/paycancel/paycancel/workflows/contract"
 	"go.temporal.io/sdk/workflow"
 )
 
 func (r *run) registerHandlers() error {
 	ctx := r.ctx
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return r.st, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryStatus, func() (contract.Status, error) { return r.st, nil }); err != nil {
 		return err
 	}
-	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateResolve,
-		func(ctx workflow.Context, res Resolution) (Status, error) {
+	err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateResolve,
+		func(ctx workflow.Context, res contract.Resolution) (contract.Status, error) {
 			r.resolved = &res
 			r.resolvedCh.SendAsync(true)
 			// Answer with the status after the resolution took effect, so the
@@ -27,7 +28,7 @@ func (r *run) registerHandlers() error {
 			case workflow.DefaultVersion:
 				return r.st, nil
 			case 1:
-				err := workflow.Await(ctx, func() bool { return r.st.State != StateNeedsReview })
+				err := workflow.Await(ctx, func() bool { return r.st.State != contract.StateNeedsReview })
 				return r.st, err
 			}
 			// The first step after the resolution: RESOLVED_…, or for RETRY_CANCEL
@@ -39,13 +40,13 @@ func (r *run) registerHandlers() error {
 			from := r.steps
 			wait, _ := workflow.NewDisconnectedContext(ctx)
 			_ = workflow.Await(wait, func() bool {
-				return r.ending || r.st.State == StateStopped || (r.steps > from && r.st.State != StateCancelling)
+				return r.ending || r.st.State == contract.StateStopped || (r.steps > from && r.st.State != contract.StateCancelling)
 			})
 			return r.st, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, res Resolution) error {
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, res contract.Resolution) error {
 			// Rejected here, bad input never enters history.
-			if r.st.State != StateNeedsReview || r.resolved != nil {
+			if r.st.State != contract.StateNeedsReview || r.resolved != nil {
 				return fmt.Errorf("cancel is %s, not NEEDS_REVIEW: nothing to resolve", r.st.State)
 			}
 			return res.Validate()
@@ -53,8 +54,8 @@ func (r *run) registerHandlers() error {
 	if err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateResendNotification,
-		func(ctx workflow.Context, req ResendRequest) (Status, error) {
+	return workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateResendNotification,
+		func(ctx workflow.Context, req contract.ResendRequest) (contract.Status, error) {
 			r.resend = true
 			// Resends before changeResendOnce answered at once and ran the whole
 			// schedule again.
@@ -64,14 +65,14 @@ func (r *run) registerHandlers() error {
 			// Answer after the delivery attempt, with its result.
 			from := r.resends
 			wait, _ := workflow.NewDisconnectedContext(ctx)
-			_ = workflow.Await(wait, func() bool { return r.resends > from || r.ending || r.st.State == StateStopped })
+			_ = workflow.Await(wait, func() bool { return r.resends > from || r.ending || r.st.State == contract.StateStopped })
 			return r.st, nil
 		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req ResendRequest) error {
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req contract.ResendRequest) error {
 			if r.resend || r.resending {
 				return errors.New("a resend is already under way: wait for its answer")
 			}
-			if r.st.State != StateNotifyExhausted {
+			if r.st.State != contract.StateNotifyExhausted {
 				return fmt.Errorf("cancel is %s: a resend is only possible when NOTIFY_EXHAUSTED", r.st.State)
 			}
 			if req.Operator == "" {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 const (
@@ -125,7 +125,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 	const window = 7 * 24 * time.Hour
 	deadline := testStart.Add(window)
 	start := testStart
-	var next *workflows.CancelRequest
+	var next *contract.CancelRequest
 	queries, maxEstimate := 0, 0
 	for run := 1; ; run++ {
 		if run > 20 {
@@ -140,7 +140,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 		w.queryCancelFn = alwaysPending
 		// The run that reaches the window's end goes to review; an operator closes it.
 		w.at(deadline.Sub(start)+time.Minute, func() {
-			w.update(workflows.UpdateResolve, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+			w.update(contract.UpdateResolve, "close", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 		})
 		st, err := w.run()
 		shape := w.shape()
@@ -153,7 +153,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 			t.Errorf("run %d: about %d events (%+v), over the bound %d", run, est, shape, runEventBound)
 		}
 		if err == nil {
-			wantState(t, st, workflows.StateResolvedCancelled)
+			wantState(t, st, contract.StateResolvedCancelled)
 			if st.Runs != run || st.QueryAttempts != queries || st.CancelKey != testCancelKey {
 				t.Errorf("final status: runs %d (want %d), queries %d (want %d), key %q", st.Runs, run, st.QueryAttempts, queries, st.CancelKey)
 			}
@@ -188,7 +188,7 @@ func TestHistoryBoundSevenDayPendingWait(t *testing.T) {
 func TestHistoryBoundLongPaymentPoll(t *testing.T) {
 	const payTimeout = 720 * time.Hour
 	start := testStart
-	var next *workflows.CancelRequest
+	var next *contract.CancelRequest
 	checks := 0
 	for run := 1; run <= 3; run++ {
 		w := newWF(t)
@@ -208,7 +208,7 @@ func TestHistoryBoundLongPaymentPoll(t *testing.T) {
 		}
 		checks += w.queryPayments
 		st := n.Carry.Status
-		if w.queryPayments != 100 || st.PaymentChecks != checks || st.Runs != run || st.State != workflows.StateAwaitingPayment ||
+		if w.queryPayments != 100 || st.PaymentChecks != checks || st.Runs != run || st.State != contract.StateAwaitingPayment ||
 			!st.PayDeadline.Equal(testStart.Add(payTimeout)) || st.CancelKey != testCancelKey {
 			t.Fatalf("run %d: %d checks, carries %+v", run, w.queryPayments, st)
 		}
@@ -233,15 +233,15 @@ func TestHistoryBoundLongPaymentPoll(t *testing.T) {
 		return w
 	}
 	t.Run("paid-during-the-last-poll", func(t *testing.T) {
-		w := lastPoll(t, workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+		w := lastPoll(t, contract.SignalPaymentResult, contract.PaymentResult{Status: "PAID", Source: "order-service"})
 		st := w.mustRun() // decided in this run, no continue-as-new
-		wantState(t, st, workflows.StatePaid)
+		wantState(t, st, contract.StatePaid)
 		if st.Runs != 4 || len(w.cancels) != 0 {
 			t.Errorf("runs %d, cancels %d", st.Runs, len(w.cancels))
 		}
 	})
 	t.Run("recheck-during-the-last-poll", func(t *testing.T) {
-		w := lastPoll(t, workflows.SignalRecheck, nil)
+		w := lastPoll(t, contract.SignalRecheck, nil)
 		_, err := w.run()
 		n := continued(t, err)
 		if !n.Carry.Recheck {
@@ -254,7 +254,7 @@ func TestHistoryBoundLongPaymentPoll(t *testing.T) {
 			return providers.PaymentStatus{State: providers.PaymentPaid}, nil
 		}
 		st := w2.mustRun()
-		wantState(t, st, workflows.StatePaid)
+		wantState(t, st, contract.StatePaid)
 		if got := w2.env.Now().Sub(w.env.Now()); got >= time.Second {
 			t.Errorf("the carried recheck asked %s into the next run, want at once", got)
 		}

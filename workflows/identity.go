@@ -41,7 +41,7 @@ const changeMerchantScopedIDs = "merchant-scoped-ids"
 // attach instead of cancelling twice, and the business key is derived from it.
 // Runs that carry a status (continue-as-new, a reconciliation's reopen) keep the
 // identity their cancel started with.
-func checkIdentity(ctx workflow.Context, req CancelRequest) error {
+func checkIdentity(ctx workflow.Context, req contract.CancelRequest) error {
 	if req.Carry != nil {
 		return nil
 	}
@@ -52,9 +52,9 @@ func checkIdentity(ctx workflow.Context, req CancelRequest) error {
 			return nil
 		}
 		return fmt.Errorf("merchant is required (the paycancel merchant whose order this is); start it again with the merchant and the workflow id %s",
-			WorkflowID("<merchant>", req.Provider, req.MerchantOrderNo))
+			contract.WorkflowID("<merchant>", req.Provider, req.MerchantOrderNo))
 	}
-	if want := WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo); id != want {
+	if want := contract.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo); id != want {
 		return fmt.Errorf("workflow id %q does not name this request's cancel: merchant %s's order %s at %s has the workflow id %q",
 			id, req.Merchant, req.MerchantOrderNo, req.Provider, want)
 	}

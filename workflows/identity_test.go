@@ -15,32 +15,33 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func TestWorkflowIDForms(t *testing.T) {
-	if got := workflows.WorkflowID("acme", "gnete", "A1001"); got != "cancel/acme/gnete/A1001" {
+	if got := contract.WorkflowID("acme", "gnete", "A1001"); got != "cancel/acme/gnete/A1001" {
 		t.Errorf("scoped id %q", got)
 	}
-	if got := workflows.LegacyWorkflowID("gnete", "A1001"); got != "cancel/gnete/A1001" {
+	if got := contract.LegacyWorkflowID("gnete", "A1001"); got != "cancel/gnete/A1001" {
 		t.Errorf("legacy id %q", got)
 	}
 	cases := []struct {
 		id   string
-		want workflows.Identity
+		want contract.Identity
 		ok   bool
 	}{
-		{"cancel/acme/gnete/A1001", workflows.Identity{Merchant: "acme", Provider: "gnete", MerchantOrderNo: "A1001"}, true},
-		{"cancel/gnete/A1001", workflows.Identity{Provider: "gnete", MerchantOrderNo: "A1001"}, true},
+		{"cancel/acme/gnete/A1001", contract.Identity{Merchant: "acme", Provider: "gnete", MerchantOrderNo: "A1001"}, true},
+		{"cancel/gnete/A1001", contract.Identity{Provider: "gnete", MerchantOrderNo: "A1001"}, true},
 		// A merchant named like a provider is still a merchant: four parts.
-		{"cancel/ksher/gnete/A1001", workflows.Identity{Merchant: "ksher", Provider: "gnete", MerchantOrderNo: "A1001"}, true},
-		{"cancel/acme/stripe/A1001", workflows.Identity{}, false},
-		{"cancel/ac me/gnete/A1001", workflows.Identity{}, false},
-		{"cancel/gnete/", workflows.Identity{}, false},
-		{"refund/acme/gnete/A1001", workflows.Identity{}, false},
-		{"cancel/acme/gnete/A1001/x", workflows.Identity{}, false},
+		{"cancel/ksher/gnete/A1001", contract.Identity{Merchant: "ksher", Provider: "gnete", MerchantOrderNo: "A1001"}, true},
+		{"cancel/acme/stripe/A1001", contract.Identity{}, false},
+		{"cancel/ac me/gnete/A1001", contract.Identity{}, false},
+		{"cancel/gnete/", contract.Identity{}, false},
+		{"refund/acme/gnete/A1001", contract.Identity{}, false},
+		{"cancel/acme/gnete/A1001/x", contract.Identity{}, false},
 	}
 	for _, tc := range cases {
-		got, ok := workflows.ParseWorkflowID(tc.id)
+		got, ok := contract.ParseWorkflowID(tc.id)
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("ParseWorkflowID(%q) = %+v, %v; want %+v, %v", tc.id, got, ok, tc.want, tc.ok)
 		}
@@ -54,25 +55,25 @@ func TestWorkflowIDForms(t *testing.T) {
 // always was (running cancels keep theirs in their status anyway); a scoped id's
 // key carries the merchant; both stay within PayerMax's 64 characters.
 func TestCancelKeyForms(t *testing.T) {
-	if got := workflows.CancelKey(workflows.LegacyWorkflowID("payermax", "ord-1001")); got != "pc-payermax-ord-1001" {
+	if got := workflows.CancelKey(contract.LegacyWorkflowID("payermax", "ord-1001")); got != "pc-payermax-ord-1001" {
 		t.Errorf("legacy key %q", got)
 	}
-	a := workflows.CancelKey(workflows.WorkflowID("acme", "payermax", "DUP1"))
-	b := workflows.CancelKey(workflows.WorkflowID("globex", "payermax", "DUP1"))
+	a := workflows.CancelKey(contract.WorkflowID("acme", "payermax", "DUP1"))
+	b := workflows.CancelKey(contract.WorkflowID("globex", "payermax", "DUP1"))
 	if a != "pc-acme-payermax-DUP1" || b != "pc-globex-payermax-DUP1" {
 		t.Errorf("keys %q, %q", a, b)
 	}
 	long := strings.Repeat("m", 64)
 	order := strings.Repeat("9", 64)
-	k1 := workflows.CancelKey(workflows.WorkflowID(long, "payermax", order))
-	k2 := workflows.CancelKey(workflows.WorkflowID(long[1:], "payermax", order))
-	if len(k1) > 64 || len(k2) > 64 || k1 == k2 || k1 != workflows.CancelKey(workflows.WorkflowID(long, "payermax", order)) {
+	k1 := workflows.CancelKey(contract.WorkflowID(long, "payermax", order))
+	k2 := workflows.CancelKey(contract.WorkflowID(long[1:], "payermax", order))
+	if len(k1) > 64 || len(k2) > 64 || k1 == k2 || k1 != workflows.CancelKey(contract.WorkflowID(long, "payermax", order)) {
 		t.Errorf("long keys %q, %q: want stable, distinct and at most 64 characters", k1, k2)
 	}
 }
 
 func TestValidateStart(t *testing.T) {
-	req := workflows.CancelRequest{Merchant: "acme", Provider: "gnete", Credential: "acme-gnete", MerchantOrderNo: "A1",
+	req := contract.CancelRequest{Merchant: "acme", Provider: "gnete", Credential: "acme-gnete", MerchantOrderNo: "A1",
 		Amount: 100, Currency: "HKD"}
 	if err := req.ValidateStart(); err != nil {
 		t.Fatal(err)
@@ -95,18 +96,18 @@ func TestValidateStart(t *testing.T) {
 func TestRequestDifferences(t *testing.T) {
 	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.FixedZone("HKT", 8*3600))
 	deadline := start.Add(time.Hour)
-	base := workflows.CancelRequest{Merchant: "acme", Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "DUP1",
+	base := contract.CancelRequest{Merchant: "acme", Provider: "payermax", Credential: "acme-payermax", MerchantOrderNo: "DUP1",
 		Amount: 1000, Currency: "USD", PayStartedAt: start, PayTimeout: 15 * time.Minute, CancelDeadline: &deadline}
 	same := base
 	same.PayStartedAt = start.UTC() // the same instant, another zone
 	d2 := deadline.UTC()
 	same.CancelDeadline = &d2
-	if diffs := workflows.RequestDifferences(base, same); len(diffs) != 0 {
+	if diffs := contract.RequestDifferences(base, same); len(diffs) != 0 {
 		t.Errorf("same request: %v", diffs)
 	}
 	other := base
 	other.Credential, other.Amount, other.Currency, other.CancelDeadline = "acme-payermax-2", 2000, "EUR", nil
-	diffs := workflows.RequestDifferences(base, other)
+	diffs := contract.RequestDifferences(base, other)
 	var fields []string
 	for _, d := range diffs {
 		fields = append(fields, d.Field)
@@ -121,13 +122,13 @@ func TestRequestDifferences(t *testing.T) {
 	// A run that continued as new recorded the pay start its first run resolved:
 	// a request without one is not compared on it.
 	carried := base
-	carried.Carry = &workflows.Carry{}
+	carried.Carry = &contract.Carry{}
 	noStart := base
 	noStart.PayStartedAt = time.Time{}
-	if diffs := workflows.RequestDifferences(carried, noStart); len(diffs) != 0 {
+	if diffs := contract.RequestDifferences(carried, noStart); len(diffs) != 0 {
 		t.Errorf("carried run against a request without payStartedAt: %v", diffs)
 	}
-	if diffs := workflows.RequestDifferences(base, noStart); len(diffs) != 1 || diffs[0].Field != "payStartedAt" {
+	if diffs := contract.RequestDifferences(base, noStart); len(diffs) != 1 || diffs[0].Field != "payStartedAt" {
 		t.Errorf("first run against a request without payStartedAt: %v", diffs)
 	}
 }
@@ -144,7 +145,7 @@ func wantInvalid(t *testing.T, err error, contains string) {
 func TestNewCancelWithoutMerchantFails(t *testing.T) {
 	w := newWF(t)
 	w.req.Merchant = ""
-	w.id = workflows.LegacyWorkflowID("payermax", "ord-1001")
+	w.id = contract.LegacyWorkflowID("payermax", "ord-1001")
 	_, err := w.run()
 	wantInvalid(t, err, "merchant is required")
 	if w.policyLoads != 0 || len(w.cancels) != 0 || len(w.notifies) != 0 {
@@ -154,15 +155,15 @@ func TestNewCancelWithoutMerchantFails(t *testing.T) {
 
 func TestWorkflowIDMustBeTheRequests(t *testing.T) {
 	for _, id := range []string{
-		workflows.LegacyWorkflowID("payermax", "ord-1001"),     // the old form, with a merchant
-		workflows.WorkflowID("globex", "payermax", "ord-1001"), // another merchant's id
-		workflows.WorkflowID("acme", "payermax", "ord-1002"),   // another order's id
+		contract.LegacyWorkflowID("payermax", "ord-1001"),     // the old form, with a merchant
+		contract.WorkflowID("globex", "payermax", "ord-1001"), // another merchant's id
+		contract.WorkflowID("acme", "payermax", "ord-1002"),   // another order's id
 		"my-cancel", // any id
 	} {
 		w := newWF(t)
 		w.id = id
 		_, err := w.run()
-		wantInvalid(t, err, workflows.WorkflowID("acme", "payermax", "ord-1001"))
+		wantInvalid(t, err, contract.WorkflowID("acme", "payermax", "ord-1001"))
 		if w.policyLoads != 0 || len(w.cancels) != 0 {
 			t.Errorf("%s: policy loads %d, cancels %d", id, w.policyLoads, len(w.cancels))
 		}
@@ -196,26 +197,26 @@ func TestCredentialMovedWhileInReviewStaysInReview(t *testing.T) {
 		}
 		return credentialOfAnotherMerchant()
 	}
-	var afterRetry workflows.Status
+	var afterRetry contract.Status
 	w.at(time.Hour, func() {
-		w.update(workflows.UpdateResolve, "r1", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "r1", contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	})
 	w.at(2*time.Hour, func() {
 		afterRetry = w.status()
-		w.update(workflows.UpdateResolve, "r2", workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "r2", contract.Resolution{Action: "NOT_NEEDED", Operator: "ops@acme"})
 	})
 	st := w.mustRun()
-	wantState(t, afterRetry, workflows.StateNeedsReview)
-	if afterRetry.ReviewReason != workflows.ReviewConfiguration || w.policyLoads != 2 || len(w.cancels) != 0 {
+	wantState(t, afterRetry, contract.StateNeedsReview)
+	if afterRetry.ReviewReason != contract.ReviewConfiguration || w.policyLoads != 2 || len(w.cancels) != 0 {
 		t.Errorf("after the retry: %+v; policy loads %d, cancels %d", afterRetry, w.policyLoads, len(w.cancels))
 	}
-	wantState(t, st, workflows.StateResolvedNotNeeded)
+	wantState(t, st, contract.StateResolvedNotNeeded)
 }
 
 func TestMerchantInStatusAndSearchAttributes(t *testing.T) {
 	w := newWF(t)
 	st := w.mustRun()
-	if st.Merchant != "acme" || st.WorkflowID != workflows.WorkflowID("acme", "payermax", "ord-1001") {
+	if st.Merchant != "acme" || st.WorkflowID != contract.WorkflowID("acme", "payermax", "ord-1001") {
 		t.Errorf("status merchant %q, id %q", st.Merchant, st.WorkflowID)
 	}
 	// Set once, with the first state (the starter sets it at start too).
@@ -231,14 +232,14 @@ func TestLegacyContinuedRunGoesOn(t *testing.T) {
 	w1, next := pendingForARun(t)
 	next.Merchant = ""
 	next.Carry.Status.Merchant = ""
-	next.Carry.Status.WorkflowID = workflows.LegacyWorkflowID("payermax", "ord-1001")
+	next.Carry.Status.WorkflowID = contract.LegacyWorkflowID("payermax", "ord-1001")
 
 	w2 := newWF(t)
 	w2.env.SetStartTime(w1.env.Now())
 	w2.req = next
-	w2.id = workflows.LegacyWorkflowID("payermax", "ord-1001")
+	w2.id = contract.LegacyWorkflowID("payermax", "ord-1001")
 	st := w2.mustRun()
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if st.Runs != 2 || st.Merchant != "acme" || len(w2.merchants) != 0 || w2.policyLoads != 0 {
 		t.Errorf("runs %d, merchant %q, Merchant upserts %v, policy loads %d", st.Runs, st.Merchant, w2.merchants, w2.policyLoads)
 	}

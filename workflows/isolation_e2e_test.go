@@ -9,7 +9,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestProviderIsolation: Ksher answers slowly and may have only two calls in
@@ -39,7 +39,7 @@ func TestProviderIsolation(t *testing.T) {
 				sc.LatencyMs = 1000 // every Ksher answer takes a second
 			}
 			createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 100, Currency: "USD", Scenario: sc})
-			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
+			run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
 				MerchantOrderNo: order, Amount: 100, Currency: "USD"})
 			wg.Add(1)
 			go func(provider string) {
@@ -54,7 +54,7 @@ func TestProviderIsolation(t *testing.T) {
 	wg.Wait()
 	var slowestPayerMax, slowestKsher time.Duration
 	for _, r := range results {
-		if r.final != workflows.StateCancelled {
+		if r.final != contract.StateCancelled {
 			t.Errorf("%s cancel ended %s", r.provider, r.final)
 		}
 		if r.provider == "payermax" && r.took > slowestPayerMax {

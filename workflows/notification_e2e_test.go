@@ -10,7 +10,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestProviderNotificationEndsPendingCancel: a cancel left pending waits an hour
@@ -30,7 +30,7 @@ func TestProviderNotificationEndsPendingCancel(t *testing.T) {
 			order := testenv.Order("nt-" + provider[:2])
 			createPayment(t, env, provider, simkit.Payment{MerchantOrderNo: order, Amount: 300, Currency: "HKD",
 				Scenario: simkit.Scenario{PendingQueries: 1}})
-			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
+			run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: provider, Credential: "demo-" + provider,
 				MerchantOrderNo: order, Amount: 300, Currency: "HKD"})
 			waitVisible(t, env, fmt.Sprintf("WorkflowId = '%s' AND CancelState = 'CONFIRMING'", run.GetID()), 1)
 
@@ -46,7 +46,7 @@ func TestProviderNotificationEndsPendingCancel(t *testing.T) {
 			}
 			started := time.Now()
 			final := waitFinal(t, run)
-			if final.Final != workflows.StateCancelled {
+			if final.Final != contract.StateCancelled {
 				t.Fatalf("final %s, want CANCELLED", final.Final)
 			}
 			if took := time.Since(started); took > 30*time.Second {
@@ -59,13 +59,13 @@ func TestProviderNotificationEndsPendingCancel(t *testing.T) {
 	}
 }
 
-func status(t *testing.T, env *testenv.Env, id string) workflows.Status {
+func status(t *testing.T, env *testenv.Env, id string) contract.Status {
 	t.Helper()
-	resp, err := env.Client.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
+	resp, err := env.Client.QueryWorkflow(context.Background(), id, "", contract.QueryStatus)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st workflows.Status
+	var st contract.Status
 	if err := resp.Get(&st); err != nil {
 		t.Fatal(err)
 	}

@@ -14,15 +14,15 @@ import (
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-func (r *run) finish() (Status, error) {
+func (r *run) finish() (contract.Status, error) {
 	if r.stopRequested() {
 		return r.stop()
 	}
-	if r.st.State != StateNotifyExhausted && r.deliver(r.st.Final) {
+	if r.st.State != contract.StateNotifyExhausted && r.deliver(r.st.Final) {
 		return r.stop()
 	}
 	for r.st.Notify.Exhausted {
-		r.setState(StateNotifyExhausted) // shows the exhausted notification
+		r.setState(contract.StateNotifyExhausted) // shows the exhausted notification
 		ok, err := workflow.AwaitWithTimeout(r.ctx, ResendWindow, func() bool { return r.resend })
 		if err != nil {
 			if r.stopRequested() {
@@ -76,14 +76,14 @@ func (r *run) deliver(state string) (stopped bool) {
 // runSchedule delivers the current episode's event on the policy's schedule.
 func (r *run) runSchedule(state string) (stopped bool) {
 	n := r.st.Notify
-	r.st.Notify = NotifyStatus{URL: n.URL, EventID: n.EventID, Episode: n.Episode}
+	r.st.Notify = contract.NotifyStatus{URL: n.URL, EventID: n.EventID, Episode: n.Episode}
 	if r.st.Notify.URL == "" {
 		return false
 	}
 	event := r.event(state)
 	schedule := r.policy.NotifySchedule
 	if len(schedule) == 0 {
-		schedule = defaultNotifySchedule
+		schedule = contract.DefaultNotifySchedule
 	}
 	for i, wait := range schedule {
 		if wait > 0 && r.pause(wait) {
@@ -107,7 +107,7 @@ func (r *run) runSchedule(state string) (stopped bool) {
 // changeResolutionEndsReviewNotice waited the whole pause and went on.
 func (r *run) pause(d time.Duration) (superseded bool) {
 	r.showDetails() // the last delivery error, while waiting to try again
-	if r.st.State != StateNeedsReview {
+	if r.st.State != contract.StateNeedsReview {
 		_ = workflow.Sleep(r.ctx, d)
 		return false
 	}
@@ -129,7 +129,7 @@ func (r *run) pause(d time.Duration) (superseded bool) {
 // newEpisode resets the notification status for a new episode with a new event id.
 func (r *run) newEpisode(state string) {
 	ep := r.st.Notify.Episode + 1
-	r.st.Notify = NotifyStatus{URL: r.policy.NotifyURL, Episode: ep,
+	r.st.Notify = contract.NotifyStatus{URL: r.policy.NotifyURL, Episode: ep,
 		EventID: "evt_" + contract.StableHash(fmt.Sprintf("%s#%s#%d", r.st.WorkflowID, state, ep))}
 }
 
@@ -145,7 +145,7 @@ func (r *run) event(state string) activities.MerchantEvent {
 	if r.st.Resolution != nil {
 		event.Resolution = r.st.Resolution.Action
 	}
-	if state == StateStopped && r.st.Stopped != nil {
+	if state == contract.StateStopped && r.st.Stopped != nil {
 		event.Reason, event.Final = r.st.Stopped.Reason, r.st.Final
 	}
 	return event

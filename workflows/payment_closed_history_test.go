@@ -22,7 +22,7 @@ import (
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/worker/testenv/history"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // paymentClosedHistories name the files and what each must contain.
@@ -50,7 +50,7 @@ func TestPaymentClosedHistoriesCover(t *testing.T) {
 				}
 			}
 			if a := e.GetUpsertWorkflowSearchAttributesEventAttributes(); a != nil {
-				if p, ok := a.GetSearchAttributes().GetIndexedFields()[workflows.SACancelState.GetName()]; ok {
+				if p, ok := a.GetSearchAttributes().GetIndexedFields()[contract.SACancelState.GetName()]; ok {
 					have["state:"+strings.Trim(string(p.GetData()), `"`)] = true
 				}
 			}
@@ -76,19 +76,19 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 	start := func(t *testing.T, code string, p simkit.Payment) client.WorkflowRun {
 		p.MerchantOrderNo, p.Amount, p.Currency = testenv.Order("h-"+code), 1000, "USD"
 		createPayment(t, env, "payermax", p)
-		return startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		return startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: p.MerchantOrderNo, Amount: 1000, Currency: "USD"})
 	}
 	runs := map[string]func(t *testing.T) client.WorkflowRun{
 		"payment-failed-at-cancel": func(t *testing.T) client.WorkflowRun {
 			run := start(t, "pfcan", simkit.Payment{State: simkit.Failed,
 				Scenario: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}}})
-			wantState(t, waitFinal(t, run), workflows.StateNotNeeded)
+			wantState(t, waitFinal(t, run), contract.StateNotNeeded)
 			return run
 		},
 		"payment-failed-while-confirming": func(t *testing.T) client.WorkflowRun {
 			run := start(t, "pfconf", simkit.Payment{Scenario: simkit.Scenario{PendingQueries: 1000}})
-			st := waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateConfirming && s.QueryAttempts >= 1 })
+			st := waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateConfirming && s.QueryAttempts >= 1 })
 			// The authorisation fails on its own while the cancel is pending.
 			resp, err := http.Post(env.Sandboxes.URL+"/payermax/_sandbox/payments/"+st.MerchantOrderNo+"/state", "application/json",
 				strings.NewReader(`{"state":"FAILED"}`))
@@ -96,7 +96,7 @@ func TestWriteHistoriesPaymentClosed(t *testing.T) {
 				t.Fatalf("set state: %v %v", resp, err)
 			}
 			resp.Body.Close()
-			wantState(t, waitFinal(t, run), workflows.StateNotNeeded)
+			wantState(t, waitFinal(t, run), contract.StateNotNeeded)
 			return run
 		},
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // A verified answer that the payment failed or closed on its own (provider
@@ -21,11 +21,11 @@ func TestPaymentClosedWhileCancelling(t *testing.T) {
 	w := newWF(t)
 	w.cancelFn = failWith(activities.ErrPaymentClosed, paymentFailed())
 	st := w.mustRun()
-	wantState(t, st, workflows.StateNotNeeded)
+	wantState(t, st, contract.StateNotNeeded)
 	if st.ReviewReason != "" || st.LastOutcome.Code != "FAILED" || st.LastOutcome.Reason != providers.ReasonPaymentClosed {
 		t.Fatalf("status %+v", st)
 	}
-	wantNotified(t, w, workflows.StateNotNeeded)
+	wantNotified(t, w, contract.StateNotNeeded)
 	if ev := w.notifies[0].Event; ev.ProviderCode != "FAILED" || ev.ProviderMessage != paymentFailed().Message {
 		t.Fatalf("the merchant is not told the provider's words: %+v", ev)
 	}
@@ -34,9 +34,9 @@ func TestPaymentClosedWhileCancelling(t *testing.T) {
 func TestPaymentClosedWhileConfirming(t *testing.T) {
 	w := pendingWF(t, pendingUntil(3, paymentFailed()))
 	st := w.mustRun()
-	wantState(t, st, workflows.StateNotNeeded)
+	wantState(t, st, contract.StateNotNeeded)
 	if st.QueryAttempts != 3 || st.LastOutcome.Reason != providers.ReasonPaymentClosed {
 		t.Fatalf("status %+v", st)
 	}
-	wantNotified(t, w, workflows.StateNotNeeded)
+	wantNotified(t, w, contract.StateNotNeeded)
 }

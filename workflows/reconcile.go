@@ -14,7 +14,7 @@ import (
 )
 
 // reconcileDefaults fills the zero fields of r with the defaults its comments name.
-func reconcileDefaults(r *ReconcileRequest) {
+func reconcileDefaults(r *contract.ReconcileRequest) {
 	if r.StuckAfter <= 0 {
 		r.StuckAfter = 30 * time.Minute
 	}
@@ -37,7 +37,7 @@ func reconcileDefaults(r *ReconcileRequest) {
 // re-verifies recently finished cancels against the provider's payment status and
 // moves disagreeing ones (cancelled here, paid there) to review. It pages through
 // visibility, bounds its work per run and continues as new when there is more.
-func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileReport, error) {
+func ReconcileWorkflow(ctx workflow.Context, req contract.ReconcileRequest) (contract.ReconcileReport, error) {
 	reconcileDefaults(&req)
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
@@ -45,7 +45,7 @@ func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileRep
 	})
 	cur := req.Cursor
 	if cur == nil {
-		cur = &ReconcileCursor{Phase: "stuck", AsOf: workflow.Now(ctx)}
+		cur = &contract.ReconcileCursor{Phase: "stuck", AsOf: workflow.Now(ctx)}
 		cur.Report.AsOf = cur.AsOf
 	}
 	cur.Report.Runs++
@@ -62,7 +62,7 @@ func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileRep
 				return *rep, err
 			}
 			if len(page.Cancels) > 0 {
-				var signalled []activities.CancelRef
+				var signalled []contract.CancelRef
 				if err := workflow.ExecuteActivity(ctx, acts.SignalRecheck, page.Cancels).Get(ctx, &signalled); err != nil {
 					return *rep, err
 				}
@@ -120,7 +120,7 @@ func ReconcileWorkflow(ctx workflow.Context, req ReconcileRequest) (ReconcileRep
 		return *rep, workflow.NewContinueAsNewError(ctx, ReconcileWorkflow, req)
 	}
 	var counts map[string]map[string]int64
-	if err := workflow.ExecuteActivity(ctx, acts.CountCancels, FinalAndOpenStates()).Get(ctx, &counts); err != nil {
+	if err := workflow.ExecuteActivity(ctx, acts.CountCancels, contract.AllStates()).Get(ctx, &counts); err != nil {
 		return *rep, err
 	}
 	rep.Counts = counts
@@ -141,16 +141,13 @@ func verifyCtx(ctx workflow.Context, provider string) workflow.Context {
 	if workflow.GetVersion(ctx, changeReconcileProviderQueues, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return ctx
 	}
-	for _, p := range ProviderNames {
+	for _, p := range contract.ProviderNames {
 		if p == provider {
-			return workflow.WithTaskQueue(ctx, activities.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, provider))
+			return workflow.WithTaskQueue(ctx, contract.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, provider))
 		}
 	}
 	return ctx
 }
-
-// FinalAndOpenStates lists every CancelState value, sorted, for counting.
-func FinalAndOpenStates() []string { return contract.AllStates() }
 
 // reopenForReview starts a new run of the disagreeing cancel (same workflow id)
 // that carries its final status into NEEDS_REVIEW with the reason, so the
@@ -160,8 +157,8 @@ func FinalAndOpenStates() []string { return contract.AllStates() }
 // (reuse policy ALLOW_DUPLICATE); order services' starts refuse one. If another
 // reconciliation reopened it first, the start fails and nothing is done twice.
 func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
-	var req CancelRequest
-	var st Status
+	var req contract.CancelRequest
+	var st contract.Status
 	// Decoding JSON that the activity's result recorded in history is deterministic;
 	// workflowcheck flags encoding/json for its reflection, not for this use.
 	//workflowcheck:ignore
@@ -170,17 +167,17 @@ func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
 		return false
 	}
 	d := v.Disagreement
-	st.State, st.Final, st.NeedsReview = StateNeedsReview, "", true
-	st.ReviewReason = ReviewDisagreement
+	st.State, st.Final, st.NeedsReview = contract.StateNeedsReview, "", true
+	st.ReviewReason = contract.ReviewDisagreement
 	st.LastOutcome = providers.Outcome{Kind: providers.Failed, Reason: providers.ReasonAlreadyPaid, Code: d.Code,
 		Message: "reconciliation: the provider reports the payment " + string(d.PaymentState) + " after it was cancelled here"}
 	pol := *v.Policy
 	if pol.ActivityTaskQueue == "" {
 		// The reopened run is this workflow's child, on this task queue: its
 		// provider calls go to the provider's queue beside it.
-		pol.ActivityTaskQueue = activities.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, req.Provider)
+		pol.ActivityTaskQueue = contract.ProviderTaskQueue(workflow.GetInfo(ctx).TaskQueueName, req.Provider)
 	}
-	req.Carry = &Carry{Status: st, Policy: pol}
+	req.Carry = &contract.Carry{Status: st, Policy: pol}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            d.Cancel.WorkflowID,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
@@ -189,7 +186,7 @@ func reopenForReview(ctx workflow.Context, v activities.Verification) bool {
 		StaticSummary: contract.Summary(req) + " · reopened for review",
 		StaticDetails: contract.StaticDetails(req, d.Cancel.WorkflowID),
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, WorkflowName, req)
+	child := workflow.ExecuteChildWorkflow(cctx, contract.WorkflowName, req)
 	var started workflow.Execution
 	if err := child.GetChildWorkflowExecution().Get(ctx, &started); err != nil {
 		workflow.GetLogger(ctx).Info("disagreeing cancel already reopened elsewhere", "workflowId", d.Cancel.WorkflowID, "error", err)

@@ -13,18 +13,18 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
-func runReconcile(t *testing.T, env *testenv.Env, id string, req workflows.ReconcileRequest) workflows.ReconcileReport {
+func runReconcile(t *testing.T, env *testenv.Env, id string, req contract.ReconcileRequest) contract.ReconcileReport {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	run, err := env.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: env.TaskQueue}, workflows.ReconcileWorkflowName, req)
+	run, err := env.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: env.TaskQueue}, contract.ReconcileWorkflowName, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep workflows.ReconcileReport
+	var rep contract.ReconcileReport
 	if err := run.Get(ctx, &rep); err != nil {
 		t.Fatalf("reconcile %s: %v", id, err)
 	}
@@ -64,7 +64,7 @@ func TestReconcileUnsticksAndFlags(t *testing.T) {
 	stuckOrder := fmt.Sprintf("rc-stuck-%d", suffix)
 	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: stuckOrder, Amount: 500, Currency: "USD",
 		Scenario: simkit.Scenario{PendingQueries: 1}})
-	stuck := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+	stuck := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 		MerchantOrderNo: stuckOrder, Amount: 500, Currency: "USD"})
 	waitVisible(t, env, fmt.Sprintf("WorkflowId = '%s' AND CancelState = 'CONFIRMING'", stuck.GetID()), 1)
 
@@ -72,17 +72,17 @@ func TestReconcileUnsticksAndFlags(t *testing.T) {
 	paidOrder := fmt.Sprintf("rc-qr-%d", suffix)
 	createPayment(t, env, "ksher", simkit.Payment{MerchantOrderNo: paidOrder, Amount: 700, Currency: "THB",
 		Scenario: simkit.Scenario{PaidAfterCancel: true}})
-	paid := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "ksher", Credential: "demo-ksher",
+	paid := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "ksher", Credential: "demo-ksher",
 		MerchantOrderNo: paidOrder, Amount: 700, Currency: "THB"})
-	if st := waitFinal(t, paid); st.Final != workflows.StateCancelled {
+	if st := waitFinal(t, paid); st.Final != contract.StateCancelled {
 		t.Fatalf("ksher cancel ended %s, want CANCELLED", st.Final)
 	}
 	waitVisible(t, env, fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Completed' AND CancelState = 'CANCELLED'", paid.GetID()), 1)
 
 	// Two reconciliations at once.
-	req := workflows.ReconcileRequest{StuckAfter: time.Millisecond, VerifyWithin: time.Hour, QueryInterval: time.Millisecond}
+	req := contract.ReconcileRequest{StuckAfter: time.Millisecond, VerifyWithin: time.Hour, QueryInterval: time.Millisecond}
 	var wg sync.WaitGroup
-	reports := make([]workflows.ReconcileReport, 2)
+	reports := make([]contract.ReconcileReport, 2)
 	for i := range reports {
 		wg.Add(1)
 		go func(i int) {
@@ -93,7 +93,7 @@ func TestReconcileUnsticksAndFlags(t *testing.T) {
 	wg.Wait()
 
 	// The stuck cancel finished right after the signal, not an hour later.
-	if st := waitFinal(t, stuck); st.Final != workflows.StateCancelled {
+	if st := waitFinal(t, stuck); st.Final != contract.StateCancelled {
 		t.Fatalf("stuck cancel ended %s, want CANCELLED", st.Final)
 	}
 	signalled := 0
@@ -123,12 +123,12 @@ func TestReconcileUnsticksAndFlags(t *testing.T) {
 	// The cancel is open again, in review, with the reason in its history.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := env.Client.QueryWorkflow(context.Background(), paid.GetID(), "", workflows.QueryStatus)
+		resp, err := env.Client.QueryWorkflow(context.Background(), paid.GetID(), "", contract.QueryStatus)
 		if err == nil {
-			var st workflows.Status
-			if err := resp.Get(&st); err == nil && st.State == workflows.StateNeedsReview {
-				if st.ReviewReason != workflows.ReviewDisagreement {
-					t.Fatalf("review reason %q, want %q", st.ReviewReason, workflows.ReviewDisagreement)
+			var st contract.Status
+			if err := resp.Get(&st); err == nil && st.State == contract.StateNeedsReview {
+				if st.ReviewReason != contract.ReviewDisagreement {
+					t.Fatalf("review reason %q, want %q", st.ReviewReason, contract.ReviewDisagreement)
 				}
 				break
 			}

@@ -43,6 +43,7 @@ import (
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/worker/testenv/history"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 const historiesDir = "testdata/histories"
@@ -97,7 +98,7 @@ func TestReplayHistories(t *testing.T) {
 		t.Fatalf("%d histories in %s, want %d (regenerate: see the comment at the top)", len(files), historiesDir, len(historyCases))
 	}
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	replayer.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: contract.WorkflowName})
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		t.Run(name, func(t *testing.T) {
@@ -125,10 +126,10 @@ func TestReplayHistories(t *testing.T) {
 					t.Errorf("event %d: a failed workflow task", e.GetEventId())
 				}
 				if a := e.GetUpsertWorkflowSearchAttributesEventAttributes(); a != nil {
-					if p, ok := a.GetSearchAttributes().GetIndexedFields()[workflows.SACancelState.GetName()]; ok {
+					if p, ok := a.GetSearchAttributes().GetIndexedFields()[contract.SACancelState.GetName()]; ok {
 						have["state:"+strings.Trim(string(p.GetData()), `"`)] = true
 					}
-					if p, ok := a.GetSearchAttributes().GetIndexedFields()[workflows.SAMerchant.GetName()]; ok {
+					if p, ok := a.GetSearchAttributes().GetIndexedFields()[contract.SAMerchant.GetName()]; ok {
 						have["merchant:"+strings.Trim(string(p.GetData()), `"`)] = true
 					}
 				}
@@ -154,14 +155,14 @@ func TestReplayHistories(t *testing.T) {
 func recordedID(t *testing.T, h *historypb.History) string {
 	t.Helper()
 	attrs := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
-	var req workflows.CancelRequest
+	var req contract.CancelRequest
 	if attrs == nil || converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &req) != nil {
 		t.Fatal("the history does not start with a cancel request")
 	}
 	if req.Merchant == "" {
-		return workflows.LegacyWorkflowID(req.Provider, req.MerchantOrderNo)
+		return contract.LegacyWorkflowID(req.Provider, req.MerchantOrderNo)
 	}
-	return workflows.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)
+	return contract.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)
 }
 
 // camel turns EVENT_TYPE_TIMER_FIRED into TimerFired.
@@ -206,11 +207,11 @@ func TestWriteHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	order := func(name string) string { return testenv.Order("h-" + name) }
-	request := func(name string) workflows.CancelRequest {
-		return workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
+	request := func(name string) contract.CancelRequest {
+		return contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
 			Amount: 1000, Currency: "USD"}
 	}
-	paid := func(name string, sc simkit.Scenario) workflows.CancelRequest {
+	paid := func(name string, sc simkit.Scenario) contract.CancelRequest {
 		req := request(name)
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD", Scenario: sc})
 		return req
@@ -222,7 +223,7 @@ func TestWriteHistories(t *testing.T) {
 		req := paid(name, simkit.Scenario{})
 		req.NotifyURL = url
 		run = startCancel(t, env, req)
-		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNotifyExhausted })
 		return run, open
 	}
 	failed := func(t *testing.T, run client.WorkflowRun, contains string) {
@@ -238,13 +239,13 @@ func TestWriteHistories(t *testing.T) {
 	runs := map[string]func(t *testing.T) client.WorkflowRun{
 		"merchant-scoped-happy": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("merchant-scoped-happy", simkit.Scenario{}))
-			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			wantState(t, waitFinal(t, run), contract.StateCancelled)
 			return run
 		},
 		"start-without-merchant": func(t *testing.T) client.WorkflowRun {
 			req := request("start-without-merchant")
 			req.Merchant = ""
-			run := startCancelID(t, env, workflows.LegacyWorkflowID(req.Provider, req.MerchantOrderNo), req)
+			run := startCancelID(t, env, contract.LegacyWorkflowID(req.Provider, req.MerchantOrderNo), req)
 			failed(t, run, "merchant is required")
 			return run
 		},
@@ -257,25 +258,25 @@ func TestWriteHistories(t *testing.T) {
 		},
 		"happy": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("happy", simkit.Scenario{}))
-			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			wantState(t, waitFinal(t, run), contract.StateCancelled)
 			return run
 		},
 		"paid-by-signal": func(t *testing.T) client.WorkflowRun {
 			req := paid("paid-by-signal", simkit.Scenario{})
 			req.PayTimeout = time.Hour
 			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
-			if err := env.Client.SignalWorkflow(context.Background(), run.GetID(), run.GetRunID(), workflows.SignalPaymentResult,
-				workflows.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
+			if err := env.Client.SignalWorkflow(context.Background(), run.GetID(), run.GetRunID(), contract.SignalPaymentResult,
+				contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
 				t.Fatal(err)
 			}
-			wantState(t, waitFinal(t, run), workflows.StatePaid)
+			wantState(t, waitFinal(t, run), contract.StatePaid)
 			return run
 		},
 		"unknown-then-success": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("unknown-then-success", simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.Fault5xx}}))
 			st := waitFinal(t, run)
-			wantState(t, st, workflows.StateCancelled)
+			wantState(t, st, contract.StateCancelled)
 			if st.CancelAttempts < 2 {
 				t.Errorf("cancel attempts %d, want retries", st.CancelAttempts)
 			}
@@ -284,14 +285,14 @@ func TestWriteHistories(t *testing.T) {
 		"pending-then-success": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("pending-then-success", simkit.Scenario{PendingQueries: 2}))
 			st := waitFinal(t, run)
-			wantState(t, st, workflows.StateCancelled)
+			wantState(t, st, contract.StateCancelled)
 			return run
 		},
 		"resolved-review": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("resolved-review", simkit.Scenario{CancelFails: true}))
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
-			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo", Note: "closed in the portal"})
-			wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview })
+			sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "CANCELLED", Operator: "ops@demo", Note: "closed in the portal"})
+			wantState(t, waitFinal(t, run), contract.StateResolvedCancelled)
 			return run
 		},
 		"notify-exhausted-resend": func(t *testing.T) client.WorkflowRun {
@@ -299,9 +300,9 @@ func TestWriteHistories(t *testing.T) {
 			// merchant starts listening there and an operator resends.
 			run, open := exhausted(t, "notify-exhausted-resend")
 			open()
-			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
+			sendUpdate(t, env, run, contract.UpdateResendNotification, contract.ResendRequest{Operator: "ops@demo"})
 			st := waitFinal(t, run)
-			wantState(t, st, workflows.StateCancelled)
+			wantState(t, st, contract.StateCancelled)
 			if !st.Notify.Delivered {
 				t.Errorf("notify %+v", st.Notify)
 			}
@@ -324,7 +325,7 @@ func TestWriteHistories(t *testing.T) {
 		next := env.Client.GetWorkflow(ctx, run.GetID(), "")
 		stop(t, next)
 		st := waitFinal(t, next)
-		if st.State != workflows.StateStopped || st.Runs != 2 {
+		if st.State != contract.StateStopped || st.Runs != 2 {
 			t.Errorf("the continued run ended %+v", st)
 		}
 	}
@@ -333,18 +334,18 @@ func TestWriteHistories(t *testing.T) {
 			req := paid("stop-awaiting-payment", simkit.Scenario{})
 			req.PayTimeout = time.Hour
 			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
 			stop(t, run)
-			wantState(t, waitFinal(t, run), workflows.StateStopped)
+			wantState(t, waitFinal(t, run), contract.StateStopped)
 			return run
 		},
 		"stop-cancel-under-way": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("stop-cancel-under-way", simkit.Scenario{LatencyMs: 3000}))
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateCancelling })
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateCancelling })
 			time.Sleep(time.Second)
 			stop(t, run)
 			st := waitFinal(t, run)
-			wantState(t, st, workflows.StateStopped)
+			wantState(t, st, contract.StateStopped)
 			if !st.LastOutcome.Done() {
 				t.Errorf("last outcome %v: the call's answer was not recorded", st.LastOutcome)
 			}
@@ -352,9 +353,9 @@ func TestWriteHistories(t *testing.T) {
 		},
 		"stop-review": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid("stop-review", simkit.Scenario{CancelFails: true}))
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Delivered })
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview && s.Notify.Delivered })
 			stop(t, run)
-			wantState(t, waitFinal(t, run), workflows.StateStopped)
+			wantState(t, waitFinal(t, run), contract.StateStopped)
 			return run
 		},
 		"continued-confirming": func(t *testing.T) client.WorkflowRun {
@@ -376,23 +377,23 @@ func TestWriteHistories(t *testing.T) {
 			deadline := time.Now().Add(5 * time.Second)
 			req.CancelDeadline = &deadline
 			run := startCancel(t, env, req)
-			st := waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
-			if st.ReviewReason != workflows.ReviewWindowExpired {
+			st := waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview })
+			if st.ReviewReason != contract.ReviewWindowExpired {
 				t.Errorf("review %q, want WINDOW_EXPIRED", st.ReviewReason)
 			}
-			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
-			wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+			sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
+			wantState(t, waitFinal(t, run), contract.StateResolvedCancelled)
 			return run
 		},
 		"retry-cancel": func(t *testing.T) client.WorkflowRun {
 			req := request("retry-cancel")
 			req.Credential = "demo-unknown"
 			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
-			st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@demo"})
-			wantState(t, st, workflows.StateNeedsReview)
-			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
-			wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview })
+			st := sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@demo"})
+			wantState(t, st, contract.StateNeedsReview)
+			sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
+			wantState(t, waitFinal(t, run), contract.StateResolvedCancelled)
 			return run
 		},
 		"resolve-during-review-notice": func(t *testing.T) client.WorkflowRun {
@@ -402,28 +403,28 @@ func TestWriteHistories(t *testing.T) {
 			testenv.CreatePayment(t, env.Sandboxes2.URL, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD",
 				Scenario: simkit.Scenario{CancelFails: true}})
 			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview && s.Notify.Attempts == 1 })
-			st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo"})
-			wantState(t, st, workflows.StateResolvedNotNeeded)
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview && s.Notify.Attempts == 1 })
+			st := sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo"})
+			wantState(t, st, contract.StateResolvedNotNeeded)
 			stop(t, run) // its own notice would wait a minute for the absent merchant
-			wantState(t, waitFinal(t, run), workflows.StateStopped)
+			wantState(t, waitFinal(t, run), contract.StateStopped)
 			return run
 		},
 		"deadline-then-cancel": func(t *testing.T) client.WorkflowRun {
 			req := paid("deadline-then-cancel", simkit.Scenario{})
 			req.PayTimeout = 2 * time.Second
 			run := startCancel(t, env, req)
-			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			wantState(t, waitFinal(t, run), contract.StateCancelled)
 			return run
 		},
 		"resend-one-attempt": func(t *testing.T) client.WorkflowRun {
 			run, open := exhausted(t, "resend-one-attempt")
-			if st := sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"}); st.Notify.Delivered {
+			if st := sendUpdate(t, env, run, contract.UpdateResendNotification, contract.ResendRequest{Operator: "ops@demo"}); st.Notify.Delivered {
 				t.Errorf("a resend to a closed port answered delivered")
 			}
 			open()
-			sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
-			wantState(t, waitFinal(t, run), workflows.StateCancelled)
+			sendUpdate(t, env, run, contract.UpdateResendNotification, contract.ResendRequest{Operator: "ops@demo"})
+			wantState(t, waitFinal(t, run), contract.StateCancelled)
 			return run
 		},
 	}
@@ -486,12 +487,12 @@ func absentMerchant(t *testing.T) (url string, open func()) {
 	}
 }
 
-func waitStatus(t *testing.T, env *testenv.Env, run client.WorkflowRun, ok func(workflows.Status) bool) workflows.Status {
+func waitStatus(t *testing.T, env *testenv.Env, run client.WorkflowRun, ok func(contract.Status) bool) contract.Status {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		var st workflows.Status
-		v, err := env.Client.QueryWorkflow(context.Background(), run.GetID(), run.GetRunID(), workflows.QueryStatus)
+		var st contract.Status
+		v, err := env.Client.QueryWorkflow(context.Background(), run.GetID(), run.GetRunID(), contract.QueryStatus)
 		if err == nil {
 			err = v.Get(&st)
 		}
@@ -505,13 +506,13 @@ func waitStatus(t *testing.T, env *testenv.Env, run client.WorkflowRun, ok func(
 	}
 }
 
-func sendUpdate(t *testing.T, env *testenv.Env, run client.WorkflowRun, name string, arg any) workflows.Status {
+func sendUpdate(t *testing.T, env *testenv.Env, run client.WorkflowRun, name string, arg any) contract.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	h, err := env.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), RunID: run.GetRunID(),
 		UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	var st workflows.Status
+	var st contract.Status
 	if err == nil {
 		err = h.Get(ctx, &st)
 	}

@@ -3,17 +3,18 @@ package workflows
 // NEEDS_REVIEW: wait for an operator's resolution.
 
 import (
+	"github.com/paycancel/paycancel/workflows/contract"
 	"go.temporal.io/sdk/workflow"
 )
 
 func (r *run) review() (string, error) {
-	if r.deliver(StateNeedsReview) {
-		return StateStopped, nil
+	if r.deliver(contract.StateNeedsReview) {
+		return contract.StateStopped, nil
 	}
 	r.showDetails()
 	if err := workflow.Await(r.ctx, func() bool { return r.resolved != nil }); err != nil {
 		if r.stopRequested() {
-			return StateStopped, nil
+			return contract.StateStopped, nil
 		}
 		return "", err
 	}
@@ -23,8 +24,8 @@ func (r *run) review() (string, error) {
 	}
 	r.st.Resolution = &res
 	r.st.ReviewReason = ""
-	next := ResolutionActions[res.Action]
-	if next == StateCancelling {
+	next := contract.ResolutionActions[res.Action]
+	if next == contract.StateCancelling {
 		r.st.CancelAttempts = 0
 		if r.policy.Merchant == "" {
 			// The policy never loaded (unknown credential) and the run holds the
@@ -34,7 +35,7 @@ func (r *run) review() (string, error) {
 				return "", err
 			}
 			if r.policy.Merchant == "" {
-				return StateNeedsReview, nil // still unknown: loadPolicy set the reason
+				return contract.StateNeedsReview, nil // still unknown: loadPolicy set the reason
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // waitSignal is the one wait of the polling phases (awaiting the payment,
@@ -42,7 +43,7 @@ func (r *run) waitTimerOr(d time.Duration, add func(workflow.Selector)) (timer w
 // addSignalCases adds the polling phases' signal cases (and the stop) to sel.
 func (r *run) addSignalCases(sel workflow.Selector, decided *string, recheck *bool) {
 	payment := func(c workflow.ReceiveChannel, _ bool) {
-		var pr PaymentResult
+		var pr contract.PaymentResult
 		c.Receive(r.ctx, &pr)
 		*decided = r.paymentDecision(pr)
 	}
@@ -54,7 +55,7 @@ func (r *run) addSignalCases(sel workflow.Selector, decided *string, recheck *bo
 	// When two signals wait together, the first case added is read first: each
 	// phase keeps the order it had before this helper, so recorded histories
 	// replay as they ran.
-	if r.st.State == StateAwaitingPayment {
+	if r.st.State == contract.StateAwaitingPayment {
 		sel.AddReceive(r.paymentCh, payment)
 		sel.AddReceive(r.providerCh, provider)
 	} else {
@@ -71,20 +72,20 @@ func (r *run) addSignalCases(sel workflow.Selector, decided *string, recheck *bo
 
 // paymentDecision maps a payment-result signal: while awaiting the payment PAID or
 // NOT_NEEDED; once cancelling, a payment reported paid is PAID_AT_CANCEL.
-func (r *run) paymentDecision(pr PaymentResult) string {
+func (r *run) paymentDecision(pr contract.PaymentResult) string {
 	d := paymentSignalState(pr.Status)
 	switch {
-	case r.st.State == StateAwaitingPayment:
+	case r.st.State == contract.StateAwaitingPayment:
 		return d
-	case d == StatePaid:
-		return StatePaidAtCancel
+	case d == contract.StatePaid:
+		return contract.StatePaidAtCancel
 	}
 	return ""
 }
 
 // notificationDecision maps a verified provider notification under the current phase.
 func (r *run) notificationDecision(n providers.Notification) string {
-	if r.st.State == StateAwaitingPayment {
+	if r.st.State == contract.StateAwaitingPayment {
 		if n.Type == providers.NotifyPaymentResult {
 			return paymentStateDecision(n.Payment)
 		}
@@ -101,12 +102,12 @@ func (r *run) notificationDecision(n providers.Notification) string {
 func (r *run) drain(withRecheck bool) string {
 	decided := ""
 	take := func(d string) {
-		paid := func(s string) bool { return s == StatePaid || s == StatePaidAtCancel }
+		paid := func(s string) bool { return s == contract.StatePaid || s == contract.StatePaidAtCancel }
 		if d != "" && (decided == "" || (paid(d) && !paid(decided))) {
 			decided = d
 		}
 	}
-	drainEach(r.paymentCh, func(pr PaymentResult) { take(r.paymentDecision(pr)) })
+	drainEach(r.paymentCh, func(pr contract.PaymentResult) { take(r.paymentDecision(pr)) })
 	drainEach(r.providerCh, func(n providers.Notification) { take(r.notificationDecision(n)) })
 	for withRecheck && r.recheckCh.ReceiveAsync(nil) {
 		r.recheck = true

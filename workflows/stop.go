@@ -6,6 +6,7 @@ package workflows
 import (
 	"time"
 
+	"github.com/paycancel/paycancel/workflows/contract"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -54,14 +55,14 @@ func (r *run) get(ctx workflow.Context, fut workflow.Future, v any) (err error, 
 // execution completes rather than closing as canceled, so the result shows in the
 // Web UI and `starter status` — and it never fails a workflow task: its calls run
 // on a context the cancellation does not reach.
-func (r *run) stop() (Status, error) {
+func (r *run) stop() (contract.Status, error) {
 	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
-	r.st.Stopped = &Stop{Phase: r.st.State, Reason: StopCancelRequested, At: workflow.Now(ctx)}
+	r.st.Stopped = &contract.Stop{Phase: r.st.State, Reason: contract.StopCancelRequested, At: workflow.Now(ctx)}
 	r.st.NextCheckAt = time.Time{}
-	r.setState(StateStopped)
-	r.newEpisode(StateStopped)
+	r.setState(contract.StateStopped)
+	r.newEpisode(contract.StateStopped)
 	if r.st.Notify.URL != "" {
-		r.notifyAttempt(ctx, r.event(StateStopped), true)
+		r.notifyAttempt(ctx, r.event(contract.StateStopped), true)
 	}
 	r.ending = true
 	r.showDetails()

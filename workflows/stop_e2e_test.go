@@ -20,7 +20,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // shortNotify makes the merchant schedule two attempts a second apart.
@@ -84,8 +84,8 @@ func wantStopEvent(t *testing.T, env *testenv.Env, workflowID string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		evs := merchantEvents(t, env, workflowID)
-		if n := len(evs); n > 0 && evs[n-1]["state"] == workflows.StateStopped {
-			if evs[n-1]["reason"] != workflows.StopCancelRequested {
+		if n := len(evs); n > 0 && evs[n-1]["state"] == contract.StateStopped {
+			if evs[n-1]["reason"] != contract.StopCancelRequested {
 				t.Errorf("STOPPED event %v", evs[n-1])
 			}
 			return
@@ -107,17 +107,17 @@ func TestEndToEndStop(t *testing.T) {
 		t.Parallel()
 		o := order("await")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD", PayTimeout: time.Hour})
-		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateAwaitingPayment })
+		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
 		stopAt := time.Now()
 		requestStop(t, env, run)
 		st := waitFinal(t, run)
 		if took := time.Since(stopAt); took > 15*time.Second {
 			t.Errorf("closed %s after the stop", took)
 		}
-		wantState(t, st, workflows.StateStopped)
-		if st.Stopped == nil || st.Stopped.Phase != workflows.StateAwaitingPayment || st.Final != "" {
+		wantState(t, st, contract.StateStopped)
+		if st.Stopped == nil || st.Stopped.Phase != contract.StateAwaitingPayment || st.Final != "" {
 			t.Errorf("status %+v", st)
 		}
 		wantCleanHistory(t, env, run)
@@ -135,14 +135,14 @@ func TestEndToEndStop(t *testing.T) {
 		o := order("inflight")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{LatencyMs: 3000}})
-		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateCancelling })
+		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateCancelling })
 		time.Sleep(time.Second) // the call is at the provider
 		requestStop(t, env, run)
 		st := waitFinal(t, run)
-		wantState(t, st, workflows.StateStopped)
-		if st.Stopped == nil || st.Stopped.Phase != workflows.StateCancelling {
+		wantState(t, st, contract.StateStopped)
+		if st.Stopped == nil || st.Stopped.Phase != contract.StateCancelling {
 			t.Fatalf("stopped %+v", st.Stopped)
 		}
 		if !st.LastOutcome.Done() || st.CancelAttempts != 1 {
@@ -164,13 +164,13 @@ func TestEndToEndStop(t *testing.T) {
 		o := order("review")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD",
 			Scenario: simkit.Scenario{CancelFails: true}})
-		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
+		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview })
 		requestStop(t, env, run)
 		st := waitFinal(t, run)
-		wantState(t, st, workflows.StateStopped)
-		if st.Stopped == nil || st.Stopped.Phase != workflows.StateNeedsReview || st.LastOutcome.Kind != providers.Failed {
+		wantState(t, st, contract.StateStopped)
+		if st.Stopped == nil || st.Stopped.Phase != contract.StateNeedsReview || st.LastOutcome.Kind != providers.Failed {
 			t.Errorf("status %+v", st)
 		}
 		wantCleanHistory(t, env, run)
@@ -186,21 +186,21 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		// again and must say so, not hang until the caller gives up.
 		t.Parallel()
 		o := testenv.Order("retry")
-		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-unknown",
+		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-unknown",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNeedsReview })
+		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview })
 		began := time.Now()
-		st := sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@demo"})
+		st := sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@demo"})
 		if took := time.Since(began); took > 15*time.Second {
 			t.Errorf("RETRY_CANCEL answered after %s", took)
 		}
-		wantState(t, st, workflows.StateNeedsReview)
-		if st.ReviewReason != workflows.ReviewConfiguration || st.Resolution == nil || st.Resolution.Action != "RETRY_CANCEL" {
+		wantState(t, st, contract.StateNeedsReview)
+		if st.ReviewReason != contract.ReviewConfiguration || st.Resolution == nil || st.Resolution.Action != "RETRY_CANCEL" {
 			t.Errorf("RETRY_CANCEL answered %+v", st)
 		}
-		st = sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
-		wantState(t, st, workflows.StateResolvedCancelled)
-		wantState(t, waitFinal(t, run), workflows.StateResolvedCancelled)
+		st = sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "CANCELLED", Operator: "ops@demo"})
+		wantState(t, st, contract.StateResolvedCancelled)
+		wantState(t, waitFinal(t, run), contract.StateResolvedCancelled)
 		wantCleanHistory(t, env, run)
 	})
 
@@ -211,22 +211,22 @@ func TestEndToEndUpdatesAnswer(t *testing.T) {
 		url, open := absentMerchant(t)
 		o := testenv.Order("resend")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
-		run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD", NotifyURL: url})
-		waitStatus(t, env, run, func(s workflows.Status) bool { return s.State == workflows.StateNotifyExhausted })
+		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNotifyExhausted })
 
-		st := sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
-		wantState(t, st, workflows.StateNotifyExhausted)
+		st := sendUpdate(t, env, run, contract.UpdateResendNotification, contract.ResendRequest{Operator: "ops@demo"})
+		wantState(t, st, contract.StateNotifyExhausted)
 		if st.Notify.Delivered || st.Notify.Attempts != 3 || !strings.Contains(st.Notify.LastError, "refused") {
 			t.Errorf("failed resend answered notify %+v", st.Notify)
 		}
 		open()
-		st = sendUpdate(t, env, run, workflows.UpdateResendNotification, workflows.ResendRequest{Operator: "ops@demo"})
-		wantState(t, st, workflows.StateCancelled)
+		st = sendUpdate(t, env, run, contract.UpdateResendNotification, contract.ResendRequest{Operator: "ops@demo"})
+		wantState(t, st, contract.StateCancelled)
 		if !st.Notify.Delivered || st.Notify.Attempts != 4 {
 			t.Errorf("delivered resend answered notify %+v", st.Notify)
 		}
-		wantState(t, waitFinal(t, run), workflows.StateCancelled)
+		wantState(t, waitFinal(t, run), contract.StateCancelled)
 		wantCleanHistory(t, env, run)
 	})
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // stop requests the workflow's cancellation d after the start.
@@ -23,19 +23,19 @@ func (w *wf) stopAt(d time.Duration) { w.at(d, func() { w.env.CancelWorkflow() }
 
 // wantStopped checks the common shape of a stopped cancel: the state, phase and
 // reason, the search attributes, and one STOPPED merchant event with a new id.
-func wantStopped(t *testing.T, w *wf, st workflows.Status, phase string) {
+func wantStopped(t *testing.T, w *wf, st contract.Status, phase string) {
 	t.Helper()
-	wantState(t, st, workflows.StateStopped)
-	if st.Stopped == nil || st.Stopped.Phase != phase || st.Stopped.Reason != workflows.StopCancelRequested {
-		t.Fatalf("stopped %+v, want phase %s, reason %s", st.Stopped, phase, workflows.StopCancelRequested)
+	wantState(t, st, contract.StateStopped)
+	if st.Stopped == nil || st.Stopped.Phase != phase || st.Stopped.Reason != contract.StopCancelRequested {
+		t.Fatalf("stopped %+v, want phase %s, reason %s", st.Stopped, phase, contract.StopCancelRequested)
 	}
 	if st.NeedsReview || !st.NextCheckAt.IsZero() {
 		t.Errorf("stopped status still waits: needs review %v, next check %s", st.NeedsReview, st.NextCheckAt)
 	}
-	if st.ReviewReason == workflows.ReviewAttemptsExhausted {
+	if st.ReviewReason == contract.ReviewAttemptsExhausted {
 		t.Errorf("a stop reported %s", st.ReviewReason)
 	}
-	if n := len(w.states); n == 0 || w.states[n-1] != workflows.StateStopped {
+	if n := len(w.states); n == 0 || w.states[n-1] != contract.StateStopped {
 		t.Errorf("CancelState upserts %v, want STOPPED last", w.states)
 	}
 	if n := len(w.needsReview); n > 0 && w.needsReview[n-1] {
@@ -45,7 +45,7 @@ func wantStopped(t *testing.T, w *wf, st workflows.Status, phase string) {
 		t.Fatal("the merchant was not told of the stop")
 	}
 	last := w.notifies[len(w.notifies)-1]
-	if last.Event.State != workflows.StateStopped || last.Event.Reason != workflows.StopCancelRequested || !last.Last {
+	if last.Event.State != contract.StateStopped || last.Event.Reason != contract.StopCancelRequested || !last.Last {
 		t.Errorf("last merchant event %+v, want one STOPPED attempt with the reason", last.Event)
 	}
 	if last.Event.Final != st.Final {
@@ -71,7 +71,7 @@ func TestStopWhileAwaitingPayment(t *testing.T) {
 			w.policy.PaymentPoll = poll
 			w.stopAt(50 * time.Second)
 			st := w.mustRun()
-			wantStopped(t, w, st, workflows.StateAwaitingPayment)
+			wantStopped(t, w, st, contract.StateAwaitingPayment)
 			if got := w.env.Now().Sub(testStart); got > 51*time.Second {
 				t.Errorf("closed %s after the start, want right after the stop at 50s", got)
 			}
@@ -97,7 +97,7 @@ func TestStopWhileCancelling(t *testing.T) {
 		return activities.CancelResult{Outcome: succeeded(), Attempt: 1}, nil
 	}
 	st := w.mustRun()
-	wantStopped(t, w, st, workflows.StateCancelling)
+	wantStopped(t, w, st, contract.StateCancelling)
 	if len(w.cancels) != 1 || st.CancelRounds != 1 {
 		t.Errorf("%d cancel calls (rounds %d), want the one under way only", len(w.cancels), st.CancelRounds)
 	}
@@ -110,7 +110,7 @@ func TestStopWhileConfirming(t *testing.T) {
 	w := pendingWF(t, alwaysPending)
 	w.stopAt(time.Hour)
 	st := w.mustRun()
-	wantStopped(t, w, st, workflows.StateConfirming)
+	wantStopped(t, w, st, contract.StateConfirming)
 	if st.QueryAttempts == 0 || st.LastOutcome.Kind != providers.Pending || st.Final != "" || st.Runs != 1 {
 		t.Errorf("status %+v: want the pending queries and their last answer, one run", st)
 	}
@@ -131,7 +131,7 @@ func TestStopWhileConfirmingQueryRuns(t *testing.T) {
 		return pending(), nil
 	}
 	st := w.mustRun()
-	wantStopped(t, w, st, workflows.StateConfirming)
+	wantStopped(t, w, st, contract.StateConfirming)
 	if w.queryCancels != 3 {
 		t.Errorf("%d status queries, want none after the stop", w.queryCancels)
 	}
@@ -141,8 +141,8 @@ func TestStopWhileInReview(t *testing.T) {
 	w := configReview(t)
 	w.stopAt(time.Hour)
 	st := w.mustRun()
-	wantStopped(t, w, st, workflows.StateNeedsReview)
-	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateStopped)
+	wantStopped(t, w, st, contract.StateNeedsReview)
+	wantNotified(t, w, contract.StateNeedsReview, contract.StateStopped)
 	if st.LastOutcome.Code != "INVALID_SIGNATURE" {
 		t.Errorf("last outcome %v, want the provider's refusal kept", st.LastOutcome)
 	}
@@ -160,10 +160,10 @@ func TestStopAnswersAWaitingRetryCancel(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		return activities.CancelResult{Outcome: pending(), Attempt: attempt}, nil
 	}
-	res := w.resolveAt(time.Hour, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+	res := w.resolveAt(time.Hour, "retry", contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	st := w.mustRun()
-	wantStopped(t, w, st, workflows.StateCancelling)
-	if !res.accepted || !res.completed || res.err != nil || res.status.State != workflows.StateStopped {
+	wantStopped(t, w, st, contract.StateCancelling)
+	if !res.accepted || !res.completed || res.err != nil || res.status.State != contract.StateStopped {
 		t.Fatalf("RETRY_CANCEL update %+v: want it completed with STOPPED", res)
 	}
 }
@@ -177,8 +177,8 @@ func TestStopWhileNotifying(t *testing.T) {
 	}
 	w.stopAt(45 * time.Second)
 	st := w.mustRun()
-	wantStopped(t, w, st, workflows.StateCancelled)
-	if st.Final != workflows.StateCancelled {
+	wantStopped(t, w, st, contract.StateCancelled)
+	if st.Final != contract.StateCancelled {
 		t.Errorf("final %q, want CANCELLED kept", st.Final)
 	}
 	if n := len(w.notifies); n != 3 { // 0s and 30s for CANCELLED, then the STOPPED attempt
@@ -193,8 +193,8 @@ func TestStopWhileNotifyExhausted(t *testing.T) {
 	}
 	w.stopAt(time.Hour)
 	st := w.mustRun()
-	wantStopped(t, w, st, workflows.StateNotifyExhausted)
-	if st.Final != workflows.StateCancelled {
+	wantStopped(t, w, st, contract.StateNotifyExhausted)
+	if st.Final != contract.StateCancelled {
 		t.Errorf("final %q, want CANCELLED kept", st.Final)
 	}
 	if got := w.env.Now().Sub(testStart); got > time.Hour+time.Second {
@@ -213,15 +213,15 @@ func TestStopDuringPolicyLoad(t *testing.T) {
 		return nil
 	}
 	st := w.mustRun()
-	wantState(t, st, workflows.StateStopped)
-	if st.ReviewReason == workflows.ReviewConfiguration || len(w.cancels) != 0 {
+	wantState(t, st, contract.StateStopped)
+	if st.ReviewReason == contract.ReviewConfiguration || len(w.cancels) != 0 {
 		t.Errorf("status %+v after a stop at the start", st)
 	}
 }
 
 func TestCarryRefusedOnAFreshStart(t *testing.T) {
 	w := newWF(t)
-	w.req.Carry = &workflows.Carry{Status: workflows.Status{State: workflows.StateCancelled, Final: workflows.StateCancelled}}
+	w.req.Carry = &contract.Carry{Status: contract.Status{State: contract.StateCancelled, Final: contract.StateCancelled}}
 	w.startWithCarry = true
 	_, err := w.run()
 	var appErr *temporal.ApplicationError

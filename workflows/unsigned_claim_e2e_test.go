@@ -11,7 +11,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // claimAttempts is the cancel attempts each credential gets in these tests: small,
@@ -57,12 +57,12 @@ func TestUnsignedClaimEndsInReview(t *testing.T) {
 			t.Parallel()
 			order := testenv.Order(fmt.Sprintf("uc%d", i))
 			createPayment(t, env, c.provider, simkit.Payment{MerchantOrderNo: order, Amount: 700, Currency: "USD", Scenario: c.sc})
-			run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: c.provider, Credential: "demo-" + c.provider,
+			run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: c.provider, Credential: "demo-" + c.provider,
 				MerchantOrderNo: order, Amount: 700, Currency: "USD"})
-			st := waitStatus(t, env, run, func(s workflows.Status) bool {
-				return s.State == workflows.StateNeedsReview || workflows.IsFinal(s.State)
+			st := waitStatus(t, env, run, func(s contract.Status) bool {
+				return s.State == contract.StateNeedsReview || contract.IsFinal(s.State)
 			})
-			if st.State != workflows.StateNeedsReview || st.ReviewReason != workflows.ReviewAttemptsExhausted {
+			if st.State != contract.StateNeedsReview || st.ReviewReason != contract.ReviewAttemptsExhausted {
 				t.Fatalf("state %s (review %q, final %q), want NEEDS_REVIEW after the attempts; last outcome %v",
 					st.State, st.ReviewReason, st.Final, st.LastOutcome)
 			}
@@ -75,9 +75,9 @@ func TestUnsignedClaimEndsInReview(t *testing.T) {
 				t.Errorf("sandbox: %d effective of %d cancels, payment %s", p.EffectiveCancels(), len(p.Cancels), p.State)
 			}
 			// The operator closes it; the cancel never becomes CANCELLED.
-			sendUpdate(t, env, run, workflows.UpdateResolve, workflows.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo",
+			sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "NOT_NEEDED", Operator: "ops@demo",
 				Note: "payment still open at the provider; the claim was not signed"})
-			if final := waitFinal(t, run); final.Final != workflows.StateResolvedNotNeeded {
+			if final := waitFinal(t, run); final.Final != contract.StateResolvedNotNeeded {
 				t.Errorf("final %s", final.Final)
 			}
 		})
@@ -93,10 +93,10 @@ func TestPaymentFailedEndsNotNeeded(t *testing.T) {
 	order := testenv.Order("pf")
 	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 700, Currency: "USD", State: simkit.Failed,
 		Scenario: simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown}}})
-	run := startCancel(t, env, workflows.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+	run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 		MerchantOrderNo: order, Amount: 700, Currency: "USD"})
 	st := waitFinal(t, run)
-	if st.Final != workflows.StateNotNeeded || st.LastOutcome.Reason != providers.ReasonPaymentClosed || st.LastOutcome.Code != "FAILED" {
+	if st.Final != contract.StateNotNeeded || st.LastOutcome.Reason != providers.ReasonPaymentClosed || st.LastOutcome.Code != "FAILED" {
 		t.Fatalf("final %s, last outcome %v", st.Final, st.LastOutcome)
 	}
 	p, _ := env.Sandboxes.PayerMax.Store.Get(order, "")

@@ -9,7 +9,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // TestRetryCancelAnswersWithItsFirstStep: RETRY_CANCEL completes once the
@@ -22,9 +22,9 @@ func TestRetryCancelAnswersWithItsFirstStep(t *testing.T) {
 		wantState  string
 		wantReason string
 	}{
-		{"pending", cancelPending, workflows.StateConfirming, ""},
+		{"pending", cancelPending, contract.StateConfirming, ""},
 		{"refused-again", failWith(activities.ErrRejected, providers.FailedOutcome(providers.ReasonRejected, "ORDER_STATUS_INVALID", "refused")),
-			workflows.StateNeedsReview, workflows.ReviewRejected},
+			contract.StateNeedsReview, contract.ReviewRejected},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,7 +39,7 @@ func TestRetryCancelAnswersWithItsFirstStep(t *testing.T) {
 			var res *updateResult
 			var answeredAt time.Time
 			w.at(time.Hour, func() {
-				res = w.update(workflows.UpdateResolve, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
+				res = w.update(contract.UpdateResolve, "retry", contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme", Note: "key rotated"})
 			})
 			w.at(time.Hour+time.Second, func() {
 				if res != nil && res.completed {
@@ -48,8 +48,8 @@ func TestRetryCancelAnswersWithItsFirstStep(t *testing.T) {
 			})
 			w.at(2*time.Hour, func() {
 				// Close the second review, if there is one, so the run ends.
-				if w.status().State == workflows.StateNeedsReview {
-					w.update(workflows.UpdateResolve, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+				if w.status().State == contract.StateNeedsReview {
+					w.update(contract.UpdateResolve, "close", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 				}
 			})
 			w.mustRun()
@@ -78,14 +78,14 @@ func TestEventIDPerEpisode(t *testing.T) {
 		return activities.NotifyResult{Delivered: true, Status: 204}, nil
 	}
 	w.at(time.Hour, func() {
-		w.update(workflows.UpdateResolve, "retry", workflows.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "retry", contract.Resolution{Action: "RETRY_CANCEL", Operator: "ops@acme"})
 	})
 	w.at(2*time.Hour, func() {
-		w.update(workflows.UpdateResolve, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "close", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 	})
 	st := w.mustRun()
-	wantState(t, st, workflows.StateResolvedCancelled)
-	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateNeedsReview, workflows.StateNeedsReview, workflows.StateResolvedCancelled)
+	wantState(t, st, contract.StateResolvedCancelled)
+	wantNotified(t, w, contract.StateNeedsReview, contract.StateNeedsReview, contract.StateNeedsReview, contract.StateResolvedCancelled)
 	ids := []string{w.notifies[0].EventID, w.notifies[1].EventID, w.notifies[2].EventID, w.notifies[3].EventID}
 	if ids[0] != ids[1] {
 		t.Errorf("a retry of the first review changed the event id: %s then %s", ids[0], ids[1])
@@ -103,19 +103,19 @@ func TestEventIDPerEpisode(t *testing.T) {
 func TestReopenGetsANewEventID(t *testing.T) {
 	first := newWF(t)
 	done := first.mustRun()
-	wantState(t, done, workflows.StateCancelled)
+	wantState(t, done, contract.StateCancelled)
 
 	w := newWF(t)
 	w.env.SetStartTime(first.env.Now().Add(time.Hour))
 	reopened := done
-	reopened.State, reopened.Final, reopened.NeedsReview, reopened.ReviewReason = workflows.StateNeedsReview, "", true, workflows.ReviewDisagreement
-	w.req.Carry = &workflows.Carry{Status: reopened, Policy: testPolicy()}
+	reopened.State, reopened.Final, reopened.NeedsReview, reopened.ReviewReason = contract.StateNeedsReview, "", true, contract.ReviewDisagreement
+	w.req.Carry = &contract.Carry{Status: reopened, Policy: testPolicy()}
 	w.at(time.Hour, func() {
-		w.update(workflows.UpdateResolve, "refund", workflows.Resolution{Action: "REFUNDED", Operator: "ops@acme"})
+		w.update(contract.UpdateResolve, "refund", contract.Resolution{Action: "REFUNDED", Operator: "ops@acme"})
 	})
 	st := w.mustRun()
-	wantState(t, st, workflows.StateResolvedRefunded)
-	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateResolvedRefunded)
+	wantState(t, st, contract.StateResolvedRefunded)
+	wantNotified(t, w, contract.StateNeedsReview, contract.StateResolvedRefunded)
 	if w.notifies[0].EventID == done.Notify.EventID || w.notifies[0].EventID == w.notifies[1].EventID {
 		t.Errorf("reopen event ids %s, %s; the finished run's was %s", w.notifies[0].EventID, w.notifies[1].EventID, done.Notify.EventID)
 	}
@@ -130,7 +130,7 @@ func TestResendAnswersAfterTheAttempt(t *testing.T) {
 	var during *updateResult
 	w.notifyFn = func(n int, _ activities.NotifyCall) (activities.NotifyResult, error) {
 		if n == 7 { // the first resend's attempt: another resend arrives meanwhile
-			during = w.update(workflows.UpdateResendNotification, "again", workflows.ResendRequest{Operator: "ops@acme"})
+			during = w.update(contract.UpdateResendNotification, "again", contract.ResendRequest{Operator: "ops@acme"})
 		}
 		if up {
 			return activities.NotifyResult{Delivered: true, Status: 200}, nil
@@ -139,11 +139,11 @@ func TestResendAnswersAfterTheAttempt(t *testing.T) {
 	}
 	var first, second *updateResult
 	w.at(time.Hour, func() {
-		first = w.update(workflows.UpdateResendNotification, "first", workflows.ResendRequest{Operator: "ops@acme"})
+		first = w.update(contract.UpdateResendNotification, "first", contract.ResendRequest{Operator: "ops@acme"})
 	})
 	w.at(2*time.Hour, func() {
 		up = true
-		second = w.update(workflows.UpdateResendNotification, "second", workflows.ResendRequest{Operator: "ops@acme"})
+		second = w.update(contract.UpdateResendNotification, "second", contract.ResendRequest{Operator: "ops@acme"})
 	})
 	st := w.mustRun()
 	for name, u := range map[string]*updateResult{"first": first, "second": second} {
@@ -151,18 +151,18 @@ func TestResendAnswersAfterTheAttempt(t *testing.T) {
 			t.Fatalf("%s resend %+v: want it completed", name, u)
 		}
 	}
-	wantState(t, first.status, workflows.StateNotifyExhausted)
+	wantState(t, first.status, contract.StateNotifyExhausted)
 	if first.status.Notify.Delivered || first.status.Notify.LastError != "HTTP 502" || first.status.Notify.Attempts != 7 {
 		t.Errorf("first resend answered notify %+v, want the failed attempt", first.status.Notify)
 	}
 	if during == nil || !during.rejected || during.accepted {
 		t.Errorf("a resend during a resend's attempt: %+v, want it refused", during)
 	}
-	wantState(t, second.status, workflows.StateCancelled)
+	wantState(t, second.status, contract.StateCancelled)
 	if !second.status.Notify.Delivered {
 		t.Errorf("second resend answered notify %+v", second.status.Notify)
 	}
-	wantState(t, st, workflows.StateCancelled)
+	wantState(t, st, contract.StateCancelled)
 	if len(w.notifies) != 8 {
 		t.Errorf("%d delivery attempts, want 6 scheduled + one per resend", len(w.notifies))
 	}
@@ -181,17 +181,17 @@ func TestResendAnswersAfterTheAttempt(t *testing.T) {
 // is answered, and an early resolve is refused by its validator.
 func TestHandlersAnswerDuringThePolicyLoad(t *testing.T) {
 	w := newWF(t)
-	var early workflows.Status
+	var early contract.Status
 	var queryErr error
 	w.policyErr = func(int) error {
-		v, err := w.env.QueryWorkflow(workflows.QueryStatus)
+		v, err := w.env.QueryWorkflow(contract.QueryStatus)
 		if err == nil {
 			err = v.Get(&early)
 		}
 		queryErr = err
 		return nil
 	}
-	wantState(t, w.mustRun(), workflows.StateCancelled)
+	wantState(t, w.mustRun(), contract.StateCancelled)
 	if queryErr != nil {
 		t.Fatalf("status query during the policy load: %v", queryErr)
 	}
@@ -206,13 +206,13 @@ func TestHandlersAnswerDuringThePolicyLoad(t *testing.T) {
 func TestResolveDuringTheReviewNotice(t *testing.T) {
 	w := configReview(t)
 	w.notifyFn = func(n int, in activities.NotifyCall) (activities.NotifyResult, error) {
-		if in.Event.State == workflows.StateNeedsReview {
+		if in.Event.State == contract.StateNeedsReview {
 			return activities.NotifyResult{Status: 503, Error: "HTTP 503"}, nil
 		}
 		return activities.NotifyResult{Delivered: true, Status: 204}, nil
 	}
 	// Between the 30 s and 60 s attempts.
-	res := w.resolveAt(45*time.Second, "close", workflows.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
+	res := w.resolveAt(45*time.Second, "close", contract.Resolution{Action: "CANCELLED", Operator: "ops@acme"})
 	st := w.mustRun()
 	if !res.completed || res.err != nil {
 		t.Fatalf("resolve %+v: not answered", res)
@@ -220,7 +220,7 @@ func TestResolveDuringTheReviewNotice(t *testing.T) {
 	if got := w.env.Now().Sub(testStart); got >= time.Minute {
 		t.Errorf("the cancel ended %s after the start: the review's notice ran on after the resolution", got)
 	}
-	wantState(t, res.status, workflows.StateResolvedCancelled)
-	wantState(t, st, workflows.StateResolvedCancelled)
-	wantNotified(t, w, workflows.StateNeedsReview, workflows.StateNeedsReview, workflows.StateResolvedCancelled)
+	wantState(t, res.status, contract.StateResolvedCancelled)
+	wantState(t, st, contract.StateResolvedCancelled)
+	wantNotified(t, w, contract.StateNeedsReview, contract.StateNeedsReview, contract.StateResolvedCancelled)
 }

@@ -222,7 +222,7 @@ func (c *Client) targetBody(t providers.Target) (RequestBody, *providers.Outcome
 		return b, &o
 	case len(id) > MaxTargetID:
 		o := providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest,
-			field+" longer than 64 characters")
+			field+" longer than 64 bytes")
 		return b, &o
 	}
 	return b, nil

@@ -9,11 +9,9 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/paycancel/paycancel/providers"
 )
@@ -96,14 +94,6 @@ func New(cfg Config, deps providers.Deps) (*Client, error) {
 		return nil, err
 	}
 	return &Client{cfg: cfg, key: key, pub: pub, http: deps.Client(), now: deps.Clock}, nil
-}
-
-// CheckLen rejects a value longer than max characters (PayerMax counts characters).
-func CheckLen(v string, max int) error {
-	if n := utf8.RuneCountInString(v); n > max {
-		return fmt.Errorf("%d characters, at most %d allowed", n, max)
-	}
-	return nil
 }
 
 // Name implements providers.Provider.
@@ -233,8 +223,9 @@ func validateID(name, v string) (providers.Outcome, bool) {
 	if strings.TrimSpace(v) == "" {
 		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, name+" is required"), true
 	}
-	if err := CheckLen(v, MaxIDLen); err != nil {
-		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, name+": "+err.Error()), true
+	// PayerMax counts characters, as providers.CheckField does.
+	if err := providers.CheckField(name, v, false, MaxIDLen); err != nil {
+		return providers.FailedOutcome(providers.ReasonInvalidRequest, providers.CodeInvalidRequest, err.Error()), true
 	}
 	return providers.Outcome{}, false
 }

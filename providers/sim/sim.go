@@ -27,8 +27,25 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
-// Names lists the providers in a stable order.
-var Names = []string{payermax.Name, alipayplus.Name, gnete.Name, ksher.Name, alipayglobal.Name}
+// Providers is the one list of simulated providers, in a stable order: each
+// adapter with its simulator and the contract it answers by. The provider
+// contract suite (providers/sim/contracttest) runs every line of it.
+var Providers = []simkit.Pair{
+	{Name: payermax.Name, Start: simkit.Bind(payermaxsim.Dev, payermax.New), Contract: payermaxsim.Contract},
+	{Name: alipayplus.Name, Start: simkit.Bind(alipayplussim.Dev, alipayplus.New), Contract: alipayplussim.Contract},
+	{Name: gnete.Name, Start: simkit.Bind(gnetesim.Dev, gnete.New), Contract: gnetesim.Contract},
+	{Name: ksher.Name, Start: simkit.Bind(kshersim.Dev, ksher.New), Contract: kshersim.Contract},
+	{Name: alipayglobal.Name, Start: simkit.Bind(alipayglobalsim.Dev, alipayglobal.New), Contract: alipayglobalsim.Contract},
+}
+
+// Names lists the providers' names in Providers' order.
+var Names = func() []string {
+	names := make([]string, len(Providers))
+	for i, p := range Providers {
+		names[i] = p.Name
+	}
+	return names
+}()
 
 // Options configure the set.
 type Options struct {

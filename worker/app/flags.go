@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/paycancel/paycancel/worker/logging"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Options are the worker's settings. Each flag falls back to an environment
@@ -86,7 +86,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
 	AddConnectionFlags(fs, &o.Connection)
-	fs.StringVar(&o.TaskQueue, "task-queue", def("PAYCANCEL_TASK_QUEUE", workflows.DefaultTaskQueue), "task queue to poll (env PAYCANCEL_TASK_QUEUE)")
+	fs.StringVar(&o.TaskQueue, "task-queue", def("PAYCANCEL_TASK_QUEUE", contract.DefaultTaskQueue), "task queue to poll (env PAYCANCEL_TASK_QUEUE)")
 	fs.StringVar(&o.ConfigPath, "config", def("PAYCANCEL_CONFIG", ""), "configuration file (env PAYCANCEL_CONFIG); see paycancel.example.yaml")
 	fs.StringVar(&o.LogLevel, "log-level", def("PAYCANCEL_LOG_LEVEL", "info"), "debug, info, warn or error (env PAYCANCEL_LOG_LEVEL)")
 	fs.StringVar(&o.LogFormat, "log-format", def("PAYCANCEL_LOG_FORMAT", ""), "json or console (env PAYCANCEL_LOG_FORMAT; default json, console with --dev)")

@@ -17,7 +17,6 @@ import (
 
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/worker/config"
-	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
@@ -203,7 +202,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 // addressed; a *serviceerror.NotFound when the merchant has no running cancel of
 // the order.
 func (s *Server) signalCancel(ctx context.Context, merchant string, accepted []candidate, provider string, n providers.Notification, orderFromURL bool) (string, error) {
-	wfID := workflows.WorkflowID(merchant, provider, n.MerchantOrderNo)
+	wfID := contract.WorkflowID(merchant, provider, n.MerchantOrderNo)
 	err := s.deliver(ctx, wfID, n, orderFromURL)
 	var notFound *serviceerror.NotFound
 	if !errors.As(err, &notFound) {
@@ -213,7 +212,7 @@ func (s *Server) signalCancel(ctx context.Context, merchant string, accepted []c
 	if !ok {
 		return wfID, err // without a history reader no legacy cancel can be told whose it is
 	}
-	legacy := workflows.LegacyWorkflowID(provider, n.MerchantOrderNo)
+	legacy := contract.LegacyWorkflowID(provider, n.MerchantOrderNo)
 	rec, rerr := contract.ReadRecorded(ctx, hr, legacy, "")
 	if rerr != nil {
 		if errors.As(rerr, &notFound) {
@@ -245,21 +244,21 @@ func (s *Server) deliver(ctx context.Context, wfID string, n providers.Notificat
 	if orderFromURL && n.Type == providers.NotifyCancelResult {
 		q, ok := s.Client.(statusQuerier)
 		if !ok {
-			return s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalRecheck, nil)
+			return s.Client.SignalWorkflow(ctx, wfID, "", contract.SignalRecheck, nil)
 		}
-		v, err := q.QueryWorkflow(ctx, wfID, "", workflows.QueryStatus)
+		v, err := q.QueryWorkflow(ctx, wfID, "", contract.QueryStatus)
 		if err != nil {
 			return err
 		}
-		var st workflows.Status
+		var st contract.Status
 		if err := v.Get(&st); err != nil {
 			return err
 		}
 		if st.ProviderRef == "" || st.ProviderRef != n.ProviderRef {
-			return s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalRecheck, nil)
+			return s.Client.SignalWorkflow(ctx, wfID, "", contract.SignalRecheck, nil)
 		}
 	}
-	return s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalProviderNotification, n)
+	return s.Client.SignalWorkflow(ctx, wfID, "", contract.SignalProviderNotification, n)
 }
 
 func ack(w http.ResponseWriter, p providers.NotificationParser) {

@@ -33,7 +33,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/payermaxsim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
@@ -71,7 +71,7 @@ func (f *fakeSignaler) QueryWorkflow(_ context.Context, workflowID, _, _ string,
 		time.Sleep(20 * time.Millisecond)
 		ref, ok = recordedRefs.Load(workflowID)
 	}
-	st := workflows.Status{WorkflowID: workflowID}
+	st := contract.Status{WorkflowID: workflowID}
 	st.ProviderRef, _ = ref.(string)
 	p, err := converter.GetDefaultDataConverter().ToPayloads(st)
 	if err != nil {
@@ -195,7 +195,7 @@ func startCallbackEnv(t *testing.T) *callbackEnv {
 	}); out.Kind != providers.Succeeded {
 		t.Fatalf("gnete cancel: %s", out)
 	} else {
-		recordedRefs.Store(workflows.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name]), out.ProviderRef)
+		recordedRefs.Store(contract.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name]), out.ProviderRef)
 	}
 	createPayment(t, set.URL, "ksher", simkit.Payment{MerchantOrderNo: env.orders["ksher"], Amount: 5000, Currency: "THB"})
 	post(t, set.URL+"/ksher/_sandbox/payments/"+env.orders["ksher"]+"/state", `{"state":"PAID"}`, http.StatusOK)
@@ -361,12 +361,12 @@ func TestCallbacks(t *testing.T) {
 			byID[c.WorkflowID] = c
 		}
 		for _, p := range providersUnderTest {
-			c, ok := byID[workflows.WorkflowID(DevMerchantName, p, env.orders[p])]
+			c, ok := byID[contract.WorkflowID(DevMerchantName, p, env.orders[p])]
 			if !ok {
-				t.Errorf("%s: no signal to %s (signals %+v)", p, workflows.WorkflowID(DevMerchantName, p, env.orders[p]), calls)
+				t.Errorf("%s: no signal to %s (signals %+v)", p, contract.WorkflowID(DevMerchantName, p, env.orders[p]), calls)
 				continue
 			}
-			if c.Signal != workflows.SignalProviderNotification || c.RunID != "" || c.Notification.Provider != p ||
+			if c.Signal != contract.SignalProviderNotification || c.RunID != "" || c.Notification.Provider != p ||
 				c.Notification.MerchantOrderNo != env.orders[p] {
 				t.Errorf("%s: signal %+v", p, c)
 			}
@@ -375,15 +375,15 @@ func TestCallbacks(t *testing.T) {
 				t.Errorf("%s: answered %d %q %q, want 200 %q %q", p, got.Status, got.RespCT, got.RespBody, wantAck[p].ct, wantAck[p].body)
 			}
 		}
-		if n := byID[workflows.WorkflowID(DevMerchantName, payermax.Name, env.orders[payermax.Name])].Notification; n.Type != providers.NotifyCancelResult ||
+		if n := byID[contract.WorkflowID(DevMerchantName, payermax.Name, env.orders[payermax.Name])].Notification; n.Type != providers.NotifyCancelResult ||
 			n.Outcome.Kind != providers.Succeeded || n.CancelKey != "pc-payermax-pm-order-1" {
 			t.Errorf("payermax notification %+v", n)
 		}
-		if n := byID[workflows.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name])].Notification; n.Type != providers.NotifyCancelResult ||
+		if n := byID[contract.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name])].Notification; n.Type != providers.NotifyCancelResult ||
 			n.Outcome.Kind != providers.Succeeded || n.ProviderRef == "" {
 			t.Errorf("gnete notification %+v", n)
 		}
-		if n := byID[workflows.WorkflowID(DevMerchantName, "ksher", env.orders["ksher"])].Notification; n.Type != providers.NotifyPaymentResult ||
+		if n := byID[contract.WorkflowID(DevMerchantName, "ksher", env.orders["ksher"])].Notification; n.Type != providers.NotifyPaymentResult ||
 			n.Payment != providers.PaymentPaid {
 			t.Errorf("ksher notification %+v", n)
 		}
@@ -411,7 +411,7 @@ func TestCallbacks(t *testing.T) {
 				t.Fatalf("signals %d, want one per delivery", len(calls))
 			}
 			for _, call := range calls {
-				if call.WorkflowID != workflows.WorkflowID(DevMerchantName, p, env.orders[p]) || call.Notification != calls[0].Notification {
+				if call.WorkflowID != contract.WorkflowID(DevMerchantName, p, env.orders[p]) || call.Notification != calls[0].Notification {
 					t.Errorf("signal %+v differs from the first %+v", call, calls[0])
 				}
 			}
@@ -806,7 +806,7 @@ func testWriteDevConfig(t *testing.T, set *sandboxes.Set) {
 func TestGNETENotificationForAnotherCancelOnlyRechecks(t *testing.T) {
 	env := startCallbackEnv(t)
 	c := env.captured[gnete.Name]
-	wfID := workflows.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name])
+	wfID := contract.WorkflowID(DevMerchantName, gnete.Name, env.orders[gnete.Name])
 	orig, _ := recordedRefs.Load(wfID)
 	t.Cleanup(func() { recordedRefs.Store(wfID, orig) })
 	for _, ref := range []string{"C-ANOTHER-ORDER", ""} {
@@ -814,14 +814,14 @@ func TestGNETENotificationForAnotherCancelOnlyRechecks(t *testing.T) {
 		sig := &fakeSignaler{}
 		rec, _ := env.serve(t, sig, c.Target, c.Header, c.Body)
 		calls := sig.Calls()
-		if rec.Code != http.StatusOK || len(calls) != 1 || calls[0].Signal != workflows.SignalRecheck || calls[0].WorkflowID != wfID {
+		if rec.Code != http.StatusOK || len(calls) != 1 || calls[0].Signal != contract.SignalRecheck || calls[0].WorkflowID != wfID {
 			t.Errorf("recorded ref %q: %d, signals %+v; want 200 and one recheck of %s", ref, rec.Code, calls, wfID)
 		}
 	}
 	recordedRefs.Store(wfID, orig)
 	sig := &fakeSignaler{}
 	if rec, _ := env.serve(t, sig, c.Target, c.Header, c.Body); rec.Code != http.StatusOK || len(sig.Calls()) != 1 ||
-		sig.Calls()[0].Signal != workflows.SignalProviderNotification {
+		sig.Calls()[0].Signal != contract.SignalProviderNotification {
 		t.Errorf("matching ref: %d, signals %+v; want the notification", rec.Code, sig.Calls())
 	}
 }

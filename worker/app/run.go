@@ -26,7 +26,6 @@ import (
 	"github.com/paycancel/paycancel/worker/devserver"
 	"github.com/paycancel/paycancel/worker/logging"
 	"github.com/paycancel/paycancel/worker/observability"
-	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
@@ -126,7 +125,7 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	defer c.Close()
 	gaugeCtx, stopGauges := context.WithCancel(ctx)
 	defer stopGauges()
-	go metrics.RunGauges(gaugeCtx, c, contract.ProviderNames, workflows.FinalAndOpenStates(), 30*time.Second, func(err error) {
+	go metrics.RunGauges(gaugeCtx, c, contract.ProviderNames, contract.AllStates(), 30*time.Second, func(err error) {
 		z.Warn("visibility gauges unavailable", zap.Error(err))
 	})
 

@@ -35,6 +35,7 @@ import (
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv/history"
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 const otherMerchant = "globex"
@@ -131,7 +132,7 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 		set := env.sets[m]
 		// PayerMax: a cancel notification to the console URL /callbacks/payermax.
 		createPayment(t, set.URL, payermax.Name, simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
-		key := workflows.CancelKey(workflows.WorkflowID(m, payermax.Name, order))
+		key := workflows.CancelKey(contract.WorkflowID(m, payermax.Name, order))
 		if out := env.cred(m, payermax.Name).Cancel(ctx, providers.CancelRequest{Target: providers.Target{MerchantOrderNo: order}, CancelKey: key}); out.Kind != providers.Succeeded {
 			t.Fatalf("%s payermax cancel: %s", m, out)
 		}
@@ -145,7 +146,7 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 			NotifyURL: strings.TrimSuffix(env.cfg.CallbackBaseURL, "/") + "/callbacks/gnete/" + credName + "?order=" + order}); out.Kind != providers.Succeeded {
 			t.Fatalf("%s gnete cancel: %s", m, out)
 		} else {
-			recordedRefs.Store(workflows.WorkflowID(m, gnete.Name, order), out.ProviderRef)
+			recordedRefs.Store(contract.WorkflowID(m, gnete.Name, order), out.ProviderRef)
 		}
 		// Ksher: a payment-success webhook to /callbacks/ksher.
 		createPayment(t, set.URL, "ksher", simkit.Payment{MerchantOrderNo: order, Amount: 5000, Currency: "THB"})
@@ -161,11 +162,11 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 	got := map[string]int{}
 	for _, c := range env.sig.Calls() {
 		got[c.WorkflowID]++
-		if c.Signal == workflows.SignalRecheck {
+		if c.Signal == contract.SignalRecheck {
 			// A GNETE notification that reached the handler before the cancel call
 			// returned (the ref was not recorded yet) asks the right cancel to
 			// recheck instead; routing is what this test checks.
-			if id, _ := workflows.ParseWorkflowID(c.WorkflowID); id.Provider != gnete.Name {
+			if id, _ := contract.ParseWorkflowID(c.WorkflowID); id.Provider != gnete.Name {
 				t.Errorf("recheck %+v", c)
 			}
 			continue
@@ -175,15 +176,15 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 		}
 		if c.Notification.Provider == payermax.Name {
 			// The PayerMax notification carries the requestId: the merchant's own key.
-			id, _ := workflows.ParseWorkflowID(c.WorkflowID)
-			if c.Notification.CancelKey != workflows.CancelKey(workflows.WorkflowID(id.Merchant, payermax.Name, order)) {
+			id, _ := contract.ParseWorkflowID(c.WorkflowID)
+			if c.Notification.CancelKey != workflows.CancelKey(contract.WorkflowID(id.Merchant, payermax.Name, order)) {
 				t.Errorf("%s got the cancel key %q", c.WorkflowID, c.Notification.CancelKey)
 			}
 		}
 	}
 	for _, m := range merchants {
 		for _, p := range []string{payermax.Name, gnete.Name, "ksher"} {
-			if id := workflows.WorkflowID(m, p, order); got[id] != 1 {
+			if id := contract.WorkflowID(m, p, order); got[id] != 1 {
 				t.Errorf("%s: %d signals, want exactly 1 (all: %v)", id, got[id], got)
 			}
 		}
@@ -249,7 +250,7 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 		}
 		// The per-credential URL settles it.
 		rec = postTo(h, "/callbacks/payermax/"+otherMerchant+"-payermax", signed, body)
-		if calls := sig.Calls(); rec.Code != http.StatusOK || len(calls) != 1 || calls[0].WorkflowID != workflows.WorkflowID(otherMerchant, payermax.Name, order) {
+		if calls := sig.Calls(); rec.Code != http.StatusOK || len(calls) != 1 || calls[0].WorkflowID != contract.WorkflowID(otherMerchant, payermax.Name, order) {
 			t.Errorf("per-credential URL: %d, signals %+v", rec.Code, calls)
 		}
 	})
@@ -276,14 +277,14 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 				} `json:"data"`
 			}
 			_ = json.Unmarshal(d.body, &n)
-			legacy := workflows.LegacyWorkflowID(payermax.Name, n.Data.OutTradeNo)
+			legacy := contract.LegacyWorkflowID(payermax.Name, n.Data.OutTradeNo)
 			fc := &legacyClient{histories: map[string][]*historypb.HistoryEvent{}}
 			if tc.history != nil {
 				fc.histories[legacy] = tc.history
 			}
 			h, _ := observedServer(env.cfg, fc)
 			rec := postTo(h, "/callbacks/payermax", d.header, d.body)
-			scoped := workflows.WorkflowID(tc.merchant, payermax.Name, n.Data.OutTradeNo)
+			scoped := contract.WorkflowID(tc.merchant, payermax.Name, n.Data.OutTradeNo)
 			want := []string{scoped}
 			if tc.want {
 				want = append(want, legacy)
@@ -313,7 +314,7 @@ type legacyClient struct {
 
 func (c *legacyClient) SignalWorkflow(_ context.Context, id, _, _ string, _ any) error {
 	c.signalled = append(c.signalled, id)
-	if ident, _ := workflows.ParseWorkflowID(id); ident.Legacy() && c.histories[id] != nil {
+	if ident, _ := contract.ParseWorkflowID(id); ident.Legacy() && c.histories[id] != nil {
 		return nil
 	}
 	return serviceerror.NewNotFound("workflow not found")

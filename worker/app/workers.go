@@ -9,6 +9,7 @@ import (
 
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Workers are the workers one process runs: the main one (workflows, merchant
@@ -85,7 +86,7 @@ func StartWorkers(c client.Client, taskQueue string, a *activities.Activities, l
 		if opts.MaxConcurrentActivityTaskPollers == 0 && opts.ActivityTaskPollerBehavior == nil {
 			opts.MaxConcurrentActivityTaskPollers = DefaultProviderActivityPollers
 		}
-		w := worker.New(c, activities.ProviderTaskQueue(taskQueue, p), opts)
+		w := worker.New(c, contract.ProviderTaskQueue(taskQueue, p), opts)
 		// All activities are registered; only provider calls are ever sent here.
 		w.RegisterActivity(a)
 		ws.ByProvider[p] = w

@@ -204,17 +204,17 @@ func TestExampleConfigLoads(t *testing.T) {
 	pol := func(name string) config.Policy { return cfg.Credentials[name].Policy }
 	if p := pol("acme-payermax"); p.PaymentPoll != 30*time.Second || p.MaxCancelAttempts != 10 ||
 		p.Window != (config.CancelWindow{Rule: "after", After: config.Duration(168 * time.Hour)}) ||
-		p.QueryBackoff != (config.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}) {
+		p.QueryBackoff != (contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}) {
 		t.Errorf("acme-payermax policy %+v", p)
 	}
-	if p := pol("acme-gnete"); p.QueryBackoff != (config.Backoff{Initial: 10 * time.Second, Max: 5 * time.Minute, Multiplier: 2}) ||
+	if p := pol("acme-gnete"); p.QueryBackoff != (contract.Backoff{Initial: 10 * time.Second, Max: 5 * time.Minute, Multiplier: 2}) ||
 		p.Window.Rule != "sameDay" || p.Window.TimeZone != "Asia/Hong_Kong" {
 		t.Errorf("acme-gnete policy %+v", p)
 	}
 	if p := pol("acme-ksher"); p.MaxCancelAttempts != 20 || p.Window != (config.CancelWindow{Rule: "none", After: config.Duration(48 * time.Hour)}) {
 		t.Errorf("acme-ksher policy %+v", p)
 	}
-	if p := pol("acme-alipayglobal"); p.CancelRetry != (config.Backoff{Initial: time.Second, Max: 30 * time.Second, Multiplier: 1.5}) ||
+	if p := pol("acme-alipayglobal"); p.CancelRetry != (contract.Backoff{Initial: time.Second, Max: 30 * time.Second, Multiplier: 1.5}) ||
 		p.Window != (config.CancelWindow{Rule: "sameDay", TimeZone: "Asia/Shanghai", Buffer: config.Duration(15 * time.Minute)}) {
 		t.Errorf("acme-alipayglobal policy %+v", p)
 	}
@@ -223,8 +223,8 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	// No policy section: every default.
 	want := config.Policy{
-		QueryBackoff:      config.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
-		CancelRetry:       config.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
+		QueryBackoff:      contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
+		CancelRetry:       contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
 		MaxCancelAttempts: 10,
 		Window:            config.CancelWindow{Rule: "after", After: config.Duration(7 * 24 * time.Hour)},
 	}

@@ -15,9 +15,9 @@ type Policy struct {
 	// waiting for the pay deadline; 0 disables polling (signals only). Default 0.
 	PaymentPoll time.Duration
 	// QueryBackoff paces status queries after a pending cancel. Default 5s doubling to 10m.
-	QueryBackoff Backoff
+	QueryBackoff contract.Backoff
 	// CancelRetry paces cancel attempts after unknown results. Default 2s doubling to 2m.
-	CancelRetry Backoff
+	CancelRetry contract.Backoff
 	// MaxCancelAttempts bounds cancel attempts before review. Default 10.
 	MaxCancelAttempts int
 	// Window is the cancel-window rule.
@@ -43,8 +43,8 @@ var providerDefaults = map[string]CancelWindow{
 // a *providers.FieldError naming the field within the policy ("queryBackoff.max").
 func BuildPolicy(provider string, f PolicyFile) (Policy, error) {
 	p := Policy{
-		QueryBackoff:      Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
-		CancelRetry:       Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
+		QueryBackoff:      contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
+		CancelRetry:       contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
 		MaxCancelAttempts: 10,
 		Window:            providerDefaults[provider],
 	}
@@ -95,8 +95,8 @@ func BuildPolicy(provider string, f PolicyFile) (Policy, error) {
 	return p, nil
 }
 
-func buildBackoff(f BackoffFile) (Backoff, error) {
-	b := Backoff{Initial: time.Duration(f.Initial), Max: time.Duration(f.Max), Multiplier: f.Multiplier}
+func buildBackoff(f BackoffFile) (contract.Backoff, error) {
+	b := contract.Backoff{Initial: time.Duration(f.Initial), Max: time.Duration(f.Max), Multiplier: f.Multiplier}
 	if b.Multiplier == 0 {
 		b.Multiplier = 2
 	}
@@ -126,10 +126,6 @@ func (w CancelWindow) Deadline(payStartedAt time.Time) time.Time {
 		return payStartedAt.Add(time.Duration(w.After))
 	}
 }
-
-// Backoff is a capped exponential backoff: the contract's, which the workflow
-// carries in its policy.
-type Backoff = contract.Backoff
 
 func prefixField(prefix string, err error) error {
 	var fe *providers.FieldError

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 type scenarioFigures struct {
@@ -128,7 +129,7 @@ func (h *harness) check(ctx context.Context, res *runResult) (*checkResult, erro
 			if st.Runs > c.maxRuns {
 				c.maxRuns = st.Runs
 			}
-			if workflows.IsFinal(st.Final) && st.State == st.Final {
+			if contract.IsFinal(st.Final) && st.State == st.Final {
 				c.reachedFinal++
 			} else {
 				c.fail("%s (%s): result state %s, final %q", cr.wfID, cr.sc.name, st.State, st.Final)
@@ -237,7 +238,7 @@ func (h *harness) checkSandbox(c *checkResult, cr *cancelRun) {
 	allowed, ok := wantStates[cr.st.Final]
 	if !cr.done || !ok {
 		allowed = []int{0}
-		if cr.want == workflows.StateCancelled {
+		if cr.want == contract.StateCancelled {
 			allowed = []int{1}
 		}
 	}
@@ -247,7 +248,7 @@ func (h *harness) checkSandbox(c *checkResult, cr *cancelRun) {
 	}
 	// The trust invariant, whatever the scenario expected: no cancel ends CANCELLED
 	// unless the sandbox recorded that cancel as effective.
-	if cr.done && cr.st.Final == workflows.StateCancelled && eff == 0 {
+	if cr.done && cr.st.Final == contract.StateCancelled && eff == 0 {
 		c.cancelledWithoutEffect++
 		c.fail("%s (%s): CANCELLED, but the sandbox recorded no effective cancel (cancels: %+v, last outcome %s)",
 			cr.wfID, cr.sc.name, p.Cancels, cr.st.LastOutcome.String())
@@ -312,8 +313,8 @@ func (h *harness) checkNotifications(c *checkResult, cr *cancelRun) {
 	// when the operator resolved the review while the notice was still being
 	// retried (the merchant refused its first try): the resolution ends that
 	// schedule, and the final outcome's notification (checked above) follows.
-	if cr.sc.review && len(seen[workflows.StateNeedsReview]) > 1 {
-		c.fail("%s: the NEEDS_REVIEW notification was not delivered at-most-once-with-one-id: %v", cr.wfID, seen[workflows.StateNeedsReview])
+	if cr.sc.review && len(seen[contract.StateNeedsReview]) > 1 {
+		c.fail("%s: the NEEDS_REVIEW notification was not delivered at-most-once-with-one-id: %v", cr.wfID, seen[contract.StateNeedsReview])
 	}
 }
 
@@ -342,8 +343,8 @@ func (h *harness) checkExecutions(ctx context.Context, c *checkResult, res *runR
 	}
 	c.executions = len(execs)
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
-	replayer.RegisterWorkflowWithOptions(workflows.ReconcileWorkflow, workflow.RegisterOptions{Name: workflows.ReconcileWorkflowName})
+	replayer.RegisterWorkflowWithOptions(workflows.CancelPaymentWorkflow, workflow.RegisterOptions{Name: contract.WorkflowName})
+	replayer.RegisterWorkflowWithOptions(workflows.ReconcileWorkflow, workflow.RegisterOptions{Name: contract.ReconcileWorkflowName})
 	res.histJSON = map[string][]byte{}
 	for _, e := range execs {
 		name := strings.TrimPrefix(e.status.String(), "WORKFLOW_EXECUTION_STATUS_")

@@ -33,7 +33,7 @@ import (
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/devserver"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
@@ -72,7 +72,7 @@ func longMode() mode {
 		ServerKills: 6, Drain: 10 * time.Minute, VerifyAfter: true}
 }
 
-const taskQueue = workflows.DefaultTaskQueue
+const taskQueue = contract.DefaultTaskQueue
 
 // cancelRun is one cancel the harness drives, and what it saw.
 type cancelRun struct {
@@ -83,14 +83,14 @@ type cancelRun struct {
 	sc       scenario
 	want     string
 	wfID     string
-	req      workflows.CancelRequest
+	req      contract.CancelRequest
 
 	mu           sync.Mutex
 	started      time.Time
 	finished     time.Time
 	startTries   int
 	done         bool
-	st           workflows.Status
+	st           contract.Status
 	failure      error // a workflow that ended other than completed
 	lastErr      error
 	reviewSeen   bool
@@ -108,13 +108,13 @@ type cancelRun struct {
 // when the signal lands while the cancel is under way.
 func (cr *cancelRun) expected() (states map[string][]int, late bool) {
 	effective := func(s string) []int {
-		if s == workflows.StateCancelled {
+		if s == contract.StateCancelled {
 			return []int{1}
 		}
 		return []int{0}
 	}
 	if cr.sc.signalPaid && cr.done && (cr.signalAt.IsZero() || !cr.signalAt.Before(cr.st.PayDeadline.Add(-time.Second))) {
-		return map[string][]int{workflows.StatePaid: {0}, workflows.StateCancelled: {1}, workflows.StatePaidAtCancel: {0, 1}}, true
+		return map[string][]int{contract.StatePaid: {0}, contract.StateCancelled: {1}, contract.StatePaidAtCancel: {0, 1}}, true
 	}
 	return map[string][]int{cr.want: effective(cr.want)}, false
 }
@@ -198,7 +198,7 @@ func (h *harness) countErr(op string, err error) {
 
 type reconRun struct {
 	ID     string
-	Report workflows.ReconcileReport
+	Report contract.ReconcileReport
 	Err    error
 	During string
 }
@@ -645,8 +645,8 @@ func (h *harness) plan(tag string) {
 			merchant, credential = secondMerchant, secondMerchant+"-"+provider
 		}
 		cr := &cancelRun{i: i, merchant: merchant, provider: provider, order: order, sc: sc, want: sc.want(provider),
-			wfID: workflows.WorkflowID(merchant, provider, order)}
-		cr.req = workflows.CancelRequest{Merchant: merchant, Provider: provider, Credential: credential,
+			wfID: contract.WorkflowID(merchant, provider, order)}
+		cr.req = contract.CancelRequest{Merchant: merchant, Provider: provider, Credential: credential,
 			MerchantOrderNo: order, Amount: 1000 + int64(i), Currency: "USD", PayTimeout: sc.payTimeout}
 		h.cancels = append(h.cancels, cr)
 	}
@@ -677,7 +677,7 @@ func (h *harness) drive(ctx context.Context, cr *cancelRun) {
 			ID: cr.wfID, TaskQueue: taskQueue,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}, workflows.WorkflowName, cr.req)
+		}, contract.WorkflowName, cr.req)
 		cancel()
 		var exists *serviceerror.WorkflowExecutionAlreadyStarted
 		if err == nil || errors.As(err, &exists) {
@@ -695,7 +695,7 @@ func (h *harness) drive(ctx context.Context, cr *cancelRun) {
 	for {
 		if cr.sc.signalPaid && !cr.signalled && time.Now().After(signalAt) {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := h.c.SignalWorkflow(sctx, cr.wfID, "", workflows.SignalPaymentResult, workflows.PaymentResult{Status: "PAID", Source: "order-service"})
+			err := h.c.SignalWorkflow(sctx, cr.wfID, "", contract.SignalPaymentResult, contract.PaymentResult{Status: "PAID", Source: "order-service"})
 			cancel()
 			var nf *serviceerror.NotFound
 			if err == nil || errors.As(err, &nf) {
@@ -717,7 +717,7 @@ func (h *harness) drive(ctx context.Context, cr *cancelRun) {
 			}
 		}
 		gctx, cancel := context.WithTimeout(ctx, wait)
-		var st workflows.Status
+		var st contract.Status
 		began := time.Now()
 		err := h.c.GetWorkflow(gctx, cr.wfID, "").Get(gctx, &st)
 		cancel()
@@ -764,12 +764,12 @@ func (cr *cancelRun) setErr(err error) {
 func (h *harness) maybeResolve(ctx context.Context, cr *cancelRun) {
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	v, err := h.c.QueryWorkflow(qctx, cr.wfID, "", workflows.QueryStatus)
+	v, err := h.c.QueryWorkflow(qctx, cr.wfID, "", contract.QueryStatus)
 	if err != nil {
 		return
 	}
-	var st workflows.Status
-	if v.Get(&st) != nil || st.State != workflows.StateNeedsReview {
+	var st contract.Status
+	if v.Get(&st) != nil || st.State != contract.StateNeedsReview {
 		return
 	}
 	cr.mu.Lock()
@@ -784,8 +784,8 @@ func (h *harness) maybeResolve(ctx context.Context, cr *cancelRun) {
 	uctx, cancel2 := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel2()
 	hdl, err := h.c.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		UpdateID: "resolve-" + cr.wfID, WorkflowID: cr.wfID, UpdateName: workflows.UpdateResolve,
-		Args:         []any{workflows.Resolution{Action: "NOT_NEEDED", Operator: "reliability-suite", Note: "nothing was cancelled at the provider"}},
+		UpdateID: "resolve-" + cr.wfID, WorkflowID: cr.wfID, UpdateName: contract.UpdateResolve,
+		Args:         []any{contract.Resolution{Action: "NOT_NEEDED", Operator: "reliability-suite", Note: "nothing was cancelled at the provider"}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
@@ -796,11 +796,11 @@ func (h *harness) maybeResolve(ctx context.Context, cr *cancelRun) {
 // reconcile runs the reconciliation workflow once and waits for its report.
 func (h *harness) reconcile(ctx context.Context, id, during string) {
 	r := reconRun{ID: id, During: during}
-	req := workflows.ReconcileRequest{StuckAfter: 2 * time.Second, VerifyWithin: time.Hour, QueryInterval: time.Millisecond}
+	req := contract.ReconcileRequest{StuckAfter: 2 * time.Second, VerifyWithin: time.Hour, QueryInterval: time.Millisecond}
 	for ctx.Err() == nil {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_, err := h.c.ExecuteWorkflow(sctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}, workflows.ReconcileWorkflowName, req)
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}, contract.ReconcileWorkflowName, req)
 		cancel()
 		if err == nil {
 			break

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func pct(d []time.Duration, p float64) time.Duration {
@@ -64,7 +64,7 @@ func (r *runResult) summary() string {
 		c.effectiveOne, c.effectiveZero, c.effectiveWrong, c.cancelCalls, c.maxCallsPerOrder, c.afterEffectOrders, yesNo(c.effectiveWrong == 0))
 	cancelled := 0
 	for _, sf := range c.byScenario {
-		cancelled += sf.states[workflows.StateCancelled]
+		cancelled += sf.states[contract.StateCancelled]
 	}
 	w("| no cancel ended CANCELLED unless the sandbox recorded that cancel as effective | %d CANCELLED, %d without an effective cancel | %s |",
 		cancelled, c.cancelledWithoutEffect, yesNo(c.cancelledWithoutEffect == 0))

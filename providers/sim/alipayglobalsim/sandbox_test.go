@@ -62,7 +62,7 @@ func newEnv(t *testing.T, opts ...func(*alipayglobal.Config, *SandboxConfig)) *t
 func newWrappedEnv(t *testing.T, wrap func(http.Handler) http.Handler, opts ...func(*alipayglobal.Config, *SandboxConfig)) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, clock: providertest.NewClock(time.Date(2024, 3, 10, 10, 0, 0, 0, alipayglobal.Beijing))}
-	e.Env = contracttest.StartWith(t, alipayglobal.Name, func(url string) (any, simkit.Sim, contracttest.NewAdapter, error) {
+	e.Env = contracttest.StartWith(t, alipayglobal.Name, func(url string) (any, simkit.Sim, simkit.NewAdapter, error) {
 		sbCfg := SandboxConfig{
 			MerchantPublicKey: providertest.LoadPublicKey(t, testdata+"merchant_public.pem"),
 			AlipayPrivateKey:  providertest.LoadPrivateKey(t, testdata+"alipay_private.pem"),
@@ -85,7 +85,7 @@ func newWrappedEnv(t *testing.T, wrap func(http.Handler) http.Handler, opts ...f
 		if wrap != nil {
 			sim = wrapped{e.sb, wrap}
 		}
-		newAdapter := contracttest.Adapt(alipayglobal.New)
+		newAdapter := simkit.Adapt(alipayglobal.New)
 		return cfg, sim, func(cfg any, d providers.Deps) (providers.Provider, error) {
 			d.BaseDir, d.Now = testdata, e.clock.Now
 			return newAdapter(cfg, d)

@@ -54,12 +54,12 @@ func newSandbox(t *testing.T) *Sandbox {
 // adapter's Config.
 func newEnv(t *testing.T, edit func(*alipayplus.Config)) *contracttest.Env {
 	t.Helper()
-	return contracttest.StartWith(t, alipayplus.Name, func(url string) (any, simkit.Sim, contracttest.NewAdapter, error) {
+	return contracttest.StartWith(t, alipayplus.Name, func(url string) (any, simkit.Sim, simkit.NewAdapter, error) {
 		cfg := testConfig(url)
 		if edit != nil {
 			edit(&cfg)
 		}
-		newAdapter := contracttest.Adapt(alipayplus.New)
+		newAdapter := simkit.Adapt(alipayplus.New)
 		return cfg, newSandbox(t), func(cfg any, d providers.Deps) (providers.Provider, error) {
 			d.BaseDir = testdata
 			return newAdapter(cfg, d)

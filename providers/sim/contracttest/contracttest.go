@@ -3,11 +3,13 @@
 // notifications through the adapter against its simulator over real HTTP with
 // real signatures, and the suite checks the adapter's Outcome and PaymentState
 // against what the simulator recorded (which cancel took effect, with which
-// business key). contract_test.go holds the one table of pairs.
+// business key). contract_test.go runs every pair of the one provider list,
+// sim.Providers (package providers/sim), which the development set runs too.
 //
 // Adding a provider means: an adapter package providers/<p>, a simulator package
 // providers/sim/<p>sim (its sandbox, its Dev and the Contract that states how its
-// provider answers where providers differ), and one line in that table.
+// provider answers where providers differ), and one line in sim.Providers (plus
+// its field in sim.Set).
 //
 // The package also holds what the simulators' own tests share: Env (a simulator
 // behind a real HTTP server with adapters pointed at it), ExpectOneEffective and
@@ -35,43 +37,6 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
-// Starter starts a pair's simulator with development credentials kept in dir,
-// served at baseURL, and returns it with the adapter configuration that talks to
-// it and the adapter's constructor.
-type Starter func(dir, baseURL string, o simkit.DevOptions) (cfg any, sim simkit.Sim, newAdapter NewAdapter, err error)
-
-// NewAdapter makes an adapter from a configuration of its own type.
-type NewAdapter func(cfg any, deps providers.Deps) (providers.Provider, error)
-
-// Bind makes a Starter from a simulator package's Dev and its adapter's New.
-func Bind[C any, S simkit.Sim, P providers.Provider](dev func(string, string, simkit.DevOptions) (C, S, error), newAdapter func(C, providers.Deps) (P, error)) Starter {
-	return func(dir, baseURL string, o simkit.DevOptions) (any, simkit.Sim, NewAdapter, error) {
-		cfg, sb, err := dev(dir, baseURL, o)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		return cfg, sb, Adapt(newAdapter), nil
-	}
-}
-
-// Adapt makes a NewAdapter from an adapter package's New.
-func Adapt[C any, P providers.Provider](newAdapter func(C, providers.Deps) (P, error)) NewAdapter {
-	return func(cfg any, d providers.Deps) (providers.Provider, error) {
-		c, ok := cfg.(C)
-		if !ok {
-			return nil, fmt.Errorf("configuration %T, want %T", cfg, c)
-		}
-		return newAdapter(c, d)
-	}
-}
-
-// Pair is one adapter and its simulator.
-type Pair struct {
-	Name     string
-	Start    Starter
-	Contract simkit.Contract
-}
-
 // Env is a started pair: the simulator behind a real HTTP server and two
 // adapters pointed at it.
 type Env struct {
@@ -85,7 +50,7 @@ type Env struct {
 	// 300 ms, for the faults that hold the connection.
 	Client, Short providers.Provider
 
-	newAdapter NewAdapter
+	newAdapter simkit.NewAdapter
 	mu         sync.Mutex
 	requests   [][]byte
 }
@@ -109,15 +74,15 @@ func (e *Env) Requests() [][]byte {
 }
 
 // Start starts p with its keys in dir (generated on first use, reused after).
-func Start(t *testing.T, p Pair, dir string, o simkit.DevOptions) *Env {
+func Start(t *testing.T, p simkit.Pair, dir string, o simkit.DevOptions) *Env {
 	t.Helper()
-	return StartWith(t, p.Name, func(baseURL string) (any, simkit.Sim, NewAdapter, error) { return p.Start(dir, baseURL, o) })
+	return StartWith(t, p.Name, func(baseURL string) (any, simkit.Sim, simkit.NewAdapter, error) { return p.Start(dir, baseURL, o) })
 }
 
 // StartWith is Start for a simulator a test builds itself (its own keys or
 // settings): start gets the server's URL and returns the adapter configuration,
 // the simulator and the adapter's constructor.
-func StartWith(t *testing.T, name string, start func(baseURL string) (any, simkit.Sim, NewAdapter, error)) *Env {
+func StartWith(t *testing.T, name string, start func(baseURL string) (any, simkit.Sim, simkit.NewAdapter, error)) *Env {
 	t.Helper()
 	e := &Env{t: t}
 	var handler http.Handler = http.NotFoundHandler()
@@ -355,13 +320,13 @@ func Main(m *testing.M) int {
 }
 
 // StartDev is Start with the binary's KeyDir.
-func StartDev(t *testing.T, p Pair, o simkit.DevOptions) *Env {
+func StartDev(t *testing.T, p simkit.Pair, o simkit.DevOptions) *Env {
 	t.Helper()
 	return Start(t, p, KeyDir(t), o)
 }
 
 // Run runs every scenario of the contract against p.
-func Run(t *testing.T, p Pair) {
+func Run(t *testing.T, p simkit.Pair) {
 	dir := t.TempDir() // keys generated once, reused by every scenario
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -376,12 +341,12 @@ func Run(t *testing.T, p Pair) {
 type scenario struct {
 	name    string
 	applies func(simkit.Contract) bool
-	run     func(t *testing.T, p Pair, dir string)
+	run     func(t *testing.T, p simkit.Pair, dir string)
 }
 
 // simple runs f against a freshly started pair without notifications.
-func simple(f func(t *testing.T, e *Env, c simkit.Contract)) func(*testing.T, Pair, string) {
-	return func(t *testing.T, p Pair, dir string) { f(t, Start(t, p, dir, simkit.DevOptions{}), p.Contract) }
+func simple(f func(t *testing.T, e *Env, c simkit.Contract)) func(*testing.T, simkit.Pair, string) {
+	return func(t *testing.T, p simkit.Pair, dir string) { f(t, Start(t, p, dir, simkit.DevOptions{}), p.Contract) }
 }
 
 // faultThenRetry: a cancel that meets fault gets an unknown outcome with code; if
@@ -631,7 +596,7 @@ var scenarios = []scenario{
 	})},
 	// Development credentials: generated once, private files 0600, reused as they
 	// are by the next start, and the adapter configured with them is accepted.
-	{name: "dev_credentials", run: func(t *testing.T, p Pair, _ string) {
+	{name: "dev_credentials", run: func(t *testing.T, p simkit.Pair, _ string) {
 		dir := t.TempDir()
 		read := func() map[string]string {
 			files := map[string]string{}
@@ -671,7 +636,7 @@ var scenarios = []scenario{
 	}},
 	// Notifications: the simulator signs and retries until acknowledged; the
 	// adapter parses what it sent, and rejects it once a byte changed.
-	{name: "notification", applies: func(c simkit.Contract) bool { return c.Notifies != "" }, run: func(t *testing.T, p Pair, dir string) {
+	{name: "notification", applies: func(c simkit.Contract) bool { return c.Notifies != "" }, run: func(t *testing.T, p simkit.Pair, dir string) {
 		var e *Env
 		rc := NewReceiver(t, func() providers.NotificationParser { return e.Client.(providers.NotificationParser) }, 1)
 		e = Start(t, p, dir, simkit.DevOptions{NotifyURL: rc.URL, NotifySchedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond}})

@@ -559,9 +559,7 @@ func (s *Sandbox) serveFault(w http.ResponseWriter, r *http.Request, f simkit.Fa
 		writeFail(w, gnete.CodeSystem, msgSystem)
 		return true
 	case simkit.FaultRateLimit:
-		if sc.RetryAfterSeconds > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(sc.RetryAfterSeconds))
-		}
+		simkit.SetRetryAfter(w.Header(), sc)
 		simkit.WriteJSON(w, http.StatusTooManyRequests, map[string]any{"code": gnete.CodeBusiness, "msg": msgRateLimited})
 		return true
 	}

@@ -43,7 +43,7 @@ func withClientConfig(f func(*gnete.Config)) envOption {
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	e := &env{t: t}
-	e.Env = contracttest.StartWith(t, gnete.Name, func(url string) (any, simkit.Sim, contracttest.NewAdapter, error) {
+	e.Env = contracttest.StartWith(t, gnete.Name, func(url string) (any, simkit.Sim, simkit.NewAdapter, error) {
 		scfg := SandboxConfig{
 			MchNo: devMchNo, AppID: devAppID, AppSecret: testSecret,
 			NotifySchedule: []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond},
@@ -53,7 +53,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 			o(&scfg, &cfg)
 		}
 		e.sb = NewSandbox(scfg)
-		return cfg, e.sb, contracttest.Adapt(gnete.New), nil
+		return cfg, e.sb, simkit.Adapt(gnete.New), nil
 	})
 	e.client = e.Client.(*gnete.Client)
 	return e

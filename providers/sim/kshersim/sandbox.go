@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -152,9 +151,7 @@ func writeCode(w http.ResponseWriter, code int) {
 }
 
 func writeRateLimit(w http.ResponseWriter, sc simkit.Scenario) {
-	if sc.RetryAfterSeconds > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(sc.RetryAfterSeconds))
-	}
+	simkit.SetRetryAfter(w.Header(), sc)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusTooManyRequests)
 	_, _ = w.Write([]byte("Too Many Requests"))

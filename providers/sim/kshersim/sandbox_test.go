@@ -41,7 +41,7 @@ type envOpt func(*ksher.Config, *SandboxConfig)
 func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
 	e := &env{}
-	e.Env = contracttest.StartWith(t, ksher.Name, func(url string) (any, simkit.Sim, contracttest.NewAdapter, error) {
+	e.Env = contracttest.StartWith(t, ksher.Name, func(url string) (any, simkit.Sim, simkit.NewAdapter, error) {
 		cfg, sbc, err := DevCredentials(contracttest.KeyDir(t), url)
 		if err != nil {
 			return nil, nil, nil, err
@@ -50,7 +50,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 			o(&cfg, &sbc)
 		}
 		e.cfg, e.sb = cfg, NewSandbox(sbc)
-		return cfg, e.sb, contracttest.Adapt(ksher.New), nil
+		return cfg, e.sb, simkit.Adapt(ksher.New), nil
 	})
 	e.c = e.Client.(*ksher.Client)
 	return e

@@ -225,7 +225,7 @@ func (s *Sandbox) authenticate(w http.ResponseWriter, r *http.Request) (payermax
 		return payermax.RequestData{}, false
 	}
 	for _, f := range []struct{ name, v string }{{"data.requestId", env.Data.RequestID}, {"data.outTradeNo", env.Data.OutTradeNo}} {
-		if err := payermax.CheckLen(f.v, payermax.MaxIDLen); err != nil {
+		if err := providers.CheckField(f.name, f.v, false, payermax.MaxIDLen); err != nil { // PayerMax counts characters
 			s.writeError(w, codeParamsInvalid, fmt.Sprintf("%s length must be between 1 and %d,but your input value length is %d.Make sure all requests length is correct.", f.name, payermax.MaxIDLen, len([]rune(f.v))))
 			return payermax.RequestData{}, false
 		}

@@ -19,7 +19,7 @@ import (
 // The tests here drive the adapter against its simulator; what every provider
 // shares is in the contract suite (providers/sim/contracttest).
 
-var pair = contracttest.Pair{Name: payermax.Name, Start: contracttest.Bind(payermaxsim.Dev, payermax.New)}
+var pair = simkit.Pair{Name: payermax.Name, Start: simkit.Bind(payermaxsim.Dev, payermax.New)}
 
 func TestMain(m *testing.M) { os.Exit(contracttest.Main(m)) }
 

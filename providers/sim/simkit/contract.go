@@ -1,6 +1,7 @@
 package simkit
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/paycancel/paycancel/providers"
@@ -72,4 +73,43 @@ var DefaultContract = Contract{
 	InOTP:            Want{Kind: providers.Failed, Reason: providers.ReasonRejected},
 	Pending:          providers.Pending,
 	PaidAfterCancel:  Want{Kind: providers.Succeeded},
+}
+
+// Starter starts a pair's simulator with development credentials kept in dir,
+// served at baseURL, and returns it with the adapter configuration that talks to
+// it and the adapter's constructor.
+type Starter func(dir, baseURL string, o DevOptions) (cfg any, sim Sim, newAdapter NewAdapter, err error)
+
+// NewAdapter makes an adapter from a configuration of its own type.
+type NewAdapter func(cfg any, deps providers.Deps) (providers.Provider, error)
+
+// Bind makes a Starter from a simulator package's Dev and its adapter's New.
+func Bind[C any, S Sim, P providers.Provider](dev func(string, string, DevOptions) (C, S, error), newAdapter func(C, providers.Deps) (P, error)) Starter {
+	return func(dir, baseURL string, o DevOptions) (any, Sim, NewAdapter, error) {
+		cfg, sb, err := dev(dir, baseURL, o)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return cfg, sb, Adapt(newAdapter), nil
+	}
+}
+
+// Adapt makes a NewAdapter from an adapter package's New.
+func Adapt[C any, P providers.Provider](newAdapter func(C, providers.Deps) (P, error)) NewAdapter {
+	return func(cfg any, d providers.Deps) (providers.Provider, error) {
+		c, ok := cfg.(C)
+		if !ok {
+			return nil, fmt.Errorf("configuration %T, want %T", cfg, c)
+		}
+		return newAdapter(c, d)
+	}
+}
+
+// Pair is one adapter and its simulator: the set runs the simulator, the
+// provider contract suite (providers/sim/contracttest) runs the adapter against
+// it and checks the answers against Contract.
+type Pair struct {
+	Name     string
+	Start    Starter
+	Contract Contract
 }

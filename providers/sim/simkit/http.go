@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,15 @@ func ServeTransportFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 		return true
 	}
 	return false
+}
+
+// SetRetryAfter sends the scenario's rate-limit hint (RetryAfterSeconds, when
+// set) as a Retry-After header, for the sandboxes whose provider answers a rate
+// limit at the HTTP level (FaultRateLimit as HTTP 429).
+func SetRetryAfter(h http.Header, sc Scenario) {
+	if sc.RetryAfterSeconds > 0 {
+		h.Set("Retry-After", strconv.Itoa(sc.RetryAfterSeconds))
+	}
 }
 
 // WriteJSON writes v as JSON with the given status.

@@ -19,7 +19,7 @@ import (
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
-	"github.com/paycancel/paycancel/workflows"
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // Defaults of the command. Rounds × RoundSize are chosen so that two consecutive
@@ -467,7 +467,7 @@ func (e *env) cancelJob(prefix string, n int) func(context.Context, int) (execRe
 	}
 	return func(ctx context.Context, i int) (execRef, error) {
 		p := sandboxes.Names[i%len(sandboxes.Names)]
-		req := workflows.CancelRequest{Merchant: app.DevMerchantName, Provider: p, Credential: app.DevCredentialPrefix + p, MerchantOrderNo: orderNo(e.tag, prefix, i),
+		req := contract.CancelRequest{Merchant: app.DevMerchantName, Provider: p, Credential: app.DevCredentialPrefix + p, MerchantOrderNo: orderNo(e.tag, prefix, i),
 			Amount: 1000, Currency: "USD"}
 		x, _, err := e.starter.Start(ctx, req)
 		if err != nil {
@@ -478,7 +478,7 @@ func (e *env) cancelJob(prefix string, n int) func(context.Context, int) (execRe
 		if err != nil {
 			return ref, err
 		}
-		if st.Final != workflows.StateCancelled || !st.Notify.Delivered {
+		if st.Final != contract.StateCancelled || !st.Notify.Delivered {
 			return ref, fmt.Errorf("%s: final %q, review %q, notified %v, last outcome %v", x.WorkflowID, st.Final, st.ReviewReason, st.Notify.Delivered, st.LastOutcome)
 		}
 		return ref, nil
@@ -600,7 +600,7 @@ func (e *env) park(ctx context.Context, o Options, logf func(string, ...any)) (*
 					return
 				}
 				prov := sandboxes.Names[i%len(sandboxes.Names)]
-				x, _, err := e.starter.Start(ctx, workflows.CancelRequest{Merchant: app.DevMerchantName, Provider: prov, Credential: app.DevCredentialPrefix + prov,
+				x, _, err := e.starter.Start(ctx, contract.CancelRequest{Merchant: app.DevMerchantName, Provider: prov, Credential: app.DevCredentialPrefix + prov,
 					MerchantOrderNo: orderNo(e.tag, "p", i), Amount: 1000, Currency: "USD", PayTimeout: time.Hour})
 				if err != nil {
 					failed.Add(1)
