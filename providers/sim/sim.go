@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -109,6 +110,26 @@ func Start(opts Options) (*Set, error) {
 	s.ln = ln
 	s.server = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.server.Serve(ln) }()
+	return s, nil
+}
+
+// Configs is the set of adapter configurations for sandboxes another process
+// serves at root (the runner, `go run ./providers/sim/sandbox --dir dir`): they
+// match the keys that runner keeps in dir. Nothing listens: the set's own
+// sandboxes are closed, only its configurations are for use. The keys must be
+// there already: a missing provider's would be generated anew and match nothing
+// running.
+func Configs(dir, root string) (*Set, error) {
+	for _, n := range Names {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			return nil, fmt.Errorf("no keys for %s in %s: start the sandbox runner with --dir %s first", n, dir, dir)
+		}
+	}
+	s, err := build(Options{Dir: dir}, strings.TrimRight(root, "/"))
+	if err != nil {
+		return nil, err
+	}
+	s.Close()
 	return s, nil
 }
 

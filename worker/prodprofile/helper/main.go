@@ -43,17 +43,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/alipayglobal"
-	"github.com/paycancel/paycancel/providers/alipayplus"
-	"github.com/paycancel/paycancel/providers/gnete"
-	"github.com/paycancel/paycancel/providers/ksher"
-	"github.com/paycancel/paycancel/providers/payermax"
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
-	"github.com/paycancel/paycancel/providers/sim/alipayglobalsim"
-	"github.com/paycancel/paycancel/providers/sim/alipayplussim"
-	"github.com/paycancel/paycancel/providers/sim/gnetesim"
-	"github.com/paycancel/paycancel/providers/sim/kshersim"
-	"github.com/paycancel/paycancel/providers/sim/payermaxsim"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/devserver"
@@ -245,27 +235,8 @@ func writeConfig(args []string) error {
 	if err := parse(fs, args, "sandbox-url", "key-dir", "out", "callback-base-url", "merchant-url"); err != nil {
 		return err
 	}
-	root := strings.TrimRight(*sandboxURL, "/")
-	for _, n := range sandboxes.Names {
-		if _, err := os.Stat(filepath.Join(*keyDir, n)); err != nil {
-			return fmt.Errorf("no keys for %s in %s: start the sandbox runner with --dir %s first", n, *keyDir, *keyDir)
-		}
-	}
-	set := &sandboxes.Set{URL: root}
-	var err error
-	if set.PayerMaxConfig, _, err = payermaxsim.DevCredentials(filepath.Join(*keyDir, payermax.Name), root+"/"+payermax.Name); err != nil {
-		return err
-	}
-	if set.AlipayPlusConfig, _, err = alipayplussim.DevCredentials(filepath.Join(*keyDir, alipayplus.Name), root+"/"+alipayplus.Name); err != nil {
-		return err
-	}
-	if set.GNETEConfig, _, err = gnetesim.DevCredentials(filepath.Join(*keyDir, gnete.Name), root+"/"+gnete.Name); err != nil {
-		return err
-	}
-	if set.KsherConfig, _, err = kshersim.DevCredentials(filepath.Join(*keyDir, ksher.Name), root+"/"+ksher.Name); err != nil {
-		return err
-	}
-	if set.AlipayGlobalConfig, _, err = alipayglobalsim.DevCredentials(filepath.Join(*keyDir, alipayglobal.Name), root+"/"+alipayglobal.Name); err != nil {
+	set, err := sandboxes.Configs(*keyDir, *sandboxURL)
+	if err != nil {
 		return err
 	}
 	dir := filepath.Dir(*out)
