@@ -1,7 +1,13 @@
 // Package sim runs the five provider simulators ("sandboxes") together on one HTTP server,
 // each under its provider's name (/payermax/…, /alipayplus/…, /gnete/…, /ksher/…,
 // /alipayglobal/…), with keys generated once into a folder. `worker --dev`, the
-// standalone runner (go run ./providers/sim/sandbox) and the end-to-end tests use it.
+// standalone runner (go run ./providers/sim/sandbox) and the end-to-end tests use it;
+// Configs gives the adapter configurations for a runner another process started
+// (the production profile's). Providers is the one list of adapter+simulator
+// pairs: a sixth provider is one line there, plus its fields in Set.
+//
+// May import: providers and its adapters, the simulators (providers/sim/...),
+// the standard library; never the rest of paycancel.
 package sim
 
 import (
