@@ -4,7 +4,7 @@
 // standalone runner (go run ./providers/sim/sandbox) and the end-to-end tests use it;
 // Configs gives the adapter configurations for a runner another process started
 // (the production profile's). Providers is the one list of adapter+simulator
-// pairs: a sixth provider is one line there, plus its fields in Set.
+// pairs, which the provider contract suite runs line by line.
 //
 // May import: providers and its adapters, the simulators (providers/sim/...),
 // the standard library; never the rest of paycancel.
