@@ -285,6 +285,10 @@ func (n *Notifier) Deliveries() []Delivery {
 	return append([]Delivery(nil), n.deliveries...)
 }
 
+// Wait waits until every delivery has ended on its own: acknowledged, or its
+// schedule run out. Tests use it to see that nothing is sent after an ack.
+func (n *Notifier) Wait() { n.wg.Wait() }
+
 // Close stops pending retries and waits for attempts under way.
 func (n *Notifier) Close() {
 	n.stopOnce.Do(func() {
