@@ -5,6 +5,7 @@ package workflows
 
 import (
 	"fmt"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paycancel/paycancel/providers"

@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/paycancel/paycancel/workflows/contract"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func (r *run) registerHandlers() error {

@@ -3,8 +3,9 @@ package workflows
 // NEEDS_REVIEW: wait for an operator's resolution.
 
 import (
-	"github.com/paycancel/paycancel/workflows/contract"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 func (r *run) review() (string, error) {

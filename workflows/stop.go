@@ -6,9 +6,10 @@ package workflows
 import (
 	"time"
 
-	"github.com/paycancel/paycancel/workflows/contract"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/paycancel/paycancel/workflows/contract"
 )
 
 // stopRequested reports whether the workflow's cancellation was requested and is
