@@ -11,7 +11,7 @@ package workflows
 // (LegacyWorkflowID) and run to their end as they started; ParseWorkflowID tells
 // the two forms apart.
 //
-// The business key sent to the provider (cancelKey, PayerMax's requestId) is
+// The business key sent to the provider (contract.CancelKey, PayerMax's requestId) is
 // derived from the workflow id, so two merchants' cancels of the same order number
 // carry two keys. The worker's configuration refuses one provider account in two
 // merchants (config.Build), so the merchant scope is never narrower than the
@@ -27,9 +27,6 @@ import (
 	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
-
-// CancelKey is the business key of the cancel with this workflow id (see package contract).
-var CancelKey = contract.CancelKey
 
 // changeMerchantScopedIDs versions the refusal of a new cancel without a merchant.
 // Cancels started before merchant-scoped ids had none and must replay as they ran.

@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/paycancel/paycancel/activities"
-	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
@@ -55,19 +54,19 @@ func TestWorkflowIDForms(t *testing.T) {
 // always was (running cancels keep theirs in their status anyway); a scoped id's
 // key carries the merchant; both stay within PayerMax's 64 characters.
 func TestCancelKeyForms(t *testing.T) {
-	if got := workflows.CancelKey(contract.LegacyWorkflowID("payermax", "ord-1001")); got != "pc-payermax-ord-1001" {
+	if got := contract.CancelKey(contract.LegacyWorkflowID("payermax", "ord-1001")); got != "pc-payermax-ord-1001" {
 		t.Errorf("legacy key %q", got)
 	}
-	a := workflows.CancelKey(contract.WorkflowID("acme", "payermax", "DUP1"))
-	b := workflows.CancelKey(contract.WorkflowID("globex", "payermax", "DUP1"))
+	a := contract.CancelKey(contract.WorkflowID("acme", "payermax", "DUP1"))
+	b := contract.CancelKey(contract.WorkflowID("globex", "payermax", "DUP1"))
 	if a != "pc-acme-payermax-DUP1" || b != "pc-globex-payermax-DUP1" {
 		t.Errorf("keys %q, %q", a, b)
 	}
 	long := strings.Repeat("m", 64)
 	order := strings.Repeat("9", 64)
-	k1 := workflows.CancelKey(contract.WorkflowID(long, "payermax", order))
-	k2 := workflows.CancelKey(contract.WorkflowID(long[1:], "payermax", order))
-	if len(k1) > 64 || len(k2) > 64 || k1 == k2 || k1 != workflows.CancelKey(contract.WorkflowID(long, "payermax", order)) {
+	k1 := contract.CancelKey(contract.WorkflowID(long, "payermax", order))
+	k2 := contract.CancelKey(contract.WorkflowID(long[1:], "payermax", order))
+	if len(k1) > 64 || len(k2) > 64 || k1 == k2 || k1 != contract.CancelKey(contract.WorkflowID(long, "payermax", order)) {
 		t.Errorf("long keys %q, %q: want stable, distinct and at most 64 characters", k1, k2)
 	}
 }

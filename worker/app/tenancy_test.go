@@ -34,7 +34,6 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv/history"
-	"github.com/paycancel/paycancel/workflows"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
@@ -132,7 +131,7 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 		set := env.sets[m]
 		// PayerMax: a cancel notification to the console URL /callbacks/payermax.
 		createPayment(t, set.URL, payermax.Name, simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
-		key := workflows.CancelKey(contract.WorkflowID(m, payermax.Name, order))
+		key := contract.CancelKey(contract.WorkflowID(m, payermax.Name, order))
 		if out := env.cred(m, payermax.Name).Cancel(ctx, providers.CancelRequest{Target: providers.Target{MerchantOrderNo: order}, CancelKey: key}); out.Kind != providers.Succeeded {
 			t.Fatalf("%s payermax cancel: %s", m, out)
 		}
@@ -177,7 +176,7 @@ func TestTwoMerchantsSameOrderNumberCallbacks(t *testing.T) {
 		if c.Notification.Provider == payermax.Name {
 			// The PayerMax notification carries the requestId: the merchant's own key.
 			id, _ := contract.ParseWorkflowID(c.WorkflowID)
-			if c.Notification.CancelKey != workflows.CancelKey(contract.WorkflowID(id.Merchant, payermax.Name, order)) {
+			if c.Notification.CancelKey != contract.CancelKey(contract.WorkflowID(id.Merchant, payermax.Name, order)) {
 				t.Errorf("%s got the cancel key %q", c.WorkflowID, c.Notification.CancelKey)
 			}
 		}
