@@ -219,9 +219,8 @@ func (r *run) loadPolicy() error {
 		// An unknown credential is a configuration problem a human must fix: the
 		// cancel is not dropped, it waits in review with the reason.
 		r.policy = contract.CancelPolicy{NotifyURL: r.req.NotifyURL, NotifySchedule: contract.DefaultNotifySchedule,
-			WindowDeadline: r.req.PayStartedAt.Add(7 * 24 * time.Hour), MaxCancelAttempts: 10,
-			CancelRetry:  contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
-			QueryBackoff: contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}}
+			WindowDeadline: r.req.PayStartedAt.Add(7 * 24 * time.Hour), MaxCancelAttempts: contract.DefaultMaxCancelAttempts,
+			CancelRetry: contract.DefaultCancelRetry, QueryBackoff: contract.DefaultQueryBackoff}
 		r.st.WindowDeadline = r.policy.WindowDeadline
 		if r.stopRequested() {
 			return nil // stopped while the policy loaded: not a configuration problem

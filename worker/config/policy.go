@@ -43,9 +43,9 @@ var providerDefaults = map[string]CancelWindow{
 // a *providers.FieldError naming the field within the policy ("queryBackoff.max").
 func BuildPolicy(provider string, f PolicyFile) (Policy, error) {
 	p := Policy{
-		QueryBackoff:      contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
-		CancelRetry:       contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
-		MaxCancelAttempts: 10,
+		QueryBackoff:      contract.DefaultQueryBackoff,
+		CancelRetry:       contract.DefaultCancelRetry,
+		MaxCancelAttempts: contract.DefaultMaxCancelAttempts,
 		Window:            providerDefaults[provider],
 	}
 	if f.PaymentPoll != nil {

@@ -143,3 +143,16 @@ func (b Backoff) Next(d time.Duration) time.Duration {
 // (the payment gateways' own convention for their notifications). The workflow
 // uses it too when a cancel's policy could not be loaded.
 var DefaultNotifySchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
+
+// The policy defaults where the configuration names none: the status-query and
+// cancel-retry backoffs and the bound on cancel attempts. The worker's
+// configuration starts from them, and the workflow uses them when a cancel's
+// policy could not be loaded.
+var (
+	DefaultQueryBackoff = Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2}
+	DefaultCancelRetry  = Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2}
+)
+
+// DefaultMaxCancelAttempts bounds cancel attempts before review when the
+// configuration names no bound.
+const DefaultMaxCancelAttempts = 10
