@@ -15,11 +15,16 @@ type BadConfig[C any] struct {
 	Edit  func(*C)
 }
 
-// RejectsConfigs runs newFn on good spoilt by each row and fails t unless the error
-// is a FieldError on the row's field whose text quotes none of secrets (key
-// material and secret values never reach an error message).
+// RejectsConfigs checks that newFn accepts good, then runs it on good spoilt by
+// each row and fails t unless the error is a FieldError on the row's field whose
+// text quotes none of secrets (key material and secret values never reach an
+// error message).
 func RejectsConfigs[C any](t testing.TB, good C, newFn func(C) error, secrets []string, rows []BadConfig[C]) {
 	t.Helper()
+	// A good configuration that fails already would make every row pass.
+	if err := newFn(good); err != nil {
+		t.Fatalf("the good configuration is refused: %v", err)
+	}
 	for i, r := range rows {
 		cfg := good
 		r.Edit(&cfg)

@@ -353,6 +353,9 @@ func (s *Sandbox) Payments() *simkit.Store { return s.Store }
 // Deliveries is always empty: the provider sends no notifications the adapter reads.
 func (s *Sandbox) Deliveries() []simkit.Delivery { return nil }
 
+// WaitDeliveries implements simkit.Sim: this provider sends no notifications.
+func (s *Sandbox) WaitDeliveries() {}
+
 // Contract is how the alipayplus adapter reads this sandbox's answers where they
 // differ from most providers' (the contract suite, providers/sim/contracttest,
 // checks it).

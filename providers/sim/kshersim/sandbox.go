@@ -419,6 +419,9 @@ func (s *Sandbox) Payments() *simkit.Store { return s.Store }
 // Deliveries lists the webhook attempts made so far.
 func (s *Sandbox) Deliveries() []simkit.Delivery { return s.Notifier.Deliveries() }
 
+// WaitDeliveries implements simkit.Sim.
+func (s *Sandbox) WaitDeliveries() { s.Notifier.Wait() }
+
 // Contract is how the ksher adapter reads this sandbox's answers where they
 // differ from most providers' (the contract suite, providers/sim/contracttest,
 // checks it).

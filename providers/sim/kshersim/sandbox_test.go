@@ -467,7 +467,7 @@ func TestWebhookOnAdminPaidWithRetries(t *testing.T) {
 	}
 	resp.Body.Close()
 	bodies := rc.wait(t, 3)
-	e.sb.Notifier.Wait() // the schedule has a fourth step: none may follow the ack
+	e.sb.WaitDeliveries() // the schedule has a fourth step: none may follow the ack
 	got := rc.Requests()
 	total, ctype := len(got), got[0].Header.Get("Content-Type")
 	if total != 3 {

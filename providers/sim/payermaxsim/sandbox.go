@@ -127,6 +127,9 @@ func (s *Sandbox) Handler() http.Handler {
 // Deliveries lists the notification attempts made so far.
 func (s *Sandbox) Deliveries() []simkit.Delivery { return s.notifier.Deliveries() }
 
+// WaitDeliveries implements simkit.Sim.
+func (s *Sandbox) WaitDeliveries() { s.notifier.Wait() }
+
 // Close stops notification retries.
 func (s *Sandbox) Close() { s.notifier.Close() }
 

@@ -17,6 +17,10 @@ type Sim interface {
 	// Deliveries lists the notification attempts made so far (none for a
 	// provider that sends no notifications).
 	Deliveries() []Delivery
+	// WaitDeliveries waits until every notification has ended on its own:
+	// acknowledged, or its schedule run out. Tests use it to see that nothing is
+	// sent after an ack (Close would cut the schedule short).
+	WaitDeliveries()
 	// Close stops notification retries.
 	Close()
 }
