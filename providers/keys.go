@@ -302,6 +302,7 @@ func loadKeyFile[K any](path string, parse func([]byte) (K, error)) (K, error) {
 	return k, nil
 }
 
+// PublicKeyPEM encodes pub as SPKI ("PUBLIC KEY") PEM.
 func PublicKeyPEM(pub *rsa.PublicKey) ([]byte, error) {
 	spki, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {

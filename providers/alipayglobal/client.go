@@ -133,8 +133,8 @@ func (c *Client) Name() string { return Name }
 
 // Cancel sends one payCancel.
 //
-// Doc: the payCancel 2.0.2 page (alipay.intl.acquiring.common.payCancel 2.0.2); the provider's API pages
-// "alipayglobal". resultStatus S means cancelled — also for a transaction that was
+// Doc: the payCancel 2.0.2 page (alipay.intl.acquiring.common.payCancel 2.0.2).
+// resultStatus S means cancelled — also for a transaction that was
 // never created (Alipay closes it) and for a paid one (Alipay refunds it), and for a
 // repeat; U means send the same cancel again. There is no merchant cancel id: the
 // business key is the target id, and reqMsgId is fresh for every HTTP attempt.

@@ -24,8 +24,8 @@ import (
 // Name is the provider's short name.
 const Name = "alipayplus"
 
-// API paths appended to Config.BaseURL (the cancel API page; the provider's API pages: each wallet hosts its
-// own copy, so host and prefix are configuration).
+// API paths appended to Config.BaseURL (the cancel API page; each wallet hosts its
+// own copy of the API, so host and prefix are configuration).
 const (
 	CancelPath  = "/v2/payments/cancel"
 	InquiryPath = "/v2/payments/inquiryPayment"

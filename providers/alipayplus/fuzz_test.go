@@ -25,7 +25,7 @@ func FuzzParseSignatureHeader(f *testing.F) {
 	})
 }
 
-// verifyResponse never panics, and nothing but the genuine vector verifies.
+// VerifyResponse never panics, and nothing but the genuine vector verifies.
 func FuzzVerifyResponse(f *testing.F) {
 	v := vectors[2]
 	sig := strings.TrimSpace(string(providertest.ReadFile(f, filepath.Join("testdata", "vectors", v.name+".sig"))))

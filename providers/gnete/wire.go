@@ -19,8 +19,8 @@ const (
 	PathPayQuery    = "/api/pay/query"
 )
 
-// Field lengths the gateway enforces (the Unified Cancel page "String(n)"; the provider's API pages:
-// "GNETE ids are at most 30 characters").
+// Field lengths the gateway enforces (the Unified Cancel page's "String(n)"; GNETE's
+// ids are at most 30 characters).
 const (
 	MaxMchNo     = 30
 	MaxAppID     = 24

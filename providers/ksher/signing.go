@@ -50,7 +50,7 @@ func SignParams(key *rsa.PrivateKey, params map[string]string) (string, error) {
 	return hex.EncodeToString(sig), nil
 }
 
-// VerifyParams checks a request's "sign" (the sandbox's side of signParams).
+// VerifyParams checks a request's "sign" (the simulator's side of SignParams).
 func VerifyParams(pub *rsa.PublicKey, params map[string]string, signHex string) error {
 	return verifyHex(pub, []byte(signString(params)), signHex)
 }

@@ -1,7 +1,7 @@
 // Package payermax is the paycancel adapter for PayerMax's auth-capture cancel
 // (POST /aggregate-pay/api/gateway/cancel), its order query and its cancel
-// notification, plus a sandbox that simulates them (the provider's API page,
-// the provider's API notes "payermax", PayerMax's OpenAPI file).
+// notification (sources: PayerMax's cancel API page and its OpenAPI file). Its
+// simulator is providers/sim/payermaxsim.
 package payermax
 
 import (

@@ -1,12 +1,11 @@
 package alipayglobalsim
 
 import (
-	"github.com/paycancel/paycancel/providers/alipayglobal"
-	"github.com/paycancel/paycancel/providers/sim/simkit"
-
 	"strings"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/alipayglobal"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // Development identifiers (shaped like the API page's samples).

@@ -7,15 +7,14 @@
 package alipayglobalsim
 
 import (
-	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/alipayglobal"
-
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/alipayglobal"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 

@@ -1,12 +1,11 @@
 package alipayplussim
 
 import (
-	"github.com/paycancel/paycancel/providers/alipayplus"
-	"github.com/paycancel/paycancel/providers/sim/simkit"
-
 	"strings"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/alipayplus"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // DevClientID is the Client-Id of the development credentials.

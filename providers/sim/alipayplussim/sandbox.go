@@ -7,9 +7,6 @@
 package alipayplussim
 
 import (
-	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/alipayplus"
-
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
@@ -20,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/alipayplus"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 

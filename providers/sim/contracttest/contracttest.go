@@ -4,12 +4,13 @@
 // real signatures, and the suite checks the adapter's Outcome and PaymentState
 // against what the simulator recorded (which cancel took effect, with which
 // business key). contract_test.go runs every pair of the one provider list,
-// sim.Providers (package providers/sim), which the development set runs too.
+// sim.Providers (package providers/sim).
 //
-// Adding a provider means: an adapter package providers/<p>, a simulator package
-// providers/sim/<p>sim (its sandbox, its Dev and the Contract that states how its
-// provider answers where providers differ), and one line in sim.Providers (plus
-// its field in sim.Set).
+// Adding a provider to the suite means: an adapter package providers/<p>, a
+// simulator package providers/sim/<p>sim (its sandbox, its Dev and the Contract
+// that states how its provider answers where providers differ), and one line in
+// sim.Providers. The development set (sim.Set) names each simulator in a field of
+// its own, so it takes the new one there too.
 //
 // The package also holds what the simulators' own tests share: Env (a simulator
 // behind a real HTTP server with adapters pointed at it), ExpectOneEffective and

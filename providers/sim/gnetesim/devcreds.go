@@ -1,14 +1,13 @@
 package gnetesim
 
 import (
-	"github.com/paycancel/paycancel/providers/gnete"
-	"github.com/paycancel/paycancel/providers/sim/simkit"
-
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/gnete"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // Dev merchant ids (the API page's own example values).
@@ -32,7 +31,7 @@ func DevCredentials(dir, baseURL string) (gnete.Config, SandboxConfig, error) {
 	// 32 bytes: 52 base32 letters and digits (256 bits).
 	secret, err := simkit.EnsureSecretFile(path, 32)
 	if err != nil {
-		return gnete.Config{}, SandboxConfig{}, fmt.Errorf("gnete dev app secret: %v", err)
+		return gnete.Config{}, SandboxConfig{}, fmt.Errorf("app secret: %w", err)
 	}
 	cfg := gnete.Config{
 		BaseURL:    strings.TrimRight(baseURL, "/"),

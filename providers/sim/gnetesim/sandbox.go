@@ -7,8 +7,6 @@
 package gnetesim
 
 import (
-	"github.com/paycancel/paycancel/providers/gnete"
-
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/gnete"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 

@@ -1,12 +1,11 @@
 package kshersim
 
 import (
-	"github.com/paycancel/paycancel/providers/ksher"
-	"github.com/paycancel/paycancel/providers/sim/simkit"
-
 	"strings"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/ksher"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // DevAppID is the merchant appid DevCredentials uses (the Order Cancel page's example).

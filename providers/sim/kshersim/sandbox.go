@@ -7,9 +7,6 @@
 package kshersim
 
 import (
-	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/ksher"
-
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
@@ -20,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/ksher"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 

@@ -1,12 +1,11 @@
 package payermaxsim
 
 import (
-	"github.com/paycancel/paycancel/providers/payermax"
-	"github.com/paycancel/paycancel/providers/sim/simkit"
-
 	"strings"
 
 	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/payermax"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 
 // Development identities used by DevCredentials (shaped like PayerMax's).

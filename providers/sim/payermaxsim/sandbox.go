@@ -7,9 +7,6 @@
 package payermaxsim
 
 import (
-	"github.com/paycancel/paycancel/providers"
-	"github.com/paycancel/paycancel/providers/payermax"
-
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
@@ -17,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/payermax"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 )
 

@@ -14,7 +14,9 @@ import (
 
 // Development credentials: what every simulator's DevCredentials (for --dev, tests
 // and the demo) needs to make key and secret files once and reuse them afterwards.
-// They live here, not in providers, so that no adapter links a key generator.
+// They live here, not in providers: adapters load keys and never make them.
+// providers keeps only the PEM encoding both sides share (GenerateKeyPEM,
+// PublicKeyPEM), which its own key tests use too.
 
 // DevKeyBits is the size of the RSA keys EnsureKeyPair generates.
 const DevKeyBits = 2048
