@@ -84,7 +84,6 @@ func (a *Activities) metrics() Recorder {
 	return a.Metrics
 }
 
-// observe records one provider call.
 // queryCancel asks the provider for a cancel's status and records the call (the
 // query of QueryCancel, and the one CancelPayment makes before re-sending).
 func (a *Activities) queryCancel(ctx context.Context, p providers.Provider, target providers.Target, cancelKey, providerRef string) providers.Outcome {
@@ -94,6 +93,15 @@ func (a *Activities) queryCancel(ctx context.Context, p providers.Provider, targ
 	return out
 }
 
+// queryPayment asks the provider for a payment's status and records the call.
+func (a *Activities) queryPayment(ctx context.Context, p providers.Provider, target providers.Target) providers.PaymentStatus {
+	start := time.Now()
+	ps := p.QueryPayment(ctx, target)
+	a.observe(p.Name(), "query_payment", start, ps.Outcome)
+	return ps
+}
+
+// observe records one provider call.
 func (a *Activities) observe(provider, op string, start time.Time, out providers.Outcome) {
 	label := string(out.Kind)
 	if out.Reason != "" {
@@ -138,8 +146,26 @@ func (a *Activities) credential(name string) (credential, error) {
 }
 
 // LoadPolicy resolves the non-secret cancel policy of a credential (run as a local
-// activity: its result is recorded once in history).
+// activity: its result is recorded once in history), with the provider's task
+// queue beside the workflow's.
 func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (contract.CancelPolicy, error) {
+	pol, err := a.policy(in)
+	if err != nil {
+		return contract.CancelPolicy{}, err
+	}
+	if activity.IsActivity(ctx) {
+		// A local activity runs on its workflow's task queue.
+		pol.ActivityTaskQueue = contract.ProviderTaskQueue(activity.GetInfo(ctx).TaskQueue, in.Provider)
+		if t := activity.GetInfo(ctx).WorkflowType; t != nil && t.Name == contract.WorkflowName {
+			a.metrics().CancelStarted(in.Provider)
+		}
+	}
+	return pol, nil
+}
+
+// policy checks that the credential is the request's (its provider, its merchant)
+// and builds the cancel's policy from the configuration; it names no task queue.
+func (a *Activities) policy(in PolicyInput) (contract.CancelPolicy, error) {
 	cred, err := a.credential(in.Credential)
 	if err != nil {
 		return contract.CancelPolicy{}, err
@@ -161,13 +187,6 @@ func (a *Activities) LoadPolicy(ctx context.Context, in PolicyInput) (contract.C
 	}
 	if in.NotifyURL != "" {
 		pol.NotifyURL = in.NotifyURL
-	}
-	if activity.IsActivity(ctx) {
-		// A local activity runs on its workflow's task queue.
-		pol.ActivityTaskQueue = contract.ProviderTaskQueue(activity.GetInfo(ctx).TaskQueue, in.Provider)
-	}
-	if activity.IsActivity(ctx) && activity.GetInfo(ctx).WorkflowType != nil && activity.GetInfo(ctx).WorkflowType.Name == contract.WorkflowName {
-		a.metrics().CancelStarted(in.Provider)
 	}
 	return pol, nil
 }
@@ -258,9 +277,7 @@ func (a *Activities) QueryPayment(ctx context.Context, in QueryCall) (providers.
 		return providers.PaymentStatus{}, err
 	}
 	defer end()
-	start := time.Now()
-	ps := cred.Provider.QueryPayment(pctx, in.Target)
-	a.observe(cred.Provider.Name(), "query_payment", start, ps.Outcome)
+	ps := a.queryPayment(pctx, cred.Provider, in.Target)
 	activity.GetLogger(ctx).Info("payment status", "provider", cred.Provider.Name(), "state", string(ps.State), "outcome", ps.Outcome.String())
 	return ps, nil
 }

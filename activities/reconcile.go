@@ -159,11 +159,12 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref contract.CancelRef
 	if err := json.Unmarshal(reqJSON, &req); err != nil {
 		return Verification{}, temporal.NewNonRetryableApplicationError("cannot read the cancel's input: "+err.Error(), "BadHistory", nil)
 	}
-	cred, err := a.credential(req.Credential)
+	cred, pctx, end, err := a.providerCall(ctx, req.Credential)
 	if err != nil {
 		return Verification{}, err
 	}
-	ps := cred.Provider.QueryPayment(ctx, providers.Target{MerchantOrderNo: req.MerchantOrderNo, ProviderPaymentID: req.ProviderPaymentID})
+	ps := a.queryPayment(pctx, cred.Provider, providers.Target{MerchantOrderNo: req.MerchantOrderNo, ProviderPaymentID: req.ProviderPaymentID})
+	end()
 	switch ps.State {
 	case providers.PaymentPaid:
 	case providers.PaymentUnknown:
@@ -175,14 +176,12 @@ func (a *Activities) VerifyCancelled(ctx context.Context, ref contract.CancelRef
 	if err := c.GetWorkflow(ctx, ref.WorkflowID, ref.RunID).Get(ctx, &status); err != nil {
 		return Verification{}, fmt.Errorf("reading the cancel's result: %w", err)
 	}
-	pol, err := a.LoadPolicy(ctx, PolicyInput{Merchant: req.Merchant, Credential: req.Credential, Provider: req.Provider, PayStartedAt: req.PayStartedAt, NotifyURL: req.NotifyURL})
+	// No task queue in it: the reconcile workflow knows the queue the reopened
+	// cancel runs on and names it.
+	pol, err := a.policy(PolicyInput{Merchant: req.Merchant, Credential: req.Credential, Provider: req.Provider, PayStartedAt: req.PayStartedAt, NotifyURL: req.NotifyURL})
 	if err != nil {
 		return Verification{}, err
 	}
-	// LoadPolicy names the provider queue beside this activity's queue, which is
-	// already the provider's when reconciliation routes it there; the reconcile
-	// workflow knows the queue the reopened cancel runs on and names it.
-	pol.ActivityTaskQueue = ""
 	ref.Merchant, ref.Provider, ref.MerchantOrderNo = rec.Merchant, req.Provider, req.MerchantOrderNo
 	return Verification{
 		Verified:     true,
