@@ -37,16 +37,16 @@ var testStart = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 // cancel/acme/payermax/ord-1001): fixed once, the same on every attempt and run.
 const testCancelKey = "pc-acme-payermax-ord-1001"
 
-var defaultSchedule = []time.Duration{0, 30 * time.Second, 60 * time.Second, 90 * time.Second, 120 * time.Second, 150 * time.Second}
+var defaultSchedule = contract.DefaultNotifySchedule
 
-// testPolicy is the policy LoadPolicy returns: the production defaults
-// (worker/config.BuildPolicy) with a 7-day window after the pay start.
+// testPolicy is the policy LoadPolicy returns: the defaults the configuration
+// starts from (contract.Default*) with a 7-day window after the pay start.
 func testPolicy() contract.CancelPolicy {
 	return contract.CancelPolicy{
 		Merchant:          "acme",
-		QueryBackoff:      contract.Backoff{Initial: 5 * time.Second, Max: 10 * time.Minute, Multiplier: 2},
-		CancelRetry:       contract.Backoff{Initial: 2 * time.Second, Max: 2 * time.Minute, Multiplier: 2},
-		MaxCancelAttempts: 10,
+		QueryBackoff:      contract.DefaultQueryBackoff,
+		CancelRetry:       contract.DefaultCancelRetry,
+		MaxCancelAttempts: contract.DefaultMaxCancelAttempts,
 		WindowRule:        "after",
 		NotifyURL:         "https://merchant.example/paycancel",
 		NotifySchedule:    defaultSchedule,
@@ -66,7 +66,7 @@ type wf struct {
 	req    contract.CancelRequest
 	policy contract.CancelPolicy
 	window time.Duration // policy window after PayStartedAt
-	id     string        // workflow id; default workflows.WorkflowID
+	id     string        // workflow id; default contract.WorkflowID
 	// startWithCarry runs a request with Carry as a fresh start (a client's), not
 	// as a continued run.
 	startWithCarry bool
@@ -903,7 +903,6 @@ func TestNotificationExhaustedAndNobodyResends(t *testing.T) {
 
 // ---- continue-as-new, status query, search attributes ----
 
-// continued decodes the next run's input from a continue-as-new error.
 // pendingForARun runs a cancel whose provider answers pending until the run
 // continues as new, and returns it with the next run's input.
 func pendingForARun(t *testing.T) (*wf, contract.CancelRequest) {
@@ -913,6 +912,7 @@ func pendingForARun(t *testing.T) (*wf, contract.CancelRequest) {
 	return w, continued(t, err)
 }
 
+// continued decodes the next run's input from a continue-as-new error.
 func continued(t *testing.T, err error) contract.CancelRequest {
 	t.Helper()
 	var can *workflow.ContinueAsNewError

@@ -6,7 +6,8 @@ package workflows_test
 //
 //	PAYCANCEL_WRITE_HISTORIES=1 go test ./workflows/ -run TestWriteHistoriesPaymentClosed -count=1
 //
-// (that -run writes only these two; the other files are never rewritten).
+// (that -run writes these two when they are missing; like TestWriteHistories it
+// never rewrites a file: delete one deliberately to record it again).
 
 import (
 	"net/http"
@@ -65,7 +66,7 @@ func TestPaymentClosedHistoriesCover(t *testing.T) {
 
 func TestWriteHistoriesPaymentClosed(t *testing.T) {
 	if os.Getenv("PAYCANCEL_WRITE_HISTORIES") != "1" {
-		t.Skip("set PAYCANCEL_WRITE_HISTORIES=1 to regenerate testdata/histories")
+		t.Skip("set PAYCANCEL_WRITE_HISTORIES=1 to write the missing histories in testdata/histories")
 	}
 	env := testenv.Start(t, testenv.Options{EditConfig: func(f *config.File) {
 		second := config.Duration(time.Second)

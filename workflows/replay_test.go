@@ -111,8 +111,7 @@ func TestReplayHistories(t *testing.T) {
 			}
 			have := map[string]bool{}
 			for _, e := range h.GetEvents() {
-				have[strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")] = true
-				have[camel(e.GetEventType())] = true
+				have[e.GetEventType().String()] = true // "TimerFired"
 				if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil {
 					have["update:"+a.GetAcceptedRequest().GetInput().GetName()] = true
 				}
@@ -165,17 +164,6 @@ func recordedID(t *testing.T, h *historypb.History) string {
 	return contract.WorkflowID(req.Merchant, req.Provider, req.MerchantOrderNo)
 }
 
-// camel turns EVENT_TYPE_TIMER_FIRED into TimerFired.
-func camel(t enumspb.EventType) string {
-	var b strings.Builder
-	for _, w := range strings.Split(strings.TrimPrefix(t.String(), "EVENT_TYPE_"), "_") {
-		if w != "" {
-			b.WriteString(w[:1] + strings.ToLower(w[1:]))
-		}
-	}
-	return b.String()
-}
-
 // TestWriteHistories produces testdata/histories from real runs. It runs only with
 // PAYCANCEL_WRITE_HISTORIES=1 (see the top of this file). It writes only the
 // histories that are missing: the checked-in ones are what earlier code recorded
@@ -183,7 +171,7 @@ func camel(t enumspb.EventType) string {
 // replaying as they are; delete one deliberately to record it again.
 func TestWriteHistories(t *testing.T) {
 	if os.Getenv("PAYCANCEL_WRITE_HISTORIES") != "1" {
-		t.Skip("set PAYCANCEL_WRITE_HISTORIES=1 to regenerate testdata/histories")
+		t.Skip("set PAYCANCEL_WRITE_HISTORIES=1 to write the missing histories in testdata/histories")
 	}
 	env := testenv.Start(t, testenv.Options{SecondMerchant: true, EditConfig: func(f *config.File) {
 		// A short merchant schedule so the exhausted case runs out in a second.
@@ -211,7 +199,9 @@ func TestWriteHistories(t *testing.T) {
 		return contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order(name),
 			Amount: 1000, Currency: "USD"}
 	}
-	paid := func(name string, sc simkit.Scenario) contract.CancelRequest {
+	// paid takes the subtest's t: a refusal fails the subtest that made it.
+	paid := func(t *testing.T, name string, sc simkit.Scenario) contract.CancelRequest {
+		t.Helper()
 		req := request(name)
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: req.MerchantOrderNo, Amount: 1000, Currency: "USD", Scenario: sc})
 		return req
@@ -220,7 +210,7 @@ func TestWriteHistories(t *testing.T) {
 	// until its notification schedule ran out; open starts the merchant.
 	exhausted := func(t *testing.T, name string) (run client.WorkflowRun, open func()) {
 		url, open := absentMerchant(t)
-		req := paid(name, simkit.Scenario{})
+		req := paid(t, name, simkit.Scenario{})
 		req.NotifyURL = url
 		run = startCancel(t, env, req)
 		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNotifyExhausted })
@@ -238,7 +228,7 @@ func TestWriteHistories(t *testing.T) {
 	}
 	runs := map[string]func(t *testing.T) client.WorkflowRun{
 		"merchant-scoped-happy": func(t *testing.T) client.WorkflowRun {
-			run := startCancel(t, env, paid("merchant-scoped-happy", simkit.Scenario{}))
+			run := startCancel(t, env, paid(t, "merchant-scoped-happy", simkit.Scenario{}))
 			wantState(t, waitFinal(t, run), contract.StateCancelled)
 			return run
 		},
@@ -257,12 +247,12 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"happy": func(t *testing.T) client.WorkflowRun {
-			run := startCancel(t, env, paid("happy", simkit.Scenario{}))
+			run := startCancel(t, env, paid(t, "happy", simkit.Scenario{}))
 			wantState(t, waitFinal(t, run), contract.StateCancelled)
 			return run
 		},
 		"paid-by-signal": func(t *testing.T) client.WorkflowRun {
-			req := paid("paid-by-signal", simkit.Scenario{})
+			req := paid(t, "paid-by-signal", simkit.Scenario{})
 			req.PayTimeout = time.Hour
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
@@ -274,7 +264,7 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"unknown-then-success": func(t *testing.T) client.WorkflowRun {
-			run := startCancel(t, env, paid("unknown-then-success", simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.Fault5xx}}))
+			run := startCancel(t, env, paid(t, "unknown-then-success", simkit.Scenario{CancelFaults: []simkit.Fault{simkit.FaultUnknown, simkit.Fault5xx}}))
 			st := waitFinal(t, run)
 			wantState(t, st, contract.StateCancelled)
 			if st.CancelAttempts < 2 {
@@ -283,13 +273,13 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"pending-then-success": func(t *testing.T) client.WorkflowRun {
-			run := startCancel(t, env, paid("pending-then-success", simkit.Scenario{PendingQueries: 2}))
+			run := startCancel(t, env, paid(t, "pending-then-success", simkit.Scenario{PendingQueries: 2}))
 			st := waitFinal(t, run)
 			wantState(t, st, contract.StateCancelled)
 			return run
 		},
 		"resolved-review": func(t *testing.T) client.WorkflowRun {
-			run := startCancel(t, env, paid("resolved-review", simkit.Scenario{CancelFails: true}))
+			run := startCancel(t, env, paid(t, "resolved-review", simkit.Scenario{CancelFails: true}))
 			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview })
 			sendUpdate(t, env, run, contract.UpdateResolve, contract.Resolution{Action: "CANCELLED", Operator: "ops@demo", Note: "closed in the portal"})
 			wantState(t, waitFinal(t, run), contract.StateResolvedCancelled)
@@ -309,11 +299,7 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 	}
-	stop := func(t *testing.T, run client.WorkflowRun) {
-		if err := env.Client.CancelWorkflow(context.Background(), run.GetID(), run.GetRunID()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	stop := func(t *testing.T, run client.WorkflowRun) { requestStop(t, env, run) }
 	// continued waits for a run to continue as new and stops its successor.
 	continued := func(t *testing.T, run client.WorkflowRun) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -331,7 +317,7 @@ func TestWriteHistories(t *testing.T) {
 	}
 	newRuns := map[string]func(t *testing.T) client.WorkflowRun{
 		"stop-awaiting-payment": func(t *testing.T) client.WorkflowRun {
-			req := paid("stop-awaiting-payment", simkit.Scenario{})
+			req := paid(t, "stop-awaiting-payment", simkit.Scenario{})
 			req.PayTimeout = time.Hour
 			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
@@ -340,9 +326,10 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"stop-cancel-under-way": func(t *testing.T) client.WorkflowRun {
-			run := startCancel(t, env, paid("stop-cancel-under-way", simkit.Scenario{LatencyMs: 3000}))
+			req := paid(t, "stop-cancel-under-way", simkit.Scenario{LatencyMs: 3000})
+			run := startCancel(t, env, req)
 			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateCancelling })
-			time.Sleep(time.Second)
+			waitAtProvider(t, env, req.MerchantOrderNo)
 			stop(t, run)
 			st := waitFinal(t, run)
 			wantState(t, st, contract.StateStopped)
@@ -352,28 +339,28 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"stop-review": func(t *testing.T) client.WorkflowRun {
-			run := startCancel(t, env, paid("stop-review", simkit.Scenario{CancelFails: true}))
+			run := startCancel(t, env, paid(t, "stop-review", simkit.Scenario{CancelFails: true}))
 			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNeedsReview && s.Notify.Delivered })
 			stop(t, run)
 			wantState(t, waitFinal(t, run), contract.StateStopped)
 			return run
 		},
 		"continued-confirming": func(t *testing.T) client.WorkflowRun {
-			req := paid("continued-confirming", simkit.Scenario{PendingQueries: 100000})
+			req := paid(t, "continued-confirming", simkit.Scenario{PendingQueries: 100000})
 			req.Credential = "demo-payermax-flat"
 			run := startCancel(t, env, req)
 			continued(t, run)
 			return run
 		},
 		"continued-awaiting": func(t *testing.T) client.WorkflowRun {
-			req := paid("continued-awaiting", simkit.Scenario{})
+			req := paid(t, "continued-awaiting", simkit.Scenario{})
 			req.Credential, req.PayTimeout = "demo-payermax-poll", time.Hour
 			run := startCancel(t, env, req)
 			continued(t, run)
 			return run
 		},
 		"window-expired": func(t *testing.T) client.WorkflowRun {
-			req := paid("window-expired", simkit.Scenario{PendingQueries: 100000})
+			req := paid(t, "window-expired", simkit.Scenario{PendingQueries: 100000})
 			deadline := time.Now().Add(5 * time.Second)
 			req.CancelDeadline = &deadline
 			run := startCancel(t, env, req)
@@ -411,7 +398,7 @@ func TestWriteHistories(t *testing.T) {
 			return run
 		},
 		"deadline-then-cancel": func(t *testing.T) client.WorkflowRun {
-			req := paid("deadline-then-cancel", simkit.Scenario{})
+			req := paid(t, "deadline-then-cancel", simkit.Scenario{})
 			req.PayTimeout = 2 * time.Second
 			run := startCancel(t, env, req)
 			wantState(t, waitFinal(t, run), contract.StateCancelled)

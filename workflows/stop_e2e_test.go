@@ -38,6 +38,22 @@ func requestStop(t *testing.T, env *testenv.Env, run client.WorkflowRun) {
 	}
 }
 
+// waitAtProvider waits until the PayerMax sandbox has received the cancel of
+// order: it records a cancel before its scenario's latency, so the call is then
+// under way at the provider.
+func waitAtProvider(t *testing.T, env *testenv.Env, order string) {
+	t.Helper()
+	store, _ := env.Sandboxes.Store("payermax")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if p, ok := store.Get(order, ""); ok && len(p.Cancels) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox never received the cancel of %s", order)
+		}
+	}
+}
+
 // wantCleanHistory checks that a closed run completed and never failed a
 // workflow task, and returns its events by type.
 func wantCleanHistory(t *testing.T, env *testenv.Env, run client.WorkflowRun) map[enumspb.EventType]int {
@@ -138,7 +154,7 @@ func TestEndToEndStop(t *testing.T) {
 		run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
 			MerchantOrderNo: o, Amount: 1000, Currency: "USD"})
 		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateCancelling })
-		time.Sleep(time.Second) // the call is at the provider
+		waitAtProvider(t, env, o)
 		requestStop(t, env, run)
 		st := waitFinal(t, run)
 		wantState(t, st, contract.StateStopped)
