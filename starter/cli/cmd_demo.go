@@ -47,6 +47,7 @@ otherwise.`,
 				Run: func(ctx context.Context, e *Env) error {
 					c := cfg
 					c.Client, c.TaskQueue, c.Namespace = e.API.Temporal(), e.API.TaskQueue(), e.Namespace
+					c.PollInterval = e.API.PollInterval()
 					if !e.JSON {
 						c.Progress = e.Stderr
 					}

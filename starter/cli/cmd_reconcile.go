@@ -90,7 +90,7 @@ Examples:
 						}
 						return printReport(e, run.GetID(), rep)
 					default:
-						ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+						ctx, cancel := context.WithTimeout(ctx, callTimeout)
 						defer cancel()
 						resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 							Query:    fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Completed'", contract.ReconcileWorkflowName),

@@ -57,7 +57,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 	fs.StringVar(&req.Merchant, "merchant", "", "the paycancel merchant whose order it is (merchants.<name> in the worker's configuration; worker --dev: demo)")
 	fs.StringVar(&req.Provider, "provider", "", "provider: "+strings.Join(contract.ProviderNames, ", "))
 	fs.StringVar(&req.Credential, "credential", "", "credential name in the worker's configuration (worker --dev: demo-<provider>)")
-	fs.StringVar(&req.MerchantOrderNo, "order", "", "merchant order number (GNETE ≤ 30, Ksher ≤ 32, others ≤ 64 characters)")
+	fs.StringVar(&req.MerchantOrderNo, "order", "", "merchant order number (GNETE ≤ 30, Ksher ≤ 32, others ≤ 64; counted in bytes)")
 	fs.StringVar(&req.ProviderPaymentID, "provider-payment-id", "", "the provider's payment id, when the pay call returned one")
 	fs.StringVar(&amount, "amount", "", "amount in minor units (cents), an `integer`: 1250 is 12.50")
 	fs.StringVar(&req.Currency, "currency", "", "ISO 4217 currency code in capitals: USD, HKD, THB…")
@@ -109,7 +109,7 @@ func setupStart(fs *pflag.FlagSet) Action {
 			return flagMessages(req.ValidateStart())
 		},
 		Run: func(ctx context.Context, e *Env) error {
-			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			sctx, cancel := context.WithTimeout(ctx, callTimeout)
 			defer cancel()
 			x, started, err := e.API.Start(sctx, req)
 			var fin *paycancel.AlreadyFinishedError

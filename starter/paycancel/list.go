@@ -77,7 +77,7 @@ func (c *Client) List(ctx context.Context, f ListFilter) ([]Summary, error) {
 		for _, e := range resp.GetExecutions() {
 			s := Summary{
 				WorkflowID: e.GetExecution().GetWorkflowId(), RunID: e.GetExecution().GetRunId(),
-				Execution: statusName(e.GetStatus()), StartTime: e.GetStartTime().AsTime(),
+				Execution: contract.ExecutionStatusName(e.GetStatus()), StartTime: e.GetStartTime().AsTime(),
 			}
 			if e.GetCloseTime() != nil {
 				s.CloseTime = e.GetCloseTime().AsTime()

@@ -76,6 +76,9 @@ func (c *Client) Temporal() client.Client { return c.tc }
 // TaskQueue returns the task queue cancels are started on.
 func (c *Client) TaskQueue() string { return c.opts.TaskQueue }
 
+// PollInterval returns how often the client reads a cancel's status while waiting.
+func (c *Client) PollInterval() time.Duration { return c.opts.PollInterval }
+
 // Sentinel errors; test with errors.Is.
 var (
 	// ErrInvalidRequest: the input is malformed; the message says which field.
@@ -278,7 +281,7 @@ func (c *Client) existing(ctx context.Context, id, runID string, req contract.Ca
 	}
 	status := info.GetStatus()
 	if diffs := contract.RequestDifferences(existing, req); len(diffs) > 0 {
-		return nil, &ConflictError{WorkflowID: id, RunID: runID, Status: statusName(status), Differences: diffs}
+		return nil, &ConflictError{WorkflowID: id, RunID: runID, Status: contract.ExecutionStatusName(status), Differences: diffs}
 	}
 	if status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return c.cancel(id, runID, req.Merchant, req.Provider, req.MerchantOrderNo), nil
@@ -330,7 +333,7 @@ func (c *Client) cancel(id, runID, merchant, provider, order string) *Cancel {
 // finished builds the AlreadyFinishedError of a closed run, with its outcome when
 // it completed.
 func (c *Client) finished(ctx context.Context, id, runID string, status enumspb.WorkflowExecutionStatus) error {
-	e := &AlreadyFinishedError{WorkflowID: id, RunID: runID, CloseStatus: statusName(status)}
+	e := &AlreadyFinishedError{WorkflowID: id, RunID: runID, CloseStatus: contract.ExecutionStatusName(status)}
 	if status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		var st contract.Status
 		if err := c.tc.GetWorkflow(ctx, id, runID).Get(ctx, &st); err == nil {
@@ -358,6 +361,3 @@ func (c *Client) mapErr(ctx context.Context, id, doing string, err error) error 
 	}
 	return &NotFoundError{WorkflowID: id}
 }
-
-// statusName renders an execution status as the Web UI and tctl do (COMPLETED…).
-func statusName(s enumspb.WorkflowExecutionStatus) string { return contract.ExecutionStatusName(s) }

@@ -18,7 +18,6 @@ func request(provider, orderNo string, payTimeout time.Duration) contract.Cancel
 		Amount: 1000, Currency: "USD", PayTimeout: payTimeout}
 }
 
-// ref names the demo merchant's order.
 // startAwaiting creates a PayerMax payment of 10.00 USD and starts its cancel,
 // which a long pay timeout keeps AWAITING_PAYMENT until a signal, and fails the
 // test unless the start started it.
@@ -34,6 +33,7 @@ func startAwaiting(ctx context.Context, t *testing.T, env *testenv.Env, api *pay
 	return req, first
 }
 
+// ref names the demo merchant's order.
 func ref(provider, orderNo string) paycancel.Ref {
 	return paycancel.Ref{Merchant: "demo", Provider: provider, MerchantOrderNo: orderNo}
 }

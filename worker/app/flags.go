@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.temporal.io/sdk/client"
 
+	"github.com/paycancel/paycancel/worker/connect"
 	"github.com/paycancel/paycancel/worker/logging"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
@@ -24,7 +25,7 @@ import (
 // configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
 // TEMPORAL_TLS_*, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE), which flags override.
 type Options struct {
-	Connection ConnectionOptions
+	Connection connect.Options
 	// TaskQueue to poll. Default "paycancel" (PAYCANCEL_TASK_QUEUE).
 	TaskQueue string
 	// ConfigPath is the configuration file (PAYCANCEL_CONFIG). Required without --dev.
@@ -85,7 +86,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (Op
 	fs := pflag.NewFlagSet("worker", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
-	AddConnectionFlags(fs, &o.Connection)
+	connect.AddFlags(fs, &o.Connection)
 	fs.StringVar(&o.TaskQueue, "task-queue", def("PAYCANCEL_TASK_QUEUE", contract.DefaultTaskQueue), "task queue to poll (env PAYCANCEL_TASK_QUEUE)")
 	fs.StringVar(&o.ConfigPath, "config", def("PAYCANCEL_CONFIG", ""), "configuration file (env PAYCANCEL_CONFIG); see paycancel.example.yaml")
 	fs.StringVar(&o.LogLevel, "log-level", def("PAYCANCEL_LOG_LEVEL", "info"), "debug, info, warn or error (env PAYCANCEL_LOG_LEVEL)")

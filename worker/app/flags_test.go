@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/paycancel/paycancel/worker/connect"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -16,7 +18,7 @@ func envOf(m map[string]string) func(string) string {
 
 // core is the part of Options these tests pin (other fields have their own tests).
 type core struct {
-	Connection                 ConnectionOptions
+	Connection                 connect.Options
 	TaskQueue, ConfigPath      string
 	LogLevel, HTTPAddr         string
 	DataDir, SandboxAddr       string
@@ -68,7 +70,7 @@ func TestParseFlagsEnvAndPrecedence(t *testing.T) {
 	}
 	want = core{TaskQueue: "q-flag", ConfigPath: "/etc/flag.yaml", LogLevel: "WARN", HTTPAddr: ":8081", DataDir: "/var/flag",
 		SandboxAddr: "127.0.0.1:1", DevFrontendPort: 17233, DevUIPort: 0,
-		Connection: ConnectionOptions{Address: "temporal:7233", Namespace: "payments", Profile: "prod"}}
+		Connection: connect.Options{Address: "temporal:7233", Namespace: "payments", Profile: "prod"}}
 	if pick(o) != want {
 		t.Errorf("flags over the environment\n got %+v\nwant %+v", pick(o), want)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/connect"
 	"github.com/paycancel/paycancel/worker/devserver"
 	"github.com/paycancel/paycancel/worker/logging"
 	"github.com/paycancel/paycancel/worker/observability"
@@ -105,7 +106,7 @@ func Run(ctx context.Context, o Options, z *zap.Logger, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	copts, err := ClientOptions(o.Connection, tlog)
+	copts, err := connect.ClientOptions(o.Connection, tlog)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,8 @@
 // Temporal's standard environment configuration with the flags on top. The
 // worker and the starter CLI share it. It imports only the Temporal SDK (and its
 // envconfig) and pflag: it links no Temporal server, no UI server and nothing of
-// the worker, so the starter may import it (the dependency test allows exactly
-// this arrow from starter/ into worker/).
+// the worker, so the starter may import it (one of the few arrows from starter/
+// into worker/ that the dependency test allows).
 package connect
 
 import (

@@ -238,7 +238,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 }
 
 // demoDone: the cancel is settled for the demo — in review with its notification
-// done, or its notification exhausted. A cancel that closes ends WaitUntil anyway.
+// done, or its notification exhausted. A cancel that closes ends contract.WaitStatus anyway.
 func demoDone(st contract.Status) bool {
 	n := st.Notify
 	switch st.State {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/connect"
 )
 
 // Main is the bench command: exit status 0 on a run (targets missed or not), 2 for
@@ -44,7 +44,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Parked, "parked", DefaultParked, "cancels parked in a 1h pay-timeout timer for the memory measurement (0: skip)")
 	fs.StringVar(&out, "out", "", "write the JSON report to this file (e.g. bench.json)")
 	fs.IntVar(&o.HistorySample, "history-sample", DefaultHistory, "histories read per kind to count events and Cloud actions (0: all)")
-	app.AddConnectionFlags(fs, &o.Connection)
+	connect.AddFlags(fs, &o.Connection)
 	fs.Lookup("address").Usage = "benchmark against this Temporal instead of an embedded one (TLS, API key: Temporal's environment configuration, as for the worker)"
 	fs.Lookup("namespace").Usage = "namespace (external: env TEMPORAL_NAMESPACE, default \"default\"; embedded: created)"
 	fs.Lookup("profile").Usage = "benchmark against the Temporal of this profile in Temporal's client config file"

@@ -19,6 +19,7 @@ import (
 	sandboxes "github.com/paycancel/paycancel/providers/sim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
+	"github.com/paycancel/paycancel/worker/connect"
 	"github.com/paycancel/paycancel/workflows/contract"
 )
 
@@ -54,10 +55,10 @@ type Options struct {
 	// (spread over the rounds); -1: all.
 	HistorySample int
 	// Connection: with an Address or Profile, the bench runs against that
-	// Temporal (through app.ClientOptions, like the worker: Temporal's
+	// Temporal (through connect.ClientOptions, like the worker: Temporal's
 	// environment configuration supplies TLS and API key) instead of embedding
 	// one. Namespace alone names the embedded server's namespace.
-	Connection app.ConnectionOptions
+	Connection connect.Options
 	// ServerMetricsURL (external) is the server's Prometheus endpoint, for the
 	// persistence latency figures; ServerPID (external, same machine) is its
 	// process, for the server CPU figures.

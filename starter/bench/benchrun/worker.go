@@ -24,6 +24,7 @@ import (
 	"github.com/paycancel/paycancel/providers"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/connect"
 	"github.com/paycancel/paycancel/worker/logging"
 )
 
@@ -181,22 +182,22 @@ func selfStats(m *sdkMetrics, gc bool, t WorkerTuning) WorkerStats {
 
 // workerSpec is what a worker needs to start; the child process gets it as JSON.
 type workerSpec struct {
-	// External: connect like the worker binary (app.ClientOptions: Temporal's
+	// External: connect like the worker binary (connect.ClientOptions: Temporal's
 	// environment configuration, with Connection on top: TLS, API key, profile);
 	// otherwise plainly to Address (the embedded server).
-	External   bool                  `json:"external"`
-	Connection app.ConnectionOptions `json:"connection"`
-	Address    string                `json:"address"`
-	Namespace  string                `json:"namespace"`
-	TaskQueue  string                `json:"taskQueue"`
-	ConfigPath string                `json:"configPath"`
-	Tuning     WorkerTuning          `json:"tuning"`
+	External   bool            `json:"external"`
+	Connection connect.Options `json:"connection"`
+	Address    string          `json:"address"`
+	Namespace  string          `json:"namespace"`
+	TaskQueue  string          `json:"taskQueue"`
+	ConfigPath string          `json:"configPath"`
+	Tuning     WorkerTuning    `json:"tuning"`
 }
 
 // clientOptions are the options the bench's clients (starter and worker) dial with.
 func (s workerSpec) clientOptions(logger log.Logger) (client.Options, error) {
 	if s.External {
-		return app.ClientOptions(s.Connection, logger)
+		return connect.ClientOptions(s.Connection, logger)
 	}
 	return client.Options{HostPort: s.Address, Namespace: s.Namespace, Logger: logger}, nil
 }
