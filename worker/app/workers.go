@@ -43,7 +43,7 @@ type Workers struct {
 // pay timeout (an hour) between two workflow tasks, so a full cache is mostly
 // parked cancels; evicting one costs a replay of its few events when its timer
 // fires, while the in-flight ones (a few hundred at a time) stay cached. With
-// 2,000 the worker holds about 270 MiB with 10,000 cancels parked (610 MiB with
+// 2,000 the worker holds about 265 MiB with 10,000 cancels parked (635 MiB with
 // the SDK's 10,000).
 const (
 	DefaultWorkflowTaskPollers     = 32

@@ -27,7 +27,7 @@ import (
 // Patterns: "a/b" is that package; "a/b/..." is it and every package below it;
 // "<adapter>" is a provider adapter (providers/<name> for each of
 // contract.ProviderNames); "<sim>" is a provider simulator or its kit: a package
-// under providers/ whose path contains "/sim", "sandbox" or "simkit".
+// under providers/sim/.
 var rules = []struct {
 	who string
 	may []string
@@ -136,8 +136,7 @@ func isAdapter(rel string) bool {
 }
 
 func isSim(rel string) bool {
-	return strings.HasPrefix(rel, "providers/") &&
-		(strings.Contains(rel, "/sim") || strings.Contains(rel, "sandbox") || strings.Contains(rel, "simkit"))
+	return matches("providers/sim/...", rel)
 }
 
 // matches reports whether the module-relative path rel matches pattern.
@@ -240,15 +239,22 @@ func TestBinariesLinkNoServer(t *testing.T) {
 // would otherwise pass silently).
 func TestRulesMatchTheirPatterns(t *testing.T) {
 	pkgs := listPackages(t)
-	for _, r := range rules {
-		n := 0
+	names := func(pattern string) bool {
 		for _, p := range pkgs {
-			if rel, ok := strings.CutPrefix(p.ImportPath, module+"/"); ok && matches(r.who, rel) {
-				n++
+			if rel, ok := strings.CutPrefix(p.ImportPath, module+"/"); ok && matches(pattern, rel) {
+				return true
 			}
 		}
-		if n == 0 {
+		return false
+	}
+	for _, r := range rules {
+		if !names(r.who) {
 			t.Errorf("rule %q matches no package", r.who)
+		}
+		for _, m := range r.may {
+			if !names(m) {
+				t.Errorf("rule %q: allowed import %q matches no package", r.who, m)
+			}
 		}
 	}
 }

@@ -11,6 +11,10 @@ import (
 // PayerMax's 64 characters, "pc-" and a stable 64-bit FNV-1a hash of the id. The
 // workflow fixes it once, at the start of its first run, and keeps it in its
 // status. The derivation is the one cancels had before ids were merchant-scoped.
+// Two ids can give one key ("a/p/b-p-c" and "a-p-b/p/c": merchant names and
+// order numbers may hold '-'), but only across two merchants, and the worker's
+// configuration refuses one provider account in two merchants: a provider never
+// sees both keys.
 func CancelKey(workflowID string) string {
 	// TrimPrefix, not slicing: a cancel started by hand with another id must not
 	// panic the workflow task.

@@ -33,3 +33,14 @@ func TestSummaryAndAmounts(t *testing.T) {
 		t.Errorf("absent fields shown:\n%s", d)
 	}
 }
+
+// TestEveryProviderHasATitle: the Web UI's titles cover the one provider list, so
+// a provider added there without a title fails here instead of showing its raw
+// name (every title differs from the name, if only in case).
+func TestEveryProviderHasATitle(t *testing.T) {
+	for _, p := range contract.ProviderNames {
+		if contract.ProviderTitle(p) == p {
+			t.Errorf("provider %q has no title", p)
+		}
+	}
+}
