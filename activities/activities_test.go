@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -271,4 +272,13 @@ func assertNoSecrets(t *testing.T, a *activities.Activities, text string) {
 		}
 		return nil
 	})
+}
+
+// TestLoadPolicyKeepsItsRecordedName: reading an old cancel's merchant from its
+// history (contract.ReadRecorded) finds the policy's marker by the activity's
+// name, so the method must keep it.
+func TestLoadPolicyKeepsItsRecordedName(t *testing.T) {
+	if _, ok := reflect.TypeOf(&activities.Activities{}).MethodByName(contract.LoadPolicyActivity); !ok {
+		t.Fatalf("activities.Activities has no method %s: contract.ReadRecorded would no longer find old cancels' merchants", contract.LoadPolicyActivity)
+	}
 }

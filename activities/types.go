@@ -29,7 +29,8 @@ type CancelCall struct {
 	CancelKey string `json:"cancelKey"`
 	// ProviderRef is the provider's cancel id from an earlier call (GNETE cancelOrderId).
 	ProviderRef string `json:"providerRef,omitempty"`
-	// WorkflowID lets the activity build a provider callback URL that names the cancel.
+	// WorkflowID names the cancel in the call's recorded input (the Web UI shows
+	// it); the callback URL the activity builds names the order instead.
 	WorkflowID string `json:"workflowId"`
 }
 

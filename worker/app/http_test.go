@@ -33,6 +33,7 @@ import (
 	"github.com/paycancel/paycancel/providers/sim/payermaxsim"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/demo"
 	"github.com/paycancel/paycancel/workflows/contract"
 	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
@@ -223,10 +224,13 @@ func startCallbackEnv(t *testing.T) *callbackEnv {
 	return env
 }
 
+// createPayment sets a payment up at the sandboxes under root, as the demo does
+// (testenv.CreatePayment is the same call, but testenv imports this package).
 func createPayment(t *testing.T, root, provider string, p simkit.Payment) {
 	t.Helper()
-	b, _ := json.Marshal(p)
-	post(t, root+"/"+provider+"/_sandbox/payments", string(b), http.StatusCreated)
+	if err := demo.CreatePayment(context.Background(), http.DefaultClient, root, provider, p); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func post(t *testing.T, url, body string, want int) {

@@ -42,6 +42,11 @@ const (
 	ReconcileScheduleID   = "paycancel-reconcile"
 )
 
+// LoadPolicyActivity is the local activity whose recorded result names the
+// merchant of a cancel started before merchant-scoped ids (ReadRecorded reads
+// it); activities.Activities.LoadPolicy registers under this name.
+const LoadPolicyActivity = "LoadPolicy"
+
 // Search attributes paycancel registers (keyword/bool), upserted at each state change.
 // Merchant is set on every cancel started with a merchant (merchant-scoped ids);
 // cancels started before have none (list them with "Merchant IS NULL").

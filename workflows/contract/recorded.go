@@ -90,7 +90,7 @@ func ReadRecorded(ctx context.Context, c HistoryReader, workflowID, runID string
 			continue
 		}
 		var data struct{ ActivityType string }
-		if dc.FromPayloads(m.GetDetails()["data"], &data) != nil || data.ActivityType != "LoadPolicy" {
+		if dc.FromPayloads(m.GetDetails()["data"], &data) != nil || data.ActivityType != LoadPolicyActivity {
 			continue
 		}
 		var pol CancelPolicy
