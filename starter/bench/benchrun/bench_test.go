@@ -121,9 +121,19 @@ func TestPercentiles(t *testing.T) {
 
 func TestCountEvents(t *testing.T) {
 	ev := func(t enumspb.EventType) *historypb.HistoryEvent { return &historypb.HistoryEvent{EventType: t} }
-	marker := func(wft int64) *historypb.HistoryEvent {
+	namedMarker := func(name string, wft int64) *historypb.HistoryEvent {
 		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_MARKER_RECORDED,
-			Attributes: &historypb.HistoryEvent_MarkerRecordedEventAttributes{MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{WorkflowTaskCompletedEventId: wft}}}
+			Attributes: &historypb.HistoryEvent_MarkerRecordedEventAttributes{MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{MarkerName: name, WorkflowTaskCompletedEventId: wft}}}
+	}
+	marker := func(wft int64) *historypb.HistoryEvent { return namedMarker("LocalActivity", wft) }
+	upsert := func(names ...string) *historypb.HistoryEvent {
+		fields := map[string]*commonpb.Payload{}
+		for _, n := range names {
+			fields[n] = &commonpb.Payload{}
+		}
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+			Attributes: &historypb.HistoryEvent_UpsertWorkflowSearchAttributesEventAttributes{UpsertWorkflowSearchAttributesEventAttributes: &historypb.UpsertWorkflowSearchAttributesEventAttributes{
+				SearchAttributes: &commonpb.SearchAttributes{IndexedFields: fields}}}}
 	}
 	started := func(attempt int32) *historypb.HistoryEvent {
 		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
@@ -137,17 +147,21 @@ func TestCountEvents(t *testing.T) {
 	h := countEvents([]*historypb.HistoryEvent{
 		ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED),
 		marker(4), marker(4), // two local activities in one workflow task: one action
-		ev(enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
+		upsert("CancelState"),
+		namedMarker("Version", 18), upsert("TemporalChangeVersion"), // GetVersion's marker and upsert: free
+		upsert("TemporalChangeVersion", "CancelState"),                      // an upsert of ours that also carries it: one action
+		namedMarker("SideEffect", 18), namedMarker("MutableSideEffect", 18), // one action each
+
 		ev(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), started(3), // two retries
 		ev(enumspb.EVENT_TYPE_TIMER_STARTED),
 		ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
 		wftDone(1), // a local activity retried once
 		marker(12),
 	})
-	want := map[string]int{"workflowStarted": 1, "localActivities": 2, "searchAttributeUpsert": 1, "activityScheduled": 1,
-		"activityRetry": 2, "timerStarted": 1, "signal": 1, "localActivityRetry": 1}
-	if h.Events != 10 || h.Actions != 10 {
-		t.Fatalf("events %d actions %d, want 10 and 10 (%v)", h.Events, h.Actions, h.ActionsByKind)
+	want := map[string]int{"workflowStarted": 1, "localActivities": 2, "searchAttributeUpsert": 2, "activityScheduled": 1,
+		"activityRetry": 2, "timerStarted": 1, "signal": 1, "localActivityRetry": 1, "sideEffect": 2}
+	if h.Events != 15 || h.Actions != 13 {
+		t.Fatalf("events %d actions %d, want 15 and 13 (%v)", h.Events, h.Actions, h.ActionsByKind)
 	}
 	for k, v := range want {
 		if h.ActionsByKind[k] != v {

@@ -33,9 +33,10 @@ var waitKinds = []string{"total", "wftWaitNormal", "wftWaitSticky", "wftRun", "a
 // ActionRules states how actions are counted from a history, after Temporal
 // Cloud's "Actions" page (docs.temporal.io/cloud/actions).
 const ActionRules = "Temporal Cloud actions, counted from history: workflow started 1; each activity scheduled 1, plus 1 per retry " +
-	"(ActivityTaskStarted.attempt-1); local activities 1 per workflow task that recorded any markers (all local activities " +
-	"of one workflow task are one action) plus their non-first attempts (metering metadata); each UpsertWorkflowSearchAttributes 1 " +
-	"(search attributes given at start are free); each timer started 1; each signal received 1; each accepted update 1; " +
+	"(ActivityTaskStarted.attempt-1); local activities 1 per workflow task that recorded any local-activity markers (all local " +
+	"activities of one workflow task are one action) plus their non-first attempts (metering metadata); each side effect recorded 1; " +
+	"version markers (workflow.GetVersion) free; each UpsertWorkflowSearchAttributes 1 (search attributes given at start are free, " +
+	"and so is an upsert of only TemporalChangeVersion, the one GetVersion makes); each timer started 1; each signal received 1; each accepted update 1; " +
 	"child workflow initiated 2; workflow options updated 1. Not in history and not counted: queries (1 each, the bench sends none), " +
 	"activity heartbeats that reach the server (none here: the sandboxes answer at once), rejected updates."
 
@@ -95,6 +96,17 @@ func waits(events []*historypb.HistoryEvent) map[string]float64 {
 	return w
 }
 
+// The SDK's marker names (MarkerRecorded.marker_name): what a marker records
+// decides whether Cloud bills it.
+const (
+	versionMarker           = "Version"
+	sideEffectMarker        = "SideEffect"
+	mutableSideEffectMarker = "MutableSideEffect"
+	// changeVersionAttribute is the search attribute GetVersion upserts (the SDK
+	// keeps its name internal); Cloud does not bill that upsert.
+	changeVersionAttribute = "TemporalChangeVersion"
+)
+
 func countEvents(events []*historypb.HistoryEvent) HistoryCount {
 	h := HistoryCount{Events: len(events), ByType: map[string]int{}, ActionsByKind: map[string]int{}}
 	add := func(kind string, n int) {
@@ -114,15 +126,24 @@ func countEvents(events []*historypb.HistoryEvent) HistoryCount {
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
 			add("activityRetry", int(e.GetActivityTaskStartedEventAttributes().GetAttempt())-1)
 		case enumspb.EVENT_TYPE_MARKER_RECORDED:
-			wft := e.GetMarkerRecordedEventAttributes().GetWorkflowTaskCompletedEventId()
-			if !markerTasks[wft] {
-				markerTasks[wft] = true
-				add("localActivities", 1)
+			m := e.GetMarkerRecordedEventAttributes()
+			switch m.GetMarkerName() {
+			case versionMarker: // Cloud does not bill GetVersion's marker
+			case sideEffectMarker, mutableSideEffectMarker:
+				add("sideEffect", 1) // a mutable side effect records a marker only when its value changed
+			default: // local activities
+				if wft := m.GetWorkflowTaskCompletedEventId(); !markerTasks[wft] {
+					markerTasks[wft] = true
+					add("localActivities", 1)
+				}
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			add("localActivityRetry", int(e.GetWorkflowTaskCompletedEventAttributes().GetMeteringMetadata().GetNonfirstLocalActivityExecutionAttempts()))
 		case enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-			add("searchAttributeUpsert", 1)
+			fields := e.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()
+			if _, version := fields[changeVersionAttribute]; !version || len(fields) > 1 {
+				add("searchAttributeUpsert", 1) // GetVersion's own upsert is exempt
+			}
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
 			add("timerStarted", 1)
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
