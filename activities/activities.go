@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -40,8 +41,15 @@ type Activities struct {
 	// Metrics receives counters (observability.Metrics); nil records nothing.
 	Metrics Recorder
 	// Temporal is the client the reconciliation activities use for visibility
-	// queries and signals. Nil: those activities fail with a clear error.
+	// queries and signals, and the cancel activity to read its workflow's history
+	// and complete after notifying the merchant (inline.go). Nil: the
+	// reconciliation activities fail with a clear error, and the workflow
+	// notifies the merchant itself.
 	Temporal client.Client
+
+	inlineOnce sync.Once
+	inline     chan struct{}  // notifications under way (inlineSlots)
+	notices    sync.WaitGroup // their goroutines (WaitNotices)
 }
 
 // Config is what the activities read from the worker's configuration. The
@@ -214,7 +222,7 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 		// sent again — same business key, safe to repeat — and a provider that cannot
 		// reverse answers "already paid" to the cancel itself.
 		if q.Done() {
-			return CancelResult{Outcome: q, Attempt: info.Attempt}, nil
+			return a.notifyInline(ctx, in, CancelResult{Outcome: q, Attempt: info.Attempt})
 		}
 		// A payment that failed or closed on its own (a verified answer) needs no
 		// cancel: say so rather than send one the provider can only refuse.
@@ -234,7 +242,9 @@ func (a *Activities) CancelPayment(ctx context.Context, in CancelCall) (CancelRe
 	a.observe(cred.Provider.Name(), "cancel", start, out)
 	log.Info("cancel sent", "provider", cred.Provider.Name(), "attempt", info.Attempt, "outcome", out.String())
 	switch out.Kind {
-	case providers.Succeeded, providers.AlreadyDone, providers.Pending:
+	case providers.Succeeded, providers.AlreadyDone:
+		return a.notifyInline(ctx, in, CancelResult{Outcome: out, Attempt: info.Attempt})
+	case providers.Pending:
 		return CancelResult{Outcome: out, Attempt: info.Attempt}, nil
 	}
 	return outcomeError(out, info.Attempt)

@@ -32,6 +32,12 @@ type CancelCall struct {
 	// WorkflowID names the cancel in the call's recorded input (the Web UI shows
 	// it); the callback URL the activity builds names the order instead.
 	WorkflowID string `json:"workflowId"`
+	// Notify is the first attempt of the merchant notification a done cancel
+	// starts (state CANCELLED; the activity adds the provider's code, message and
+	// reference, and the time). The activity makes it only when nothing reached
+	// the workflow since it scheduled the call, and reports it in
+	// CancelResult.Notified; otherwise the workflow notifies. Nil: never.
+	Notify *NotifyCall `json:"notify,omitempty"`
 }
 
 // QueryCall asks for a cancel's or a payment's status.
@@ -135,4 +141,8 @@ type CancelResult struct {
 	// Attempt is the activity attempt that produced it (server-side retries leave
 	// no history events; this is how the workflow counts them).
 	Attempt int32 `json:"attempt"`
+	// Notified is the result of CancelCall.Notify's attempt, made at NotifiedAt;
+	// nil when the activity left the notification to the workflow.
+	Notified   *NotifyResult `json:"notified,omitempty"`
+	NotifiedAt time.Time     `json:"notifiedAt,omitzero"`
 }

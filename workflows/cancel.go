@@ -61,6 +61,10 @@ const (
 	// attempts of the review's merchant notification ends that schedule, so the
 	// resolve update answers at once instead of after the remaining attempts.
 	changeResolutionEndsReviewNotice = "resolution-ends-review-notice"
+	// changeNoticeFromCancel: the cancel activity makes the first attempt of the
+	// CANCELLED notification when nothing reached the workflow meanwhile (see
+	// inlineNotice), so the happy path has no notification activity of its own.
+	changeNoticeFromCancel = "notice-from-the-cancel-activity"
 )
 
 // ResendWindow is how long a cancel whose merchant notification was exhausted
@@ -112,6 +116,8 @@ type run struct {
 
 	stopSeen    bool // the stop version was taken
 	stopVersion workflow.Version
+
+	noticeSent bool // the cancel activity made the outcome's first notification attempt
 }
 
 func (r *run) execute() (contract.Status, error) {

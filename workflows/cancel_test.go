@@ -1092,3 +1092,89 @@ func TestInvalidRequestFails(t *testing.T) {
 		t.Fatalf("error %v, want a non-retryable InvalidCancelRequest", err)
 	}
 }
+
+// ---- the cancel activity's notification (changeNoticeFromCancel) ----
+
+// noticeFromCancel scripts a cancel activity that makes the notification attempt
+// it is given, with result sent; it records the calls' Notify.
+func noticeFromCancel(w *wf, sent activities.NotifyResult) {
+	w.cancelFn = func(_ int, attempt int32, in activities.CancelCall) (activities.CancelResult, error) {
+		res := activities.CancelResult{Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "APPLY_SUCCESS"}, Attempt: attempt}
+		if in.Notify != nil {
+			res.Notified, res.NotifiedAt = &sent, testStart.Add(time.Second)
+		}
+		return res, nil
+	}
+}
+
+func TestNoticeFromTheCancelActivity(t *testing.T) {
+	t.Run("delivered", func(t *testing.T) {
+		w := newWF(t)
+		noticeFromCancel(w, activities.NotifyResult{Delivered: true, Status: 204})
+		st := w.mustRun()
+		wantState(t, st, contract.StateCancelled)
+		wantNotified(t, w) // no notification activity
+		n := w.cancels[0].Notify
+		if n == nil || n.Event.State != contract.StateCancelled || n.URL != testPolicy().NotifyURL || n.Merchant != "acme" ||
+			n.Event.MerchantOrderNo != "ord-1001" || n.Event.Amount != 12345 || n.Last {
+			t.Fatalf("the cancel call's notification %+v", n)
+		}
+		if !st.Notify.Delivered || st.Notify.Attempts != 1 || st.Notify.Episode != 1 || st.Notify.EventID != n.EventID ||
+			!st.Notify.LastAt.Equal(testStart.Add(time.Second)) {
+			t.Errorf("notify status %+v, want the cancel activity's attempt under event %s", st.Notify, n.EventID)
+		}
+	})
+	t.Run("first-attempt-failed", func(t *testing.T) {
+		w := newWF(t)
+		noticeFromCancel(w, activities.NotifyResult{Status: 503, Error: "HTTP 503: busy"})
+		st := w.mustRun()
+		wantState(t, st, contract.StateCancelled)
+		wantNotified(t, w, contract.StateCancelled) // the schedule's second attempt
+		if id := w.cancels[0].Notify.EventID; w.notifies[0].EventID != id || st.Notify.EventID != id {
+			t.Errorf("second attempt's event %s, status's %s, want the first's %s", w.notifies[0].EventID, st.Notify.EventID, id)
+		}
+		if !st.Notify.Delivered || st.Notify.Attempts != 2 {
+			t.Errorf("notify status %+v, want delivered at the second attempt", st.Notify)
+		}
+		if len(w.timers) == 0 || w.timers[len(w.timers)-1].D != defaultSchedule[1] {
+			t.Errorf("timers %+v, want the schedule's pause before the second attempt (%s)", w.timers, defaultSchedule[1])
+		}
+	})
+	t.Run("exhausted-after-it", func(t *testing.T) {
+		w := newWF(t)
+		w.policy.NotifySchedule = []time.Duration{0}
+		noticeFromCancel(w, activities.NotifyResult{Error: "connection refused"})
+		w.at(time.Hour, func() {
+			w.update(contract.UpdateResendNotification, "resend-1", contract.ResendRequest{Operator: "ops@acme"})
+		})
+		w.notifyFn = func(int, activities.NotifyCall) (activities.NotifyResult, error) {
+			return activities.NotifyResult{Delivered: true}, nil
+		}
+		st := w.mustRun()
+		if !w.cancels[0].Notify.Last {
+			t.Error("the one attempt of a one-step schedule is not marked last")
+		}
+		wantState(t, st, contract.StateCancelled)
+		if !st.Notify.Delivered || st.Notify.Attempts != 2 || len(w.notifies) != 1 || w.notifies[0].EventID != w.cancels[0].Notify.EventID {
+			t.Errorf("notify status %+v after %d resends, want exhausted then delivered by the resend, same event", st.Notify, len(w.notifies))
+		}
+	})
+	t.Run("not-made", func(t *testing.T) {
+		// The activity left it to the workflow (something arrived meanwhile).
+		w := newWF(t)
+		st := w.mustRun()
+		wantState(t, st, contract.StateCancelled)
+		wantNotified(t, w, contract.StateCancelled)
+		if w.cancels[0].Notify == nil || w.notifies[0].EventID != w.cancels[0].Notify.EventID || st.Notify.Attempts != 1 {
+			t.Errorf("workflow's notification %+v (status %+v), want the event id the cancel was given", w.notifies[0], st.Notify)
+		}
+	})
+	t.Run("no-notify-url", func(t *testing.T) {
+		w := newWF(t)
+		w.policy.NotifyURL = ""
+		wantState(t, w.mustRun(), contract.StateCancelled)
+		if w.cancels[0].Notify != nil {
+			t.Errorf("the cancel call carries a notification %+v with nowhere to send it", w.cancels[0].Notify)
+		}
+	})
+}

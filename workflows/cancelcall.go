@@ -26,8 +26,13 @@ func (r *run) cancel() (string, error) {
 		return contract.StateNeedsReview, nil
 	}
 	r.st.CancelRounds++
+	notice := r.inlineNotice()
+	summary := "cancel at the provider, key " + r.st.CancelKey
+	if notice != nil {
+		summary += ", then the merchant's notification"
+	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		Summary:             "cancel at the provider, key " + r.st.CancelKey,
+		Summary:             summary,
 		TaskQueue:           r.policy.ActivityTaskQueue,
 		StartToCloseTimeout: 45 * time.Second,
 		HeartbeatTimeout:    15 * time.Second,
@@ -45,12 +50,26 @@ func (r *run) cancel() (string, error) {
 	})
 	call := activities.CancelCall{Credential: r.req.Credential,
 		Target:    providers.Target{MerchantOrderNo: r.req.MerchantOrderNo, ProviderPaymentID: r.req.ProviderPaymentID},
-		CancelKey: r.st.CancelKey, ProviderRef: r.st.ProviderRef, WorkflowID: r.st.WorkflowID}
+		CancelKey: r.st.CancelKey, ProviderRef: r.st.ProviderRef, WorkflowID: r.st.WorkflowID,
+		Notify: notice}
 
 	// A provider notification or a PAID signal may arrive while the cancel is being
 	// retried; they are handled after it returns (the channels keep them).
 	var res activities.CancelResult
 	err, stopped := r.get(ctx, workflow.ExecuteActivity(actx, acts.CancelPayment, call), &res)
+	if err == nil && res.Notified != nil && res.Outcome.Done() {
+		// The activity decided CANCELLED when nothing that could change it had
+		// reached this workflow since it scheduled the call, and told the
+		// merchant: what arrived after that decision does not change it, as a
+		// signal that arrives while the workflow's own notification runs does
+		// not. A stop that came meanwhile ends the cancel after the outcome
+		// (finish).
+		r.st.CancelAttempts += int(res.Attempt)
+		r.noteOutcome(res.Outcome)
+		r.noteInlineNotice(res)
+		r.setAsideLateSignals()
+		return contract.StateCancelled, nil
+	}
 	if stopped {
 		r.noteStoppedCall(err, &res)
 		return contract.StateStopped, nil
@@ -71,6 +90,24 @@ func (r *run) cancel() (string, error) {
 		}
 	}
 	return r.cancelFailure(err), nil
+}
+
+// setAsideLateSignals reads the payment results and provider notifications
+// still waiting when the cancel activity decided CANCELLED and notified the
+// merchant, without acting on them (nor on the status: a notification would
+// overwrite the last answer): the activity let only notifications that agree
+// pass, and the rest came after its decision. Each is logged, and the run does
+// not end with signals unread.
+func (r *run) setAsideLateSignals() {
+	log := workflow.GetLogger(r.ctx)
+	drainEach(r.paymentCh, func(pr contract.PaymentResult) {
+		log.Info("payment result not acted on: the cancel activity had decided CANCELLED and notified the merchant",
+			"status", pr.Status, "source", pr.Source)
+	})
+	drainEach(r.providerCh, func(n providers.Notification) {
+		log.Info("provider notification not acted on: the cancel activity had decided CANCELLED and notified the merchant",
+			"type", n.Type, "outcome", n.Outcome.String())
+	})
 }
 
 // noteStoppedCall records the answer of a cancel call that a stop waited for: its

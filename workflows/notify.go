@@ -18,8 +18,18 @@ func (r *run) finish() (contract.Status, error) {
 	if r.stopRequested() {
 		return r.stop()
 	}
-	if r.st.State != contract.StateNotifyExhausted && r.deliver(r.st.Final) {
-		return r.stop()
+	if r.st.State != contract.StateNotifyExhausted {
+		stopped := false
+		if r.noticeSent {
+			// The cancel activity made the first attempt: the schedule goes on
+			// from the second, in the same episode.
+			stopped = r.runSchedule(r.st.Final, 1)
+		} else {
+			stopped = r.deliver(r.st.Final)
+		}
+		if stopped {
+			return r.stop()
+		}
 	}
 	for r.st.Notify.Exhausted {
 		r.setState(contract.StateNotifyExhausted) // shows the exhausted notification
@@ -36,7 +46,7 @@ func (r *run) finish() (contract.Status, error) {
 		r.resend = false
 		if workflow.GetVersion(r.ctx, changeResendOnce, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 			// The whole schedule again, in the same episode (same event id).
-			if r.runSchedule(r.st.Final) {
+			if r.runSchedule(r.st.Final, 0) {
 				return r.stop()
 			}
 			continue
@@ -70,23 +80,24 @@ func (r *run) finish() (contract.Status, error) {
 // true when an operator's stop ended it (the attempt under way recorded).
 func (r *run) deliver(state string) (stopped bool) {
 	r.newEpisode(state)
-	return r.runSchedule(state)
+	return r.runSchedule(state, 0)
 }
 
-// runSchedule delivers the current episode's event on the policy's schedule.
-func (r *run) runSchedule(state string) (stopped bool) {
-	n := r.st.Notify
-	r.st.Notify = contract.NotifyStatus{URL: n.URL, EventID: n.EventID, Episode: n.Episode}
-	if r.st.Notify.URL == "" {
+// runSchedule delivers the current episode's event on the policy's schedule,
+// from its attempt from (0: the whole schedule, the status reset; 1: after the
+// cancel activity made the first attempt).
+func (r *run) runSchedule(state string, from int) (stopped bool) {
+	if from == 0 {
+		n := r.st.Notify
+		r.st.Notify = contract.NotifyStatus{URL: n.URL, EventID: n.EventID, Episode: n.Episode}
+	}
+	if r.st.Notify.URL == "" || r.st.Notify.Delivered {
 		return false
 	}
 	event := r.event(state)
-	schedule := r.policy.NotifySchedule
-	if len(schedule) == 0 {
-		schedule = contract.DefaultNotifySchedule
-	}
-	for i, wait := range schedule {
-		if wait > 0 && r.pause(wait) {
+	schedule := r.notifySchedule()
+	for i := from; i < len(schedule); i++ {
+		if wait := schedule[i]; wait > 0 && r.pause(wait) {
 			return false // a resolution made the review's notice outdated
 		}
 		if r.stopRequested() {
@@ -126,11 +137,54 @@ func (r *run) pause(d time.Duration) (superseded bool) {
 	return false
 }
 
+// notifySchedule is the policy's notification schedule (the default when none).
+func (r *run) notifySchedule() []time.Duration {
+	if len(r.policy.NotifySchedule) == 0 {
+		return contract.DefaultNotifySchedule
+	}
+	return r.policy.NotifySchedule
+}
+
 // newEpisode resets the notification status for a new episode with a new event id.
 func (r *run) newEpisode(state string) {
 	ep := r.st.Notify.Episode + 1
-	r.st.Notify = contract.NotifyStatus{URL: r.policy.NotifyURL, Episode: ep,
-		EventID: "evt_" + contract.StableHash(fmt.Sprintf("%s#%s#%d", r.st.WorkflowID, state, ep))}
+	r.st.Notify = contract.NotifyStatus{URL: r.policy.NotifyURL, Episode: ep, EventID: r.eventID(state, ep)}
+}
+
+// eventID is the webhook-id of episode ep, whose event reports state.
+func (r *run) eventID(state string, ep int) string {
+	return "evt_" + contract.StableHash(fmt.Sprintf("%s#%s#%d", r.st.WorkflowID, state, ep))
+}
+
+// inlineNotice is the CANCELLED notification's first attempt for the cancel
+// activity to make (changeNoticeFromCancel), or nil when the workflow must
+// notify itself: no notify URL, or a payment result or provider notification
+// already waiting here, which the workflow reads before it decides. The activity
+// adds the provider's answer and makes the attempt only when nothing else
+// reached the workflow after it scheduled the call.
+func (r *run) inlineNotice() *activities.NotifyCall {
+	if workflow.GetVersion(r.ctx, changeNoticeFromCancel, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	if r.policy.NotifyURL == "" || r.paymentCh.Len() > 0 || r.providerCh.Len() > 0 || r.stopRequested() {
+		return nil
+	}
+	state := contract.StateCancelled
+	return &activities.NotifyCall{Merchant: r.policy.Merchant, URL: r.policy.NotifyURL,
+		EventID: r.eventID(state, r.st.Notify.Episode+1), Event: r.event(state), Last: len(r.notifySchedule()) == 1}
+}
+
+// noteInlineNotice records the attempt the cancel activity made as the first of
+// the CANCELLED episode (the event id inlineNotice gave it).
+func (r *run) noteInlineNotice(res activities.CancelResult) {
+	r.newEpisode(contract.StateCancelled)
+	r.noticeSent = true
+	r.st.Notify.Attempts, r.st.Notify.LastAt = 1, res.NotifiedAt
+	if res.Notified.Delivered {
+		r.st.Notify.Delivered = true
+	} else {
+		r.st.Notify.LastError = res.Notified.Error
+	}
 }
 
 // event is the merchant event for state, as things stand now.

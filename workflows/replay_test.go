@@ -49,8 +49,8 @@ import (
 const historiesDir = "testdata/histories"
 
 // historyCases name the checked-in histories and what each must contain (event
-// types, update names, search-attribute states), so a regenerated file is known to
-// still cover its path.
+// types, update names, activity types, version markers, search-attribute states;
+// "!" before one: must not), so a regenerated file is known to still cover its path.
 var historyCases = map[string][]string{
 	"happy":                   {"ActivityTaskCompleted", "state:CANCELLED"},
 	"paid-by-signal":          {"WorkflowExecutionSignaled", "state:PAID"},
@@ -84,9 +84,16 @@ var historyCases = map[string][]string{
 	// Merchant-scoped ids: the happy path of a cancel started with a merchant, a
 	// new cancel without one (refused behind the version marker) and one naming
 	// another merchant's credential (failed after LoadPolicy's marker).
-	"merchant-scoped-happy":      {"ActivityTaskCompleted", "state:CANCELLED", "merchant:demo"},
-	"start-without-merchant":     {"MarkerRecorded", "WorkflowExecutionFailed"},
-	"credential-not-of-merchant": {"MarkerRecorded", "WorkflowExecutionFailed"},
+	"merchant-scoped-happy": {"ActivityTaskCompleted", "state:CANCELLED", "merchant:demo"},
+
+	// The cancel activity's notification: made (the happy path: no notification
+	// activity), made and failed (the schedule goes on), and left to the workflow
+	// by a payment result that arrived while the cancel was at the provider.
+	"notice-from-cancel":           {"version:notice-from-the-cancel-activity=1", "state:CANCELLED", "!activity:NotifyMerchant"},
+	"notice-from-cancel-failed":    {"version:notice-from-the-cancel-activity=1", "TimerFired", "activity:NotifyMerchant", "state:CANCELLED"},
+	"notice-left-to-workflow-paid": {"version:notice-from-the-cancel-activity=1", "WorkflowExecutionSignaled", "activity:NotifyMerchant", "state:PAID_AT_CANCEL"},
+	"start-without-merchant":       {"MarkerRecorded", "WorkflowExecutionFailed"},
+	"credential-not-of-merchant":   {"MarkerRecorded", "WorkflowExecutionFailed"},
 }
 
 func TestReplayHistories(t *testing.T) {
@@ -112,6 +119,9 @@ func TestReplayHistories(t *testing.T) {
 			have := map[string]bool{}
 			for _, e := range h.GetEvents() {
 				have[e.GetEventType().String()] = true // "TimerFired"
+				if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+					have["activity:"+a.GetActivityType().GetName()] = true
+				}
 				if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil {
 					have["update:"+a.GetAcceptedRequest().GetInput().GetName()] = true
 				}
@@ -134,7 +144,11 @@ func TestReplayHistories(t *testing.T) {
 				}
 			}
 			for _, want := range historyCases[name] {
-				if !have[want] {
+				if absent, ok := strings.CutPrefix(want, "!"); ok {
+					if have[absent] {
+						t.Errorf("history %s has %s", name, absent)
+					}
+				} else if !have[want] {
 					t.Errorf("history %s has no %s", name, want)
 				}
 			}
@@ -173,7 +187,10 @@ func TestWriteHistories(t *testing.T) {
 	if os.Getenv("PAYCANCEL_WRITE_HISTORIES") != "1" {
 		t.Skip("set PAYCANCEL_WRITE_HISTORIES=1 to write the missing histories in testdata/histories")
 	}
-	env := testenv.Start(t, testenv.Options{SecondMerchant: true, EditConfig: func(f *config.File) {
+	// The sandboxes notify 3 s after a cancel, when the cancels that need none
+	// are over (a provider notification under way leaves the merchant's to the
+	// workflow: notice-from-cancel would record that path instead).
+	env := testenv.Start(t, testenv.Options{SecondMerchant: true, NotifySchedule: []time.Duration{3 * time.Second}, EditConfig: func(f *config.File) {
 		// A short merchant schedule so the exhausted case runs out in a second.
 		for _, m := range f.Merchants {
 			m.Notify.RetrySchedule = []config.Duration{0, config.Duration(time.Second)}
@@ -249,6 +266,38 @@ func TestWriteHistories(t *testing.T) {
 		"happy": func(t *testing.T) client.WorkflowRun {
 			run := startCancel(t, env, paid(t, "happy", simkit.Scenario{}))
 			wantState(t, waitFinal(t, run), contract.StateCancelled)
+			return run
+		},
+		"notice-from-cancel": func(t *testing.T) client.WorkflowRun {
+			run := startCancel(t, env, paid(t, "notice-from-cancel", simkit.Scenario{}))
+			st := waitFinal(t, run)
+			if st.State != contract.StateCancelled || !st.Notify.Delivered || st.Notify.Attempts != 1 {
+				t.Fatalf("status %+v, want CANCELLED and the cancel activity's notification delivered", st)
+			}
+			return run
+		},
+		"notice-from-cancel-failed": func(t *testing.T) client.WorkflowRun {
+			url, open := absentMerchant(t)
+			req := paid(t, "notice-from-cancel-failed", simkit.Scenario{})
+			req.NotifyURL = url
+			run := startCancel(t, env, req)
+			waitStatus(t, env, run, func(s contract.Status) bool { return s.Notify.Attempts == 1 })
+			open()
+			st := waitFinal(t, run)
+			if st.State != contract.StateCancelled || !st.Notify.Delivered || st.Notify.Attempts != 2 {
+				t.Fatalf("status %+v, want CANCELLED and the schedule's second attempt delivered", st)
+			}
+			return run
+		},
+		"notice-left-to-workflow-paid": func(t *testing.T) client.WorkflowRun {
+			req := paid(t, "notice-left-to-workflow-paid", simkit.Scenario{LatencyMs: 2000})
+			run := startCancel(t, env, req)
+			waitAtProvider(t, env, req.MerchantOrderNo)
+			if err := env.Client.SignalWorkflow(context.Background(), run.GetID(), run.GetRunID(), contract.SignalPaymentResult,
+				contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
+				t.Fatal(err)
+			}
+			wantState(t, waitFinal(t, run), contract.StatePaidAtCancel)
 			return run
 		},
 		"paid-by-signal": func(t *testing.T) client.WorkflowRun {

@@ -19,6 +19,7 @@ import (
 type Workers struct {
 	Main       worker.Worker
 	ByProvider map[string]worker.Worker
+	acts       *activities.Activities
 }
 
 // Worker defaults, applied where StartWorkers' base options leave a field zero.
@@ -70,7 +71,7 @@ func StartWorkers(c client.Client, taskQueue string, a *activities.Activities, l
 		worker.SetStickyWorkflowCacheSize(StickyCacheSize)
 	}
 	base = WithDefaults(base)
-	ws := &Workers{Main: worker.New(c, taskQueue, base), ByProvider: map[string]worker.Worker{}}
+	ws := &Workers{Main: worker.New(c, taskQueue, base), ByProvider: map[string]worker.Worker{}, acts: a}
 	Register(ws.Main, a)
 	names := make([]string, 0, len(limits))
 	for p := range limits {
@@ -103,10 +104,13 @@ func StartWorkers(c client.Client, taskQueue string, a *activities.Activities, l
 	return ws, nil
 }
 
-// Stop stops every worker, waiting for running activities.
+// Stop stops every worker, waiting for running activities and for the merchant
+// notifications cancel activities made and still have to report (the client
+// must stay open until Stop returns).
 func (ws *Workers) Stop() {
 	for _, w := range ws.ByProvider {
 		w.Stop()
 	}
 	ws.Main.Stop()
+	activities.WaitNotices(ws.acts)
 }

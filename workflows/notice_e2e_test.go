@@ -1,0 +1,155 @@
+package workflows_test
+
+import (
+	"testing"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/paycancel/paycancel/activities"
+	"github.com/paycancel/paycancel/providers"
+	"github.com/paycancel/paycancel/providers/sim/simkit"
+	"github.com/paycancel/paycancel/worker/config"
+	"github.com/paycancel/paycancel/worker/testenv"
+	"github.com/paycancel/paycancel/workflows/contract"
+)
+
+// TestEndToEndNoticeFromTheCancel runs the cancel activity's notification
+// (changeNoticeFromCancel) on a real server: on the happy path the merchant hears
+// CANCELLED from the cancel activity, and the history has no notification activity
+// and 17 events at most; a payment result that reaches the workflow while the
+// cancel is at the provider leaves the decision and the notification to the
+// workflow (PAID_AT_CANCEL, never a CANCELLED notification); a failed first
+// attempt goes on with the schedule's second, same webhook-id.
+func TestEndToEndNoticeFromTheCancel(t *testing.T) {
+	// The sandboxes' own notifications come 5 s after a cancel, when these are
+	// over: one under way would (rightly) leave the decision to the workflow.
+	env := testenv.Start(t, testenv.Options{NotifySchedule: []time.Duration{5 * time.Second}, EditConfig: func(f *config.File) {
+		for _, m := range f.Merchants {
+			m.Notify.RetrySchedule = []config.Duration{0, config.Duration(2 * time.Second)}
+		}
+	}})
+	request := func(order string) contract.CancelRequest {
+		return contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax", MerchantOrderNo: order,
+			Amount: 1000, Currency: "USD"}
+	}
+
+	t.Run("happy-path", func(t *testing.T) {
+		t.Parallel()
+		order := testenv.Order("inline")
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
+		run := startCancel(t, env, request(order))
+		st := waitFinal(t, run)
+		wantState(t, st, contract.StateCancelled)
+		if !st.Notify.Delivered || st.Notify.Attempts != 1 || st.Notify.Episode != 1 || st.CancelAttempts != 1 {
+			t.Fatalf("notification %+v after %d cancel attempts, want delivered at the first attempt", st.Notify, st.CancelAttempts)
+		}
+		byType := wantCleanHistory(t, env, run)
+		h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+		if n := activityCalls(t, h, "NotifyMerchant"); len(n) != 0 {
+			t.Errorf("%d notification activities, want none: the cancel activity notified", len(n))
+		}
+		if n := len(h.GetEvents()); n > 17 || byType[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED] != 2 {
+			t.Errorf("happy path: %d events, %d workflow tasks, want at most 17 and 2 (%v)", n,
+				byType[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED], byType)
+		}
+		got := merchantEvents(t, env, run.GetID())
+		if len(got) != 1 || got[0]["_id"] != st.Notify.EventID || got[0]["state"] != contract.StateCancelled ||
+			got[0]["providerCode"] != st.LastOutcome.Code || st.LastOutcome.Code == "" || got[0]["occurredAt"] == nil {
+			t.Fatalf("merchant received %+v, want one CANCELLED event %s with the provider's code %q", got, st.Notify.EventID, st.LastOutcome.Code)
+		}
+	})
+
+	t.Run("paid-while-at-the-provider", func(t *testing.T) {
+		t.Parallel()
+		order := testenv.Order("inline-paid")
+		// The sandbox answers after 2 s: the payment result arrives meanwhile.
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
+			Scenario: simkit.Scenario{LatencyMs: 2000}})
+		run := startCancel(t, env, request(order))
+		waitAtProvider(t, env, order)
+		if err := env.Client.SignalWorkflow(t.Context(), run.GetID(), "", contract.SignalPaymentResult,
+			contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
+			t.Fatal(err)
+		}
+		st := waitFinal(t, run)
+		wantState(t, st, contract.StatePaidAtCancel)
+		got := merchantEvents(t, env, run.GetID())
+		if len(got) != 1 || got[0]["state"] != contract.StatePaidAtCancel {
+			t.Fatalf("merchant received %+v, want one PAID_AT_CANCEL event and no CANCELLED", got)
+		}
+		h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+		if n := activityCalls(t, h, "NotifyMerchant"); len(n) != 1 {
+			t.Errorf("%d notification activities, want the workflow's one", len(n))
+		}
+	})
+
+	t.Run("agreeing-provider-notification-meanwhile", func(t *testing.T) {
+		// The provider's own notification that the cancel is done arrives while
+		// the call is at the provider (the worker's callback handler signals it):
+		// it decides nothing else, so the activity still notifies.
+		t.Parallel()
+		order := testenv.Order("inline-agree")
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
+			Scenario: simkit.Scenario{LatencyMs: 2000}})
+		run := startCancel(t, env, request(order))
+		waitAtProvider(t, env, order)
+		if err := env.Client.SignalWorkflow(t.Context(), run.GetID(), "", contract.SignalProviderNotification, providers.Notification{
+			Provider: "payermax", Type: providers.NotifyCancelResult, Target: providers.Target{MerchantOrderNo: order},
+			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "APPLY_SUCCESS"}}); err != nil {
+			t.Fatal(err)
+		}
+		st := waitFinal(t, run)
+		wantState(t, st, contract.StateCancelled)
+		h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+		if n := activityCalls(t, h, "NotifyMerchant"); len(n) != 0 || st.Notify.Attempts != 1 || !st.Notify.Delivered {
+			t.Errorf("%d notification activities, status %+v: want the cancel activity's one attempt", len(n), st.Notify)
+		}
+		if got := merchantEvents(t, env, run.GetID()); len(got) != 1 || got[0]["state"] != contract.StateCancelled {
+			t.Fatalf("merchant received %+v, want one CANCELLED event", got)
+		}
+	})
+
+	t.Run("first-attempt-fails", func(t *testing.T) {
+		t.Parallel()
+		order := testenv.Order("inline-down")
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
+		url, open := absentMerchant(t)
+		req := request(order)
+		req.NotifyURL = url
+		run := startCancel(t, env, req)
+		first := waitStatus(t, env, run, func(s contract.Status) bool { return s.Notify.Attempts == 1 })
+		if first.Notify.Delivered || first.Notify.LastError == "" || first.State != contract.StateCancelled {
+			t.Fatalf("after the cancel activity's attempt: %+v, want CANCELLED and a failed attempt", first)
+		}
+		open()
+		st := waitFinal(t, run)
+		wantState(t, st, contract.StateCancelled)
+		if !st.Notify.Delivered || st.Notify.Attempts != 2 || st.Notify.EventID != first.Notify.EventID {
+			t.Fatalf("notification %+v, want delivered at the second attempt with event %s", st.Notify, first.Notify.EventID)
+		}
+		calls := activityCalls(t, fetchHistory(t, env.Client, run.GetID(), run.GetRunID()), "NotifyMerchant")
+		if len(calls) != 1 {
+			t.Fatalf("%d notification activities, want the second attempt's", len(calls))
+		}
+		var call activities.NotifyCall
+		if err := converter.GetDefaultDataConverter().FromPayloads(calls[0], &call); err != nil || call.EventID != first.Notify.EventID {
+			t.Errorf("second attempt %+v (%v), want webhook-id %s", call, err, first.Notify.EventID)
+		}
+	})
+}
+
+// activityCalls returns the inputs of h's activities of type name.
+func activityCalls(t *testing.T, h *historypb.History, name string) []*commonpb.Payloads {
+	t.Helper()
+	var in []*commonpb.Payloads
+	for _, e := range h.GetEvents() {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == name {
+			in = append(in, a.GetInput())
+		}
+	}
+	return in
+}
