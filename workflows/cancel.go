@@ -61,9 +61,10 @@ const (
 	// attempts of the review's merchant notification ends that schedule, so the
 	// resolve update answers at once instead of after the remaining attempts.
 	changeResolutionEndsReviewNotice = "resolution-ends-review-notice"
-	// changeNoticeFromCancel: the cancel activity makes the first attempt of the
-	// CANCELLED notification when nothing reached the workflow meanwhile (see
-	// inlineNotice), so the happy path has no notification activity of its own.
+	// changeNoticeFromCancel: the workflow takes the first attempt of the
+	// CANCELLED notification the cancel activity made (inlineNotice asks for it)
+	// instead of running its own, so the happy path has no notification
+	// activity: asked in the cancel result's workflow task (noticeFromCancel).
 	changeNoticeFromCancel = "notice-from-the-cancel-activity"
 )
 

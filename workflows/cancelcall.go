@@ -57,7 +57,7 @@ func (r *run) cancel() (string, error) {
 	// retried; they are handled after it returns (the channels keep them).
 	var res activities.CancelResult
 	err, stopped := r.get(ctx, workflow.ExecuteActivity(actx, acts.CancelPayment, call), &res)
-	if err == nil && res.Notified != nil && res.Outcome.Done() {
+	if err == nil && res.Notified != nil && res.Outcome.Done() && r.noticeFromCancel() {
 		// The activity decided CANCELLED when nothing that could change it had
 		// reached this workflow since it scheduled the call, and told the
 		// merchant: what arrived after that decision does not change it, as a

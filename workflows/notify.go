@@ -157,21 +157,28 @@ func (r *run) eventID(state string, ep int) string {
 }
 
 // inlineNotice is the CANCELLED notification's first attempt for the cancel
-// activity to make (changeNoticeFromCancel), or nil when the workflow must
-// notify itself: no notify URL, or a payment result or provider notification
-// already waiting here, which the workflow reads before it decides. The activity
-// adds the provider's answer and makes the attempt only when nothing else
-// reached the workflow after it scheduled the call.
+// activity to make, or nil when the workflow must notify itself: no notify URL,
+// or a payment result or provider notification already waiting here, which the
+// workflow reads before it decides. The activity adds the provider's answer and
+// makes the attempt only when nothing else reached the workflow after it
+// scheduled the call. Asking is not versioned: it changes the call's input, not
+// the commands; acting on the attempt is (noticeFromCancel).
 func (r *run) inlineNotice() *activities.NotifyCall {
-	if workflow.GetVersion(r.ctx, changeNoticeFromCancel, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return nil
-	}
 	if r.policy.NotifyURL == "" || r.paymentCh.Len() > 0 || r.providerCh.Len() > 0 || r.stopRequested() {
 		return nil
 	}
 	state := contract.StateCancelled
 	return &activities.NotifyCall{Merchant: r.policy.Merchant, URL: r.policy.NotifyURL,
 		EventID: r.eventID(state, r.st.Notify.Episode+1), Event: r.event(state), Last: len(r.notifySchedule()) == 1}
+}
+
+// noticeFromCancel is asked when the cancel activity reports an attempt made:
+// taking it (no notification activity of the workflow's own) changes the
+// commands the result's workflow task issues. A history in which an older
+// worker ran that task — the attempt ignored, the whole schedule run — replays
+// the older way.
+func (r *run) noticeFromCancel() bool {
+	return workflow.GetVersion(r.ctx, changeNoticeFromCancel, workflow.DefaultVersion, 1) >= 1
 }
 
 // noteInlineNotice records the attempt the cancel activity made as the first of

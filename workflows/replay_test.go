@@ -37,6 +37,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/paycancel/paycancel/activities"
 	"github.com/paycancel/paycancel/providers/sim/simkit"
 	"github.com/paycancel/paycancel/worker/app"
 	"github.com/paycancel/paycancel/worker/config"
@@ -89,9 +90,14 @@ var historyCases = map[string][]string{
 	// The cancel activity's notification: made (the happy path: no notification
 	// activity), made and failed (the schedule goes on), and left to the workflow
 	// by a payment result that arrived while the cancel was at the provider.
-	"notice-from-cancel":           {"version:notice-from-the-cancel-activity=1", "state:CANCELLED", "!activity:NotifyMerchant"},
-	"notice-from-cancel-failed":    {"version:notice-from-the-cancel-activity=1", "TimerFired", "activity:NotifyMerchant", "state:CANCELLED"},
-	"notice-left-to-workflow-paid": {"version:notice-from-the-cancel-activity=1", "WorkflowExecutionSignaled", "activity:NotifyMerchant", "state:PAID_AT_CANCEL"},
+	"notice-from-cancel":        {"notice-asked", "version:notice-from-the-cancel-activity=1", "state:CANCELLED", "!activity:NotifyMerchant"},
+	"notice-from-cancel-failed": {"notice-asked", "version:notice-from-the-cancel-activity=1", "TimerFired", "activity:NotifyMerchant", "state:CANCELLED"},
+	// Recorded by the code before it, with an activity that reports its attempt: a
+	// rolling deploy's cancel whose result an older workflow task took (the
+	// attempt ignored, the workflow's own notification sent).
+	"notice-ignored-before-notice-from-the-cancel-activity": {"notice-reported", "!version:notice-from-the-cancel-activity=1",
+		"activity:NotifyMerchant", "state:CANCELLED"},
+	"notice-left-to-workflow-paid": {"notice-asked", "!version:notice-from-the-cancel-activity=1", "WorkflowExecutionSignaled", "activity:NotifyMerchant", "state:PAID_AT_CANCEL"},
 	"start-without-merchant":       {"MarkerRecorded", "WorkflowExecutionFailed"},
 	"credential-not-of-merchant":   {"MarkerRecorded", "WorkflowExecutionFailed"},
 }
@@ -119,8 +125,19 @@ func TestReplayHistories(t *testing.T) {
 			have := map[string]bool{}
 			for _, e := range h.GetEvents() {
 				have[e.GetEventType().String()] = true // "TimerFired"
+				if a := e.GetActivityTaskCompletedEventAttributes(); a != nil {
+					var res activities.CancelResult
+					if converter.GetDefaultDataConverter().FromPayloads(a.GetResult(), &res) == nil && res.Notified != nil {
+						have["notice-reported"] = true // a cancel result reporting the merchant's first notification
+					}
+				}
 				if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
 					have["activity:"+a.GetActivityType().GetName()] = true
+					var call activities.CancelCall
+					if a.GetActivityType().GetName() == "CancelPayment" &&
+						converter.GetDefaultDataConverter().FromPayloads(a.GetInput(), &call) == nil && call.Notify != nil {
+						have["notice-asked"] = true // the cancel call asks for the merchant's first notification
+					}
 				}
 				if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil {
 					have["update:"+a.GetAcceptedRequest().GetInput().GetName()] = true
