@@ -3,7 +3,9 @@
 // translate provider outcomes into Temporal semantics — results for done and
 // pending, retryable errors for "unknown", NextRetryDelay for rate limits, and
 // non-retryable application errors with stable type strings for definite failures.
-// Secrets stay in the worker's configuration: no result or error carries one.
+// The cancel activity may also make a done cancel's first merchant notification
+// (inline.go). Secrets stay in the worker's configuration: no result or error
+// carries one.
 package activities
 
 import (

@@ -24,13 +24,15 @@ import (
 )
 
 const (
-	// inlineNoticeBudget bounds the notification's HTTP exchange. It stays under
-	// the cancel activity's heartbeat timeout (15 s): the activity completes
-	// asynchronously and sends no heartbeat meanwhile.
-	inlineNoticeBudget = 10 * time.Second
+	// inlineNoticeBudget bounds the notification's HTTP exchange. With the
+	// completion's margin it stays within the cancel activity's heartbeat timeout
+	// (15 s), counted from the attempt's start or from a heartbeat sent just
+	// before the exchange: the activity completes asynchronously and sends none
+	// meanwhile.
+	inlineNoticeBudget = 8 * time.Second
 	// inlineNoticeMargin is the time the completion needs after the exchange,
 	// within the attempt's start-to-close deadline.
-	inlineNoticeMargin = 5 * time.Second
+	inlineNoticeMargin = 3 * time.Second
 	// maxInlineNotices bounds the notifications under way at once on this worker;
 	// past it a cancel leaves its notification to the workflow.
 	maxInlineNotices = 256
@@ -79,9 +81,23 @@ func (a *Activities) notifyInline(ctx context.Context, in CancelCall, res Cancel
 		call.Event.ProviderRef = res.Outcome.ProviderRef
 	}
 	token := info.TaskToken
+	// A heartbeat before the exchange only when the attempt has run long enough
+	// that the heartbeat timeout, counted from its start at the earliest, could
+	// fall within it (a fast provider call, the common case, needs none).
+	beat := info.HeartbeatTimeout > 0 &&
+		time.Until(info.StartedTime.Add(info.HeartbeatTimeout)) < inlineNoticeBudget+inlineNoticeMargin+time.Second
 	a.notices.Add(1)
 	go func() {
 		defer func() { <-slots; a.notices.Done() }()
+		if beat {
+			// The heartbeat timeout counts from the last heartbeat the SDK sent
+			// during a long provider call, which its throttling may have kept
+			// seconds back. Its error (a cancellation requested) changes nothing:
+			// the attempt is made and reported, as a provider call under way is.
+			hctx, cancel := context.WithTimeout(context.Background(), inlineNoticeMargin)
+			_ = a.Temporal.RecordActivityHeartbeat(hctx, token)
+			cancel()
+		}
 		res.NotifiedAt = a.now()
 		call.Event.OccurredAt = res.NotifiedAt
 		nctx, cancel := context.WithTimeout(context.Background(), inlineNoticeBudget)

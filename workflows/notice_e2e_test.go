@@ -90,11 +90,12 @@ func TestEndToEndNoticeFromTheCancel(t *testing.T) {
 	t.Run("agreeing-provider-notification-meanwhile", func(t *testing.T) {
 		// The provider's own notification that the cancel is done arrives while
 		// the call is at the provider (the worker's callback handler signals it):
-		// it decides nothing else, so the activity still notifies.
+		// it decides nothing else, so the activity still notifies. The call takes
+		// 5 s, long enough that the activity heartbeats before notifying.
 		t.Parallel()
 		order := testenv.Order("inline-agree")
 		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
-			Scenario: simkit.Scenario{LatencyMs: 2000}})
+			Scenario: simkit.Scenario{LatencyMs: 5000}})
 		run := startCancel(t, env, request(order))
 		waitAtProvider(t, env, order)
 		if err := env.Client.SignalWorkflow(t.Context(), run.GetID(), "", contract.SignalProviderNotification, providers.Notification{
