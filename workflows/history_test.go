@@ -28,9 +28,10 @@ const (
 	// event less): 16 events when the cancel activity notifies the merchant
 	// (changeNoticeFromCancel); the provider's cancel notification adds a signal
 	// (and a workflow task when it gets one of its own: 20). When the activity
-	// leaves the notification to the workflow, 22 events, and with the provider's
-	// notification 23, or 26 when it gets a workflow task of its own.
-	happyPathEventBound = 27
+	// leaves the notification to the workflow (no version marker then), 20
+	// events, and with the provider's notification 21, or 24 when it gets a
+	// workflow task of its own.
+	happyPathEventBound = 25
 	// runEventBound bounds any one run of a cancel: a long confirmation continues
 	// as new after 100 status queries of 11 events each (the runs of a seven-day
 	// pending wait measure at most 1,114 by runShape.estimate).

@@ -7,6 +7,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/paycancel/paycancel/activities"
@@ -37,6 +38,21 @@ func TestEndToEndNoticeFromTheCancel(t *testing.T) {
 			Amount: 1000, Currency: "USD"}
 	}
 
+	// signalDuringCall starts a cancel whose provider answers after latencyMs,
+	// sends the signal while the call is at the provider, and waits for the end.
+	signalDuringCall := func(t *testing.T, tag string, latencyMs int, name string, arg any) (client.WorkflowRun, contract.Status) {
+		t.Helper()
+		order := testenv.Order(tag)
+		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
+			Scenario: simkit.Scenario{LatencyMs: latencyMs}})
+		run := startCancel(t, env, request(order))
+		waitAtProvider(t, env, order)
+		if err := env.Client.SignalWorkflow(t.Context(), run.GetID(), "", name, arg); err != nil {
+			t.Fatal(err)
+		}
+		return run, waitFinal(t, run)
+	}
+
 	t.Run("happy-path", func(t *testing.T) {
 		t.Parallel()
 		order := testenv.Order("inline")
@@ -65,17 +81,9 @@ func TestEndToEndNoticeFromTheCancel(t *testing.T) {
 
 	t.Run("paid-while-at-the-provider", func(t *testing.T) {
 		t.Parallel()
-		order := testenv.Order("inline-paid")
 		// The sandbox answers after 2 s: the payment result arrives meanwhile.
-		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
-			Scenario: simkit.Scenario{LatencyMs: 2000}})
-		run := startCancel(t, env, request(order))
-		waitAtProvider(t, env, order)
-		if err := env.Client.SignalWorkflow(t.Context(), run.GetID(), "", contract.SignalPaymentResult,
-			contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
-			t.Fatal(err)
-		}
-		st := waitFinal(t, run)
+		run, st := signalDuringCall(t, "inline-paid", 2000, contract.SignalPaymentResult,
+			contract.PaymentResult{Status: "PAID", Source: "order-service"})
 		wantState(t, st, contract.StatePaidAtCancel)
 		got := merchantEvents(t, env, run.GetID())
 		if len(got) != 1 || got[0]["state"] != contract.StatePaidAtCancel {
@@ -93,17 +101,9 @@ func TestEndToEndNoticeFromTheCancel(t *testing.T) {
 		// it decides nothing else, so the activity still notifies. The call takes
 		// 5 s, long enough that the activity heartbeats before notifying.
 		t.Parallel()
-		order := testenv.Order("inline-agree")
-		createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD",
-			Scenario: simkit.Scenario{LatencyMs: 5000}})
-		run := startCancel(t, env, request(order))
-		waitAtProvider(t, env, order)
-		if err := env.Client.SignalWorkflow(t.Context(), run.GetID(), "", contract.SignalProviderNotification, providers.Notification{
-			Provider: "payermax", Type: providers.NotifyCancelResult, Target: providers.Target{MerchantOrderNo: order},
-			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "APPLY_SUCCESS"}}); err != nil {
-			t.Fatal(err)
-		}
-		st := waitFinal(t, run)
+		run, st := signalDuringCall(t, "inline-agree", 5000, contract.SignalProviderNotification, providers.Notification{
+			Provider: "payermax", Type: providers.NotifyCancelResult,
+			Outcome: providers.Outcome{Kind: providers.Succeeded, Code: "APPLY_SUCCESS"}})
 		wantState(t, st, contract.StateCancelled)
 		h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
 		if n := activityCalls(t, h, "NotifyMerchant"); len(n) != 0 || st.Notify.Attempts != 1 || !st.Notify.Delivered {
