@@ -250,6 +250,24 @@ func TestWriteHistories(t *testing.T) {
 		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateNotifyExhausted })
 		return run, open
 	}
+	// awaiting starts a cancel with an hour's pay timeout and waits until it
+	// awaits the payment.
+	awaiting := func(t *testing.T, name string) client.WorkflowRun {
+		t.Helper()
+		req := paid(t, name, simkit.Scenario{})
+		req.PayTimeout = time.Hour
+		run := startCancel(t, env, req)
+		waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
+		return run
+	}
+	// signalPaid sends the order service's PAID result to run.
+	signalPaid := func(t *testing.T, run client.WorkflowRun) {
+		t.Helper()
+		if err := env.Client.SignalWorkflow(context.Background(), run.GetID(), run.GetRunID(), contract.SignalPaymentResult,
+			contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	failed := func(t *testing.T, run client.WorkflowRun, contains string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -310,22 +328,13 @@ func TestWriteHistories(t *testing.T) {
 			req := paid(t, "notice-left-to-workflow-paid", simkit.Scenario{LatencyMs: 2000})
 			run := startCancel(t, env, req)
 			waitAtProvider(t, env, req.MerchantOrderNo)
-			if err := env.Client.SignalWorkflow(context.Background(), run.GetID(), run.GetRunID(), contract.SignalPaymentResult,
-				contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
-				t.Fatal(err)
-			}
+			signalPaid(t, run)
 			wantState(t, waitFinal(t, run), contract.StatePaidAtCancel)
 			return run
 		},
 		"paid-by-signal": func(t *testing.T) client.WorkflowRun {
-			req := paid(t, "paid-by-signal", simkit.Scenario{})
-			req.PayTimeout = time.Hour
-			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
-			if err := env.Client.SignalWorkflow(context.Background(), run.GetID(), run.GetRunID(), contract.SignalPaymentResult,
-				contract.PaymentResult{Status: "PAID", Source: "order-service"}); err != nil {
-				t.Fatal(err)
-			}
+			run := awaiting(t, "paid-by-signal")
+			signalPaid(t, run)
 			wantState(t, waitFinal(t, run), contract.StatePaid)
 			return run
 		},
@@ -383,10 +392,7 @@ func TestWriteHistories(t *testing.T) {
 	}
 	newRuns := map[string]func(t *testing.T) client.WorkflowRun{
 		"stop-awaiting-payment": func(t *testing.T) client.WorkflowRun {
-			req := paid(t, "stop-awaiting-payment", simkit.Scenario{})
-			req.PayTimeout = time.Hour
-			run := startCancel(t, env, req)
-			waitStatus(t, env, run, func(s contract.Status) bool { return s.State == contract.StateAwaitingPayment })
+			run := awaiting(t, "stop-awaiting-payment")
 			stop(t, run)
 			wantState(t, waitFinal(t, run), contract.StateStopped)
 			return run
