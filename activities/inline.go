@@ -147,9 +147,9 @@ func (a *Activities) quietSinceScheduled(ctx context.Context, info activity.Info
 
 // quietTail reports whether events (a run's history, newest first) hold nothing
 // after the scheduling of activity activityID but this activity's own start and
-// provider notifications that the cancel is done — which the workflow would
-// decide CANCELLED on too — with the workflow tasks that took them in, each
-// completed. A workflow task under way may hold signals not yet recorded: not
+// signals that cannot change a done answer (agreeingSignal: the workflow would
+// decide CANCELLED with them too), with the workflow tasks that took them in,
+// each completed. A workflow task under way may hold signals not yet recorded: not
 // quiet, but taskUnderWay (ask again). A payment result, any other
 // notification, an update, a stop, a failed task: not quiet.
 func quietTail(events []*historypb.HistoryEvent, activityID string) (quiet, taskUnderWay bool) {
@@ -174,7 +174,7 @@ func quietTail(events []*historypb.HistoryEvent, activityID string) (quiet, task
 				inTask = false
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-			if !cancelDoneNotice(e.GetWorkflowExecutionSignaledEventAttributes()) {
+			if !agreeingSignal(e.GetWorkflowExecutionSignaledEventAttributes()) {
 				return false, false
 			}
 		default:
@@ -184,9 +184,15 @@ func quietTail(events []*historypb.HistoryEvent, activityID string) (quiet, task
 	return false, false
 }
 
-// cancelDoneNotice reports whether a signal is a provider notification that the
-// cancel is done (verified by the worker before it signalled).
-func cancelDoneNotice(a *historypb.WorkflowExecutionSignaledEventAttributes) bool {
+// agreeingSignal reports whether a signal cannot change a done answer: a
+// provider notification that the cancel is done (verified by the worker before
+// it signalled), or a recheck — it asks the provider again, which the workflow
+// does only while an answer is missing (GNETE's worker sends one for a cancel
+// notification it cannot yet match to the cancel).
+func agreeingSignal(a *historypb.WorkflowExecutionSignaledEventAttributes) bool {
+	if a.GetSignalName() == contract.SignalRecheck {
+		return true
+	}
 	if a.GetSignalName() != contract.SignalProviderNotification {
 		return false
 	}

@@ -67,7 +67,7 @@ func TestQuietTail(t *testing.T) {
 		{"a provider notification that does not decode",
 			[]*historypb.HistoryEvent{signal(contract.SignalProviderNotification, "garbage"), scheduled("9")}, false, false},
 		{"a payment result", []*historypb.HistoryEvent{signal(contract.SignalPaymentResult, contract.PaymentResult{Status: "PAID"}), scheduled("9")}, false, false},
-		{"a recheck", []*historypb.HistoryEvent{signal(contract.SignalRecheck, nil), scheduled("9")}, false, false},
+		{"a recheck (GNETE's unmatched cancel notification)", []*historypb.HistoryEvent{signal(contract.SignalRecheck, nil), scheduled("9")}, true, false},
 		{"a stop", []*historypb.HistoryEvent{ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED), scheduled("9")}, false, false},
 		{"an accepted update", []*historypb.HistoryEvent{ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED), ev(wfDone), ev(wfStart), ev(wfSched), scheduled("9")}, false, false},
 		{"a failed workflow task", []*historypb.HistoryEvent{ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED), ev(wfStart), ev(wfSched), signal(contract.SignalProviderNotification, done), scheduled("9")}, false, false},

@@ -92,9 +92,9 @@ func (r *run) cancel() (string, error) {
 	return r.cancelFailure(err), nil
 }
 
-// setAsideLateSignals reads the payment results and provider notifications
-// still waiting when the cancel activity decided CANCELLED and notified the
-// merchant, without acting on them (nor on the status: a notification would
+// setAsideLateSignals reads the payment results, provider notifications and
+// rechecks still waiting when the cancel activity decided CANCELLED and notified
+// the merchant, without acting on them (nor on the status: a notification would
 // overwrite the last answer): the activity let only notifications that agree
 // pass, and the rest came after its decision. Each is logged, and the run does
 // not end with signals unread.
@@ -108,6 +108,9 @@ func (r *run) setAsideLateSignals() {
 		log.Info("provider notification not acted on: the cancel activity had decided CANCELLED and notified the merchant",
 			"type", n.Type, "outcome", n.Outcome.String())
 	})
+	for r.recheckCh.ReceiveAsync(nil) {
+		log.Info("recheck not acted on: the cancel activity had decided CANCELLED and notified the merchant")
+	}
 }
 
 // noteStoppedCall records the answer of a cancel call that a stop waited for: its
