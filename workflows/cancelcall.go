@@ -57,20 +57,13 @@ func (r *run) cancel() (string, error) {
 	// retried; they are handled after it returns (the channels keep them).
 	var res activities.CancelResult
 	err, stopped := r.get(ctx, workflow.ExecuteActivity(actx, acts.CancelPayment, call), &res)
-	if err == nil && res.Notified != nil && res.Outcome.Done() && r.noticeFromCancel() {
-		// The activity decided CANCELLED when nothing that could change it had
-		// reached this workflow since it scheduled the call, and told the
-		// merchant: what arrived after that decision does not change it, as a
-		// signal that arrives while the workflow's own notification runs does
-		// not. A stop that came meanwhile ends the cancel after the outcome
-		// (finish).
-		r.st.CancelAttempts += int(res.Attempt)
-		r.noteOutcome(res.Outcome)
-		r.noteInlineNotice(res)
-		r.setAsideLateSignals()
-		return contract.StateCancelled, nil
-	}
-	if stopped {
+	// The activity decided CANCELLED when nothing that could change it had
+	// reached this workflow since it scheduled the call, and told the merchant:
+	// what arrived after that decision does not change it, as a signal that
+	// arrives while the workflow's own notification runs does not. A stop that
+	// came meanwhile ends the cancel after the outcome (finish).
+	noticed := err == nil && res.Notified != nil && res.Outcome.Done() && r.noticeFromCancel()
+	if stopped && !noticed {
 		r.noteStoppedCall(err, &res)
 		return contract.StateStopped, nil
 	}
@@ -78,6 +71,11 @@ func (r *run) cancel() (string, error) {
 		out := res.Outcome
 		r.st.CancelAttempts += int(res.Attempt)
 		r.noteOutcome(out)
+		if noticed {
+			r.noteInlineNotice(res)
+			r.setAsideLateSignals()
+			return contract.StateCancelled, nil
+		}
 		if d := r.drain(false); d != "" {
 			return d, nil
 		}

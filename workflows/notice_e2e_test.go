@@ -1,6 +1,10 @@
 package workflows_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,4 +157,81 @@ func activityCalls(t *testing.T, h *historypb.History, name string) []*commonpb.
 		}
 	}
 	return in
+}
+
+// heldMerchant is a merchant endpoint that answers 204 to every notification,
+// holding the first until release is closed; arrived receives once when the
+// first has arrived, and states lists the events' states in order.
+type heldMerchant struct {
+	arrived chan struct{}
+	release chan struct{}
+	mu      sync.Mutex
+	states  []string
+}
+
+func newHeldMerchant(t *testing.T) (*heldMerchant, string) {
+	m := &heldMerchant{arrived: make(chan struct{}, 1), release: make(chan struct{})}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev activities.MerchantEvent
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		m.mu.Lock()
+		m.states = append(m.states, ev.State)
+		first := len(m.states) == 1
+		m.mu.Unlock()
+		if first {
+			m.arrived <- struct{}{}
+			<-m.release
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	return m, srv.URL
+}
+
+func (m *heldMerchant) received() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.states...)
+}
+
+// TestEndToEndStopDuringTheCancelsNotice presses the Web UI's Cancel while the
+// cancel activity's notification is at the merchant (after its decision): the
+// attempt finishes and is recorded, the cancel ends STOPPED with CANCELLED as its
+// business outcome, and the merchant hears CANCELLED, then STOPPED.
+func TestEndToEndStopDuringTheCancelsNotice(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{NotifySchedule: []time.Duration{5 * time.Second}})
+	m, url := newHeldMerchant(t)
+	order := testenv.Order("inline-stop")
+	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
+	run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		MerchantOrderNo: order, Amount: 1000, Currency: "USD", NotifyURL: url})
+	select {
+	case <-m.arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the merchant never received the cancel activity's notification")
+	}
+	requestStop(t, env, run)
+	// The stop is recorded before the exchange is let finish.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+		if shapeOf(h).CancelRequests > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stop was never recorded")
+		}
+	}
+	close(m.release)
+	st := waitFinal(t, run)
+	wantState(t, st, contract.StateStopped)
+	if st.Final != contract.StateCancelled || st.Stopped == nil || st.Stopped.Phase != contract.StateCancelled {
+		t.Fatalf("status %+v, want STOPPED after the outcome CANCELLED", st)
+	}
+	wantCleanHistory(t, env, run)
+	if got := m.received(); len(got) != 2 || got[0] != contract.StateCancelled || got[1] != contract.StateStopped {
+		t.Fatalf("merchant received %v, want CANCELLED then STOPPED", got)
+	}
+	if n := activityCalls(t, fetchHistory(t, env.Client, run.GetID(), run.GetRunID()), "NotifyMerchant"); len(n) != 1 {
+		t.Errorf("%d notification activities, want the STOPPED one only", len(n))
+	}
 }
