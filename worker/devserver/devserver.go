@@ -51,7 +51,8 @@ type Options struct {
 	UIPort int
 	// Namespace to create. Default "default".
 	Namespace string
-	// SearchAttributes to register (idempotently) at every start.
+	// SearchAttributes the namespace is created with; a data dir whose namespace
+	// lacks some gets them registered at start (idempotent).
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger for the server; nil discards server logs (they are verbose).
 	Logger log.Logger
@@ -70,6 +71,7 @@ type Server struct {
 	ui       *uiserver.Server
 	hostPort string
 	uiURL    string
+	settings *settings
 }
 
 // PortInUseError says which port is taken; the worker prints it as one line.
@@ -151,7 +153,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// Ephemeral: no SetupSchema — the SQLite plugin creates the schema itself when
 	// it opens an in-memory database, and a second setup fails ("table namespaces
 	// already exists").
-	nsCfg, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, nil)
+	// A new namespace carries its search attributes from the start, so every
+	// service's namespace cache has them when it first loads (see settings).
+	nsCfg, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -203,12 +207,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	dc := dynamicconfig.StaticClient{
-		// Search attributes registered at start are usable at once.
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
+		dynamicconfig.NamespaceCacheRefreshInterval.Key(): namespaceCacheRefresh,
 	}
 	for k, v := range opts.DynamicConfig {
 		dc[k] = v
 	}
+	settings := newSettings(dc)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
 		return nil, err
@@ -223,7 +227,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		temporal.WithLogger(opts.Logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dc),
+		temporal.WithDynamicConfigClient(settings),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("creating Temporal server: %w", err)
@@ -231,11 +235,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("starting Temporal server: %w", err)
 	}
-	s := &Server{opts: opts, server: srv, hostPort: hostPort}
-	if err := s.registerSearchAttributes(ctx); err != nil {
+	s := &Server{opts: opts, server: srv, hostPort: hostPort, settings: settings}
+	added, err := s.registerSearchAttributes(ctx)
+	if err != nil {
 		_ = srv.Stop()
 		return nil, err
 	}
+	settings.searchAttributesRegistered(added)
 	if opts.UIPort != 0 {
 		s.startUI()
 	}
@@ -309,25 +315,32 @@ func FreePort(ip string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func (s *Server) registerSearchAttributes(ctx context.Context) error {
+func (s *Server) registerSearchAttributes(ctx context.Context) (added bool, err error) {
 	if len(s.opts.SearchAttributes) == 0 {
-		return nil
+		return false, nil
 	}
 	c, err := s.Dial(ctx, client.Options{})
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer c.Close()
-	return RegisterSearchAttributes(ctx, c, s.opts.Namespace, s.opts.SearchAttributes)
+	return registerMissing(ctx, c, s.opts.Namespace, s.opts.SearchAttributes)
 }
 
 // RegisterSearchAttributes adds the attributes a namespace lacks (idempotent).
 func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType) error {
+	_, err := registerMissing(ctx, c, namespace, attrs)
+	return err
+}
+
+// registerMissing adds the attributes a namespace lacks and reports whether it
+// added any.
+func registerMissing(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType) (added bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("listing search attributes: %w", err)
+		return false, fmt.Errorf("listing search attributes: %w", err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
 	for name, typ := range attrs {
@@ -336,15 +349,15 @@ func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace st
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return false, nil
 	}
 	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
 		Namespace: namespace, SearchAttributes: missing,
 	})
 	if err != nil {
-		return fmt.Errorf("registering search attributes: %w", err)
+		return false, fmt.Errorf("registering search attributes: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 // uiConfig serves the Web UI's configuration.

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/metrics"
@@ -102,4 +105,66 @@ func TestFreeAddr(t *testing.T) {
 		t.Fatalf("listening on %s: %v", addr, err)
 	}
 	l.Close()
+}
+
+// TestSearchAttributesUsableAtOnce: a start that names a search attribute is
+// accepted right after the server starts, both on a new data dir (the namespace
+// is created with its attributes, so search-attribute reads are not forced to
+// persistence at all) and on a data dir whose namespace lacks one (registered at
+// start: reads are forced until every namespace cache has reloaded, then not).
+func TestSearchAttributesUsableAtOnce(t *testing.T) {
+	defer func(d time.Duration) { namespaceCacheRefresh = d }(namespaceCacheRefresh)
+	namespaceCacheRefresh = 5 * time.Second
+	dir := t.TempDir()
+	ctx := context.Background()
+	start := func(attrs map[string]enumspb.IndexedValueType) (*Server, client.Client) {
+		t.Helper()
+		s, err := Start(ctx, Options{DataDir: dir, FrontendPort: -1, SearchAttributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.Dial(ctx, client.Options{})
+		if err != nil {
+			_ = s.Stop()
+			t.Fatal(err)
+		}
+		return s, c
+	}
+	startNaming := func(c client.Client, id, attr string) error {
+		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "nobody-polls",
+			TypedSearchAttributes: temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(attr).ValueSet("x"))}, "Nothing")
+		return err
+	}
+	forced := func(s *Server) bool { return s.settings.forceSearchAttributeReads.Load() }
+
+	s, c := start(map[string]enumspb.IndexedValueType{"PaycancelTestA": enumspb.INDEXED_VALUE_TYPE_KEYWORD})
+	if forced(s) {
+		t.Error("new data dir: search-attribute reads still forced to persistence after the start")
+	}
+	if err := startNaming(c, "new-dir", "PaycancelTestA"); err != nil {
+		t.Errorf("new data dir: start naming a search attribute: %v", err)
+	}
+	c.Close()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, c = start(map[string]enumspb.IndexedValueType{"PaycancelTestA": enumspb.INDEXED_VALUE_TYPE_KEYWORD, "PaycancelTestB": enumspb.INDEXED_VALUE_TYPE_KEYWORD})
+	defer func() { c.Close(); _ = s.Stop() }()
+	if !forced(s) {
+		t.Error("an attribute added at start: search-attribute reads not forced while the namespace caches are stale")
+	}
+	if err := startNaming(c, "added-at-start", "PaycancelTestB"); err != nil {
+		t.Errorf("an attribute added at start: start naming it right after: %v", err)
+	}
+	deadline := time.Now().Add(2*namespaceCacheRefresh + 3*time.Second)
+	for forced(s) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if forced(s) {
+		t.Fatal("search-attribute reads still forced after the namespace caches reloaded twice")
+	}
+	if err := startNaming(c, "after-reload", "PaycancelTestB"); err != nil {
+		t.Errorf("an attribute added at start: start naming it once the caches reloaded: %v", err)
+	}
 }
