@@ -206,9 +206,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			Framework: metrics.FrameworkTally, ListenAddress: opts.MetricsAddr, TimerType: "histogram"}}
 	}
 
-	dc := dynamicconfig.StaticClient{
-		dynamicconfig.NamespaceCacheRefreshInterval.Key(): namespaceCacheRefresh,
-	}
+	dc := dynamicconfig.StaticClient{}
 	for k, v := range opts.DynamicConfig {
 		dc[k] = v
 	}

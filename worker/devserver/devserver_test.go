@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/metrics"
 	"go.temporal.io/server/common/persistence"
@@ -113,13 +114,13 @@ func TestFreeAddr(t *testing.T) {
 // persistence at all) and on a data dir whose namespace lacks one (registered at
 // start: reads are forced until every namespace cache has reloaded, then not).
 func TestSearchAttributesUsableAtOnce(t *testing.T) {
-	defer func(d time.Duration) { namespaceCacheRefresh = d }(namespaceCacheRefresh)
-	namespaceCacheRefresh = 5 * time.Second
+	const reload = 5 * time.Second // the services' namespace reload (Temporal's default 10 s)
 	dir := t.TempDir()
 	ctx := context.Background()
 	start := func(attrs map[string]enumspb.IndexedValueType) (*Server, client.Client) {
 		t.Helper()
-		s, err := Start(ctx, Options{DataDir: dir, FrontendPort: -1, SearchAttributes: attrs})
+		s, err := Start(ctx, Options{DataDir: dir, FrontendPort: -1, SearchAttributes: attrs,
+			DynamicConfig: dynamicconfig.StaticClient{dynamicconfig.NamespaceCacheRefreshInterval.Key(): reload}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +158,10 @@ func TestSearchAttributesUsableAtOnce(t *testing.T) {
 	if err := startNaming(c, "added-at-start", "PaycancelTestB"); err != nil {
 		t.Errorf("an attribute added at start: start naming it right after: %v", err)
 	}
-	deadline := time.Now().Add(2*namespaceCacheRefresh + 3*time.Second)
+	if s.settings.namespaceReload != reload {
+		t.Errorf("the wait counts on a namespace reload every %v, the services reload every %v", s.settings.namespaceReload, reload)
+	}
+	deadline := time.Now().Add(2*reload + 3*time.Second)
 	for forced(s) && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}

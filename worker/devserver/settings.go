@@ -5,11 +5,8 @@ import (
 	"time"
 
 	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/log"
 )
-
-// namespaceCacheRefresh is how often each service of the embedded server reloads
-// its namespaces (Temporal's default, set here so the wait below can count on it).
-var namespaceCacheRefresh = 10 * time.Second
 
 // settings is the embedded server's dynamic configuration: fixed values, and one
 // switch, ForceSearchAttributesCacheRefreshOnRead.
@@ -28,6 +25,9 @@ var namespaceCacheRefresh = 10 * time.Second
 // reloaded twice after an addition.
 type settings struct {
 	fixed dynamicconfig.StaticClient
+	// namespaceReload is how often each service reloads its namespaces
+	// (NamespaceCacheRefreshInterval as fixed sets it, or Temporal's default).
+	namespaceReload time.Duration
 	// forceSearchAttributeReads is ForceSearchAttributesCacheRefreshOnRead,
 	// unless fixed sets it.
 	forceSearchAttributeReads atomic.Bool
@@ -36,7 +36,8 @@ type settings struct {
 var forceSearchAttributeReadsKey = dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key()
 
 func newSettings(fixed dynamicconfig.StaticClient) *settings {
-	s := &settings{fixed: fixed}
+	s := &settings{fixed: fixed,
+		namespaceReload: dynamicconfig.NamespaceCacheRefreshInterval.Get(dynamicconfig.NewCollection(fixed, log.NewNoopLogger()))()}
 	s.forceSearchAttributeReads.Store(true)
 	return s
 }
@@ -60,5 +61,5 @@ func (s *settings) searchAttributesRegistered(added bool) {
 		s.forceSearchAttributeReads.Store(false)
 		return
 	}
-	time.AfterFunc(2*namespaceCacheRefresh+time.Second, func() { s.forceSearchAttributeReads.Store(false) })
+	time.AfterFunc(2*s.namespaceReload+time.Second, func() { s.forceSearchAttributeReads.Store(false) })
 }
