@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/paycancel/paycancel/worker/config"
 	"github.com/paycancel/paycancel/worker/testenv"
 	"github.com/paycancel/paycancel/workflows/contract"
+	"github.com/paycancel/paycancel/workflows/contract/webhook"
 )
 
 // TestEndToEndNoticeFromTheCancel runs the cancel activity's notification
@@ -167,6 +170,7 @@ type heldMerchant struct {
 	release chan struct{}
 	mu      sync.Mutex
 	states  []string
+	ids     []string // webhook-id of each, in order
 }
 
 func newHeldMerchant(t *testing.T) (*heldMerchant, string) {
@@ -176,6 +180,7 @@ func newHeldMerchant(t *testing.T) (*heldMerchant, string) {
 		_ = json.NewDecoder(r.Body).Decode(&ev)
 		m.mu.Lock()
 		m.states = append(m.states, ev.State)
+		m.ids = append(m.ids, r.Header.Get(webhook.HeaderID))
 		first := len(m.states) == 1
 		m.mu.Unlock()
 		if first {
@@ -192,6 +197,162 @@ func (m *heldMerchant) received() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]string(nil), m.states...)
+}
+
+// eventIDs are the webhook-ids of the notifications received, in order.
+func (m *heldMerchant) eventIDs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.ids...)
+}
+
+// holdCancelsNotice starts a happy-path PayerMax cancel notifying m (at url) and
+// returns once the cancel activity's CANCELLED notification is at m, held there.
+func holdCancelsNotice(t *testing.T, env *testenv.Env, m *heldMerchant, url, tag string) client.WorkflowRun {
+	t.Helper()
+	order := testenv.Order(tag)
+	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
+	run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
+		MerchantOrderNo: order, Amount: 1000, Currency: "USD", NotifyURL: url})
+	select {
+	case <-m.arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the merchant never received the cancel activity's notification")
+	}
+	return run
+}
+
+// wantQuietMerchant waits a little and fails when m received other than want.
+func wantQuietMerchant(t *testing.T, m *heldMerchant, want ...string) {
+	t.Helper()
+	time.Sleep(3 * time.Second)
+	if got := m.received(); !slices.Equal(got, want) {
+		t.Fatalf("merchant received %v, want %v", got, want)
+	}
+}
+
+// wantOneCancelAtProvider fails unless the PayerMax sandbox took the cancel of
+// order twice — the first run's and the next one's — with one business key, and
+// it took effect once: the same cancel asked again, which PayerMax answers with
+// its original success.
+func wantOneCancelAtProvider(t *testing.T, env *testenv.Env, order string) {
+	t.Helper()
+	store, _ := env.Sandboxes.Store("payermax")
+	p, ok := store.Get(order, "")
+	if !ok {
+		t.Fatalf("the sandbox has no payment %s", order)
+	}
+	if len(p.Cancels) != 2 || p.Cancels[0].Key != p.Cancels[1].Key || p.EffectiveCancels() != 1 {
+		t.Fatalf("the sandbox took cancels %+v (%d effective), want two calls with one key, one effective", p.Cancels, p.EffectiveCancels())
+	}
+}
+
+// TestEndToEndTerminateDuringTheCancelsNotice presses Terminate while the cancel
+// activity's notification is at the merchant: the run ends TERMINATED at once,
+// the notification under way still arrives and nothing follows it, the worker
+// goes on (its completion of the terminated run's activity is refused and logged),
+// and a new start for the order — allowed after a terminate — asks the provider
+// again with the same business key (one cancel there) and ends CANCELLED with
+// the same webhook-id, so the merchant, deduplicating, hears one CANCELLED.
+func TestEndToEndTerminateDuringTheCancelsNotice(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{NotifySchedule: []time.Duration{5 * time.Second}})
+	m, url := newHeldMerchant(t)
+	run := holdCancelsNotice(t, env, m, url, "inline-terminate")
+	if err := env.Client.TerminateWorkflow(t.Context(), run.GetID(), run.GetRunID(), "operator: terminate during the notice"); err != nil {
+		t.Fatal(err)
+	}
+	close(m.release)
+	d, err := env.Client.DescribeWorkflowExecution(t.Context(), run.GetID(), run.GetRunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.GetWorkflowExecutionInfo().GetStatus(); got != enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED {
+		t.Fatalf("status %v, want TERMINATED", got)
+	}
+	wantQuietMerchant(t, m, contract.StateCancelled)
+
+	var req contract.CancelRequest
+	h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+	if err := converter.GetDefaultDataConverter().FromPayloads(
+		h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetInput(), &req); err != nil {
+		t.Fatal(err)
+	}
+	again, err := env.Client.ExecuteWorkflow(t.Context(), contract.StartOptions(req, env.TaskQueue), contract.WorkflowName, req)
+	if err != nil {
+		t.Fatalf("a new start after the terminate: %v", err)
+	}
+	wantState(t, waitFinal(t, again), contract.StateCancelled)
+	wantOneCancelAtProvider(t, env, req.MerchantOrderNo)
+	ids := m.eventIDs()
+	if got := m.received(); len(got) != 2 || got[1] != contract.StateCancelled || ids[0] != ids[1] {
+		t.Fatalf("merchant received %v with webhook-ids %v, want CANCELLED twice with one id", got, ids)
+	}
+}
+
+// TestEndToEndResetDuringTheCancelsNotice resets the run to its first workflow
+// task while the cancel activity's notification is at the merchant (the Reset an
+// operator would use after fixing a bug): the new run asks the provider again with
+// the same business key (one cancel there) and ends CANCELLED, with no failed
+// workflow task; the old run's notification still arrives, and the new run's has
+// the same webhook-id.
+func TestEndToEndResetDuringTheCancelsNotice(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{NotifySchedule: []time.Duration{5 * time.Second}})
+	m, url := newHeldMerchant(t)
+	run := holdCancelsNotice(t, env, m, url, "inline-reset")
+	h := fetchHistory(t, env.Client, run.GetID(), run.GetRunID())
+	var firstTask int64
+	var firstKey string
+	for _, e := range h.GetEvents() {
+		if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && firstTask == 0 {
+			firstTask = e.GetEventId()
+		}
+	}
+	if calls := activityCalls(t, h, "CancelPayment"); len(calls) == 1 {
+		var c activities.CancelCall
+		if err := converter.GetDefaultDataConverter().FromPayloads(calls[0], &c); err != nil {
+			t.Fatal(err)
+		}
+		firstKey = c.CancelKey
+	}
+	if firstTask == 0 || firstKey == "" {
+		t.Fatalf("no first workflow task or cancel call in the history (task %d, key %q)", firstTask, firstKey)
+	}
+	reset, err := env.Client.ResetWorkflowExecution(t.Context(), &workflowservice.ResetWorkflowExecutionRequest{
+		Namespace: env.Namespace, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: run.GetID(), RunId: run.GetRunID()},
+		Reason: "operator: reset during the notice", WorkflowTaskFinishEventId: firstTask, RequestId: "reset-" + run.GetRunID(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(m.release)
+	newRun := env.Client.GetWorkflow(t.Context(), run.GetID(), reset.GetRunId())
+	wantState(t, waitFinal(t, newRun), contract.StateCancelled)
+	nh := fetchHistory(t, env.Client, newRun.GetID(), newRun.GetRunID())
+	calls := activityCalls(t, nh, "CancelPayment")
+	if len(calls) != 1 {
+		t.Fatalf("%d cancel calls in the new run, want 1", len(calls))
+	}
+	var c activities.CancelCall
+	if err := converter.GetDefaultDataConverter().FromPayloads(calls[0], &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.CancelKey != firstKey {
+		t.Errorf("the new run's business key %q, the old run's %q: the provider would see a second cancel", c.CancelKey, firstKey)
+	}
+	wantOneCancelAtProvider(t, env, c.Target.MerchantOrderNo)
+	failed := 0
+	for _, e := range nh.GetEvents() {
+		if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED && e.GetWorkflowTaskFailedEventAttributes().GetCause() != enumspb.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW {
+			failed++
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d failed workflow tasks in the new run besides the reset's own", failed)
+	}
+	wantQuietMerchant(t, m, contract.StateCancelled, contract.StateCancelled)
+	if ids := m.eventIDs(); ids[0] != ids[1] {
+		t.Errorf("webhook-ids %v: the merchant could not deduplicate the reset run's CANCELLED", ids)
+	}
 }
 
 // TestEndToEndStopDuringTheCancelsNotice presses the Web UI's Cancel while the
