@@ -362,15 +362,7 @@ func TestEndToEndResetDuringTheCancelsNotice(t *testing.T) {
 func TestEndToEndStopDuringTheCancelsNotice(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{NotifySchedule: []time.Duration{5 * time.Second}})
 	m, url := newHeldMerchant(t)
-	order := testenv.Order("inline-stop")
-	createPayment(t, env, "payermax", simkit.Payment{MerchantOrderNo: order, Amount: 1000, Currency: "USD"})
-	run := startCancel(t, env, contract.CancelRequest{Merchant: "demo", Provider: "payermax", Credential: "demo-payermax",
-		MerchantOrderNo: order, Amount: 1000, Currency: "USD", NotifyURL: url})
-	select {
-	case <-m.arrived:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the merchant never received the cancel activity's notification")
-	}
+	run := holdCancelsNotice(t, env, m, url, "inline-stop")
 	requestStop(t, env, run)
 	// The stop is recorded before the exchange is let finish.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {

@@ -18,8 +18,8 @@ import (
 // upserts that name it are refused meanwhile. Forcing search-attribute reads to
 // persistence closes that gap, but it costs two database reads on every start,
 // upsert, visibility write and history read that carries search attributes —
-// about 5% of the server's CPU per cancel, and reads on SQLite's one connection,
-// which every write waits behind. So the switch is on only while it is needed:
+// about 5% of the server's CPU per cancel, and reads on the one SQLite
+// connection the store's writes also need. So the switch is on only while needed:
 // from the server's start until registration has found nothing to add (a new
 // namespace carries its attributes from creation), or until every cache has
 // reloaded twice after an addition.
